@@ -1,0 +1,174 @@
+/**
+ * The server's role in one round (protocol.md, steps 3 and 5): a running sum of the masked
+ * vectors (memory O(L), never O(n·L)), the cut-off that fixes the survivor set S and the
+ * committee jobs, and unmasking from ≥ t_rec answers that echo the same H_S.
+ *
+ * The aggregator never sees an individual update: it holds Σy, the sealed slices (opaque to
+ * it), and finally Σs, from which only Σx follows.
+ */
+import { bytesEqual } from './encoding.js';
+import { DuplicateError, LateError, MalformedInputError, SurvivorSetError, ThresholdError, WrongRoundError } from './errors.js';
+import { PRIMES } from './field.js';
+import { type PublicRing, type Residues, addResiduesInto, expandPublicRing, removeMask } from './mask.js';
+import type { CommitteeJob, CommitteeResponse } from './member.js';
+import { type RoundConfig, validateRoundConfig } from './params.js';
+import { reconstruct, sliceLength } from './shamir.js';
+import { type Contribution, validateClientId } from './trainer.js';
+import { type SurvivorEntry, compareIds, contributionDigest, survivorHash } from './transcript.js';
+
+interface Held {
+  readonly ephemeralPublic: Uint8Array;
+  readonly sealed: readonly Uint8Array[];
+  readonly digest: Uint8Array;
+}
+
+export type AggregatorPhase = 'collecting' | 'committee' | 'unmasked' | 'failed';
+
+export interface UnmaskResult {
+  /** Σx over S: the exact integer sum of the survivors' quantized updates. */
+  readonly sum: Float64Array;
+  readonly survivors: readonly string[];
+  /** Members whose answers were used (the first t_rec) or cross-checked. */
+  readonly members: readonly number[];
+}
+
+export interface CutOff {
+  readonly survivors: readonly SurvivorEntry[];
+  readonly survivorHash: Uint8Array;
+  /** jobs[j − 1] is member j's job. */
+  readonly jobs: readonly CommitteeJob[];
+}
+
+export class RoundAggregator {
+  readonly cfg: RoundConfig;
+  private phase: AggregatorPhase = 'collecting';
+  private readonly sumY: Residues;
+  private readonly held = new Map<string, Held>();
+  private readonly pending = new Set<string>();
+  private cut: CutOff | undefined;
+  private readonly answers = new Map<number, CommitteeResponse>();
+  private ring: Promise<PublicRing> | undefined;
+
+  constructor(cfg: RoundConfig, ring?: PublicRing) {
+    validateRoundConfig(cfg);
+    this.cfg = cfg;
+    this.sumY = [new Uint32Array(cfg.length), new Uint32Array(cfg.length)];
+    if (ring) this.ring = Promise.resolve(ring);
+  }
+
+  get state(): AggregatorPhase {
+    return this.phase;
+  }
+
+  get contributions(): number {
+    return this.held.size;
+  }
+
+  /** Validates and accumulates one contribution. Throws a typed error and changes nothing on refusal. */
+  async add(c: Contribution): Promise<void> {
+    const cfg = this.cfg;
+    if (c.federation !== cfg.federation || c.round !== cfg.round) throw new WrongRoundError(`contribution for ${c.federation}#${c.round}, this round is ${cfg.federation}#${cfg.round}`);
+    validateClientId(c.clientId);
+    if (this.phase !== 'collecting') throw new LateError(`contribution from ${c.clientId} after the cut-off`);
+    if (this.held.has(c.clientId) || this.pending.has(c.clientId)) throw new DuplicateError(`second contribution from ${c.clientId} in round ${cfg.round}`);
+    const [y1, y2] = c.masked;
+    if (!(y1 instanceof Uint32Array) || !(y2 instanceof Uint32Array) || y1.length !== cfg.length || y2.length !== cfg.length) {
+      throw new MalformedInputError(`masked vector of ${c.clientId} must be two Uint32Arrays of ${cfg.length} residues`);
+    }
+    for (const k of [0, 1] as const) {
+      const q = PRIMES[k];
+      const y = c.masked[k];
+      for (let i = 0; i < y.length; i++) if ((y[i] as number) >= q) throw new MalformedInputError(`masked residue ${i} of ${c.clientId} is not reduced mod q${k + 1}`);
+    }
+    if (!(c.ephemeralPublic instanceof Uint8Array) || c.ephemeralPublic.length !== 32) throw new MalformedInputError(`ephemeral key of ${c.clientId} must be 32 bytes`);
+    const sealedLen = sliceLength(cfg.committee) * 4 + 16;
+    if (c.sealed.length !== cfg.committee.m || c.sealed.some((s) => !(s instanceof Uint8Array) || s.length !== sealedLen)) {
+      throw new MalformedInputError(`${c.clientId} must send ${cfg.committee.m} sealed slices of ${sealedLen} bytes`);
+    }
+    this.pending.add(c.clientId);
+    try {
+      const digest = await contributionDigest(c.ephemeralPublic, c.sealed);
+      if (this.phase !== 'collecting') throw new LateError(`contribution from ${c.clientId} after the cut-off`);
+      addResiduesInto(this.sumY, c.masked);
+      this.held.set(c.clientId, { ephemeralPublic: c.ephemeralPublic, sealed: c.sealed, digest });
+    } finally {
+      this.pending.delete(c.clientId);
+    }
+  }
+
+  /** Fixes S and returns each member's job. Contributions arriving later are refused as late. */
+  closeContributions(): CutOff {
+    if (this.phase !== 'collecting') throw new LateError('the contribution phase is already closed');
+    if (this.held.size === 0) {
+      this.phase = 'failed';
+      throw new ThresholdError(0, 1, 'no trainer contributed');
+    }
+    this.phase = 'committee';
+    const ids = [...this.held.keys()].sort(compareIds);
+    const survivors = ids.map((clientId) => ({ clientId, digest: (this.held.get(clientId) as Held).digest }));
+    const hS = survivorHash({ federation: this.cfg.federation, round: this.cfg.round }, survivors);
+    const jobs = Array.from({ length: this.cfg.committee.m }, (_, j): CommitteeJob => ({
+      federation: this.cfg.federation,
+      round: this.cfg.round,
+      memberIndex: j + 1,
+      survivors,
+      survivorHash: hS,
+      slots: ids.map((clientId) => {
+        const h = this.held.get(clientId) as Held;
+        return { clientId, ephemeralPublic: h.ephemeralPublic, sealed: h.sealed[j] as Uint8Array };
+      }),
+    }));
+    this.cut = { survivors, survivorHash: hS, jobs };
+    // The slices are in the jobs now; the aggregator keeps only what unmasking needs.
+    return this.cut;
+  }
+
+  /** Records one committee answer; refuses wrong rounds, duplicates, late answers and a wrong H_S. */
+  receive(r: CommitteeResponse): void {
+    const cfg = this.cfg;
+    if (r.federation !== cfg.federation || r.round !== cfg.round) throw new WrongRoundError(`answer for ${r.federation}#${r.round}, this round is ${cfg.federation}#${cfg.round}`);
+    if (this.phase === 'collecting') throw new MalformedInputError(`answer from member ${r.memberIndex} before the cut-off`);
+    if (this.phase !== 'committee') throw new LateError(`answer from member ${r.memberIndex} after the round ${this.phase}`);
+    if (!Number.isSafeInteger(r.memberIndex) || r.memberIndex < 1 || r.memberIndex > cfg.committee.m) throw new MalformedInputError(`member index ${r.memberIndex} outside 1..${cfg.committee.m}`);
+    if (this.answers.has(r.memberIndex)) throw new DuplicateError(`second answer from member ${r.memberIndex}`);
+    if (!(r.survivorHash instanceof Uint8Array) || !bytesEqual(r.survivorHash, (this.cut as CutOff).survivorHash)) {
+      throw new SurvivorSetError(`member ${r.memberIndex} answered for a different survivor set`);
+    }
+    if (!(r.sum instanceof Uint32Array) || r.sum.length !== sliceLength(cfg.committee)) throw new MalformedInputError(`answer of member ${r.memberIndex} has the wrong length`);
+    this.answers.set(r.memberIndex, r);
+  }
+
+  get answered(): number {
+    return this.answers.size;
+  }
+
+  /** True once t_rec consistent answers are in. */
+  get ready(): boolean {
+    return this.answers.size >= this.cfg.committee.tRec;
+  }
+
+  /**
+   * Unmasks Σx. With fewer than t_rec answers the round fails (ThresholdError) and nothing is
+   * output; answers beyond t_rec are cross-checked (InconsistentSharesError on a mismatch).
+   */
+  async unmask(): Promise<UnmaskResult> {
+    if (this.phase !== 'committee') throw new LateError(`cannot unmask in phase ${this.phase}`);
+    const need = this.cfg.committee.tRec;
+    if (this.answers.size < need) {
+      this.phase = 'failed';
+      throw new ThresholdError(this.answers.size, need);
+    }
+    try {
+      const shares = [...this.answers.values()].sort((a, b) => a.memberIndex - b.memberIndex).map((r) => ({ index: r.memberIndex, values: r.sum }));
+      const sumS = reconstruct(shares, this.cfg.committee);
+      const ctx = { federation: this.cfg.federation, round: this.cfg.round };
+      this.ring ??= expandPublicRing(this.cfg.publicSeed, ctx, this.cfg.length);
+      const sum = removeMask(this.sumY, sumS, await this.ring, this.cfg.delta, this.cfg.length);
+      this.phase = 'unmasked';
+      return { sum, survivors: (this.cut as CutOff).survivors.map((s) => s.clientId), members: shares.map((s) => s.index) };
+    } catch (e) {
+      this.phase = 'failed';
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/** Small byte-encoding helpers used for domain separation, associated data and hashing. */
+const te = new TextEncoder();
+
+export function utf8(s: string): Uint8Array {
+  return te.encode(s);
+}
+
+export function u16be(n: number): Uint8Array {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffff) throw new RangeError(`u16 out of range: ${n}`);
+  return Uint8Array.of(n >>> 8, n & 0xff);
+}
+
+export function u32be(n: number): Uint8Array {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`u32 out of range: ${n}`);
+  return Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}
+
+/** 64-bit big-endian encoding of a non-negative safe integer. */
+export function u64be(n: number): Uint8Array {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`u64 out of range: ${n}`);
+  const out = new Uint8Array(8);
+  out.set(u32be(Math.floor(n / 2 ** 32)), 0);
+  out.set(u32be(n % 2 ** 32), 4);
+  return out;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = new Uint8Array(len);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** A length-prefixed UTF-8 string (u16 length), so concatenations stay unambiguous. */
+export function lpString(s: string): Uint8Array {
+  const b = utf8(s);
+  return concatBytes(u16be(b.length), b);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number);
+  return d === 0;
+}
+
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+export function fromHex(h: string): Uint8Array {
+  if (h.length % 2 !== 0 || /[^0-9a-f]/i.test(h)) throw new RangeError('bad hex string');
+  const out = new Uint8Array(h.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}

@@ -1,0 +1,163 @@
+/**
+ * The seed-homomorphic ring-LWE mask (protocol.md, "Roles and one round", steps 2 and 5).
+ *
+ * For coordinates split into blocks of N, block j of the masked vector is
+ *   y_j = Δ·x_j + INTT(â_j ⊙ ŝ) + e_j   (mod q1 and mod q2, RNS),
+ * where â_j are public ring elements sampled directly in the NTT domain, ŝ is the trainer's
+ * secret in the NTT domain and e_j is CBD noise (one integer, reduced mod both primes). The
+ * mask is linear in ŝ, so Σ Mask(ŝ_i) = Mask(Σ ŝ_i) + (Σ e_i − e): the server removes the
+ * aggregate mask with the reconstructed Σ ŝ and rounds away Σ e, since |Σ e| ≤ |S|·η < Δ/2.
+ */
+import { CBD_BYTES, cbdFromBytes } from './cbd.js';
+import { MalformedInputError } from './errors.js';
+import { PRIMES, Q1, Q2, centre, crt, mulMod, reduce } from './field.js';
+import { N, PLANS } from './ntt.js';
+import { type RoundContext, type SecretRandom, publicRingKey, uniformFromStream } from './random.js';
+import { u64be } from './encoding.js';
+import { KeyStream } from './primitives.js';
+
+/** A pair of RNS residue vectors (mod q1, mod q2). */
+export type Residues = [Uint32Array, Uint32Array];
+
+/** The public ring elements â_j (NTT domain) of one round, for `blocks` blocks. */
+export interface PublicRing {
+  readonly blocks: number;
+  readonly a: Residues;
+}
+
+export function blocksFor(length: number): number {
+  return Math.ceil(length / N);
+}
+
+/** Expand the public ring elements for vectors of `length` coordinates (once per round). */
+export async function expandPublicRing(publicSeed: Uint8Array, ctx: RoundContext, length: number): Promise<PublicRing> {
+  if (!Number.isSafeInteger(length) || length < 1) throw new MalformedInputError(`vector length must be a positive integer, got ${length}`);
+  const blocks = blocksFor(length);
+  const stream = new KeyStream(publicRingKey(publicSeed, ctx));
+  const a: Residues = [new Uint32Array(blocks * N), new Uint32Array(blocks * N)];
+  const BATCH = 64;
+  for (let start = 0; start < blocks; start += BATCH) {
+    const end = Math.min(blocks, start + BATCH);
+    const parts = await Promise.all(
+      Array.from({ length: end - start }, (_, i) => uniformFromStream(stream, u64be(start + i), PRIMES, [N, N])),
+    );
+    parts.forEach((p, i) => {
+      a[0].set(p[0] as Uint32Array, (start + i) * N);
+      a[1].set(p[1] as Uint32Array, (start + i) * N);
+    });
+  }
+  return { blocks, a };
+}
+
+/** A fresh uniform secret ŝ (NTT domain, both residues uniform). */
+export async function sampleSecret(rng: SecretRandom): Promise<Residues> {
+  const [s1, s2] = await rng.uniform('s', PRIMES, [N, N]);
+  return [s1 as Uint32Array, s2 as Uint32Array];
+}
+
+/** CBD noise for `length` coordinates. */
+export async function sampleNoise(rng: SecretRandom, length: number): Promise<Int8Array> {
+  return cbdFromBytes(await rng.bytes('e', length * CBD_BYTES), length);
+}
+
+/**
+ * For block j and prime k, writes INTT(â_j ⊙ ŝ) into `buf` (N values), where `sScaled` is ŝ
+ * already multiplied by N^{-1} (so the transform skips its final scaling).
+ */
+function ringProduct(ring: PublicRing, k: 0 | 1, j: number, sScaled: Float64Array, buf: Float64Array): void {
+  const plan = PLANS[k];
+  plan.pointwise(ring.a[k], sScaled, buf, j * N, 0);
+  plan.inverseNoScale(buf);
+}
+
+function scaledSecret(s: Uint32Array, k: 0 | 1): Float64Array {
+  const plan = PLANS[k];
+  const out = new Float64Array(N);
+  for (let i = 0; i < N; i++) out[i] = mulMod(s[i] as number, plan.nInv, plan.q);
+  return out;
+}
+
+function checkRing(ring: PublicRing, length: number): void {
+  if (ring.blocks < blocksFor(length)) throw new MalformedInputError(`public ring has ${ring.blocks} blocks, ${blocksFor(length)} needed for length ${length}`);
+}
+
+/**
+ * y = Δ·x + Mask(ŝ) mod (q1, q2) for the `length` first coordinates. `x` may be undefined
+ * (x = 0, the bare mask). `noise` must have `length` entries.
+ */
+export function applyMask(x: Int32Array | undefined, s: Residues, ring: PublicRing, noise: Int8Array, delta: number, length: number): Residues {
+  checkRing(ring, length);
+  if (noise.length < length) throw new MalformedInputError('noise shorter than the vector');
+  if (x && x.length !== length) throw new MalformedInputError(`update has ${x.length} coordinates, expected ${length}`);
+  const out: Residues = [new Uint32Array(length), new Uint32Array(length)];
+  const buf = new Float64Array(N);
+  for (const k of [0, 1] as const) {
+    const q = PRIMES[k];
+    const sScaled = scaledSecret(s[k], k);
+    const y = out[k];
+    for (let j = 0; j * N < length; j++) {
+      ringProduct(ring, k, j, sScaled, buf);
+      const base = j * N;
+      const end = Math.min(N, length - base);
+      for (let i = 0; i < end; i++) {
+        const c = base + i;
+        // Δ·x + e fits easily in a double (|Δ·x| < 2^35); reduce it once, then add the mask.
+        const plain = x ? delta * (x[c] as number) + (noise[c] as number) : (noise[c] as number);
+        let v = (buf[i] as number) + reduce(plain, q);
+        if (v >= q) v -= q;
+        y[c] = v;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Removes the aggregate mask and decodes: z = Σy − INTT(â ⊙ Σŝ) mod q, centred into
+ * (−q/2, q/2] by CRT, then round(z / Δ). Exact while |Σe| < Δ/2 and the sum is in budget.
+ */
+export function removeMask(sumY: Residues, sumS: Residues, ring: PublicRing, delta: number, length: number): Float64Array {
+  checkRing(ring, length);
+  if (sumY[0].length !== length || sumY[1].length !== length) throw new MalformedInputError('masked sum has the wrong length');
+  const z: Residues = [new Uint32Array(length), new Uint32Array(length)];
+  const buf = new Float64Array(N);
+  for (const k of [0, 1] as const) {
+    const q = PRIMES[k];
+    const sScaled = scaledSecret(sumS[k], k);
+    for (let j = 0; j * N < length; j++) {
+      ringProduct(ring, k, j, sScaled, buf);
+      const base = j * N;
+      const end = Math.min(N, length - base);
+      const y = sumY[k];
+      const zk = z[k];
+      for (let i = 0; i < end; i++) {
+        const d = (y[base + i] as number) - (buf[i] as number);
+        zk[base + i] = d < 0 ? d + q : d;
+      }
+    }
+  }
+  const out = new Float64Array(length);
+  const [z1, z2] = z;
+  for (let i = 0; i < length; i++) out[i] = Math.round(centre(crt(z1[i] as number, z2[i] as number)) / delta);
+  return out;
+}
+
+/** The centred CRT value of residue pairs (used by tests and for noise inspection). */
+export function centredValues(r: Residues): Float64Array {
+  const out = new Float64Array(r[0].length);
+  for (let i = 0; i < out.length; i++) out[i] = centre(crt(r[0][i] as number, r[1][i] as number));
+  return out;
+}
+
+/** Σ of residue vectors in place: acc ← acc + v (mod q1, q2). */
+export function addResiduesInto(acc: Residues, v: Residues): void {
+  for (const k of [0, 1] as const) {
+    const q = k === 0 ? Q1 : Q2;
+    const a = acc[k];
+    const b = v[k];
+    for (let i = 0; i < a.length; i++) {
+      const s = (a[i] as number) + (b[i] as number);
+      a[i] = s >= q ? s - q : s;
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The committee member's one message (protocol.md, step 4): open the slices of exactly the
+ * survivor set S, sum them, and answer once, echoing H_S.
+ */
+import { bytesEqual } from './encoding.js';
+import { DuplicateError, MalformedInputError, SurvivorSetError, WrongRoundError } from './errors.js';
+import { type RoundConfig, validateRoundConfig } from './params.js';
+import { openSlice } from './seal.js';
+import { addSliceInto, residuesInRange, sliceLength } from './shamir.js';
+import { type SurvivorEntry, survivorHash } from './transcript.js';
+import { validateClientId } from './trainer.js';
+
+export interface SlotForMember {
+  readonly clientId: string;
+  readonly ephemeralPublic: Uint8Array;
+  readonly sealed: Uint8Array;
+}
+
+/** What the server sends member `memberIndex` after the cut-off. */
+export interface CommitteeJob {
+  readonly federation: string;
+  readonly round: number;
+  readonly memberIndex: number;
+  /** S in sorted id order, with each contribution's digest. */
+  readonly survivors: readonly SurvivorEntry[];
+  readonly survivorHash: Uint8Array;
+  /** The sealed slices addressed to this member, in the order of `survivors`. */
+  readonly slots: readonly SlotForMember[];
+}
+
+export interface CommitteeResponse {
+  readonly federation: string;
+  readonly round: number;
+  readonly memberIndex: number;
+  readonly survivorHash: Uint8Array;
+  /** Σ over S of this member's slices (P residues mod q1, then P mod q2). */
+  readonly sum: Uint32Array;
+}
+
+export interface MemberIdentity {
+  /** Long-term X25519 secret key. */
+  readonly secretKey: Uint8Array;
+  readonly publicKey: Uint8Array;
+}
+
+/**
+ * Turns a job into the response. Refuses (typed errors) a job for another round or member,
+ * a survivor list that does not hash to H_S, slots that do not match S one-to-one, and any
+ * slice that does not authenticate — it never answers for a partial or different set.
+ */
+export async function answerJob(cfg: RoundConfig, job: CommitteeJob, me: MemberIdentity): Promise<CommitteeResponse> {
+  validateRoundConfig(cfg);
+  if (job.federation !== cfg.federation || job.round !== cfg.round) throw new WrongRoundError(`job for ${job.federation}#${job.round}, this round is ${cfg.federation}#${cfg.round}`);
+  const { memberIndex } = job;
+  if (!Number.isSafeInteger(memberIndex) || memberIndex < 1 || memberIndex > cfg.committee.m) throw new MalformedInputError(`member index ${memberIndex} outside 1..${cfg.committee.m}`);
+  if (!bytesEqual(cfg.memberKeys[memberIndex - 1] as Uint8Array, me.publicKey)) throw new MalformedInputError(`job addressed to member ${memberIndex}, whose key is not this member's`);
+  const ctx = { federation: cfg.federation, round: cfg.round };
+  const expected = survivorHash(ctx, job.survivors);
+  if (!bytesEqual(expected, job.survivorHash)) throw new SurvivorSetError('the survivor list does not hash to the H_S of the job');
+  if (job.slots.length !== job.survivors.length) throw new SurvivorSetError(`${job.slots.length} slices for ${job.survivors.length} survivors`);
+  if (job.survivors.length === 0) throw new SurvivorSetError('empty survivor set');
+  const len = sliceLength(cfg.committee);
+  const opened = await Promise.all(
+    job.slots.map((slot, i) => {
+      const s = job.survivors[i] as SurvivorEntry;
+      validateClientId(slot.clientId);
+      if (slot.clientId !== s.clientId) throw new SurvivorSetError(`slice ${i} is from ${slot.clientId}, survivor ${i} is ${s.clientId}`);
+      return openSlice({ ctx, clientId: slot.clientId, memberIndex }, slot.sealed, slot.ephemeralPublic, me.secretKey, me.publicKey);
+    }),
+  );
+  const sum = new Uint32Array(len);
+  opened.forEach((v, i) => {
+    if (v.length !== len) throw new MalformedInputError(`slice of ${job.survivors[i]?.clientId} has ${v.length} residues, expected ${len}`);
+    if (!residuesInRange(v)) throw new MalformedInputError(`slice of ${job.survivors[i]?.clientId} has a residue out of range`);
+    addSliceInto(sum, v);
+  });
+  return { federation: cfg.federation, round: cfg.round, memberIndex, survivorHash: job.survivorHash, sum };
+}
+
+/** A member that answers at most once per (federation, round), as the protocol requires. */
+export class CommitteeMember {
+  private readonly answered = new Set<string>();
+  constructor(readonly identity: MemberIdentity) {}
+
+  async answer(cfg: RoundConfig, job: CommitteeJob): Promise<CommitteeResponse> {
+    const key = `${cfg.federation}\u0000${cfg.round}`;
+    if (this.answered.has(key)) throw new DuplicateError(`already answered round ${cfg.round} of ${cfg.federation}`);
+    this.answered.add(key); // one chance: a failed attempt is not retried with a different job
+    return answerJob(cfg, job, this.identity);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Negacyclic number-theoretic transform over Z_q[X]/(X^N + 1), N = 2048, for each prime of
+ * the profile (protocol.md, "Parameters": q_k ≡ 1 mod 4096, so a primitive 2N-th root ψ
+ * exists and X^N + 1 splits).
+ *
+ * Convention (fixed, because public ring elements are sampled directly in this domain):
+ * the forward transform is Cooley–Tukey with ψ-powers in bit-reversed order and produces its
+ * output in bit-reversed order, â[i] = a(ψ^(2·brv(i)+1)); the inverse is Gentleman–Sande and
+ * maps that order back to coefficients. Pointwise products in this domain are negacyclic
+ * products of polynomials. `inverseNoScale` omits the final multiplication by N^{-1}, so a
+ * caller can fold N^{-1} into one operand once instead of once per coefficient.
+ */
+import { PRIMES, generator, invMod, mulMod, powMod } from './field.js';
+
+export const N = 2048;
+const LOG_N = 11;
+
+function bitReverse(x: number, bits: number): number {
+  let r = 0;
+  for (let i = 0; i < bits; i++) r = (r << 1) | ((x >>> i) & 1);
+  return r;
+}
+
+export class NttPlan {
+  readonly q: number;
+  /** ψ: a primitive 2N-th root of unity mod q (ψ^N = −1). */
+  readonly psi: number;
+  readonly nInv: number;
+  private readonly qInv: number;
+  private readonly psiRev: Float64Array;
+  private readonly psiInvRev: Float64Array;
+
+  constructor(q: number) {
+    if ((q - 1) % (2 * N) !== 0) throw new RangeError(`q = ${q} is not 1 mod ${2 * N}`);
+    this.q = q;
+    this.qInv = 1 / q;
+    this.psi = powMod(generator(q), (q - 1) / (2 * N), q);
+    const psiInv = invMod(this.psi, q);
+    this.nInv = invMod(N, q);
+    this.psiRev = new Float64Array(N);
+    this.psiInvRev = new Float64Array(N);
+    let p = 1;
+    let pi = 1;
+    const pows = new Float64Array(N);
+    const powsInv = new Float64Array(N);
+    for (let i = 0; i < N; i++) {
+      pows[i] = p;
+      powsInv[i] = pi;
+      p = mulMod(p, this.psi, q);
+      pi = mulMod(pi, psiInv, q);
+    }
+    for (let i = 0; i < N; i++) {
+      const r = bitReverse(i, LOG_N);
+      this.psiRev[i] = pows[r] as number;
+      this.psiInvRev[i] = powsInv[r] as number;
+    }
+  }
+
+  /** In-place forward transform of N residues in [0, q). */
+  forward(a: Float64Array): void {
+    const q = this.q;
+    const qInv = this.qInv;
+    const w = this.psiRev;
+    let t = N;
+    for (let m = 1; m < N; m <<= 1) {
+      t >>= 1;
+      for (let i = 0; i < m; i++) {
+        const j1 = 2 * i * t;
+        const j2 = j1 + t;
+        const s = w[m + i] as number;
+        for (let j = j1; j < j2; j++) {
+          const u = a[j] as number;
+          const p = (a[j + t] as number) * s;
+          let v = p - ((p * qInv) | 0) * q;
+          if (v < 0) v += q;
+          else if (v >= q) v -= q;
+          const x = u + v;
+          a[j] = x >= q ? x - q : x;
+          const y = u - v;
+          a[j + t] = y < 0 ? y + q : y;
+        }
+      }
+    }
+  }
+
+  /** In-place inverse transform without the final N^{-1} scaling. */
+  inverseNoScale(a: Float64Array): void {
+    const q = this.q;
+    const qInv = this.qInv;
+    const w = this.psiInvRev;
+    let t = 1;
+    for (let m = N; m > 1; m >>= 1) {
+      const h = m >> 1;
+      let j1 = 0;
+      for (let i = 0; i < h; i++) {
+        const j2 = j1 + t;
+        const s = w[h + i] as number;
+        for (let j = j1; j < j2; j++) {
+          const u = a[j] as number;
+          const v = a[j + t] as number;
+          const x = u + v;
+          a[j] = x >= q ? x - q : x;
+          let d = u - v;
+          if (d < 0) d += q;
+          const p = d * s;
+          let r = p - ((p * qInv) | 0) * q;
+          if (r < 0) r += q;
+          else if (r >= q) r -= q;
+          a[j + t] = r;
+        }
+        j1 += 2 * t;
+      }
+      t <<= 1;
+    }
+  }
+
+  /** In-place inverse transform (coefficients out). */
+  inverse(a: Float64Array): void {
+    this.inverseNoScale(a);
+    this.scale(a, this.nInv);
+  }
+
+  /** a ← a·c mod q, elementwise. */
+  scale(a: Float64Array, c: number): void {
+    for (let i = 0; i < a.length; i++) a[i] = mulMod(a[i] as number, c, this.q);
+  }
+
+  /** out ← a ⊙ b mod q (pointwise; the NTT-domain product). out may alias a or b. */
+  pointwise(a: ArrayLike<number>, b: ArrayLike<number>, out: Float64Array, aOffset = 0, bOffset = 0): void {
+    const q = this.q;
+    const qInv = this.qInv;
+    for (let i = 0; i < N; i++) {
+      const p = (a[aOffset + i] as number) * (b[bOffset + i] as number);
+      let r = p - ((p * qInv) | 0) * q;
+      if (r < 0) r += q;
+      else if (r >= q) r -= q;
+      out[i] = r;
+    }
+  }
+}
+
+/** The NTT plans of the two primes, built once per process. */
+export const PLANS: readonly [NttPlan, NttPlan] = [new NttPlan(PRIMES[0]), new NttPlan(PRIMES[1])];
+
+/** Schoolbook negacyclic product mod q — the reference the NTT is tested against. */
+export function negacyclicSchoolbook(a: ArrayLike<number>, b: ArrayLike<number>, q: number): Float64Array {
+  const n = a.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const ai = a[i] as number;
+    if (ai === 0) continue;
+    for (let j = 0; j < n; j++) {
+      const p = mulMod(ai, b[j] as number, q);
+      const k = i + j;
+      if (k < n) {
+        const s = (out[k] as number) + p;
+        out[k] = s >= q ? s - q : s;
+      } else {
+        const s = (out[k - n] as number) - p;
+        out[k - n] = s < 0 ? s + q : s;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,80 @@
+/**
+ * Sealing of share slices to committee members (protocol.md, "channel"):
+ *
+ *   ss   = X25519(ephemeral secret of the trainer, member's long-term public key)
+ *   ad   = "SpeakOnce/v1/slice" ‖ lp(federation) ‖ u64(round) ‖ lp(client id) ‖ u32(member)
+ *   okm  = HKDF-SHA256(ikm = ss, salt = ephemeral public ‖ member public, info = "SpeakOnce/v1/seal" ‖ ad, 44)
+ *   key  = okm[0..32), nonce = okm[32..44)
+ *   sealed = AES-256-GCM(key, nonce, ad, slice as little-endian u32) (ciphertext ‖ tag)
+ *
+ * Every (round, client, member) gets its own key and nonce, so a GCM nonce never repeats
+ * under one key, and a slice replayed into another round, client or member does not open.
+ */
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes, lpString, u32be, utf8 } from './encoding.js';
+import { MalformedInputError, SealError } from './errors.js';
+import { gcmOpen, gcmSeal, x25519Shared } from './primitives.js';
+import { type RoundContext, encodeContext } from './random.js';
+
+export interface SlotId {
+  readonly ctx: RoundContext;
+  readonly clientId: string;
+  /** Member index j, 1-based. */
+  readonly memberIndex: number;
+}
+
+export function sliceAssociatedData(id: SlotId): Uint8Array {
+  return concatBytes(utf8('SpeakOnce/v1/slice'), encodeContext(id.ctx), lpString(id.clientId), u32be(id.memberIndex));
+}
+
+function derive(shared: Uint8Array, ephemeralPublic: Uint8Array, memberPublic: Uint8Array, ad: Uint8Array): { key: Uint8Array; nonce: Uint8Array } {
+  const okm = hkdf(sha256, shared, concatBytes(ephemeralPublic, memberPublic), concatBytes(utf8('SpeakOnce/v1/seal'), ad), 44);
+  return { key: okm.subarray(0, 32), nonce: okm.subarray(32, 44) };
+}
+
+export function encodeSlice(values: Uint32Array): Uint8Array {
+  const out = new Uint8Array(values.length * 4);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < values.length; i++) dv.setUint32(4 * i, values[i] as number, true);
+  return out;
+}
+
+export function decodeSlice(bytes: Uint8Array): Uint32Array {
+  if (bytes.length % 4 !== 0) throw new MalformedInputError('slice length is not a multiple of 4 bytes');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Uint32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = dv.getUint32(4 * i, true);
+  return out;
+}
+
+export async function sealSlice(
+  id: SlotId,
+  slice: Uint32Array,
+  ephemeralSecret: Uint8Array,
+  ephemeralPublic: Uint8Array,
+  memberPublic: Uint8Array,
+): Promise<Uint8Array> {
+  const ad = sliceAssociatedData(id);
+  const { key, nonce } = derive(await x25519Shared(ephemeralSecret, memberPublic), ephemeralPublic, memberPublic, ad);
+  return gcmSeal(key, nonce, ad, encodeSlice(slice));
+}
+
+/** Opens a slice addressed to this member; throws SealError if it does not authenticate. */
+export async function openSlice(
+  id: SlotId,
+  sealed: Uint8Array,
+  ephemeralPublic: Uint8Array,
+  memberSecret: Uint8Array,
+  memberPublic: Uint8Array,
+): Promise<Uint32Array> {
+  if (ephemeralPublic.length !== 32) throw new SealError(`ephemeral public key of ${id.clientId} must be 32 bytes`);
+  const ad = sliceAssociatedData(id);
+  const { key, nonce } = derive(await x25519Shared(memberSecret, ephemeralPublic), ephemeralPublic, memberPublic, ad);
+  try {
+    return decodeSlice(await gcmOpen(key, nonce, ad, sealed));
+  } catch (e) {
+    if (e instanceof SealError) throw new SealError(`slice from ${id.clientId} to member ${id.memberIndex} does not authenticate`);
+    throw e;
+  }
+}

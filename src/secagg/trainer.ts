@@ -1,0 +1,101 @@
+/**
+ * The trainer's one message (protocol.md, step 2): mask the quantized update with a fresh
+ * secret, pack-share the secret to the committee and seal each slice to its member.
+ */
+import { MalformedInputError } from './errors.js';
+import { PRIMES } from './field.js';
+import { type PublicRing, type Residues, applyMask, expandPublicRing, sampleNoise, sampleSecret } from './mask.js';
+import { type RoundConfig, maxQuantized, validateRoundConfig } from './params.js';
+import { x25519PublicKey } from './primitives.js';
+import { SecretRandom } from './random.js';
+import { sealSlice } from './seal.js';
+import { randomnessLength, share } from './shamir.js';
+
+export interface Contribution {
+  readonly federation: string;
+  readonly round: number;
+  readonly clientId: string;
+  /** y = Δ·x + Mask(s) mod q1 and mod q2, `length` coordinates each. */
+  readonly masked: Residues;
+  /** The trainer's ephemeral X25519 public key for this round. */
+  readonly ephemeralPublic: Uint8Array;
+  /** sealed[j − 1] is the slice for member j. */
+  readonly sealed: readonly Uint8Array[];
+}
+
+export interface TrainerTimings {
+  /** Public ring expansion, secret and noise sampling, masking. */
+  mask_ms: number;
+  /** Packed Shamir sharing of the secret. */
+  shares_ms: number;
+  /** X25519 + HKDF + AES-GCM for every member. */
+  seal_ms: number;
+}
+
+export interface TrainerOptions {
+  /** Secret randomness; fresh from crypto.getRandomValues unless a test injects one. */
+  rng?: SecretRandom;
+  /** The round's public ring, if already expanded (it is the same for every party). */
+  ring?: PublicRing;
+}
+
+const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
+
+export function validateClientId(id: string): void {
+  if (typeof id !== 'string' || !CLIENT_ID.test(id)) throw new MalformedInputError('client id must be 1–128 printable ASCII characters');
+}
+
+/** Checks that every coordinate is an integer within ±(2^(b−1) − 1). */
+export function validateQuantized(update: Int32Array, cfg: RoundConfig): void {
+  if (!(update instanceof Int32Array)) throw new MalformedInputError('quantized update must be an Int32Array');
+  if (update.length !== cfg.length) throw new MalformedInputError(`quantized update has ${update.length} coordinates, the round expects ${cfg.length}`);
+  const limit = maxQuantized(cfg.bits);
+  for (let i = 0; i < update.length; i++) {
+    const v = update[i] as number;
+    if (v > limit || v < -limit) throw new MalformedInputError(`coordinate ${i} = ${v} is outside the ${cfg.bits}-bit range ±${limit}`);
+  }
+}
+
+/** Builds the trainer's single Contribution for this round. */
+export async function buildContribution(
+  cfg: RoundConfig,
+  clientId: string,
+  update: Int32Array,
+  opts: TrainerOptions = {},
+): Promise<{ contribution: Contribution; timings: TrainerTimings }> {
+  validateRoundConfig(cfg);
+  validateClientId(clientId);
+  validateQuantized(update, cfg);
+  const rng = opts.rng ?? SecretRandom.fresh();
+  const ctx = { federation: cfg.federation, round: cfg.round };
+
+  let t0 = performance.now();
+  const [ring, secret, noise] = await Promise.all([
+    opts.ring ?? expandPublicRing(cfg.publicSeed, ctx, cfg.length),
+    sampleSecret(rng),
+    sampleNoise(rng, cfg.length),
+  ]);
+  const masked = applyMask(update, secret, ring, noise, cfg.delta, cfg.length);
+  const mask_ms = performance.now() - t0;
+
+  t0 = performance.now();
+  const rnd = randomnessLength(cfg.committee);
+  const [r1, r2] = await rng.uniform('shamir', PRIMES, [rnd, rnd]);
+  const slices = share(secret, [r1 as Uint32Array, r2 as Uint32Array], cfg.committee);
+  const shares_ms = performance.now() - t0;
+
+  t0 = performance.now();
+  const ephemeralSecret = await rng.bytes('x25519', 32);
+  const ephemeralPublic = x25519PublicKey(ephemeralSecret);
+  const sealed = await Promise.all(
+    slices.map((slice, j) =>
+      sealSlice({ ctx, clientId, memberIndex: j + 1 }, slice, ephemeralSecret, ephemeralPublic, cfg.memberKeys[j] as Uint8Array),
+    ),
+  );
+  const seal_ms = performance.now() - t0;
+
+  return {
+    contribution: { federation: cfg.federation, round: cfg.round, clientId, masked, ephemeralPublic, sealed },
+    timings: { mask_ms, shares_ms, seal_ms },
+  };
+}
