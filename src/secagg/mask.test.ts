@@ -105,6 +105,20 @@ describe('seed-homomorphic mask', () => {
   });
 });
 
+describe('decoding', () => {
+  it('decodes a zero sum to +0, never −0 (negative noise rounds to −0 otherwise)', async () => {
+    const L = 500;
+    const ring = await expandPublicRing(seedOf(4), ctx, L);
+    const rng = deterministicRng(4, 4);
+    const s = await sampleSecret(rng);
+    const noise = await sampleNoise(rng, L);
+    expect(noise.some((e) => e < 0)).toBe(true);
+    const y = applyMask(new Int32Array(L), s, ring, noise, 2 ** 19, L);
+    const out = removeMask(y, s, ring, 2 ** 19, L);
+    expect(Array.from(out).every((v) => Object.is(v, 0))).toBe(true);
+  });
+});
+
 describe('secret randomness', () => {
   it('is deterministic per seed and label, different across them', async () => {
     const a = new SecretRandom(seedOf(1));

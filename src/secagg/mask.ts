@@ -64,15 +64,15 @@ export async function sampleNoise(rng: SecretRandom, length: number): Promise<In
  * For block j and prime k, writes INTT(â_j ⊙ ŝ) into `buf` (N values), where `sScaled` is ŝ
  * already multiplied by N^{-1} (so the transform skips its final scaling).
  */
-function ringProduct(ring: PublicRing, k: 0 | 1, j: number, sScaled: Float64Array, buf: Float64Array): void {
+function ringProduct(ring: PublicRing, k: 0 | 1, j: number, sScaled: Int32Array, buf: Int32Array): void {
   const plan = PLANS[k];
   plan.pointwise(ring.a[k], sScaled, buf, j * N, 0);
   plan.inverseNoScale(buf);
 }
 
-function scaledSecret(s: Uint32Array, k: 0 | 1): Float64Array {
+function scaledSecret(s: Uint32Array, k: 0 | 1): Int32Array {
   const plan = PLANS[k];
-  const out = new Float64Array(N);
+  const out = new Int32Array(N);
   for (let i = 0; i < N; i++) out[i] = mulMod(s[i] as number, plan.nInv, plan.q);
   return out;
 }
@@ -90,7 +90,7 @@ export function applyMask(x: Int32Array | undefined, s: Residues, ring: PublicRi
   if (noise.length < length) throw new MalformedInputError('noise shorter than the vector');
   if (x && x.length !== length) throw new MalformedInputError(`update has ${x.length} coordinates, expected ${length}`);
   const out: Residues = [new Uint32Array(length), new Uint32Array(length)];
-  const buf = new Float64Array(N);
+  const buf = new Int32Array(N);
   for (const k of [0, 1] as const) {
     const q = PRIMES[k];
     const sScaled = scaledSecret(s[k], k);
@@ -120,7 +120,7 @@ export function removeMask(sumY: Residues, sumS: Residues, ring: PublicRing, del
   checkRing(ring, length);
   if (sumY[0].length !== length || sumY[1].length !== length) throw new MalformedInputError('masked sum has the wrong length');
   const z: Residues = [new Uint32Array(length), new Uint32Array(length)];
-  const buf = new Float64Array(N);
+  const buf = new Int32Array(N);
   for (const k of [0, 1] as const) {
     const q = PRIMES[k];
     const sScaled = scaledSecret(sumS[k], k);
@@ -138,7 +138,8 @@ export function removeMask(sumY: Residues, sumS: Residues, ring: PublicRing, del
   }
   const out = new Float64Array(length);
   const [z1, z2] = z;
-  for (let i = 0; i < length; i++) out[i] = Math.round(centre(crt(z1[i] as number, z2[i] as number)) / delta);
+  // `+ 0` turns the −0 that Math.round gives for small negative noise into 0.
+  for (let i = 0; i < length; i++) out[i] = Math.round(centre(crt(z1[i] as number, z2[i] as number)) / delta) + 0;
   return out;
 }
 

@@ -81,7 +81,8 @@ describe('packed Shamir', () => {
     const next = lcg(7);
     const slices = share(randomResidues(N, next), randomResidues(randomnessLength(s), next), s);
     const shares = slices.map((values, j) => ({ index: j + 1, values: values.slice() }));
-    (shares[5] as { values: Uint32Array }).values[3] ^= 1;
+    const v = (shares[5] as { values: Uint32Array }).values;
+    v[3] = (v[3] as number) ^ 1;
     expect(() => reconstruct(shares, s)).toThrow(InconsistentSharesError);
     expect(() => reconstruct(shares.slice(0, 5), s)).not.toThrow();
   });

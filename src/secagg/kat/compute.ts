@@ -22,10 +22,10 @@ import { randomnessLength, reconstruct, share } from '../shamir.js';
 import { buildContribution } from '../trainer.js';
 
 /** Fixed inputs: a[i] = (i² + 3i + 7)·2654435761 mod q, b[i] = (5i + 11)^3 mod q — simple to reproduce. */
-export function nttInputs(q: number): { a: Float64Array; b: Float64Array } {
+export function nttInputs(q: number): { a: Int32Array; b: Int32Array } {
   const mod = (x: bigint) => Number(((x % BigInt(q)) + BigInt(q)) % BigInt(q));
-  const a = Float64Array.from({ length: N }, (_, i) => mod(BigInt(i * i + 3 * i + 7) * 2654435761n));
-  const b = Float64Array.from({ length: N }, (_, i) => mod(BigInt(5 * i + 11) ** 3n));
+  const a = Int32Array.from({ length: N }, (_, i) => mod(BigInt(i * i + 3 * i + 7) * 2654435761n));
+  const b = Int32Array.from({ length: N }, (_, i) => mod(BigInt(5 * i + 11) ** 3n));
   return { a, b };
 }
 
@@ -54,7 +54,7 @@ export async function computeKat(): Promise<Record<string, unknown>> {
     plan.forward(A);
     const B = b.slice();
     plan.forward(B);
-    const C = new Float64Array(N);
+    const C = new Int32Array(N);
     plan.pointwise(A, B, C);
     plan.inverse(C);
     const school = negacyclicSchoolbook(a, b, plan.q);
