@@ -10,7 +10,7 @@
  */
 import { CBD_BYTES, cbdFromBytes } from './cbd.js';
 import { MalformedInputError } from './errors.js';
-import { PRIMES, Q1, Q2, centre, crt, mulMod, reduce } from './field.js';
+import { PRIMES, Q1, Q2, centre, crt, mulMod } from './field.js';
 import { N, PLANS } from './ntt.js';
 import { type RoundContext, type SecretRandom, publicRingKey, uniformFromStream } from './random.js';
 import { u64be } from './encoding.js';
@@ -91,8 +91,10 @@ export function applyMask(x: Int32Array | undefined, s: Residues, ring: PublicRi
   if (x && x.length !== length) throw new MalformedInputError(`update has ${x.length} coordinates, expected ${length}`);
   const out: Residues = [new Uint32Array(length), new Uint32Array(length)];
   const buf = new Int32Array(N);
+  const xs = x ?? new Int32Array(length);
   for (const k of [0, 1] as const) {
     const q = PRIMES[k];
+    const qInv = 1 / q;
     const sScaled = scaledSecret(s[k], k);
     const y = out[k];
     for (let j = 0; j * N < length; j++) {
@@ -101,10 +103,15 @@ export function applyMask(x: Int32Array | undefined, s: Residues, ring: PublicRi
       const end = Math.min(N, length - base);
       for (let i = 0; i < end; i++) {
         const c = base + i;
-        // Δ·x + e fits easily in a double (|Δ·x| < 2^35); reduce it once, then add the mask.
-        const plain = x ? delta * (x[c] as number) + (noise[c] as number) : (noise[c] as number);
-        let v = (buf[i] as number) + reduce(plain, q);
-        if (v >= q) v -= q;
+        // Δ·x + e is exact in a double (|Δ·x| < 2^35). Reduce with a floating quotient
+        // (remainder in (−q, 2q)) and fold into [0, q) branch-free, then add the mask.
+        const plain = delta * (xs[c] as number) + (noise[c] as number);
+        let r = (plain - Math.floor(plain * qInv) * q) | 0;
+        r += (r >> 31) & q;
+        r -= q;
+        r += (r >> 31) & q;
+        let v = (buf[i] as number) + r - q;
+        v += (v >> 31) & q;
         y[c] = v;
       }
     }
