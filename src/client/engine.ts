@@ -1,0 +1,316 @@
+/**
+ * The participant engine, shared by the browser app and the headless Node client. One
+ * explicit state machine per role in the current round:
+ *
+ *   trainer: idle → waiting → training → sealing → sent → done | failed
+ *   member:  waiting → job → answered → done | failed
+ *
+ * It speaks exactly once per round: one contribution as a trainer, one answer as a member
+ * (never twice for a round id, even if the server asks again). Training and the protocol's
+ * arithmetic are injected (LocalTrainer, CryptoRunner) so the browser can run them off the
+ * main thread.
+ */
+import {
+  type CommitteeJob,
+  type MemberIdentity,
+  type RoundConfig,
+  type TrainerTimings,
+  maxQuantized,
+  quantize,
+  validateRoundConfig,
+} from '../secagg/index.js';
+import { bytesToF32, u32ToBytes } from '../wire/codec.js';
+import type { ErrorMsg, JobMsg, ResultMsg, Role, RoundMsg, ServerMessage } from '../wire/messages.js';
+import { WIRE_VERSION } from '../wire/messages.js';
+import { type CryptoRunner, inProcessCrypto } from './crypto.js';
+import { type SocketFactory, Transport } from './transport.js';
+
+export type Phase = 'idle' | 'waiting' | 'training' | 'sealing' | 'sent' | 'job' | 'answered' | 'done' | 'failed';
+export type Connection = 'connecting' | 'open' | 'closed';
+
+export interface EngineSnapshot {
+  connection: Connection;
+  clientId: string | undefined;
+  federation: string | undefined;
+  /** Latest global model version seen. */
+  version: number;
+  round: number | undefined;
+  role: Role | undefined;
+  phase: Phase;
+  memberIndex: number | undefined;
+  lastError: string | undefined;
+}
+
+export interface TrainInput {
+  round: number;
+  weights: Float32Array;
+  architecture: unknown;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+}
+
+export interface TrainOutput {
+  delta: Float32Array;
+  numSamples: number;
+  loss?: number;
+}
+
+export interface LocalTrainer {
+  train(input: TrainInput, progress: (fraction: number, detail?: string) => void): Promise<TrainOutput>;
+}
+
+/** Protocol points at which a simulation can make a participant crash. */
+export type DropPoint = 'before-train' | 'before-send' | 'after-send' | 'before-answer';
+
+/** Where answered round ids are remembered (IndexedDB in the browser, memory in Node). */
+export interface AnsweredRounds {
+  has(key: string): boolean | Promise<boolean>;
+  add(key: string): void | Promise<void>;
+}
+
+export interface EngineOptions {
+  url: string;
+  token: string;
+  identity: MemberIdentity;
+  train: boolean;
+  committee: boolean;
+  label?: string;
+  socketFactory: SocketFactory;
+  trainer?: LocalTrainer;
+  crypto?: CryptoRunner;
+  answeredRounds?: AnsweredRounds;
+  /** Harness hook (tests and the simulator only): the quantized update of each round. */
+  onQuantized?: (round: number, update: Int32Array) => void;
+  /** Simulation: return true to crash (close for good) at this point of this round. */
+  dropAt?: (round: number, point: DropPoint) => boolean;
+  /** Randomness for stochastic rounding (default crypto.getRandomValues). */
+  randomWords?: (n: number) => Uint32Array;
+}
+
+export type EngineEvent =
+  | { type: 'state'; state: EngineSnapshot }
+  | { type: 'progress'; phase: 'training' | 'sealing'; fraction: number; detail?: string }
+  | { type: 'round'; round: number; role: Role; version: number; memberIndex?: number }
+  | { type: 'trained'; round: number; numSamples: number; loss?: number }
+  | { type: 'sent'; round: number; bytes: number; timings: TrainerTimings }
+  | { type: 'answered'; round: number; bytes: number; survivors: number }
+  | { type: 'result'; round: number; ok: boolean; version: number; code?: string; reason?: string; survivors: number; answered: number }
+  | { type: 'error'; code: string; message: string; round?: number }
+  | { type: 'dropped'; round: number; point: DropPoint };
+
+function secureWords(n: number): Uint32Array {
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i += 16384) globalThis.crypto.getRandomValues(out.subarray(i, Math.min(n, i + 16384)));
+  return out;
+}
+
+export function descriptorConfig(msg: RoundMsg): RoundConfig {
+  const cfg: RoundConfig = {
+    federation: msg.federation,
+    round: msg.round,
+    length: msg.length,
+    delta: msg.delta,
+    bits: msg.bits,
+    nMax: msg.nMax,
+    committee: msg.committee,
+    memberKeys: msg.memberKeys,
+    publicSeed: msg.publicSeed,
+  };
+  validateRoundConfig(cfg);
+  return cfg;
+}
+
+export class ParticipantEngine {
+  private readonly opts: EngineOptions;
+  private readonly transport: Transport;
+  private readonly listeners = new Set<(e: EngineEvent) => void>();
+  private readonly crypto: CryptoRunner;
+  private readonly memoryAnswered = new Set<string>();
+  private snap: EngineSnapshot = { connection: 'closed', clientId: undefined, federation: undefined, version: 0, round: undefined, role: undefined, phase: 'idle', memberIndex: undefined, lastError: undefined };
+  private current: RoundMsg | undefined;
+  private crashed = false;
+  private insecurePlaintext = false;
+
+  constructor(opts: EngineOptions) {
+    if (opts.train && !opts.trainer) throw new Error('a training participant needs a LocalTrainer');
+    this.opts = opts;
+    this.crypto = opts.crypto ?? inProcessCrypto;
+    this.transport = new Transport(opts.url, opts.socketFactory, {
+      open: () => {
+        this.update({ connection: 'open' });
+        this.transport.send({ t: 'join', v: WIRE_VERSION, token: opts.token, publicKey: opts.identity.publicKey, train: opts.train, committee: opts.committee, ...(opts.label ? { label: opts.label } : {}) });
+      },
+      message: (m) => void this.onMessage(m).catch((e: unknown) => this.fail(this.snap.round, 'CLIENT_ERROR', e instanceof Error ? e.message : String(e))),
+      invalid: (e) => this.emit({ type: 'error', code: e.code, message: `server message refused: ${e.message}` }),
+      close: (_code, reason, retry) => this.update({ connection: retry ? 'connecting' : 'closed', ...(retry ? {} : { lastError: reason || this.snap.lastError }) }),
+    });
+  }
+
+  get state(): EngineSnapshot {
+    return this.snap;
+  }
+
+  /** The raw transport (tests use it to send malformed or duplicate frames). */
+  get wire(): Transport {
+    return this.transport;
+  }
+
+  on(f: (e: EngineEvent) => void): () => void {
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  }
+
+  private emit(e: EngineEvent): void {
+    for (const f of this.listeners) f(e);
+  }
+
+  private update(p: Partial<EngineSnapshot>): void {
+    this.snap = { ...this.snap, ...p };
+    this.emit({ type: 'state', state: this.snap });
+  }
+
+  start(): void {
+    this.update({ connection: 'connecting' });
+    this.transport.connect();
+  }
+
+  /** Leaves the federation (tells the server, then closes). */
+  stop(): void {
+    this.transport.send({ t: 'leave' });
+    this.transport.close();
+    this.update({ connection: 'closed' });
+  }
+
+  private maybeDrop(round: number, point: DropPoint): boolean {
+    if (this.crashed) return true;
+    if (!this.opts.dropAt?.(round, point)) return false;
+    this.crashed = true;
+    this.emit({ type: 'dropped', round, point });
+    this.transport.close();
+    this.update({ connection: 'closed', lastError: `dropped at ${point} (simulated)` });
+    return true;
+  }
+
+  private fail(round: number | undefined, code: string, message: string): void {
+    this.emit({ type: 'error', code, message, ...(round !== undefined ? { round } : {}) });
+    if (round !== undefined && round === this.snap.round) this.update({ phase: 'failed', lastError: message });
+    else this.update({ lastError: message });
+  }
+
+  private async onMessage(m: ServerMessage): Promise<void> {
+    switch (m.t) {
+      case 'welcome':
+        this.insecurePlaintext = m.insecurePlaintext === true;
+        this.update({ clientId: m.clientId, federation: m.federation, version: m.version, phase: this.snap.phase === 'idle' ? 'waiting' : this.snap.phase });
+        return;
+      case 'round':
+        return this.onRound(m);
+      case 'job':
+        return this.onJob(m);
+      case 'result':
+        return this.onResult(m);
+      case 'error':
+        return this.onError(m);
+    }
+  }
+
+  private async onRound(m: RoundMsg): Promise<void> {
+    this.current = m;
+    this.update({ round: m.round, role: m.role, memberIndex: m.memberIndex, version: m.version, phase: 'waiting', lastError: undefined });
+    this.emit({ type: 'round', round: m.round, role: m.role, version: m.version, ...(m.memberIndex ? { memberIndex: m.memberIndex } : {}) });
+    if (m.role === 'trainer') await this.trainAndSend(m);
+    else if (m.role === 'member') this.update({ phase: 'waiting' });
+  }
+
+  private stillCurrent(m: RoundMsg): boolean {
+    return this.current === m && !this.crashed;
+  }
+
+  private async trainAndSend(m: RoundMsg): Promise<void> {
+    const trainer = this.opts.trainer;
+    if (!trainer) return this.fail(m.round, 'NOT_A_TRAINER', 'asked to train, but this participant has no training data');
+    if (this.maybeDrop(m.round, 'before-train')) return;
+    this.update({ phase: 'training' });
+    const weights = bytesToF32(m.weights, 'weights');
+    if (weights.length + 1 !== m.length) return this.fail(m.round, 'MALFORMED', `descriptor has ${weights.length} weights for a vector of ${m.length}`);
+    const out = await trainer.train(
+      { round: m.round, weights, architecture: m.architecture, epochs: m.train.epochs, batchSize: m.train.batchSize, learningRate: m.train.learningRate },
+      (fraction, detail) => this.emit({ type: 'progress', phase: 'training', fraction, ...(detail ? { detail } : {}) }),
+    );
+    if (!this.stillCurrent(m)) return;
+    this.emit({ type: 'trained', round: m.round, numSamples: out.numSamples, ...(out.loss !== undefined ? { loss: out.loss } : {}) });
+    this.update({ phase: 'sealing' });
+    const weight = Math.min(out.numSamples, m.quant.weightCap) / m.quant.weightCap;
+    const q = quantize(out.delta, weight, { bits: m.bits, clip: m.quant.clip, ...(m.quant.l2Clip ? { l2Clip: m.quant.l2Clip } : {}) }, (this.opts.randomWords ?? secureWords)(out.delta.length + 1));
+    if (q.length !== m.length) return this.fail(m.round, 'MALFORMED', `update has ${q.length} coordinates, the round expects ${m.length}`);
+    this.opts.onQuantized?.(m.round, q);
+    if (this.maybeDrop(m.round, 'before-send')) return;
+    if (this.insecurePlaintext) {
+      const bytes = this.transport.send({ t: 'plain', round: m.round, x: u32ToBytes(q) });
+      this.update({ phase: 'sent' });
+      this.emit({ type: 'sent', round: m.round, bytes, timings: { mask_ms: 0, shares_ms: 0, seal_ms: 0 } });
+      return;
+    }
+    const cfg = descriptorConfig(m);
+    this.emit({ type: 'progress', phase: 'sealing', fraction: 0 });
+    const { contribution: c, timings } = await this.crypto.contribute(cfg, this.snap.clientId ?? '', q);
+    if (!this.stillCurrent(m)) return;
+    this.emit({ type: 'progress', phase: 'sealing', fraction: 1 });
+    const bytes = this.transport.send({ t: 'contribution', round: m.round, y1: u32ToBytes(c.masked[0]), y2: u32ToBytes(c.masked[1]), eph: c.ephemeralPublic, sealed: [...c.sealed] });
+    if (bytes === 0) return this.fail(m.round, 'DISCONNECTED', 'not connected when the contribution was ready; it was not sent');
+    this.update({ phase: 'sent' });
+    this.emit({ type: 'sent', round: m.round, bytes, timings });
+    this.maybeDrop(m.round, 'after-send');
+  }
+
+  private async onJob(j: JobMsg): Promise<void> {
+    const m = this.current;
+    if (!m || m.round !== j.round || m.role !== 'member' || m.memberIndex !== j.memberIndex) {
+      return this.fail(j.round, 'UNEXPECTED_JOB', `job for round ${j.round} as member ${j.memberIndex} does not match this participant's role`);
+    }
+    const key = `${m.federation}\u0000${m.round}`;
+    const store = this.opts.answeredRounds;
+    if (this.memoryAnswered.has(key) || (store && (await store.has(key)))) {
+      return this.fail(j.round, 'ALREADY_ANSWERED', `already answered round ${j.round}; a member answers once`);
+    }
+    this.update({ phase: 'job' });
+    if (this.maybeDrop(m.round, 'before-answer')) return;
+    this.memoryAnswered.add(key);
+    await store?.add(key); // remembered before answering: one chance, even across a reload
+    const job: CommitteeJob = {
+      federation: m.federation,
+      round: j.round,
+      memberIndex: j.memberIndex,
+      survivors: j.survivors.map((s) => ({ clientId: s.id, digest: s.digest })),
+      survivorHash: j.hS,
+      slots: j.slots.map((s) => ({ clientId: s.id, ephemeralPublic: s.eph, sealed: s.sealed })),
+    };
+    try {
+      const r = await this.crypto.answer(descriptorConfig(m), job, this.opts.identity);
+      if (!this.stillCurrent(m)) return;
+      const bytes = this.transport.send({ t: 'answer', round: r.round, memberIndex: r.memberIndex, hS: r.survivorHash, sum: u32ToBytes(r.sum) });
+      this.update({ phase: 'answered' });
+      this.emit({ type: 'answered', round: j.round, bytes, survivors: j.survivors.length });
+    } catch (e) {
+      const code = typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'CLIENT_ERROR';
+      this.fail(j.round, code, `refused the committee job: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private onResult(r: ResultMsg): void {
+    if (r.round === this.snap.round) this.update({ phase: r.ok ? 'done' : 'failed', version: r.version, ...(r.ok ? {} : { lastError: r.reason }) });
+    else this.update({ version: Math.max(this.snap.version, r.version) });
+    this.emit({ type: 'result', round: r.round, ok: r.ok, version: r.version, survivors: r.survivors, answered: r.answered, ...(r.code ? { code: r.code } : {}), ...(r.reason ? { reason: r.reason } : {}) });
+  }
+
+  private onError(e: ErrorMsg): void {
+    const ownRound = e.round !== undefined && e.round === this.snap.round && (e.ref === 'contribution' || e.ref === 'answer' || e.ref === 'plain');
+    this.fail(ownRound ? e.round : undefined, e.code, e.message);
+  }
+}
+
+/** The quantization limit of a round (for harnesses that want to check ranges). */
+export function quantLimit(m: RoundMsg): number {
+  return maxQuantized(m.bits);
+}

@@ -1,0 +1,124 @@
+/**
+ * Server configuration: defaults, a JSON config file and CLI flags (flags win), validated at
+ * start with messages that name the setting. The quantization budget of the design is
+ * checked here too, so a server never starts with parameters that could decode wrongly.
+ */
+import { readFileSync } from 'node:fs';
+import * as v from 'valibot';
+import { DEFAULT_PROFILE, SecAggError, checkBudget, explicitCommittee } from '../secagg/index.js';
+
+const posInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+const nonNegInt = v.pipe(v.number(), v.integer(), v.minValue(0));
+const positive = v.pipe(v.number(), v.finite(), v.gtValue(0));
+
+export const ServerConfigSchema = v.strictObject({
+  host: v.string(),
+  port: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535)),
+  dataDir: v.string(),
+  /** Join token; ignored when `open`. */
+  token: v.optional(v.string()),
+  open: v.boolean(),
+  /** Rounds to run before stopping (0 = run until stopped). */
+  rounds: nonNegInt,
+  /** Explicit committee (m, t_rec, ρ); or sized from `corruptFraction`/`dropoutFraction` when absent. */
+  committee: v.optional(v.strictObject({ m: posInt, tRec: posInt, rho: posInt })),
+  committeeMax: posInt,
+  corruptFraction: v.pipe(v.number(), v.minValue(0), v.maxValue(0.99)),
+  dropoutFraction: v.pipe(v.number(), v.minValue(0), v.maxValue(0.99)),
+  /** Trainers needed before a round starts, and survivors needed to unmask (never below 2). */
+  minTrainers: v.pipe(v.number(), v.integer(), v.minValue(2)),
+  minSurvivors: v.pipe(v.number(), v.integer(), v.minValue(2)),
+  /** The first round after start waits until this many participants are connected (0 = no wait). */
+  firstRoundParticipants: nonNegInt,
+  submitMs: posInt,
+  committeeMs: posInt,
+  /** Pause between rounds. */
+  pauseMs: nonNegInt,
+  delta: posInt,
+  bits: posInt,
+  nMax: posInt,
+  clip: positive,
+  l2Clip: v.optional(positive),
+  /** Samples at which a trainer's FedAvg weight saturates. */
+  weightCap: positive,
+  epochs: posInt,
+  batchSize: posInt,
+  learningRate: positive,
+  hidden: v.array(posInt),
+  seed: nonNegInt,
+  maxMessageBytes: v.optional(posInt),
+  /** Test mode: extra hooks for test harnesses (never in production). */
+  testMode: v.boolean(),
+  /** INSECURE: trainers send plaintext updates. Only for the labelled benchmark comparison. */
+  insecurePlaintext: v.boolean(),
+  logLevel: v.picklist(['debug', 'info', 'warn', 'error', 'silent']),
+});
+
+export type ServerConfig = v.InferOutput<typeof ServerConfigSchema>;
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: 'data/federation',
+  open: false,
+  rounds: 0,
+  committeeMax: 128,
+  corruptFraction: 0.05,
+  dropoutFraction: 0.1,
+  minTrainers: 2,
+  minSurvivors: 2,
+  firstRoundParticipants: 0,
+  submitMs: 30_000,
+  committeeMs: 15_000,
+  pauseMs: 500,
+  delta: DEFAULT_PROFILE.delta,
+  bits: DEFAULT_PROFILE.bits,
+  nMax: DEFAULT_PROFILE.nMax,
+  clip: 0.5,
+  weightCap: 5000,
+  epochs: 2,
+  batchSize: 128,
+  learningRate: 0.003,
+  hidden: [32, 16],
+  seed: 1,
+  testMode: false,
+  insecurePlaintext: false,
+  logLevel: 'info',
+};
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Merges defaults ← file ← overrides and validates; throws ConfigError with every problem named. */
+export function resolveConfig(overrides: Partial<ServerConfig> = {}, file?: string): ServerConfig {
+  let fromFile: Record<string, unknown> = {};
+  if (file) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError(`cannot read config file ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) throw new ConfigError(`config file ${file} must hold a JSON object`);
+  }
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, x]) => x !== undefined));
+  const parsed = v.safeParse(ServerConfigSchema, { ...DEFAULT_CONFIG, ...fromFile, ...defined });
+  if (!parsed.success) {
+    const problems = parsed.issues.map((i) => `${i.path?.map((p) => String(p.key)).join('.') ?? '(config)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const cfg = parsed.output;
+  try {
+    checkBudget({ delta: cfg.delta, bits: cfg.bits, nMax: cfg.nMax });
+    if (cfg.committee) explicitCommittee(cfg.committee);
+  } catch (e) {
+    if (e instanceof SecAggError) throw new ConfigError(`invalid configuration: ${e.message}`);
+    throw e;
+  }
+  if (!cfg.open && !cfg.token) throw new ConfigError('invalid configuration: a join token is required unless --open is given');
+  if (cfg.minSurvivors > cfg.minTrainers) throw new ConfigError(`invalid configuration: minSurvivors (${cfg.minSurvivors}) exceeds minTrainers (${cfg.minTrainers})`);
+  return cfg;
+}

@@ -1,0 +1,469 @@
+/**
+ * The federation: participants, the draw of roles each round, the round loop, the global
+ * model and its persistence. Transport-agnostic: a connection is anything that can send
+ * bytes and be closed (the WebSocket layer in http.ts adapts `ws`).
+ *
+ * Every participant speaks once per round: the committee is drawn uniformly (crypto.randomInt
+ * Fisher–Yates) from the volunteers, and everyone else with the train role trains.
+ */
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import {
+  type CommitteeSettings,
+  type RoundConfig,
+  SecAggError,
+  explicitCommittee,
+  sizeCommittee,
+} from '../secagg/index.js';
+import { mlpArchitecture, parameterCount } from '../ml/model.js';
+import { DEFAULT_SCALING, numInputs } from '../ml/scaling.js';
+import { WireError, decodeClientMessage, encodeMessage, u32ToBytes } from '../wire/codec.js';
+import { maxContributionBytes, vectorLength } from '../wire/layout.js';
+import { type ClientMessage, type JoinMsg, type RoundMsg, type ServerMessage, WIRE_VERSION } from '../wire/messages.js';
+import type { ServerConfig } from './config.js';
+import type { FederationEvent } from './events.js';
+import type { Logger } from './log.js';
+import { type GlobalModel, applyDecodedSum, initialModel, modelFromCheckpoint, toCheckpoint } from './model.js';
+import { Refusal } from './refusal.js';
+import { type RoundOutcome, RoundRun } from './round.js';
+import { type FederationState, Store } from './store.js';
+
+export interface Connection {
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+}
+
+interface Participant {
+  readonly id: string;
+  readonly publicKey: Uint8Array;
+  train: boolean;
+  committee: boolean;
+  label: string | undefined;
+  conn: Connection | undefined;
+}
+
+export interface FederationStatus {
+  federation: string;
+  version: number;
+  round: number | null;
+  phase: string;
+  participants: { connected: number; trainers: number; volunteers: number };
+  insecurePlaintext: boolean;
+}
+
+/** Short, stable participant id derived from the long-term public key. */
+export function participantId(publicKey: Uint8Array): string {
+  return `p${createHash('sha256').update(publicKey).digest('hex').slice(0, 16)}`;
+}
+
+function shuffle<T>(xs: readonly T[]): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [a[i], a[j]] = [a[j] as T, a[i] as T];
+  }
+  return a;
+}
+
+export class Federation {
+  readonly config: ServerConfig;
+  private readonly store: Store;
+  private readonly log: Logger;
+  private state!: FederationState;
+  private model!: GlobalModel;
+  private readonly participants = new Map<string, Participant>();
+  private current: RoundRun | undefined;
+  private readonly listeners = new Set<(e: FederationEvent) => void>();
+  private roundsRun = 0;
+  private stopped = false;
+  private startTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastWaiting = '';
+  /** True from the decision to start a round until it is `current` (the start awaits I/O). */
+  private starting = false;
+  readonly maxMessageBytes: number;
+
+  constructor(config: ServerConfig, log: Logger) {
+    this.config = config;
+    this.store = new Store(config.dataDir);
+    this.log = log;
+    const params = initialModelParams(config);
+    this.maxMessageBytes = config.maxMessageBytes ?? maxContributionBytes(vectorLength(params), config.committee?.m ?? config.committeeMax);
+  }
+
+  /** Loads the last finished version from the data directory, or creates version 0. */
+  async init(): Promise<void> {
+    await this.store.init();
+    const s = await this.store.readState();
+    if (s) {
+      this.state = s;
+      this.model = modelFromCheckpoint(await this.store.loadModel(s.version));
+      this.log.info('resumed', { federation: s.federation, version: s.version, lastStartedRound: s.lastStartedRound, dataDir: this.config.dataDir });
+    } else {
+      this.model = initialModel(this.config.hidden, this.config.seed);
+      this.state = { federation: `fed-${randomBytes(6).toString('hex')}`, version: 0, lastStartedRound: 0, createdAt: new Date().toISOString() };
+      await this.store.saveModel(0, toCheckpoint(this.model, { federation: this.state.federation, version: 0, note: 'initial weights' }));
+      await this.store.writeState(this.state);
+      this.log.info('created', { federation: this.state.federation, dataDir: this.config.dataDir, params: this.model.weights.length });
+    }
+  }
+
+  get federationId(): string {
+    return this.state.federation;
+  }
+
+  get version(): number {
+    return this.state.version;
+  }
+
+  get globalWeights(): Float32Array {
+    return this.model.weights;
+  }
+
+  get modelDir(): string {
+    return this.store.modelDir(this.state.version);
+  }
+
+  onEvent(f: (e: FederationEvent) => void): () => void {
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  }
+
+  private emit(e: FederationEvent): void {
+    for (const f of this.listeners) {
+      try {
+        f(e);
+      } catch (err) {
+        this.log.error('listener_failed', { error: String(err) });
+      }
+    }
+  }
+
+  status(): FederationStatus {
+    const connected = [...this.participants.values()].filter((p) => p.conn);
+    return {
+      federation: this.state.federation,
+      version: this.state.version,
+      round: this.current?.round ?? null,
+      phase: this.current?.phase ?? (this.stopped ? 'stopped' : 'idle'),
+      participants: { connected: connected.length, trainers: connected.filter((p) => p.train).length, volunteers: connected.filter((p) => p.committee).length },
+      insecurePlaintext: this.config.insecurePlaintext,
+    };
+  }
+
+  private send(id: string, msg: ServerMessage): number {
+    const p = this.participants.get(id);
+    if (!p?.conn) return 0;
+    const bytes = encodeMessage(msg);
+    try {
+      p.conn.send(bytes);
+    } catch (e) {
+      this.log.warn('send_failed', { clientId: id, error: String(e) });
+      return 0;
+    }
+    return bytes.byteLength;
+  }
+
+  private emitParticipants(): void {
+    const s = this.status().participants;
+    this.emit({ type: 'participants', ...s });
+  }
+
+  /** A new transport connection; returns the handlers the transport calls. */
+  connect(conn: Connection): { message(data: Uint8Array, binary: boolean): Promise<void>; close(): void } {
+    let id: string | undefined;
+    const reply = (msg: ServerMessage) => {
+      try {
+        conn.send(encodeMessage(msg));
+      } catch {
+        /* the connection is gone; nothing to tell */
+      }
+    };
+    const refuse = (e: unknown, ref?: string) => {
+      const code = e instanceof WireError || e instanceof Refusal || e instanceof SecAggError ? e.code : 'INTERNAL';
+      const message = e instanceof Error ? e.message : String(e);
+      if (code === 'INTERNAL') this.log.error('internal_error', { clientId: id, error: message, stack: e instanceof Error ? e.stack : undefined });
+      else this.log.warn('refused', { clientId: id, code, message, ref });
+      this.emit({ type: 'refused', ...(id ? { clientId: id } : {}), code, message, ...(ref ? { ref } : {}) });
+      reply({ t: 'error', code, message, ...(ref ? { ref } : {}), ...(this.current ? { round: this.current.round } : {}) });
+    };
+    return {
+      message: async (data, binary) => {
+        let msg: ClientMessage | undefined;
+        try {
+          if (!binary) throw new Refusal('TEXT_FRAME', 'messages must be binary msgpack frames');
+          msg = decodeClientMessage(data, this.maxMessageBytes);
+          if (!id) {
+            if (msg.t !== 'join') throw new Refusal('NOT_JOINED', `send a join message before ${msg.t}`);
+            id = this.join(conn, msg);
+            return;
+          }
+          await this.dispatch(id, msg, data.byteLength);
+        } catch (e) {
+          refuse(e, msg?.t ?? (e instanceof WireError ? e.ref : undefined));
+          if (e instanceof Refusal && e.code === 'UNAUTHENTICATED') conn.close(4001, 'unauthenticated');
+        }
+      },
+      close: () => {
+        if (!id) return;
+        const p = this.participants.get(id);
+        if (p && p.conn === conn) {
+          p.conn = undefined;
+          this.log.info('left', { clientId: id });
+          this.emitParticipants();
+          this.current?.left();
+        }
+      },
+    };
+  }
+
+  private checkToken(token: string): void {
+    if (this.config.open) return;
+    const want = Buffer.from(this.config.token ?? '');
+    const got = Buffer.from(token);
+    if (want.length !== got.length || !timingSafeEqual(want, got)) throw new Refusal('UNAUTHENTICATED', 'wrong join token');
+  }
+
+  private join(conn: Connection, msg: JoinMsg): string {
+    this.checkToken(msg.token);
+    if (!msg.train && !msg.committee) throw new Refusal('NOT_JOINED', 'a participant must train, volunteer for the committee, or both');
+    const id = participantId(msg.publicKey);
+    const existing = this.participants.get(id);
+    if (existing?.conn && existing.conn !== conn) existing.conn.close(4000, 'replaced by a new connection of the same identity');
+    const p: Participant = { id, publicKey: msg.publicKey, train: msg.train, committee: msg.committee, label: msg.label, conn };
+    this.participants.set(id, p);
+    this.log.info('joined', { clientId: id, train: msg.train, committee: msg.committee, label: msg.label });
+    this.send(id, { t: 'welcome', v: WIRE_VERSION, clientId: id, federation: this.state.federation, version: this.state.version, ...(this.config.insecurePlaintext ? { insecurePlaintext: true } : {}) });
+    this.emitParticipants();
+    this.scheduleStart(0);
+    return id;
+  }
+
+  private async dispatch(id: string, msg: ClientMessage, size: number): Promise<void> {
+    if (msg.t === 'join') throw new Refusal('ALREADY_JOINED', 'this connection has already joined');
+    if (msg.t === 'leave') {
+      const p = this.participants.get(id);
+      p?.conn?.close(1000, 'left');
+      return;
+    }
+    const run = this.current;
+    if (!run) throw new Refusal('NO_ROUND', `no round is running (message for round ${msg.round})`);
+    if (msg.t === 'contribution') await run.contribution(id, msg, size);
+    else if (msg.t === 'answer') run.answer(id, msg, size);
+    else run.plain(id, msg, size);
+  }
+
+  // ---- the round loop ------------------------------------------------------------------------
+
+  private scheduleStart(delay: number): void {
+    if (this.stopped || this.current || this.starting || this.startTimer) return;
+    this.startTimer = setTimeout(() => {
+      this.startTimer = undefined;
+      void this.maybeStartRound().catch((e: unknown) => this.log.error('round_start_failed', { error: String(e) }));
+    }, delay);
+  }
+
+  private waiting(reason: string): void {
+    if (reason !== this.lastWaiting) {
+      this.lastWaiting = reason;
+      this.log.info('waiting', { reason });
+      this.emit({ type: 'waiting', reason });
+    }
+  }
+
+  private chooseCommittee(connected: Participant[]): { settings: CommitteeSettings; members: Participant[] } | string {
+    if (this.config.insecurePlaintext) return { settings: { m: 0, tRec: 0, rho: 0, cMax: 0, dMax: 0, subsetSafe: false }, members: [] };
+    const volunteers = connected.filter((p) => p.committee);
+    let settings: CommitteeSettings;
+    try {
+      settings = this.config.committee
+        ? explicitCommittee(this.config.committee)
+        : sizeCommittee({ n: connected.length, m: Math.min(this.config.committeeMax, volunteers.length), corruptFraction: this.config.corruptFraction, dropoutFraction: this.config.dropoutFraction });
+    } catch (e) {
+      return `committee cannot be sized from ${volunteers.length} volunteer(s): ${e instanceof Error ? e.message : String(e)}`;
+    }
+    if (volunteers.length < settings.m) return `${volunteers.length} committee volunteer(s) connected, ${settings.m} needed`;
+    return { settings, members: shuffle(volunteers).slice(0, settings.m) };
+  }
+
+  private async maybeStartRound(): Promise<void> {
+    if (this.stopped || this.current || this.starting) return;
+    if (this.config.rounds > 0 && this.roundsRun >= this.config.rounds) return;
+    this.starting = true;
+    try {
+      await this.startRound();
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  private async startRound(): Promise<void> {
+    const connected = [...this.participants.values()].filter((p) => p.conn);
+    if (this.roundsRun === 0 && connected.length < this.config.firstRoundParticipants) {
+      return this.waiting(`${connected.length} of ${this.config.firstRoundParticipants} participants connected for the first round`);
+    }
+    const pick = this.chooseCommittee(connected);
+    if (typeof pick === 'string') return this.waiting(pick);
+    const memberIds = new Set(pick.members.map((p) => p.id));
+    const trainers = connected.filter((p) => p.train && !memberIds.has(p.id));
+    if (trainers.length < this.config.minTrainers) return this.waiting(`${trainers.length} trainer(s) connected, ${this.config.minTrainers} needed`);
+    this.lastWaiting = '';
+
+    const round = this.state.lastStartedRound + 1;
+    this.state = { ...this.state, lastStartedRound: round };
+    await this.store.writeState(this.state); // never reuse a round id, even across restarts
+    const { settings } = pick;
+    const cfg: RoundConfig = {
+      federation: this.state.federation,
+      round,
+      length: vectorLength(this.model.weights.length),
+      delta: this.config.delta,
+      bits: this.config.bits,
+      nMax: this.config.nMax,
+      committee: { m: settings.m, tRec: settings.tRec, rho: settings.rho },
+      memberKeys: pick.members.map((p) => p.publicKey),
+      publicSeed: new Uint8Array(randomBytes(32)),
+    };
+    const version = this.state.version;
+    const weights = new Uint8Array(u32ToBytes(this.model.weights)); // a copy: the model changes later
+    const base = {
+      t: 'round' as const,
+      federation: cfg.federation,
+      round,
+      version,
+      weights,
+      architecture: this.model.architecture,
+      publicSeed: cfg.publicSeed,
+      length: cfg.length,
+      delta: cfg.delta,
+      bits: cfg.bits,
+      nMax: cfg.nMax,
+      committee: cfg.committee,
+      memberKeys: [...cfg.memberKeys],
+      quant: { clip: this.config.clip, weightCap: this.config.weightCap, ...(this.config.l2Clip ? { l2Clip: this.config.l2Clip } : {}) },
+      train: { epochs: this.config.epochs, batchSize: this.config.batchSize, learningRate: this.config.learningRate },
+    };
+    const run = new RoundRun(
+      {
+        cfg,
+        version,
+        trainers: trainers.map((p) => p.id),
+        members: pick.members.map((p) => p.id),
+        submitMs: this.config.submitMs,
+        committeeMs: this.config.committeeMs,
+        minSurvivors: this.config.minSurvivors,
+        insecurePlaintext: this.config.insecurePlaintext,
+        descriptor: (_id, role, memberIndex, submitBy, answerBy): RoundMsg => ({ ...base, role, ...(memberIndex ? { memberIndex } : {}), submitBy, answerBy }),
+      },
+      { send: (id, m) => this.send(id, m), isConnected: (id) => !!this.participants.get(id)?.conn, emit: (e) => this.emit(e), log: this.log },
+    );
+    this.current = run;
+    this.roundsRun++;
+    const startedAt = new Date().toISOString();
+    this.log.info('round_started', { round, version, trainers: trainers.length, m: settings.m, tRec: settings.tRec, rho: settings.rho, length: cfg.length });
+    await run.start();
+    this.emit({
+      type: 'round_started',
+      round,
+      version,
+      trainers: trainers.map((p) => p.id),
+      members: pick.members.map((p) => p.id),
+      m: settings.m,
+      tRec: settings.tRec,
+      rho: settings.rho,
+      length: cfg.length,
+      submitBy: run.submitBy,
+      answerBy: run.answerBy,
+      insecurePlaintext: this.config.insecurePlaintext,
+    });
+    void run.done
+      .then((outcome) => this.finishRound(run, outcome, startedAt))
+      .catch((e: unknown) => {
+        this.log.error('round_finish_failed', { round, error: String(e) });
+        this.current = undefined;
+        this.scheduleStart(this.config.pauseMs);
+      });
+  }
+
+  private async finishRound(run: RoundRun, o: RoundOutcome, startedAt: string): Promise<void> {
+    const round = run.round;
+    const versionBefore = this.state.version;
+    let versionAfter = versionBefore;
+    let code = o.ok ? undefined : o.code;
+    let reason = o.ok ? undefined : o.reason;
+    if (o.ok) {
+      try {
+        const { weights, weightSum } = applyDecodedSum(this.model.weights, o.sum, { bits: this.config.bits, clip: this.config.clip });
+        versionAfter = versionBefore + 1;
+        const next: GlobalModel = { ...this.model, weights };
+        await this.store.saveModel(versionAfter, toCheckpoint(next, { federation: this.state.federation, version: versionAfter, round, survivors: o.survivors.length, weightSum }));
+        this.model = next;
+        this.state = { ...this.state, version: versionAfter };
+        await this.store.writeState(this.state);
+      } catch (e) {
+        versionAfter = versionBefore;
+        code = e instanceof SecAggError ? e.code : 'APPLY_FAILED';
+        reason = `the aggregate could not be applied: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    }
+    const ok = versionAfter > versionBefore;
+    await this.store.appendRound({
+      round,
+      outcome: ok ? 'ok' : 'failed',
+      ...(code ? { code } : {}),
+      ...(reason ? { reason } : {}),
+      versionBefore,
+      versionAfter,
+      trainers: [...run.plan.trainers],
+      survivors: o.survivors,
+      members: [...run.plan.members],
+      membersAnswered: o.membersAnswered,
+      tRec: run.plan.cfg.committee.tRec,
+      timings: o.timings,
+      bytesIn: o.bytesIn,
+      bytesOut: o.bytesOut,
+      startedAt,
+      endedAt: new Date().toISOString(),
+    });
+    if (ok && o.ok) {
+      const digest = createHash('sha256').update(new Uint8Array(o.sum.buffer, o.sum.byteOffset, o.sum.byteLength)).digest('hex');
+      this.log.info('round_done', { round, version: versionAfter, survivors: o.survivors.length, answered: o.membersAnswered.length, ...o.timings });
+      if (this.config.testMode) this.emit({ type: 'test_aggregate', round, sum: Array.from(o.sum) });
+      this.emit({ type: 'round_done', round, version: versionAfter, survivors: o.survivors, membersAnswered: o.membersAnswered, timings: o.timings, bytesIn: o.bytesIn, bytesOut: o.bytesOut, sumDigest: digest });
+    } else {
+      this.log.warn('round_failed', { round, version: versionBefore, code, reason });
+      this.emit({ type: 'round_failed', round, version: versionBefore, code: code ?? 'UNKNOWN', reason: reason ?? '' });
+    }
+    const result: ServerMessage = {
+      t: 'result',
+      round,
+      ok,
+      version: versionAfter,
+      survivors: o.survivors.length,
+      answered: o.membersAnswered.length,
+      ...(code ? { code } : {}),
+      ...(reason ? { reason } : {}),
+    };
+    for (const id of new Set([...run.plan.trainers, ...run.plan.members])) this.send(id, result);
+    this.current = undefined;
+    if (this.config.rounds > 0 && this.roundsRun >= this.config.rounds) {
+      this.emit({ type: 'finished', rounds: this.roundsRun, version: this.state.version });
+      return;
+    }
+    this.scheduleStart(this.config.pauseMs);
+  }
+
+  /** Stops starting rounds; a round in progress fails with ABORTED (model unchanged). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.startTimer);
+    const run = this.current;
+    if (run) {
+      run.fail('ABORTED', 'the server is stopping');
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    for (const p of this.participants.values()) p.conn?.close(1001, 'server stopping');
+  }
+}
+
+function initialModelParams(config: ServerConfig): number {
+  return parameterCount(mlpArchitecture(numInputs(DEFAULT_SCALING), config.hidden));
+}

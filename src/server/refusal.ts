@@ -1,0 +1,20 @@
+/** Typed refusals of the server, sent to the participant as an `error` message and logged. */
+export type RefusalCode =
+  | 'NOT_JOINED'
+  | 'UNAUTHENTICATED'
+  | 'ALREADY_JOINED'
+  | 'NO_ROUND'
+  | 'WRONG_ROUND'
+  | 'NOT_A_TRAINER'
+  | 'NOT_A_MEMBER'
+  | 'INSECURE_MODE_ONLY'
+  | 'TEXT_FRAME';
+
+export class Refusal extends Error {
+  readonly code: RefusalCode;
+  constructor(code: RefusalCode, message: string) {
+    super(message);
+    this.name = 'Refusal';
+    this.code = code;
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * One round on the server, as an explicit state machine:
+ *
+ *   collecting ──(all expected trainers sent | submit deadline)──▶ committee
+ *   committee  ──(all members answered | committee deadline)──▶ unmasking ──▶ done
+ *   any phase  ──(too few survivors | < t_rec answers | inconsistent answers | abort)──▶ failed
+ *
+ * It holds only the running sum (via RoundAggregator) and the sealed slices; it never sees an
+ * individual update. Messages arrive already decoded and schema-checked; the sender's id comes
+ * from its authenticated connection, never from the message.
+ */
+import {
+  type Contribution,
+  type CommitteeResponse,
+  DuplicateError,
+  LateError,
+  MalformedInputError,
+  RoundAggregator,
+  type RoundConfig,
+  SecAggError,
+  ThresholdError,
+  expandPublicRing,
+  maxQuantized,
+} from '../secagg/index.js';
+import { type AnswerMsg, type ContributionMsg, type PlainMsg, type ServerMessage } from '../wire/messages.js';
+import { bytesToI32, bytesToU32 } from '../wire/codec.js';
+import type { FederationEvent } from './events.js';
+import type { Logger } from './log.js';
+import { Refusal } from './refusal.js';
+
+export type RoundPhase = 'starting' | 'collecting' | 'committee' | 'unmasking' | 'done' | 'failed';
+
+export interface RoundPlan {
+  readonly cfg: RoundConfig;
+  readonly version: number;
+  readonly trainers: readonly string[];
+  /** members[j − 1] is member j. */
+  readonly members: readonly string[];
+  readonly submitMs: number;
+  readonly committeeMs: number;
+  readonly minSurvivors: number;
+  readonly insecurePlaintext: boolean;
+  /** Builds the descriptor for one participant (role and deadlines filled in). */
+  readonly descriptor: (clientId: string, role: 'trainer' | 'member' | 'idle', memberIndex: number | undefined, submitBy: number, answerBy: number) => ServerMessage;
+}
+
+export interface RoundHost {
+  send(clientId: string, msg: ServerMessage): number;
+  isConnected(clientId: string): boolean;
+  emit(e: FederationEvent): void;
+  log: Logger;
+}
+
+export type RoundOutcome =
+  | { ok: true; sum: Float64Array; survivors: string[]; membersAnswered: number[]; timings: Record<string, number>; bytesIn: number; bytesOut: number }
+  | { ok: false; code: string; reason: string; survivors: string[]; membersAnswered: number[]; timings: Record<string, number>; bytesIn: number; bytesOut: number };
+
+export class RoundRun {
+  readonly plan: RoundPlan;
+  private readonly host: RoundHost;
+  private phaseValue: RoundPhase = 'starting';
+  private agg: RoundAggregator | undefined;
+  private readonly plainSum: Float64Array | undefined;
+  private readonly sent = new Set<string>();
+  private readonly answeredBy = new Set<string>();
+  private survivors: string[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly t0 = performance.now();
+  private readonly timings: Record<string, number> = {};
+  private bytesIn = 0;
+  private bytesOut = 0;
+  private resolve!: (o: RoundOutcome) => void;
+  readonly done: Promise<RoundOutcome>;
+  submitBy = 0;
+  answerBy = 0;
+
+  constructor(plan: RoundPlan, host: RoundHost) {
+    this.plan = plan;
+    this.host = host;
+    this.done = new Promise((r) => (this.resolve = r));
+    if (plan.insecurePlaintext) this.plainSum = new Float64Array(plan.cfg.length);
+  }
+
+  get phase(): RoundPhase {
+    return this.phaseValue;
+  }
+
+  get round(): number {
+    return this.plan.cfg.round;
+  }
+
+  private mark(name: string): void {
+    this.timings[name] = Math.round(performance.now() - this.t0);
+  }
+
+  /** Sends every participant its descriptor and starts the submit deadline. */
+  async start(): Promise<void> {
+    const { plan } = this;
+    if (!plan.insecurePlaintext) {
+      // The public ring is the same for every party: expand it once, before anyone can send.
+      const ring = await expandPublicRing(plan.cfg.publicSeed, { federation: plan.cfg.federation, round: plan.cfg.round }, plan.cfg.length);
+      this.agg = new RoundAggregator(plan.cfg, ring);
+    }
+    if (this.phaseValue !== 'starting') return; // aborted while expanding
+    const now = Date.now();
+    this.submitBy = now + plan.submitMs;
+    this.answerBy = this.submitBy + plan.committeeMs;
+    this.phaseValue = 'collecting';
+    for (const id of plan.trainers) this.bytesOut += this.host.send(id, plan.descriptor(id, 'trainer', undefined, this.submitBy, this.answerBy));
+    plan.members.forEach((id, j) => {
+      this.bytesOut += this.host.send(id, plan.descriptor(id, 'member', j + 1, this.submitBy, this.answerBy));
+    });
+    this.mark('descriptor_ms');
+    this.timer = setTimeout(() => this.closeContributions('deadline'), plan.submitMs);
+    this.checkAllSent();
+  }
+
+  private requireTrainer(clientId: string, round: number): void {
+    if (round !== this.round) throw new Refusal('WRONG_ROUND', `message for round ${round}, the current round is ${this.round}`);
+    if (!this.plan.trainers.includes(clientId)) throw new Refusal('NOT_A_TRAINER', `${clientId} is not a trainer of round ${this.round}`);
+  }
+
+  async contribution(clientId: string, msg: ContributionMsg, size: number): Promise<void> {
+    this.requireTrainer(clientId, msg.round);
+    if (this.plan.insecurePlaintext) throw new Refusal('INSECURE_MODE_ONLY', 'this server runs the insecure plaintext benchmark mode; send plain updates');
+    if (this.phaseValue !== 'collecting' || !this.agg) throw new LateError(`contribution from ${clientId} outside the collection phase of round ${this.round}`);
+    const c: Contribution = {
+      federation: this.plan.cfg.federation,
+      round: msg.round,
+      clientId,
+      masked: [bytesToU32(msg.y1, 'y1'), bytesToU32(msg.y2, 'y2')],
+      ephemeralPublic: msg.eph,
+      sealed: msg.sealed,
+    };
+    await this.agg.add(c); // throws typed errors (duplicate, late, malformed) and changes nothing then
+    this.bytesIn += size;
+    this.accepted(clientId);
+  }
+
+  plain(clientId: string, msg: PlainMsg, size: number): void {
+    this.requireTrainer(clientId, msg.round);
+    if (!this.plainSum) throw new Refusal('INSECURE_MODE_ONLY', 'plaintext updates are refused: this federation aggregates securely');
+    if (this.phaseValue !== 'collecting') throw new LateError(`update from ${clientId} after the cut-off`);
+    if (this.sent.has(clientId)) throw new DuplicateError(`second update from ${clientId}`);
+    const x = bytesToI32(msg.x, 'x');
+    if (x.length !== this.plan.cfg.length) throw new MalformedInputError(`update has ${x.length} coordinates, expected ${this.plan.cfg.length}`);
+    const limit = maxQuantized(this.plan.cfg.bits);
+    for (let i = 0; i < x.length; i++) if (Math.abs(x[i] as number) > limit) throw new MalformedInputError(`coordinate ${i} out of range`);
+    for (let i = 0; i < x.length; i++) this.plainSum[i] = (this.plainSum[i] as number) + (x[i] as number);
+    this.bytesIn += size;
+    this.accepted(clientId);
+  }
+
+  private accepted(clientId: string): void {
+    this.sent.add(clientId);
+    this.host.emit({ type: 'contribution', round: this.round, received: this.sent.size, expected: this.plan.trainers.length, bytes: this.bytesIn });
+    this.checkAllSent();
+  }
+
+  /** Closes early once every trainer still connected has sent. */
+  private checkAllSent(): void {
+    if (this.phaseValue !== 'collecting') return;
+    const waiting = this.plan.trainers.some((id) => !this.sent.has(id) && this.host.isConnected(id));
+    if (!waiting) this.closeContributions('all sent');
+  }
+
+  private checkAllAnswered(): void {
+    if (this.phaseValue !== 'committee') return;
+    const waiting = this.plan.members.some((id) => !this.answeredBy.has(id) && this.host.isConnected(id));
+    if (!waiting) void this.unmask('all answered');
+  }
+
+  /** A participant disconnected: it may be the last one the round was waiting for. */
+  left(): void {
+    this.checkAllSent();
+    this.checkAllAnswered();
+  }
+
+  private closeContributions(why: string): void {
+    if (this.phaseValue !== 'collecting') return;
+    clearTimeout(this.timer);
+    this.mark('cutoff_ms');
+    this.survivors = this.plan.trainers.filter((id) => this.sent.has(id));
+    const dropped = this.plan.trainers.filter((id) => !this.sent.has(id));
+    this.host.log.info('cutoff', { round: this.round, why, survivors: this.survivors.length, dropped: dropped.length });
+    this.host.emit({ type: 'cutoff', round: this.round, survivors: this.survivors, dropped });
+    if (this.survivors.length < this.plan.minSurvivors) {
+      this.fail('TOO_FEW_SURVIVORS', `${this.survivors.length} trainer(s) sent, ${this.plan.minSurvivors} needed to unmask a sum without revealing an individual update`);
+      return;
+    }
+    if (!this.agg) {
+      this.finish((this.plainSum as Float64Array).slice());
+      return;
+    }
+    this.phaseValue = 'committee';
+    const cut = this.agg.closeContributions();
+    cut.jobs.forEach((job, j) => {
+      const id = this.plan.members[j] as string;
+      this.bytesOut += this.host.send(id, {
+        t: 'job',
+        round: this.round,
+        memberIndex: job.memberIndex,
+        survivors: job.survivors.map((s) => ({ id: s.clientId, digest: s.digest })),
+        hS: job.survivorHash,
+        slots: job.slots.map((s) => ({ id: s.clientId, eph: s.ephemeralPublic, sealed: s.sealed })),
+      });
+    });
+    this.timer = setTimeout(() => void this.unmask('deadline'), Math.max(0, this.answerBy - Date.now()));
+    this.checkAllAnswered();
+  }
+
+  answer(clientId: string, msg: AnswerMsg, size: number): void {
+    if (msg.round !== this.round) throw new Refusal('WRONG_ROUND', `answer for round ${msg.round}, the current round is ${this.round}`);
+    const j = this.plan.members.indexOf(clientId) + 1;
+    if (j === 0 || msg.memberIndex !== j) throw new Refusal('NOT_A_MEMBER', `${clientId} is not member ${msg.memberIndex} of round ${this.round}`);
+    if (!this.agg) throw new Refusal('INSECURE_MODE_ONLY', 'no committee in the plaintext benchmark mode');
+    const r: CommitteeResponse = {
+      federation: this.plan.cfg.federation,
+      round: msg.round,
+      memberIndex: msg.memberIndex,
+      survivorHash: msg.hS,
+      sum: bytesToU32(msg.sum, 'sum'),
+    };
+    this.agg.receive(r); // typed errors: before cut-off, late, duplicate, wrong H_S, wrong length
+    this.bytesIn += size;
+    this.answeredBy.add(clientId);
+    this.host.emit({ type: 'answer', round: this.round, answered: this.agg.answered, tRec: this.plan.cfg.committee.tRec, m: this.plan.cfg.committee.m });
+    this.checkAllAnswered();
+  }
+
+  private async unmask(why: string): Promise<void> {
+    if (this.phaseValue !== 'committee' || !this.agg) return;
+    clearTimeout(this.timer);
+    this.phaseValue = 'unmasking';
+    this.mark('answers_ms');
+    this.host.log.info('unmask', { round: this.round, why, answered: this.agg.answered, tRec: this.plan.cfg.committee.tRec });
+    if (!this.agg.ready) {
+      const e = new ThresholdError(this.agg.answered, this.plan.cfg.committee.tRec, `${this.plan.members.length - this.agg.answered} member(s) silent`);
+      this.fail(e.code, e.message);
+      return;
+    }
+    try {
+      const res = await this.agg.unmask();
+      this.finish(res.sum);
+    } catch (e) {
+      if (e instanceof SecAggError) this.fail(e.code, e.message);
+      else this.fail('INTERNAL', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private membersAnswered(): number[] {
+    return this.plan.members.map((id, j) => (this.answeredBy.has(id) ? j + 1 : 0)).filter((j) => j > 0);
+  }
+
+  private finish(sum: Float64Array): void {
+    this.phaseValue = 'done';
+    this.mark('total_ms');
+    this.resolve({ ok: true, sum, survivors: this.survivors, membersAnswered: this.membersAnswered(), timings: this.timings, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
+  }
+
+  /** Ends the round without a model change. */
+  fail(code: string, reason: string): void {
+    if (this.phaseValue === 'done' || this.phaseValue === 'failed') return;
+    clearTimeout(this.timer);
+    this.phaseValue = 'failed';
+    this.mark('total_ms');
+    this.resolve({ ok: false, code, reason, survivors: this.survivors, membersAnswered: this.membersAnswered(), timings: this.timings, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
+  }
+}

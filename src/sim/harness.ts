@@ -1,0 +1,159 @@
+/**
+ * Running a federation in one process over real sockets on 127.0.0.1: a server on a random
+ * port and headless participants. Used by the integration tests and `npm run simulate`.
+ * The harness keeps each trainer's quantized update on its side (never asking the server),
+ * so exactness can be checked independently.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { type DropPoint, type EngineEvent, type LocalTrainer, ParticipantEngine } from '../client/engine.js';
+import type { SocketLike } from '../client/transport.js';
+import type { MemberIdentity } from '../secagg/index.js';
+import { createIdentity } from '../secagg/index.js';
+import { type ServerConfig, resolveConfig } from '../server/config.js';
+import type { FederationEvent } from '../server/events.js';
+import { Federation } from '../server/federation.js';
+import { type RunningServer, listen } from '../server/http.js';
+import { type Logger, createLogger } from '../server/log.js';
+
+export const nodeSocket = (url: string): SocketLike => new WebSocket(url) as unknown as SocketLike;
+
+/** Collects events and waits for one that matches, without sleeping. */
+export class EventLog<E> {
+  readonly events: E[] = [];
+  private waiters: { pred: (e: E) => boolean; resolve: (e: E) => void }[] = [];
+
+  push(e: E): void {
+    this.events.push(e);
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.pred(e)) return true;
+      w.resolve(e);
+      return false;
+    });
+  }
+
+  /** The first past or future event that matches. */
+  waitFor<T extends E>(pred: (e: E) => e is T, timeoutMs?: number, what?: string): Promise<T>;
+  waitFor(pred: (e: E) => boolean, timeoutMs?: number, what?: string): Promise<E>;
+  waitFor(pred: (e: E) => boolean, timeoutMs = 60_000, what = 'event'): Promise<E> {
+    const past = this.events.find(pred);
+    if (past) return Promise.resolve(past);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+      this.waiters.push({
+        pred,
+        resolve: (e) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+      });
+    });
+  }
+}
+
+export interface TestServer {
+  fed: Federation;
+  server: RunningServer;
+  config: ServerConfig;
+  events: EventLog<FederationEvent>;
+  wsUrl: string;
+  token: string;
+  stop(): Promise<void>;
+}
+
+/** Server logs are silent in tests unless SPEAKONCE_TEST_LOG=debug|info|warn is set. */
+function testLogger(): Logger {
+  const level = process.env.SPEAKONCE_TEST_LOG;
+  return level === 'debug' || level === 'info' || level === 'warn' ? createLogger(level) : createLogger('silent');
+}
+
+export async function startTestServer(overrides: Partial<ServerConfig> = {}, log: Logger = testLogger()): Promise<TestServer> {
+  const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), 'speakonce-')));
+  const token = overrides.token ?? randomBytes(8).toString('hex');
+  const config = resolveConfig({ port: 0, pauseMs: 0, testMode: true, logLevel: 'silent', ...overrides, dataDir, token });
+  const fed = new Federation(config, log);
+  const events = new EventLog<FederationEvent>();
+  fed.onEvent((e) => events.push(e));
+  await fed.init();
+  const server = await listen(fed, config.host, config.port, log);
+  return { fed, server, config, events, wsUrl: `ws://127.0.0.1:${server.port}/ws`, token, stop: () => server.close() };
+}
+
+export interface SimParticipant {
+  engine: ParticipantEngine;
+  identity: MemberIdentity;
+  events: EventLog<EngineEvent>;
+  /** Quantized updates this participant produced, by round (kept by the harness). */
+  quantized: Map<number, Int32Array>;
+  /** The global weights each round started from, float deltas and sample counts, by round
+   * (for the plaintext FedAvg reference). */
+  trained: Map<number, { global: Float32Array; delta: Float32Array; numSamples: number }>;
+}
+
+export interface ParticipantSpec {
+  url: string;
+  token: string;
+  train: boolean;
+  committee: boolean;
+  trainer?: LocalTrainer;
+  label?: string;
+  dropAt?: (round: number, point: DropPoint) => boolean;
+  identity?: MemberIdentity;
+}
+
+export function startParticipant(spec: ParticipantSpec): SimParticipant {
+  const identity = spec.identity ?? createIdentity();
+  const quantized = new Map<number, Int32Array>();
+  const trained = new Map<number, { global: Float32Array; delta: Float32Array; numSamples: number }>();
+  const inner = spec.trainer;
+  const trainer: LocalTrainer | undefined = inner && {
+    train: async (input, progress) => {
+      const out = await inner.train(input, progress);
+      trained.set(input.round, { global: input.weights.slice(), delta: out.delta, numSamples: out.numSamples });
+      return out;
+    },
+  };
+  const engine = new ParticipantEngine({
+    url: spec.url,
+    token: spec.token,
+    identity,
+    train: spec.train,
+    committee: spec.committee,
+    ...(spec.label ? { label: spec.label } : {}),
+    socketFactory: nodeSocket,
+    ...(trainer ? { trainer } : {}),
+    onQuantized: (round, q) => quantized.set(round, q.slice()),
+    ...(spec.dropAt ? { dropAt: spec.dropAt } : {}),
+  });
+  const events = new EventLog<EngineEvent>();
+  engine.on((e) => events.push(e));
+  engine.start();
+  return { engine, identity, events, quantized, trained };
+}
+
+/** Σ of the survivors' quantized updates, from the harness's own records. */
+export function plaintextSum(participants: readonly SimParticipant[], round: number, survivorIds: readonly string[]): Float64Array | undefined {
+  const ids = new Set(survivorIds);
+  let sum: Float64Array | undefined;
+  for (const p of participants) {
+    if (!ids.has(p.engine.state.clientId ?? '')) continue;
+    const q = p.quantized.get(round);
+    if (!q) return undefined;
+    sum ??= new Float64Array(q.length);
+    for (let i = 0; i < q.length; i++) sum[i] = (sum[i] as number) + (q[i] as number);
+  }
+  return sum;
+}
+
+/** A drop policy shared by several participants: the first `count` that reach `point` in `round` crash. */
+export function dropFirst(round: number, point: DropPoint, count: number): (r: number, p: DropPoint) => boolean {
+  let left = count;
+  return (r, p) => {
+    if (r !== round || p !== point || left <= 0) return false;
+    left--;
+    return true;
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * The wire protocol between participants and the aggregation server: typed unions whose
+ * runtime schemas (valibot) are checked on arrival, before anything acts on a message.
+ * Binary fields travel as raw bytes (msgpack `bin`); residue vectors as little-endian u32.
+ *
+ * Participant → server: join, contribution (trainers, once per round), answer (committee
+ * members, once per round), leave. Server → participant: welcome, round (the descriptor,
+ * with this participant's role), job (committee members), result, error.
+ */
+import * as v from 'valibot';
+
+export const WIRE_VERSION = 1;
+
+const bytes = v.custom<Uint8Array>((x) => x instanceof Uint8Array, 'must be bytes');
+const bytes32 = v.pipe(bytes, v.length(32));
+const uint = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+const clientId = v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,128}$/));
+const finite = v.pipe(v.number(), v.finite());
+
+// ---- participant → server ------------------------------------------------------------------
+
+export const JoinSchema = v.strictObject({
+  t: v.literal('join'),
+  v: v.literal(WIRE_VERSION),
+  token: v.pipe(v.string(), v.maxLength(256)),
+  publicKey: bytes32,
+  train: v.boolean(),
+  committee: v.boolean(),
+  label: v.optional(v.pipe(v.string(), v.maxLength(64))),
+});
+
+export const ContributionSchema = v.strictObject({
+  t: v.literal('contribution'),
+  round: uint,
+  y1: bytes,
+  y2: bytes,
+  eph: bytes32,
+  sealed: v.pipe(v.array(bytes), v.maxLength(4096)),
+});
+
+export const AnswerSchema = v.strictObject({
+  t: v.literal('answer'),
+  round: uint,
+  memberIndex: uint,
+  hS: bytes32,
+  sum: bytes,
+});
+
+/** Insecure plaintext contribution, accepted only by a server in the labelled benchmark mode. */
+export const PlainSchema = v.strictObject({
+  t: v.literal('plain'),
+  round: uint,
+  x: bytes,
+});
+
+export const LeaveSchema = v.strictObject({ t: v.literal('leave') });
+
+export const ClientMessageSchema = v.variant('t', [JoinSchema, ContributionSchema, AnswerSchema, PlainSchema, LeaveSchema]);
+
+export type JoinMsg = v.InferOutput<typeof JoinSchema>;
+export type ContributionMsg = v.InferOutput<typeof ContributionSchema>;
+export type AnswerMsg = v.InferOutput<typeof AnswerSchema>;
+export type PlainMsg = v.InferOutput<typeof PlainSchema>;
+export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
+
+// ---- server → participant ------------------------------------------------------------------
+
+export const WelcomeSchema = v.strictObject({
+  t: v.literal('welcome'),
+  v: v.literal(WIRE_VERSION),
+  clientId,
+  federation: v.string(),
+  version: uint,
+  insecurePlaintext: v.optional(v.boolean()),
+});
+
+export const RoleSchema = v.picklist(['trainer', 'member', 'idle']);
+
+export const RoundSchema = v.strictObject({
+  t: v.literal('round'),
+  federation: v.string(),
+  round: uint,
+  /** Global model version the round starts from. */
+  version: uint,
+  /** Global weights, float32 little-endian. */
+  weights: bytes,
+  /** Model architecture (validated by src/ml). */
+  architecture: v.unknown(),
+  publicSeed: bytes32,
+  length: uint,
+  delta: uint,
+  bits: uint,
+  nMax: uint,
+  committee: v.strictObject({ m: uint, tRec: uint, rho: uint }),
+  memberKeys: v.array(bytes32),
+  role: RoleSchema,
+  memberIndex: v.optional(uint),
+  /** Deadlines as milliseconds since the epoch (server clock). */
+  submitBy: finite,
+  answerBy: finite,
+  quant: v.strictObject({ clip: finite, l2Clip: v.optional(finite), weightCap: finite }),
+  train: v.strictObject({ epochs: uint, batchSize: uint, learningRate: finite }),
+});
+
+export const JobSchema = v.strictObject({
+  t: v.literal('job'),
+  round: uint,
+  memberIndex: uint,
+  survivors: v.array(v.strictObject({ id: clientId, digest: bytes32 })),
+  hS: bytes32,
+  slots: v.array(v.strictObject({ id: clientId, eph: bytes32, sealed: bytes })),
+});
+
+export const ResultSchema = v.strictObject({
+  t: v.literal('result'),
+  round: uint,
+  ok: v.boolean(),
+  /** Model version after the round (unchanged when the round failed). */
+  version: uint,
+  survivors: uint,
+  answered: uint,
+  code: v.optional(v.string()),
+  reason: v.optional(v.string()),
+});
+
+export const ErrorSchema = v.strictObject({
+  t: v.literal('error'),
+  code: v.string(),
+  message: v.string(),
+  round: v.optional(uint),
+  /** The type of the refused message, when it was known. */
+  ref: v.optional(v.string()),
+});
+
+export const ServerMessageSchema = v.variant('t', [WelcomeSchema, RoundSchema, JobSchema, ResultSchema, ErrorSchema]);
+
+export type WelcomeMsg = v.InferOutput<typeof WelcomeSchema>;
+export type Role = v.InferOutput<typeof RoleSchema>;
+export type RoundMsg = v.InferOutput<typeof RoundSchema>;
+export type JobMsg = v.InferOutput<typeof JobSchema>;
+export type ResultMsg = v.InferOutput<typeof ResultSchema>;
+export type ErrorMsg = v.InferOutput<typeof ErrorSchema>;
+export type ServerMessage = v.InferOutput<typeof ServerMessageSchema>;
