@@ -33,7 +33,6 @@ const EXPECTED: Record<string, readonly ('L' | 'n' | 'm' | 'bytes')[]> = {
   server_accumulate: ['L', 'n', 'm'],
   server_receive_unmask: ['L', 'n', 'm'],
   server_unmask: ['L', 'n', 'm'],
-  server_residue_sum: ['L', 'n', 'm'],
   server_digest: ['L', 'n', 'm'],
   plaintext_sum: ['L', 'n', 'bytes'],
 };

@@ -4,7 +4,7 @@
  *
  * Record names (public, see report.ts): trainer_total, trainer_mask, trainer_shares,
  * trainer_seal, trainer_expand, trainer_total_ring_cached, member, server_accumulate,
- * server_receive_unmask, server_unmask, server_residue_sum, server_digest, plaintext_sum,
+ * server_receive_unmask, server_unmask, server_digest, plaintext_sum,
  * plaintext_copy.
  */
 import {
@@ -17,7 +17,6 @@ import {
   type RoundConfig,
   DEFAULT_PROFILE,
   RoundAggregator,
-  addResiduesInto,
   answerJob,
   contributionDigest,
   buildContribution,
@@ -378,24 +377,16 @@ async function benchServer(plan: SecaggPlan, log: (s: string) => void): Promise<
       });
       log(`  server n=${n} L=${L} m=${m}: accumulate ${fmtMs(acc.median_ms)} ms + unmask ${fmtMs(unmask.median_ms)} ms = ${fmtMs(totalMs)} ms (${fmtRatio(totalMs / plainMs)} plaintext_sum)`);
       if (n === Math.max(...counts)) {
-        // Breakdown of `add` at the largest n: the residue sum and the contribution digests alone.
+        // Breakdown of `add` at the largest n: the contribution digests alone.
         const few = { warmup: 1, runs: Math.max(3, Math.min(7, reps.runs)) };
-        const sum = await measure({
-          ...few,
-          setup: (): Residues => [new Uint32Array(L), new Uint32Array(L)],
-          run: (acc) => {
-            for (const c of relabelled) addResiduesInto(acc, c.masked);
-          },
-        });
         const dig = await measure({
           ...few,
           run: async () => {
             for (const c of relabelled) await contributionDigest(c.ephemeralPublic, c.sealed);
           },
         });
-        records.push({ name: 'server_residue_sum', L, n, m, median_ms: sum.median_ms, ...stats(sum), warmup: few.warmup, accumulate_share: sum.median_ms / acc.median_ms });
         records.push({ name: 'server_digest', L, n, m, median_ms: dig.median_ms, ...stats(dig), warmup: few.warmup, accumulate_share: dig.median_ms / acc.median_ms });
-        log(`    of which addResiduesInto ${fmtMs(sum.median_ms)} ms, contributionDigest ${fmtMs(dig.median_ms)} ms`);
+        log(`    of which contributionDigest ${fmtMs(dig.median_ms)} ms`);
       }
       if (n === TARGETS.serverN && L === TARGETS.serverL) {
         targets.push({ label: `server accumulate + unmask, n = 1,000, L = 10^5, m = ${m}`, measured_ms: totalMs, limit_ms: TARGETS.serverMs });
@@ -436,7 +427,7 @@ function notes(plan: SecaggPlan, records: readonly BenchRecord[]): string {
     `- **Server**: \`server_accumulate\` = \`add\` of n contributions (sequentially awaited, as they would arrive) + \`closeContributions\`. Only ${plan.server.realTrainers} real contributions are built per committee; ` +
       'the others are those same contributions re-labelled with fresh client ids. `add` validates, digests and sums but does not open slices, so its work is the same, but the sum of such a round is meaningless, so it is not unmasked. ' +
       `\`server_receive_unmask\` = \`receive\` of t_rec real member answers + \`unmask\` in a real round of ${plan.server.realTrainers} trainers; its cost does not depend on n, and its output is checked against the exact plaintext sum in every run. ` +
-      '`server_unmask` = `server_accumulate` (n) + `server_receive_unmask`, the sum of the two medians. At the largest n, `server_residue_sum` (only `addResiduesInto` over the n masked vectors) and `server_digest` (only `contributionDigest` of the n contributions) show where `add` spends its time (`accumulate_share`). ' +
+      '`server_unmask` = `server_accumulate` (n) + `server_receive_unmask`, the sum of the two medians. At the largest n, `server_digest` (only `contributionDigest` of the n contributions) shows how much of `add` is hashing (`accumulate_share`); the rest is the range-checked float accumulation of the masked vectors. ' +
       'The public ring is given to the aggregator precomputed (it expands it when the round opens; see `trainer_expand` for its cost).',
   );
   lines.push(

@@ -7,9 +7,9 @@
  * it), and finally Σs, from which only Σx follows.
  */
 import { bytesEqual } from './encoding.js';
-import { DuplicateError, LateError, MalformedInputError, SurvivorSetError, ThresholdError, WrongRoundError } from './errors.js';
+import { CapacityError, DuplicateError, LateError, MalformedInputError, SurvivorSetError, ThresholdError, WrongRoundError } from './errors.js';
 import { PRIMES } from './field.js';
-import { type PublicRing, type Residues, addResiduesInto, expandPublicRing, removeMask } from './mask.js';
+import { type PublicRing, type Residues, expandPublicRing, removeMask } from './mask.js';
 import type { CommitteeJob, CommitteeResponse } from './member.js';
 import { type RoundConfig, validateRoundConfig } from './params.js';
 import { reconstruct, sliceLength } from './shamir.js';
@@ -42,7 +42,8 @@ export interface CutOff {
 export class RoundAggregator {
   readonly cfg: RoundConfig;
   private phase: AggregatorPhase = 'collecting';
-  private readonly sumY: Residues;
+  /** Σy per prime, unreduced: exact in doubles while count·q < 2^53 (n_max ≤ 10^7 ≪ 2^27). */
+  private readonly sumY: [Float64Array, Float64Array];
   private readonly held = new Map<string, Held>();
   private readonly pending = new Set<string>();
   private cut: CutOff | undefined;
@@ -52,7 +53,7 @@ export class RoundAggregator {
   constructor(cfg: RoundConfig, ring?: PublicRing) {
     validateRoundConfig(cfg);
     this.cfg = cfg;
-    this.sumY = [new Uint32Array(cfg.length), new Uint32Array(cfg.length)];
+    this.sumY = [new Float64Array(cfg.length), new Float64Array(cfg.length)];
     if (ring) this.ring = Promise.resolve(ring);
   }
 
@@ -71,14 +72,10 @@ export class RoundAggregator {
     validateClientId(c.clientId);
     if (this.phase !== 'collecting') throw new LateError(`contribution from ${c.clientId} after the cut-off`);
     if (this.held.has(c.clientId) || this.pending.has(c.clientId)) throw new DuplicateError(`second contribution from ${c.clientId} in round ${cfg.round}`);
+    if (this.held.size + this.pending.size >= cfg.nMax) throw new CapacityError(`round ${cfg.round} already holds n_max = ${cfg.nMax} contributions; more would break the decoding budget`);
     const [y1, y2] = c.masked;
     if (!(y1 instanceof Uint32Array) || !(y2 instanceof Uint32Array) || y1.length !== cfg.length || y2.length !== cfg.length) {
       throw new MalformedInputError(`masked vector of ${c.clientId} must be two Uint32Arrays of ${cfg.length} residues`);
-    }
-    for (const k of [0, 1] as const) {
-      const q = PRIMES[k];
-      const y = c.masked[k];
-      for (let i = 0; i < y.length; i++) if ((y[i] as number) >= q) throw new MalformedInputError(`masked residue ${i} of ${c.clientId} is not reduced mod q${k + 1}`);
     }
     if (!(c.ephemeralPublic instanceof Uint8Array) || c.ephemeralPublic.length !== 32) throw new MalformedInputError(`ephemeral key of ${c.clientId} must be 32 bytes`);
     const sealedLen = sliceLength(cfg.committee) * 4 + 16;
@@ -89,7 +86,14 @@ export class RoundAggregator {
     try {
       const digest = await contributionDigest(c.ephemeralPublic, c.sealed);
       if (this.phase !== 'collecting') throw new LateError(`contribution from ${c.clientId} after the cut-off`);
-      addResiduesInto(this.sumY, c.masked);
+      // Plain float additions (no per-element reduction), reduced once when unmasking. The range
+      // check rides along; an unreduced residue rolls the addition back exactly (integer sums).
+      for (const k of [0, 1] as const) {
+        if (!accumulateReduced(this.sumY[k], c.masked[k], PRIMES[k])) {
+          if (k === 1) subtract(this.sumY[0], c.masked[0]);
+          throw new MalformedInputError(`masked vector of ${c.clientId} has a residue not reduced mod q${k + 1}`);
+        }
+      }
       this.held.set(c.clientId, { ephemeralPublic: c.ephemeralPublic, sealed: c.sealed, digest });
     } finally {
       this.pending.delete(c.clientId);
@@ -163,7 +167,8 @@ export class RoundAggregator {
       const sumS = reconstruct(shares, this.cfg.committee);
       const ctx = { federation: this.cfg.federation, round: this.cfg.round };
       this.ring ??= expandPublicRing(this.cfg.publicSeed, ctx, this.cfg.length);
-      const sum = removeMask(this.sumY, sumS, await this.ring, this.cfg.delta, this.cfg.length);
+      const reduced: Residues = [reduceInto(this.sumY[0], PRIMES[0]), reduceInto(this.sumY[1], PRIMES[1])];
+      const sum = removeMask(reduced, sumS, await this.ring, this.cfg.delta, this.cfg.length);
       this.phase = 'unmasked';
       return { sum, survivors: (this.cut as CutOff).survivors.map((s) => s.clientId), members: shares.map((s) => s.index) };
     } catch (e) {
@@ -171,4 +176,28 @@ export class RoundAggregator {
       throw e;
     }
   }
+}
+
+function reduceInto(sum: Float64Array, q: number): Uint32Array {
+  const out = new Uint32Array(sum.length);
+  for (let i = 0; i < sum.length; i++) out[i] = (sum[i] as number) % q;
+  return out;
+}
+
+// Hot loops live in small functions of their own, which V8 optimizes well.
+
+/** acc += y, and true if every y[i] < q; on false, acc is restored. */
+function accumulateReduced(acc: Float64Array, y: Uint32Array, q: number): boolean {
+  let ok = true;
+  for (let i = 0; i < acc.length; i++) {
+    const v = y[i] as number;
+    if (v >= q) ok = false;
+    acc[i] = (acc[i] as number) + v;
+  }
+  if (!ok) subtract(acc, y);
+  return ok;
+}
+
+function subtract(acc: Float64Array, y: Uint32Array): void {
+  for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) - (y[i] as number);
 }

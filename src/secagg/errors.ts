@@ -13,7 +13,8 @@ export type SecAggErrorCode =
   | 'SEAL_FAILED'
   | 'DUPLICATE'
   | 'LATE'
-  | 'WRONG_ROUND';
+  | 'WRONG_ROUND'
+  | 'CAPACITY_EXCEEDED';
 
 export class SecAggError extends Error {
   readonly code: SecAggErrorCode;
@@ -97,5 +98,12 @@ export class LateError extends SecAggError {
 export class WrongRoundError extends SecAggError {
   constructor(message: string) {
     super('WRONG_ROUND', message);
+  }
+}
+
+/** More contributions than the round's budget allows (n_max). */
+export class CapacityError extends SecAggError {
+  constructor(message: string) {
+    super('CAPACITY_EXCEEDED', message);
   }
 }

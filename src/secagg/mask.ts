@@ -10,7 +10,7 @@
  */
 import { CBD_BYTES, cbdFromBytes } from './cbd.js';
 import { MalformedInputError } from './errors.js';
-import { PRIMES, Q1, Q2, centre, crt, mulMod } from './field.js';
+import { PRIMES, centre, crt, mulMod } from './field.js';
 import { N, PLANS } from './ntt.js';
 import { type RoundContext, type SecretRandom, publicRingKey, uniformFromStream } from './random.js';
 import { u64be } from './encoding.js';
@@ -155,17 +155,4 @@ export function centredValues(r: Residues): Float64Array {
   const out = new Float64Array(r[0].length);
   for (let i = 0; i < out.length; i++) out[i] = centre(crt(r[0][i] as number, r[1][i] as number));
   return out;
-}
-
-/** Σ of residue vectors in place: acc ← acc + v (mod q1, q2). */
-export function addResiduesInto(acc: Residues, v: Residues): void {
-  for (const k of [0, 1] as const) {
-    const q = k === 0 ? Q1 : Q2;
-    const a = acc[k];
-    const b = v[k];
-    for (let i = 0; i < a.length; i++) {
-      const s = (a[i] as number) + (b[i] as number);
-      a[i] = s >= q ? s - q : s;
-    }
-  }
 }
