@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { RoundAggregator } from './aggregator.js';
 import { sizeCommittee } from './committee.js';
 import {
+  CapacityError,
   DuplicateError,
   InconsistentSharesError,
   LateError,
@@ -182,6 +183,17 @@ describe('refusals', () => {
     expect(res.sum).toEqual(plainSum(updates, [0, 1, 2], 300));
     const r3 = await answerJob(fed.cfg, cut.jobs[3] as CommitteeJob, fed.members[3]!);
     expect(() => agg.receive(r3)).toThrow(LateError);
+  });
+
+  it('the aggregator refuses contributions beyond n_max (the decoding budget)', async () => {
+    const fed = makeFederation(50, { m: 3, tRec: 2, rho: 1 });
+    const cfg = { ...fed.cfg, nMax: 2 };
+    const { contributions: cs } = await contributions({ ...fed, cfg }, 3, 9);
+    const agg = new RoundAggregator(cfg);
+    await agg.add(cs[0]!);
+    await agg.add(cs[1]!);
+    await expect(agg.add(cs[2]!)).rejects.toBeInstanceOf(CapacityError);
+    expect(agg.contributions).toBe(2);
   });
 
   it('a trainer refuses out-of-range updates and bad configurations', async () => {
