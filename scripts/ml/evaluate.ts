@@ -9,7 +9,7 @@ import { modelFromCheckpoint } from '../../src/ml/checkpoint';
 import { loadCheckpoint } from '../../src/ml/checkpoint-node';
 import { evaluateModel } from '../../src/ml/pipeline';
 import { SPLIT_NAMES, SPLIT_SEED, splitDataset, type SplitName } from '../../src/ml/split';
-import { DATA_HELP, DATA_OPTIONS, describe, loadData, log, num, parseFlags, runMain, UsageError } from './cli';
+import { DATA_HELP, DATA_OPTIONS, describe, loadData, log, num, parseFlags, runMain, UsageError } from '../cli';
 import { formatMetrics } from './format';
 
 const HELP = `

@@ -16,7 +16,7 @@ import { predictDataset } from '../../src/ml/predict';
 import { numInputs } from '../../src/ml/scaling';
 import { SPLIT_SEED, splitDataset } from '../../src/ml/split';
 import { setFlatWeights } from '../../src/ml/weights';
-import { DATA_HELP, DATA_OPTIONS, describe, loadData, log, num, parseFlags, runMain, UsageError } from './cli';
+import { DATA_HELP, DATA_OPTIONS, describe, loadData, log, num, parseFlags, runMain, UsageError } from '../cli';
 import { formatMetrics } from './format';
 import { MODEL_HELP, MODEL_OPTIONS, modelFlags } from './train-options';
 

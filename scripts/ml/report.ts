@@ -15,7 +15,7 @@ import { partitionDataset, type PartitionMode } from '../../src/ml/partition';
 import { evaluateModel, modelFromFlat, trainCentral } from '../../src/ml/pipeline';
 import { DEFAULT_SCALING, numInputs, type ScalingSpec } from '../../src/ml/scaling';
 import { SPLIT_SEED, splitDataset, type SplitName } from '../../src/ml/split';
-import { loadData, log, num, parseFlags, runMain } from './cli';
+import { loadData, log, num, parseFlags, runMain } from '../cli';
 
 const D = { data: '../shared/data/creditcard-sample.csv', out: 'bench/ml-results.md', epochs: 20, batch: 64, lr: 0.003, localEpochs: 3, localBatch: 32, localLr: 0.01, rounds: 20, clients: 10 };
 

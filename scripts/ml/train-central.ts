@@ -9,7 +9,7 @@ import { createCheckpoint } from '../../src/ml/checkpoint';
 import { saveCheckpoint } from '../../src/ml/checkpoint-node';
 import { evaluateModel, trainCentral } from '../../src/ml/pipeline';
 import { SPLIT_SEED, splitDataset } from '../../src/ml/split';
-import { DATA_HELP, DATA_OPTIONS, describe, loadData, log, num, parseFlags, runMain, UsageError } from './cli';
+import { DATA_HELP, DATA_OPTIONS, describe, loadData, log, num, parseFlags, runMain, UsageError } from '../cli';
 import { formatMetrics } from './format';
 import { MODEL_HELP, MODEL_OPTIONS, modelFlags } from './train-options';
 

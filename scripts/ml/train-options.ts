@@ -2,7 +2,7 @@
 import { DEFAULT_HIDDEN } from '../../src/ml/model';
 import type { LossSpec } from '../../src/ml/losses';
 import { DEFAULT_SCALING, type ScalingSpec } from '../../src/ml/scaling';
-import { intList, num, UsageError } from './cli';
+import { intList, num, UsageError } from '../cli';
 
 export const MODEL_OPTIONS = {
   'batch-size': { type: 'string' },

@@ -1,10 +1,13 @@
 /**
  * One port for everything: the participants' WebSocket (/ws), the observer stream
- * (Server-Sent Events at /events), the JSON status (/status), health (/healthz), and — from
- * issue 5 on — the web app. Oversized frames are refused before decoding (ws maxPayload is a
+ * (Server-Sent Events at /events), the JSON status (/status), health (/healthz), the current
+ * global model (/model/model.json + /model/weights.bin, the checkpoint format of src/ml), and
+ * the web app. Oversized frames are refused before decoding (ws maxPayload is a
  * hard stop at twice the message limit; below it the federation answers with a typed error).
  */
+import { readFile } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { FederationEvent } from './events.js';
@@ -52,6 +55,14 @@ export async function listen(fed: Federation, host: string, port: number, log: L
         for (const e of recent) res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
         sse.add(res);
         req.on('close', () => sse.delete(res));
+        return;
+      }
+      if (req.method === 'GET' && (url.pathname === '/model/model.json' || url.pathname === '/model/weights.bin')) {
+        // The current global model (every participant receives it each round anyway).
+        const file = url.pathname.slice('/model/'.length);
+        const body = await readFile(join(fed.modelDir, file));
+        res.writeHead(200, { 'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream', 'cache-control': 'no-store' });
+        res.end(body);
         return;
       }
       if (opts.fallback && (await opts.fallback(req, res))) return;

@@ -102,11 +102,13 @@ export interface ParticipantSpec {
   label?: string;
   dropAt?: (round: number, point: DropPoint) => boolean;
   identity?: MemberIdentity;
+  /** Record quantized updates into this map (shared across restarts of one identity). */
+  quantized?: Map<number, Int32Array>;
 }
 
 export function startParticipant(spec: ParticipantSpec): SimParticipant {
   const identity = spec.identity ?? createIdentity();
-  const quantized = new Map<number, Int32Array>();
+  const quantized = spec.quantized ?? new Map<number, Int32Array>();
   const trained = new Map<number, { global: Float32Array; delta: Float32Array; numSamples: number }>();
   const inner = spec.trainer;
   const trainer: LocalTrainer | undefined = inner && {

@@ -1,17 +1,19 @@
 /**
- * Shared plumbing of the `scripts/ml` commands: flag parsing with
+ * Shared plumbing of the command-line entry points: flag parsing with
  * `util.parseArgs`, numeric flag validation, data loading (`--data synthetic`
  * or a CSV path), and uniform error reporting (message on stderr, exit code 2
  * for usage errors, 1 for runtime failures).
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { useBackend } from '../../src/ml/backend';
-import { loadCreditCardCsvFile } from '../../src/ml/csv-node';
-import { countFrauds, type Dataset } from '../../src/ml/dataset';
-import { MlError } from '../../src/ml/errors';
-import { FRAUD_RATE } from '../../src/ml/published-stats';
-import { DEFAULT_SYNTHETIC_ROWS, DEFAULT_SYNTHETIC_SEED, generateSynthetic } from '../../src/ml/synthetic';
+import { useBackend } from '../src/ml/backend';
+import { loadCreditCardCsvFile } from '../src/ml/csv-node';
+import { countFrauds, type Dataset } from '../src/ml/dataset';
+import { MlError } from '../src/ml/errors';
+import { SecAggError } from '../src/secagg/errors';
+import { ConfigError } from '../src/server/config';
+import { FRAUD_RATE } from '../src/ml/published-stats';
+import { DEFAULT_SYNTHETIC_ROWS, DEFAULT_SYNTHETIC_SEED, generateSynthetic } from '../src/ml/synthetic';
 
 /** A command-line usage problem (exit code 2). */
 export class UsageError extends Error {
@@ -122,7 +124,7 @@ export function runMain(help: string, main: () => Promise<void>): void {
     await main();
   })().catch((e: unknown) => {
     const usage = e instanceof UsageError;
-    const known = usage || e instanceof MlError;
+    const known = usage || e instanceof MlError || e instanceof ConfigError || e instanceof SecAggError;
     process.stderr.write(`error: ${known ? (e as Error).message : String((e as Error)?.stack ?? e)}\n`);
     if (usage) process.stderr.write(`(run with --help for usage)\n`);
     process.exitCode = usage ? 2 : 1;

@@ -1,0 +1,125 @@
+/**
+ * `npm run server -- [flags]`: the aggregation server (WebSocket + observer stream + status)
+ * on one port, persisting to a data directory. See --help.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ServerConfig } from '../src/server/config.js';
+import { resolveConfig } from '../src/server/config.js';
+import { Federation } from '../src/server/federation.js';
+import { listen } from '../src/server/http.js';
+import { createLogger } from '../src/server/log.js';
+import { UsageError, intList, num, parseFlags, runMain } from './cli.js';
+
+const HELP = `
+usage: npm run server -- [options]
+
+  --port N               port for participants, observers and the app (default 8080; 0 = any free port)
+  --host H               interface to bind (default 127.0.0.1; 0.0.0.0 to accept other machines)
+  --data-dir DIR         where model versions and the round log live (default data/federation);
+                         a restarted server resumes from the last finished version there
+  --config FILE          JSON file with any of the settings below (flags win)
+  --token T              join token participants must present (default: a random one, printed)
+  --open                 accept joins without a token (demos)
+  --rounds N             stop after N rounds (default 0: run until stopped)
+  --committee M,T,R      explicit committee: size m, threshold t_rec, packing ρ (small federations);
+                         default: sized from the corrupt/dropout fractions at 2^-40 (needs many volunteers)
+  --corrupt F            assumed corrupt fraction for sizing (default 0.05)
+  --dropout F            assumed dropout fraction for sizing (default 0.10)
+  --min-trainers N       trainers needed to start a round (default 2)
+  --first-round N        the first round waits for N connected participants (default 0)
+  --submit-s S           seconds trainers have to send (default 30; closes early when all have sent)
+  --committee-s S        seconds the committee has to answer after the cut-off (default 15)
+  --epochs N             local epochs per round (default 2)
+  --lr X                 local learning rate (default 0.003)
+  --batch N              local batch size (default 128)
+  --clip X               per-coordinate clip of updates before quantization (default 0.5)
+  --hidden A,B           hidden layer sizes of the MLP (default 32,16)
+  --log-level L          debug | info | warn | error | silent (default info)
+  --insecure-plaintext   INSECURE benchmark mode: updates are sent in the clear; never use for real data
+  -h, --help             show this help
+`;
+
+runMain(HELP, async () => {
+  const f = parseFlags({
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'data-dir': { type: 'string' },
+    config: { type: 'string' },
+    token: { type: 'string' },
+    open: { type: 'boolean' },
+    rounds: { type: 'string' },
+    committee: { type: 'string' },
+    corrupt: { type: 'string' },
+    dropout: { type: 'string' },
+    'min-trainers': { type: 'string' },
+    'first-round': { type: 'string' },
+    'submit-s': { type: 'string' },
+    'committee-s': { type: 'string' },
+    epochs: { type: 'string' },
+    lr: { type: 'string' },
+    batch: { type: 'string' },
+    clip: { type: 'string' },
+    hidden: { type: 'string' },
+    'log-level': { type: 'string' },
+    'insecure-plaintext': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  const opt = <T>(v: string | undefined, parse: (s: string) => T): T | undefined => (v === undefined ? undefined : parse(v));
+  const committee = opt(f.committee, (s) => {
+    const [m, tRec, rho] = intList('committee', s, []);
+    if (m === undefined || tRec === undefined || rho === undefined || s.split(',').length !== 3) throw new UsageError('--committee takes three integers M,T,R (size, threshold, packing), e.g. 5,3,1');
+    return { m, tRec, rho };
+  });
+  const overrides: Partial<ServerConfig> = {
+    port: opt(f.port, (s) => num('port', s, 0, { int: true, min: 0, max: 65535 })),
+    host: f.host,
+    dataDir: f['data-dir'],
+    token: f.token,
+    open: f.open,
+    rounds: opt(f.rounds, (s) => num('rounds', s, 0, { int: true, min: 0 })),
+    committee,
+    corruptFraction: opt(f.corrupt, (s) => num('corrupt', s, 0, { min: 0, max: 0.99 })),
+    dropoutFraction: opt(f.dropout, (s) => num('dropout', s, 0, { min: 0, max: 0.99 })),
+    minTrainers: opt(f['min-trainers'], (s) => num('min-trainers', s, 0, { int: true, min: 2 })),
+    firstRoundParticipants: opt(f['first-round'], (s) => num('first-round', s, 0, { int: true, min: 0 })),
+    submitMs: opt(f['submit-s'], (s) => Math.round(1000 * num('submit-s', s, 0, { min: 0.1 }))),
+    committeeMs: opt(f['committee-s'], (s) => Math.round(1000 * num('committee-s', s, 0, { min: 0.1 }))),
+    epochs: opt(f.epochs, (s) => num('epochs', s, 0, { int: true, min: 1 })),
+    learningRate: opt(f.lr, (s) => num('lr', s, 0, { min: 1e-9 })),
+    batchSize: opt(f.batch, (s) => num('batch', s, 0, { int: true, min: 1 })),
+    clip: opt(f.clip, (s) => num('clip', s, 0, { min: 1e-9 })),
+    hidden: opt(f.hidden, (s) => intList('hidden', s, [])),
+    logLevel: f['log-level'] as ServerConfig['logLevel'] | undefined,
+    insecurePlaintext: f['insecure-plaintext'],
+  };
+  if (!overrides.open && !overrides.token) overrides.token = randomBytes(9).toString('base64url');
+  const config = resolveConfig(overrides, f.config);
+  const log = createLogger(config.logLevel);
+  const fed = new Federation(config, log);
+  await fed.init();
+  const server = await listen(fed, config.host, config.port, log);
+  const join = config.open ? `${server.url}/` : `${server.url}/?join=${encodeURIComponent(config.token ?? '')}`;
+  const ws = server.url.replace(/^http/, 'ws') + '/ws';
+  process.stdout.write(
+    [
+      `SpeakOnce aggregation server — federation ${fed.federationId}, model version ${fed.version}`,
+      config.insecurePlaintext ? '  !!! INSECURE PLAINTEXT MODE: updates travel in the clear (benchmark only) !!!' : '',
+      `  join (browser):  ${join}`,
+      `  join (headless): npm run client -- --url ${ws}${config.open ? '' : ` --token ${config.token}`}`,
+      `  status:          ${server.url}/status    events: ${server.url}/events    model: ${server.url}/model/model.json`,
+      `  data:            ${config.dataDir}`,
+      '',
+    ]
+      .filter((l) => l !== '')
+      .join('\n') + '\n',
+  );
+  const shutdown = (sig: string) => {
+    log.info('shutdown', { signal: sig });
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  fed.onEvent((e) => {
+    if (e.type === 'finished') shutdown('rounds done');
+  });
+});

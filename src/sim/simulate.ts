@@ -1,0 +1,272 @@
+/**
+ * `npm run simulate`: a whole federation of headless participants over real sockets, with
+ * dropouts injected at random protocol points, a per-round table and a final JSON summary.
+ * The simulator watches the server only through its public observer stream (/events) and
+ * checks exactness against the server's digest of the decoded sum using its own trainers'
+ * records — the same check works for an in-process server and for `--url`.
+ */
+import { createHash, randomInt } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { MlTrainer } from '../client/ml-trainer.js';
+import type { DropPoint } from '../client/engine.js';
+import { fetchCheckpoint } from '../ml/checkpoint.js';
+import { saveCheckpoint } from '../ml/checkpoint-node.js';
+import type { Dataset } from '../ml/dataset.js';
+import { partitionDataset } from '../ml/partition.js';
+import { evaluateModel, modelFromFlat } from '../ml/pipeline.js';
+import { splitDataset } from '../ml/split.js';
+import { type CommitteeSettings, type MemberIdentity, createIdentity, explicitCommittee } from '../secagg/index.js';
+import type { FederationEvent } from '../server/events.js';
+import { EventLog, type TestServer, startParticipant, startTestServer, type SimParticipant } from './harness.js';
+import { observe } from './observe.js';
+
+export interface SimulateOptions {
+  trainers: number;
+  committee: number;
+  rounds: number;
+  /** Fraction of trainers that crash in each round, at a random protocol point. */
+  dropTrainers: number;
+  /** Committee members that stay silent in each round. */
+  dropMembers: number;
+  threshold?: number;
+  rho?: number;
+  data: Dataset;
+  dataLabel: string;
+  nonIid: boolean;
+  epochs: number;
+  learningRate: number;
+  batchSize: number;
+  submitMs: number;
+  committeeMs: number;
+  /** Data directory of the in-process server (default: a temp dir). */
+  dataDir?: string;
+  /** Use a running server instead of starting one. */
+  url?: string;
+  token?: string;
+  /** Where to save the final model when the server is remote. */
+  out: string;
+  log: (line: string) => void;
+}
+
+export interface RoundRow {
+  round: number;
+  ok: boolean;
+  code?: string;
+  reason?: string;
+  trainers: number;
+  survivors: number;
+  answered: number;
+  m: number;
+  tRec: number;
+  ms: number;
+  auc_pr: number | null;
+  /** Decoded sum equals the simulator's plaintext sum (null: not checkable). */
+  exact: boolean | null;
+}
+
+export interface SimulateResult {
+  rounds_completed: number;
+  rounds_failed: number;
+  exact: boolean | null;
+  model: string;
+  final_version: number;
+  final_auc_pr: number | null;
+  rows: RoundRow[];
+}
+
+const TRAINER_POINTS: DropPoint[] = ['before-train', 'before-send', 'after-send'];
+
+/** Default explicit committee for m members of which `silent` may stay silent. */
+export function defaultCommittee(m: number, silent: number, threshold?: number, rho?: number): CommitteeSettings {
+  const tRec = threshold ?? Math.max(2, m - Math.max(1, silent));
+  const r = rho ?? Math.max(1, tRec - Math.ceil(m / 3));
+  return explicitCommittee({ m, tRec, rho: Math.min(r, tRec - 1) });
+}
+
+function sumDigest(sum: Float64Array): string {
+  return createHash('sha256').update(new Uint8Array(sum.buffer, sum.byteOffset, sum.byteLength)).digest('hex');
+}
+
+export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
+  const committee = defaultCommittee(o.committee, o.dropMembers, o.threshold, o.rho);
+  const splits = splitDataset(o.data);
+  const shards = partitionDataset(splits.train, { clients: o.trainers, mode: o.nonIid ? 'non-iid' : 'iid' });
+  let server: TestServer | undefined;
+  let baseUrl: string;
+  let wsUrl: string;
+  let token: string;
+  if (o.url) {
+    const u = new URL(o.url);
+    baseUrl = `${u.protocol === 'wss:' || u.protocol === 'https:' ? 'https' : 'http'}://${u.host}`;
+    wsUrl = `${baseUrl.replace(/^http/, 'ws')}/ws`;
+    token = o.token ?? '';
+  } else {
+    server = await startTestServer({
+      committee: { m: committee.m, tRec: committee.tRec, rho: committee.rho },
+      rounds: o.rounds,
+      minTrainers: 2,
+      firstRoundParticipants: o.trainers + o.committee,
+      epochs: o.epochs,
+      learningRate: o.learningRate,
+      batchSize: o.batchSize,
+      submitMs: o.submitMs,
+      committeeMs: o.committeeMs,
+      pauseMs: 300,
+      testMode: false,
+      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+    });
+    baseUrl = server.server.url;
+    wsUrl = server.wsUrl;
+    token = server.token;
+  }
+  const status = (await (await fetch(`${baseUrl}/status`)).json()) as { round: number | null; federation: string };
+  const firstRound = (status.round ?? 0) + 1;
+  const events = new EventLog<FederationEvent>();
+  const obs = observe(baseUrl, (e) => {
+    if (!('round' in e) || e.round >= firstRound) events.push(e);
+  });
+  await obs.ready;
+
+  // Per identity: the records of every incarnation (a crashed participant rejoins next round).
+  interface Slot { identity: MemberIdentity; train: boolean; shard?: Dataset; quantized: Map<number, Int32Array>; current: SimParticipant; clientId?: string }
+  const drops = new Map<number, Map<number, DropPoint>>(); // round → slot index → point
+  const slots: Slot[] = [];
+  const spawn = (i: number): SimParticipant => {
+    const s = slots[i] as Slot;
+    const p = startParticipant({
+      url: wsUrl,
+      token,
+      train: s.train,
+      committee: !s.train,
+      identity: s.identity,
+      quantized: s.quantized,
+      label: s.train ? `trainer-${i}` : `member-${i - o.trainers}`,
+      ...(s.shard ? { trainer: new MlTrainer(s.shard, i) } : {}),
+      dropAt: (round, point) => drops.get(round)?.get(i) === point,
+    });
+    p.engine.on((e) => {
+      if (e.type === 'state' && e.state.clientId) s.clientId = e.state.clientId;
+    });
+    return p;
+  };
+  for (let i = 0; i < o.trainers + o.committee; i++) {
+    const train = i < o.trainers;
+    slots.push({ identity: createIdentity(), train, ...(train ? { shard: shards[i] as Dataset } : {}), quantized: new Map(), current: undefined as unknown as SimParticipant });
+    (slots[i] as Slot).current = spawn(i);
+  }
+
+  // Crashes are planned before any round starts (a trainer reaches its first drop point as soon
+  // as its descriptor arrives, before the simulator could react): per round, a fraction of the
+  // trainers at random points and `dropMembers` volunteers before answering.
+  const trainerIdx = slots.map((s, i) => (s.train ? i : -1)).filter((i) => i >= 0);
+  const memberIdx = slots.map((s, i) => (s.train ? -1 : i)).filter((i) => i >= 0);
+  for (let n = 0; n < o.rounds; n++) {
+    const plan = new Map<number, DropPoint>();
+    for (const i of pick(trainerIdx, Math.round(o.dropTrainers * trainerIdx.length))) plan.set(i, TRAINER_POINTS[randomInt(TRAINER_POINTS.length)] as DropPoint);
+    for (const i of pick(memberIdx, Math.min(o.dropMembers, memberIdx.length))) plan.set(i, 'before-answer');
+    drops.set(firstRound + n, plan);
+  }
+
+  const rows: RoundRow[] = [];
+  let lastVersion = 0;
+  try {
+    for (let n = 0; n < o.rounds; n++) {
+      const round = firstRound + n;
+      const started = (await events.waitFor((e) => e.type === 'round_started' && e.round === round, o.submitMs + o.committeeMs + 120_000, `round ${round} to start`)) as Extract<FederationEvent, { type: 'round_started' }>;
+      const plan = drops.get(round) as Map<number, DropPoint>;
+      type End = Extract<FederationEvent, { type: 'round_done' | 'round_failed' }>;
+      const end = (await events.waitFor((e): e is End => (e.type === 'round_done' || e.type === 'round_failed') && e.round === round, o.submitMs + o.committeeMs + 120_000, `round ${round} to end`)) as End;
+      const cut = events.events.find((e) => e.type === 'cutoff' && e.round === round) as Extract<FederationEvent, { type: 'cutoff' }> | undefined;
+      const row: RoundRow = {
+        round,
+        ok: end.type === 'round_done',
+        trainers: started.trainers.length,
+        survivors: cut?.survivors.length ?? 0,
+        answered: end.type === 'round_done' ? end.membersAnswered.length : (events.events.filter((e) => e.type === 'answer' && e.round === round).length),
+        m: started.m,
+        tRec: started.tRec,
+        ms: (end.type === 'round_done' ? end.timings.total_ms : undefined) ?? 0,
+        auc_pr: null,
+        exact: null,
+      };
+      if (end.type === 'round_done') {
+        lastVersion = end.version;
+        const byId = new Map(slots.filter((s) => s.clientId).map((s) => [s.clientId as string, s]));
+        const mine = end.survivors.every((id) => byId.get(id)?.quantized.has(round));
+        if (mine) {
+          let sum: Float64Array | undefined;
+          for (const id of end.survivors) {
+            const q = (byId.get(id) as Slot).quantized.get(round) as Int32Array;
+            sum ??= new Float64Array(q.length);
+            for (let i = 0; i < q.length; i++) sum[i] = (sum[i] as number) + (q[i] as number);
+          }
+          row.exact = !!sum && sumDigest(sum) === end.sumDigest;
+        }
+        const ckpt = await fetchCheckpoint(`${baseUrl}/model`);
+        const tm = await modelFromFlat(ckpt.weights, ckpt.manifest.architecture, ckpt.manifest.scaling, splits.validation);
+        try {
+          row.auc_pr = (await evaluateModel(tm.model, splits.validation, tm.scaling, tm.threshold)).auc_pr;
+        } finally {
+          tm.model.dispose();
+        }
+      } else {
+        row.code = end.code;
+        row.reason = end.reason;
+        lastVersion = end.version;
+      }
+      rows.push(row);
+      o.log(formatRow(row));
+      // Crashed participants come back (same identity) for the next round.
+      for (const i of plan.keys()) {
+        const s = slots[i] as Slot;
+        if (s.current.engine.state.connection === 'closed') s.current = spawn(i);
+      }
+    }
+    let model: string;
+    if (server) model = server.fed.modelDir;
+    else {
+      await mkdir(o.out, { recursive: true });
+      await saveCheckpoint(o.out, await fetchCheckpoint(`${baseUrl}/model`));
+      model = o.out;
+    }
+    const checked = rows.filter((r) => r.ok).map((r) => r.exact);
+    return {
+      rounds_completed: rows.filter((r) => r.ok).length,
+      rounds_failed: rows.filter((r) => !r.ok).length,
+      exact: checked.length === 0 ? null : checked.includes(false) ? false : checked.includes(null) ? null : true,
+      model,
+      final_version: lastVersion,
+      final_auc_pr: [...rows].reverse().find((r) => r.auc_pr !== null)?.auc_pr ?? null,
+      rows,
+    };
+  } finally {
+    obs.close();
+    for (const s of slots) s.current.engine.stop();
+    await server?.stop();
+  }
+}
+
+function pick<T>(xs: readonly T[], k: number): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [a[i], a[j]] = [a[j] as T, a[i] as T];
+  }
+  return a.slice(0, k);
+}
+
+export const TABLE_HEADER = 'round  status  trainers  survivors  answered/m (t_rec)  time ms  AUC-PR  exact  note';
+
+export function formatRow(r: RoundRow): string {
+  return [
+    String(r.round).padStart(5),
+    (r.ok ? 'ok' : 'FAILED').padEnd(6),
+    String(r.trainers).padStart(8),
+    String(r.survivors).padStart(9),
+    `${r.answered}/${r.m} (${r.tRec})`.padStart(18),
+    String(r.ms).padStart(8),
+    (r.auc_pr === null ? '—' : r.auc_pr.toFixed(4)).padStart(7),
+    String(r.exact === null ? '—' : r.exact ? 'yes' : 'NO').padStart(6),
+    r.ok ? '' : ` ${r.code}: ${r.reason}`,
+  ].join('  ');
+}
