@@ -1,7 +1,27 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
-// The web app (issue 5 builds it out). Test configuration lives in vitest.config.ts.
+// The web app: index.html (participant), dashboard.html (observers, issue 7) and the browser
+// benchmark page (bench/browser/index.html). Built into dist/, served by the aggregation server.
+// Test configuration lives in vitest.config.ts.
+const pages: Record<string, string> = { app: resolve(import.meta.dirname, 'index.html') };
+for (const [name, file] of [
+  ['dashboard', 'dashboard.html'],
+  ['bench', 'bench/browser/index.html'],
+] as const) {
+  const path = resolve(import.meta.dirname, file);
+  // Pages are added as they come to exist.
+  if (await import('node:fs').then((fs) => fs.existsSync(path))) pages[name] = path;
+}
+
 export default defineConfig({
-  build: { target: 'es2022', minify: 'esbuild' },
+  build: {
+    target: 'es2022',
+    // Vite 8's default minifier breaks tfjs-wasm's threaded worker (environment.md).
+    minify: 'esbuild',
+    rollupOptions: { input: pages },
+    chunkSizeWarningLimit: 4096,
+  },
   worker: { format: 'es' },
+  server: { port: 5173 },
 });

@@ -37,6 +37,8 @@ export interface TrainerOptions {
   rng?: SecretRandom;
   /** The round's public ring, if already expanded (it is the same for every party). */
   ring?: PublicRing;
+  /** Progress through the stages (fraction in [0, 1] of the whole contribution). */
+  onProgress?: (stage: 'mask' | 'shares' | 'seal' | 'done', fraction: number) => void;
 }
 
 const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
@@ -69,6 +71,8 @@ export async function buildContribution(
   const rng = opts.rng ?? SecretRandom.fresh();
   const ctx = { federation: cfg.federation, round: cfg.round };
 
+  const progress = opts.onProgress ?? (() => undefined);
+  progress('mask', 0);
   let t0 = performance.now();
   const [ring, secret, noise] = await Promise.all([
     opts.ring ?? expandPublicRing(cfg.publicSeed, ctx, cfg.length),
@@ -77,12 +81,14 @@ export async function buildContribution(
   ]);
   const masked = applyMask(update, secret, ring, noise, cfg.delta, cfg.length);
   const mask_ms = performance.now() - t0;
+  progress('shares', 0.8);
 
   t0 = performance.now();
   const rnd = randomnessLength(cfg.committee);
   const [r1, r2] = await rng.uniform('shamir', PRIMES, [rnd, rnd]);
   const slices = share(secret, [r1 as Uint32Array, r2 as Uint32Array], cfg.committee);
   const shares_ms = performance.now() - t0;
+  progress('seal', 0.85);
 
   t0 = performance.now();
   const ephemeralSecret = await rng.bytes('x25519', 32);
@@ -93,6 +99,7 @@ export async function buildContribution(
     ),
   );
   const seal_ms = performance.now() - t0;
+  progress('done', 1);
 
   return {
     contribution: { federation: cfg.federation, round: cfg.round, clientId, masked, ephemeralPublic, sealed },
