@@ -1,9 +1,9 @@
 /**
- * `npm start` (until the server of issue 4 exists): one secure round in this process —
+ * `npm run demo:round`: one secure round in this process —
  * trainers mask and share, two committee members stay silent, the server unmasks — and the
  * result is checked against the plaintext sum the demo keeps on the side.
  *
- *   npm start -- [--trainers 10] [--committee 5] [--threshold 3] [--rho 1] [--silent 2] [--length 10000]
+ *   npm run demo:round -- [--trainers 10] [--committee 5] [--threshold 3] [--rho 1] [--silent 2] [--length 10000]
  */
 import { parseArgs } from 'node:util';
 import {
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) {
-    console.log('usage: npm start -- [--trainers 10] [--committee 5] [--threshold 3] [--rho 1] [--silent 2] [--length 10000]');
+    console.log('usage: npm run demo:round -- [--trainers 10] [--committee 5] [--threshold 3] [--rho 1] [--silent 2] [--length 10000]');
     return;
   }
   const n = int('trainers', values.trainers, 10, 1);

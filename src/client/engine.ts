@@ -15,7 +15,6 @@ import {
   type MemberIdentity,
   type RoundConfig,
   type TrainerTimings,
-  maxQuantized,
   quantize,
   validateRoundConfig,
 } from '../secagg/index.js';
@@ -91,7 +90,7 @@ export interface EngineOptions {
 export type EngineEvent =
   | { type: 'state'; state: EngineSnapshot }
   | { type: 'progress'; phase: 'training' | 'sealing'; fraction: number; detail?: string }
-  | { type: 'round'; round: number; role: Role; version: number; memberIndex?: number }
+  | { type: 'round'; round: number; role: Role; version: number; memberIndex?: number; weights: Float32Array; architecture: unknown }
   | { type: 'trained'; round: number; numSamples: number; loss?: number }
   | { type: 'sent'; round: number; bytes: number; timings: TrainerTimings }
   | { type: 'answered'; round: number; bytes: number; survivors: number }
@@ -131,6 +130,8 @@ export class ParticipantEngine {
   private current: RoundMsg | undefined;
   private crashed = false;
   private insecurePlaintext = false;
+  /** Whether the server said it runs in test mode (the app exposes test hooks only then). */
+  serverTestMode = false;
 
   constructor(opts: EngineOptions) {
     if (opts.train && !opts.trainer) throw new Error('a training participant needs a LocalTrainer');
@@ -202,6 +203,7 @@ export class ParticipantEngine {
     switch (m.t) {
       case 'welcome':
         this.insecurePlaintext = m.insecurePlaintext === true;
+        this.serverTestMode = m.testMode === true;
         this.update({ clientId: m.clientId, federation: m.federation, version: m.version, phase: this.snap.phase === 'idle' ? 'waiting' : this.snap.phase });
         return;
       case 'round':
@@ -218,7 +220,7 @@ export class ParticipantEngine {
   private async onRound(m: RoundMsg): Promise<void> {
     this.current = m;
     this.update({ round: m.round, role: m.role, memberIndex: m.memberIndex, version: m.version, phase: 'waiting', lastError: undefined });
-    this.emit({ type: 'round', round: m.round, role: m.role, version: m.version, ...(m.memberIndex ? { memberIndex: m.memberIndex } : {}) });
+    this.emit({ type: 'round', round: m.round, role: m.role, version: m.version, ...(m.memberIndex ? { memberIndex: m.memberIndex } : {}), weights: bytesToF32(m.weights, 'weights'), architecture: m.architecture });
     if (m.role === 'trainer') await this.trainAndSend(m);
     else if (m.role === 'member') this.update({ phase: 'waiting' });
   }
@@ -310,7 +312,3 @@ export class ParticipantEngine {
   }
 }
 
-/** The quantization limit of a round (for harnesses that want to check ranges). */
-export function quantLimit(m: RoundMsg): number {
-  return maxQuantized(m.bits);
-}

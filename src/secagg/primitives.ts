@@ -12,6 +12,7 @@
  */
 import { ctr, gcm } from '@noble/ciphers/aes.js';
 import { x25519 } from '@noble/curves/ed25519.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { SealError } from './errors.js';
 
 export type Backend = 'webcrypto' | 'noble';
@@ -181,6 +182,5 @@ export async function x25519Shared(secretKey: Uint8Array, publicKey: Uint8Array)
 export async function sha256Digest(data: Uint8Array): Promise<Uint8Array> {
   const s = subtle();
   if (s && forced !== 'noble') return new Uint8Array(await s.digest('SHA-256', new Uint8Array(data)));
-  const { sha256 } = await import('@noble/hashes/sha2.js');
   return sha256(data);
 }

@@ -79,6 +79,8 @@ export class Federation {
   private lastWaiting = '';
   /** True from the decision to start a round until it is `current` (the start awaits I/O). */
   private starting = false;
+  /** The current round's finishing (record, result messages); stop() waits for it. */
+  private finishing: Promise<void> = Promise.resolve();
   readonly maxMessageBytes: number;
 
   constructor(config: ServerConfig, log: Logger) {
@@ -231,7 +233,7 @@ export class Federation {
     const p: Participant = { id, publicKey: msg.publicKey, train: msg.train, committee: msg.committee, label: msg.label, conn };
     this.participants.set(id, p);
     this.log.info('joined', { clientId: id, train: msg.train, committee: msg.committee, label: msg.label });
-    this.send(id, { t: 'welcome', v: WIRE_VERSION, clientId: id, federation: this.state.federation, version: this.state.version, ...(this.config.insecurePlaintext ? { insecurePlaintext: true } : {}) });
+    this.send(id, { t: 'welcome', v: WIRE_VERSION, clientId: id, federation: this.state.federation, version: this.state.version, ...(this.config.insecurePlaintext ? { insecurePlaintext: true } : {}), ...(this.config.testMode ? { testMode: true } : {}) });
     this.emitParticipants();
     this.scheduleStart(0);
     return id;
@@ -374,7 +376,7 @@ export class Federation {
       answerBy: run.answerBy,
       insecurePlaintext: this.config.insecurePlaintext,
     });
-    void run.done
+    this.finishing = run.done
       .then((outcome) => this.finishRound(run, outcome, startedAt))
       .catch((e: unknown) => {
         this.log.error('round_finish_failed', { round, error: String(e) });
@@ -459,6 +461,8 @@ export class Federation {
     if (run) {
       run.fail('ABORTED', 'the server is stopping');
       await new Promise((r) => setTimeout(r, 0));
+      // the aborted round's record and result go out before the connections close
+      await this.finishing;
     }
     for (const p of this.participants.values()) p.conn?.close(1001, 'server stopping');
   }

@@ -159,3 +159,12 @@ export function dropFirst(round: number, point: DropPoint, count: number): (r: n
     return true;
   };
 }
+
+/** Headless trainers (on IID shards of synthetic data) and committee members for a demo. */
+export function startHeadless(o: { wsUrl: string; token: string; trainers: number; members: number; rows?: number; fraudRate?: number; seed?: number }, make: (shard: import('../ml/dataset.js').Dataset, i: number) => LocalTrainer, shards: (n: number) => import('../ml/dataset.js').Dataset[]): SimParticipant[] {
+  const out: SimParticipant[] = [];
+  const data = o.trainers > 0 ? shards(o.trainers) : [];
+  data.forEach((d, i) => out.push(startParticipant({ url: o.wsUrl, token: o.token, train: true, committee: false, trainer: make(d, i), label: `headless-trainer-${i + 1}` })));
+  for (let j = 0; j < o.members; j++) out.push(startParticipant({ url: o.wsUrl, token: o.token, train: false, committee: true, label: `headless-member-${j + 1}` }));
+  return out;
+}

@@ -1,0 +1,119 @@
+/**
+ * A federation for one browser test: `scripts/start.ts` (the same entry point as `npm start`)
+ * in a child process on a free port with its own data directory, plus an observer of its
+ * event stream so tests wait on server events instead of sleeping.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FederationEvent } from '../src/server/events';
+
+const ROOT = join(import.meta.dirname, '..');
+
+export interface FederationOptions {
+  trainers?: number;
+  members?: number;
+  committee?: string;
+  pauseS?: number;
+  rounds?: number;
+  extra?: string[];
+}
+
+export class TestFederation {
+  readonly events: FederationEvent[] = [];
+  private waiters: { pred: (e: FederationEvent) => boolean; resolve: (e: FederationEvent) => void }[] = [];
+  private abort = new AbortController();
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+    readonly joinUrl: string,
+    readonly token: string,
+    private readonly dataDir: string,
+  ) {}
+
+  static async start(o: FederationOptions = {}): Promise<TestFederation> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'speakonce-e2e-'));
+    const token = `e2e-${Math.random().toString(36).slice(2, 10)}`;
+    const args = [
+      join(ROOT, 'scripts', 'start.ts'),
+      '--port', '0',
+      '--data-dir', dataDir,
+      '--token', token,
+      '--test-mode',
+      '--trainers', String(o.trainers ?? 2),
+      '--members', String(o.members ?? 3),
+      '--committee', o.committee ?? '3,2,1',
+      '--pause-s', String(o.pauseS ?? 0.5),
+      ...(o.rounds ? ['--rounds', String(o.rounds)] : []),
+      ...(o.extra ?? []),
+    ];
+    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const joinUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`federation did not start in 60 s:\n${out}\n${err}`)), 60_000);
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /take part:\s+(\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1] as string);
+        }
+      });
+      child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+      child.once('exit', (code) => reject(new Error(`federation exited with ${code}:\n${out}\n${err}`)));
+    });
+    const url = new URL(joinUrl).origin;
+    const fed = new TestFederation(child, url, joinUrl, token, dataDir);
+    await fed.observe();
+    return fed;
+  }
+
+  private async observe(): Promise<void> {
+    const res = await fetch(`${this.url}/events`, { signal: this.abort.signal });
+    if (!res.body) throw new Error(`observer stream: HTTP ${res.status}`);
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    void (async () => {
+      let buf = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buf += value;
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const data = buf.slice(0, i).split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('');
+          buf = buf.slice(i + 2);
+          if (!data) continue;
+          const e = JSON.parse(data) as FederationEvent;
+          this.events.push(e);
+          this.waiters = this.waiters.filter((w) => (w.pred(e) ? (w.resolve(e), false) : true));
+        }
+      }
+    })().catch(() => undefined);
+  }
+
+  /** The first past or future event matching `pred`. */
+  waitFor<T extends FederationEvent>(pred: (e: FederationEvent) => e is T, timeoutMs?: number): Promise<T>;
+  waitFor(pred: (e: FederationEvent) => boolean, timeoutMs?: number): Promise<FederationEvent>;
+  waitFor(pred: (e: FederationEvent) => boolean, timeoutMs = 90_000): Promise<FederationEvent> {
+    const past = this.events.find(pred);
+    if (past) return Promise.resolve(past);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('timed out waiting for a federation event')), timeoutMs);
+      this.waiters.push({ pred, resolve: (e) => (clearTimeout(t), resolve(e)) });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    if (this.child.exitCode === null) {
+      const exited = new Promise((r) => this.child.once('exit', r));
+      this.child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    }
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

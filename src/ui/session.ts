@@ -1,0 +1,170 @@
+/**
+ * One browser participant: identity and federation from IndexedDB, local data, the chosen
+ * tfjs backend, the crypto Web Worker, and the shared client engine — wired to the view.
+ */
+import { type EngineSnapshot, ParticipantEngine } from '../client/engine.js';
+import type { SocketLike } from '../client/transport.js';
+import { type ClientStore } from '../client/storage.js';
+import { createWorkerCrypto } from '../client/worker-crypto.js';
+import { chooseBackend, BrowserTrainer } from '../client/backends.js';
+import type { Dataset } from '../ml/dataset.js';
+import { parseArchitecture } from '../ml/model.js';
+import { evaluateModel, modelFromFlat } from '../ml/pipeline.js';
+import { DEFAULT_SCALING } from '../ml/scaling.js';
+import { splitDataset } from '../ml/split.js';
+import type { ParticipantView, ViewState } from './participant-view.js';
+
+export interface SessionConfig {
+  serverUrl: string;
+  token: string;
+  train: boolean;
+  committee: boolean;
+  data: Dataset | undefined;
+  dataName: string;
+  backendOverride: string | undefined;
+}
+
+/** http(s)://host[:port]/… → ws(s)://host[:port]/ws */
+export function wsUrlOf(serverUrl: string): string {
+  const u = new URL(serverUrl);
+  return `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}/ws`;
+}
+
+declare global {
+  interface Window {
+    /** Test hook, present only when the server runs in test mode. */
+    __speakonce?: { state: () => EngineSnapshot; lastQuantized: () => { round: number; values: number[] } | undefined; backend: () => string | undefined };
+  }
+}
+
+export async function startSession(cfg: SessionConfig, store: ClientStore, view: ParticipantView): Promise<{ stop(): void }> {
+  const identity = await store.getOrCreateIdentity();
+  const history = await store.getHistory();
+  const vs: ViewState = {
+    engine: { connection: 'connecting', clientId: undefined, federation: undefined, version: 0, round: undefined, role: undefined, phase: 'idle', memberIndex: undefined, lastError: undefined },
+    backend: undefined,
+    data: cfg.data ? { name: cfg.dataName, rows: cfg.data.size, frauds: countFrauds(cfg.data) } : undefined,
+    progress: undefined,
+    points: history.map((h) => ({ round: h.round, loss: h.loss, aucPr: h.aucPr, bytes: h.bytesSent })),
+    history: history.map((h) => ({ round: h.round, role: h.role, ok: h.ok, version: h.version, note: h.note ?? '' })),
+    errors: [],
+  };
+  const render = () => view.render(vs);
+  render();
+
+  const splits = cfg.data ? splitDataset(cfg.data) : undefined;
+  const backend = await chooseBackend({ override: cfg.backendOverride });
+  vs.backend = { name: backend.name, reason: backend.reason };
+  render();
+
+  const worker = new Worker(new URL('../../workers/crypto.worker.ts', import.meta.url), { type: 'module' });
+  const crypto = createWorkerCrypto(worker);
+  crypto.onProgress((_stage, fraction) => {
+    vs.progress = { phase: 'sealing', fraction };
+    render();
+  });
+  let lastQuantized: { round: number; values: number[] } | undefined;
+  const trainer = splits ? new BrowserTrainer(splits.train, { onBackendChange: (name, reason) => ((vs.backend = { name, reason }), render()) }) : undefined;
+  const engine = new ParticipantEngine({
+    url: wsUrlOf(cfg.serverUrl),
+    token: cfg.token,
+    identity,
+    train: cfg.train && !!trainer,
+    committee: cfg.committee,
+    label: 'browser',
+    socketFactory: (url) => new WebSocket(url) as unknown as SocketLike,
+    ...(trainer ? { trainer } : {}),
+    crypto,
+    answeredRounds: store.answeredRounds,
+    onQuantized: (round, q) => (lastQuantized = { round, values: Array.from(q) }),
+  });
+
+  // Per-round facts collected from events, written to the history when the result arrives.
+  const pending = new Map<number, { role: string; loss?: number; bytes?: number; aucPr?: number }>();
+  const point = (round: number) => {
+    let p = vs.points.find((x) => x.round === round);
+    if (!p) vs.points.push((p = { round }));
+    return p;
+  };
+
+  engine.on((e) => {
+    switch (e.type) {
+      case 'state':
+        vs.engine = e.state;
+        if (e.state.clientId && engine.serverTestMode && !window.__speakonce) {
+          window.__speakonce = { state: () => engine.state, lastQuantized: () => lastQuantized, backend: () => vs.backend?.name };
+        }
+        if (e.state.phase !== 'training' && e.state.phase !== 'sealing') vs.progress = undefined;
+        break;
+      case 'progress':
+        vs.progress = { phase: e.phase, fraction: e.fraction, detail: e.detail };
+        break;
+      case 'round': {
+        pending.set(e.round, { role: e.role === 'member' ? `member #${e.memberIndex}` : e.role });
+        void store.saveModel({ version: e.version, weights: e.weights, architecture: e.architecture });
+        if (splits) void evaluateGlobal(e.weights, e.architecture, splits.validation).then((auc) => {
+          const p = pending.get(e.round);
+          if (p) p.aucPr = auc;
+          point(e.round).aucPr = auc;
+          render();
+        });
+        break;
+      }
+      case 'trained': {
+        const p = pending.get(e.round);
+        if (p && e.loss !== undefined) p.loss = e.loss;
+        point(e.round).loss = e.loss;
+        break;
+      }
+      case 'sent':
+      case 'answered': {
+        const p = pending.get(e.round);
+        if (p) p.bytes = e.bytes;
+        point(e.round).bytes = e.bytes;
+        break;
+      }
+      case 'result': {
+        const p = pending.get(e.round);
+        if (!p) break; // a round this participant was not part of
+        const note = e.ok ? `${e.survivors} trainer(s), ${e.answered} committee answer(s)` : `${e.code}: ${e.reason ?? ''}`;
+        vs.history.push({ round: e.round, role: p.role, ok: e.ok, version: e.version, note });
+        void store.addHistory({ round: e.round, role: p.role, ok: e.ok, version: e.version, note, loss: p.loss, aucPr: p.aucPr, bytesSent: p.bytes, at: new Date().toISOString() });
+        if (!e.ok) vs.errors.push({ at: new Date().toLocaleTimeString(), code: e.code ?? 'ROUND_FAILED', message: e.reason ?? 'round failed' });
+        pending.delete(e.round);
+        break;
+      }
+      case 'error':
+        vs.errors.push({ at: new Date().toLocaleTimeString(), code: e.code, message: e.message });
+        break;
+      case 'dropped':
+        break;
+    }
+    render();
+  });
+  engine.start();
+  return {
+    stop: () => {
+      engine.stop();
+      crypto.terminate();
+    },
+  };
+}
+
+function countFrauds(d: Dataset): number {
+  let f = 0;
+  for (const l of d.labels) f += l;
+  return f;
+}
+
+async function evaluateGlobal(weights: Float32Array, architecture: unknown, validation: Dataset): Promise<number | undefined> {
+  try {
+    const tm = await modelFromFlat(weights, parseArchitecture(architecture), DEFAULT_SCALING, validation);
+    try {
+      return (await evaluateModel(tm.model, validation, tm.scaling, tm.threshold)).auc_pr;
+    } finally {
+      tm.model.dispose();
+    }
+  } catch {
+    return undefined;
+  }
+}
