@@ -18,7 +18,7 @@ import {
   quantize,
   validateRoundConfig,
 } from '../secagg/index.js';
-import { bytesToF32, u32ToBytes } from '../wire/codec.js';
+import { bytesToF32, encodeMessage, u32ToBytes } from '../wire/codec.js';
 import type { ErrorMsg, JobMsg, ResultMsg, Role, RoundMsg, ServerMessage } from '../wire/messages.js';
 import { WIRE_VERSION } from '../wire/messages.js';
 import { type CryptoRunner, inProcessCrypto } from './crypto.js';
@@ -132,6 +132,8 @@ export class ParticipantEngine {
   private insecurePlaintext = false;
   /** Whether the server said it runs in test mode (the app exposes test hooks only then). */
   serverTestMode = false;
+  /** Test mode only: the last contribution as sent, so a test can replay it (duplicate). */
+  private lastSent: Uint8Array | undefined;
 
   constructor(opts: EngineOptions) {
     if (opts.train && !opts.trainer) throw new Error('a training participant needs a LocalTrainer');
@@ -181,6 +183,18 @@ export class ParticipantEngine {
     this.transport.send({ t: 'leave' });
     this.transport.close();
     this.update({ connection: 'closed' });
+  }
+
+  /** Test mode only: sends the last contribution again (the server must refuse it). */
+  resendLastContribution(): number {
+    if (!this.serverTestMode) throw new Error('test hooks exist only when the server runs in test mode');
+    return this.lastSent ? this.transport.sendRaw(this.lastSent) : 0;
+  }
+
+  /** Test mode only: sends arbitrary bytes (the server must refuse malformed frames). */
+  sendRawForTest(bytes: Uint8Array): number {
+    if (!this.serverTestMode) throw new Error('test hooks exist only when the server runs in test mode');
+    return this.transport.sendRaw(bytes);
   }
 
   private maybeDrop(round: number, point: DropPoint): boolean {
@@ -259,7 +273,9 @@ export class ParticipantEngine {
     const { contribution: c, timings } = await this.crypto.contribute(cfg, this.snap.clientId ?? '', q);
     if (!this.stillCurrent(m)) return;
     this.emit({ type: 'progress', phase: 'sealing', fraction: 1 });
-    const bytes = this.transport.send({ t: 'contribution', round: m.round, y1: u32ToBytes(c.masked[0]), y2: u32ToBytes(c.masked[1]), eph: c.ephemeralPublic, sealed: [...c.sealed] });
+    const encoded = encodeMessage({ t: 'contribution', round: m.round, y1: u32ToBytes(c.masked[0]), y2: u32ToBytes(c.masked[1]), eph: c.ephemeralPublic, sealed: [...c.sealed] });
+    const bytes = this.transport.sendRaw(encoded);
+    if (this.serverTestMode) this.lastSent = encoded;
     if (bytes === 0) return this.fail(m.round, 'DISCONNECTED', 'not connected when the contribution was ready; it was not sent');
     this.update({ phase: 'sent' });
     this.emit({ type: 'sent', round: m.round, bytes, timings });

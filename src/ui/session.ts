@@ -33,7 +33,15 @@ export function wsUrlOf(serverUrl: string): string {
 declare global {
   interface Window {
     /** Test hook, present only when the server runs in test mode. */
-    __speakonce?: { state: () => EngineSnapshot; lastQuantized: () => { round: number; values: number[] } | undefined; backend: () => string | undefined };
+    __speakonce?: {
+      state: () => EngineSnapshot;
+      /** The quantized update this tab contributed in `round` (the last 50 rounds kept). */
+      quantized: (round: number) => number[] | undefined;
+      backend: () => string | undefined;
+      /** Send arbitrary bytes / replay the last contribution: the server must refuse both. */
+      sendRaw: (bytes: number[]) => number;
+      resendLastContribution: () => number;
+    };
   }
 }
 
@@ -63,7 +71,7 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
     vs.progress = { phase: 'sealing', fraction };
     render();
   });
-  let lastQuantized: { round: number; values: number[] } | undefined;
+  const quantizedByRound = new Map<number, number[]>();
   const trainer = splits ? new BrowserTrainer(splits.train, { onBackendChange: (name, reason) => ((vs.backend = { name, reason }), render()) }) : undefined;
   const engine = new ParticipantEngine({
     url: wsUrlOf(cfg.serverUrl),
@@ -76,7 +84,11 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
     ...(trainer ? { trainer } : {}),
     crypto,
     answeredRounds: store.answeredRounds,
-    onQuantized: (round, q) => (lastQuantized = { round, values: Array.from(q) }),
+    onQuantized: (round, q) => {
+      if (!engine.serverTestMode) return; // kept only for the test hook
+      quantizedByRound.set(round, Array.from(q));
+      for (const r of quantizedByRound.keys()) if (quantizedByRound.size > 50) quantizedByRound.delete(r);
+    },
   });
 
   // Per-round facts collected from events, written to the history when the result arrives.
@@ -92,7 +104,13 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
       case 'state':
         vs.engine = e.state;
         if (e.state.clientId && engine.serverTestMode && !window.__speakonce) {
-          window.__speakonce = { state: () => engine.state, lastQuantized: () => lastQuantized, backend: () => vs.backend?.name };
+          window.__speakonce = {
+            state: () => engine.state,
+            quantized: (round) => quantizedByRound.get(round),
+            backend: () => vs.backend?.name,
+            sendRaw: (bytes) => engine.sendRawForTest(Uint8Array.from(bytes)),
+            resendLastContribution: () => engine.resendLastContribution(),
+          };
         }
         if (e.state.phase !== 'training' && e.state.phase !== 'sealing') vs.progress = undefined;
         break;
