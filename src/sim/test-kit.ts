@@ -1,0 +1,347 @@
+/**
+ * Test helpers for the refusal, fuzz and restart suites (src/sim/*.test.ts): a fast fake
+ * trainer that can be held at a gate, a socket wrapper that records (and can rewrite) the
+ * frames a participant sends, a raw WebSocket client, and a logger that keeps its lines.
+ */
+import { decode } from '@msgpack/msgpack';
+import WebSocket from 'ws';
+import { type CryptoRunner, inProcessCrypto } from '../client/crypto.js';
+import { type DropPoint, type EngineEvent, type LocalTrainer, ParticipantEngine, type TrainInput, type TrainOutput } from '../client/engine.js';
+import type { SocketLike } from '../client/transport.js';
+import { type MemberIdentity, createIdentity } from '../secagg/index.js';
+import { type Logger, createLogger } from '../server/log.js';
+import { decodeServerMessage } from '../wire/codec.js';
+import type { ServerMessage } from '../wire/messages.js';
+import { EventLog, nodeSocket } from './harness.js';
+
+/** A queue of received items, read in order (cheap for tens of thousands of request/replies). */
+export class Inbox<T> {
+  private readonly items: T[] = [];
+  private cursor = 0;
+  private waiter: ((x: T | undefined) => void) | undefined;
+  private ended = false;
+
+  push(x: T): void {
+    this.items.push(x);
+    this.wake();
+  }
+
+  /** No more items will come (the socket closed): a pending `next` resolves to undefined. */
+  end(): void {
+    this.ended = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    if (!w) return;
+    if (this.cursor < this.items.length) {
+      this.waiter = undefined;
+      w(this.items[this.cursor++]);
+    } else if (this.ended) {
+      this.waiter = undefined;
+      w(undefined);
+    }
+  }
+
+  /** Drops everything received so far. */
+  skipAll(): void {
+    this.cursor = this.items.length;
+  }
+
+  /** The next unread item; undefined when the source ended first; rejects after the timeout. */
+  next(timeoutMs = 10_000, what = 'a reply'): Promise<T | undefined> {
+    if (this.cursor < this.items.length) return Promise.resolve(this.items[this.cursor++]);
+    if (this.ended) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      this.waiter = (x) => {
+        clearTimeout(timer);
+        resolve(x);
+      };
+    });
+  }
+}
+
+/** A promise with its resolver, to hold a participant at a protocol point. */
+export class Gate {
+  readonly promise: Promise<void>;
+  open!: () => void;
+  constructor() {
+    this.promise = new Promise((r) => (this.open = r));
+  }
+}
+
+/** A deterministic small update (well inside the clip), instantly; optionally held per round. */
+export class FakeTrainer implements LocalTrainer {
+  readonly gates = new Map<number, Gate>();
+  readonly started = new EventLog<number>();
+  /** The global weights each round's training started from. */
+  readonly inputs = new Map<number, Float32Array>();
+  /** Rounds whose training returned. */
+  readonly finished = new EventLog<number>();
+  constructor(private readonly seed: number) {}
+
+  hold(round: number): Gate {
+    const g = new Gate();
+    this.gates.set(round, g);
+    return g;
+  }
+
+  async train(input: TrainInput, progress: (fraction: number) => void): Promise<TrainOutput> {
+    this.inputs.set(input.round, input.weights.slice());
+    this.started.push(input.round);
+    await this.gates.get(input.round)?.promise;
+    const delta = new Float32Array(input.weights.length);
+    let x = (this.seed * 2654435761 + input.round * 40503) >>> 0;
+    for (let i = 0; i < delta.length; i++) {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      delta[i] = (x / 2 ** 32 - 0.5) * 0.02;
+    }
+    progress(1);
+    this.finished.push(input.round);
+    return { delta, numSamples: 50 + this.seed };
+  }
+}
+
+/** Records what a participant's socket sends and receives; `rewrite` may replace outgoing frames. */
+export class Tap {
+  readonly sent: Uint8Array[] = [];
+  readonly received = new EventLog<ServerMessage>();
+  readonly inbox = new Inbox<ServerMessage>();
+  rewrite: ((bytes: Uint8Array) => Uint8Array | undefined) | undefined;
+
+  factory = (url: string): SocketLike => {
+    const inner = nodeSocket(url);
+    const tap = this;
+    let onmessage: SocketLike['onmessage'] = null;
+    const wrapper: SocketLike = {
+      get binaryType() {
+        return inner.binaryType;
+      },
+      set binaryType(v: string) {
+        inner.binaryType = v;
+      },
+      get readyState() {
+        return inner.readyState;
+      },
+      get onopen() {
+        return inner.onopen;
+      },
+      set onopen(f) {
+        inner.onopen = f;
+      },
+      get onclose() {
+        return inner.onclose;
+      },
+      set onclose(f) {
+        inner.onclose = f;
+      },
+      get onerror() {
+        return inner.onerror;
+      },
+      set onerror(f) {
+        inner.onerror = f;
+      },
+      get onmessage() {
+        return onmessage;
+      },
+      set onmessage(f) {
+        onmessage = f;
+        inner.onmessage = (ev) => {
+          const d = ev.data;
+          if (d instanceof ArrayBuffer) {
+            try {
+              const m = decodeServerMessage(new Uint8Array(d), 1 << 30);
+              tap.received.push(m);
+              tap.inbox.push(m);
+            } catch {
+              /* recorded by the engine as invalid */
+            }
+          }
+          f?.(ev);
+        };
+      },
+      send(data: Uint8Array) {
+        const out = tap.rewrite ? tap.rewrite(data) : data;
+        tap.sent.push(data.slice());
+        if (out) inner.send(out);
+      },
+      close(code?: number, reason?: string) {
+        inner.close(code, reason);
+      },
+    };
+    return wrapper;
+  };
+
+  /** The last frame of the given type this participant sent (before any rewrite). */
+  lastSent(t: string): Uint8Array | undefined {
+    for (let i = this.sent.length - 1; i >= 0; i--) {
+      const b = this.sent[i] as Uint8Array;
+      const m = decode(b) as { t?: unknown };
+      if (m.t === t) return b;
+    }
+    return undefined;
+  }
+}
+
+/** Holds a member's answer computation until the gate for that round opens. */
+export function gatedCrypto(gates: Map<number, Gate>): CryptoRunner {
+  return {
+    contribute: inProcessCrypto.contribute,
+    answer: async (cfg, job, me) => {
+      await gates.get(job.round)?.promise;
+      return inProcessCrypto.answer(cfg, job, me);
+    },
+  };
+}
+
+export interface KitParticipant {
+  label: string;
+  engine: ParticipantEngine;
+  identity: MemberIdentity;
+  events: EventLog<EngineEvent>;
+  tap: Tap;
+  trainer: FakeTrainer | undefined;
+  quantized: Map<number, Int32Array>;
+  answerGates: Map<number, Gate>;
+}
+
+export interface KitSpec {
+  url: string;
+  token: string;
+  label: string;
+  train: boolean;
+  committee: boolean;
+  seed?: number;
+  identity?: MemberIdentity;
+  dropAt?: (round: number, point: DropPoint) => boolean;
+}
+
+export function kitParticipant(spec: KitSpec): KitParticipant {
+  const identity = spec.identity ?? createIdentity();
+  const tap = new Tap();
+  const trainer = spec.train ? new FakeTrainer(spec.seed ?? 1) : undefined;
+  const quantized = new Map<number, Int32Array>();
+  const answerGates = new Map<number, Gate>();
+  const engine = new ParticipantEngine({
+    url: spec.url,
+    token: spec.token,
+    identity,
+    train: spec.train,
+    committee: spec.committee,
+    label: spec.label,
+    socketFactory: tap.factory,
+    ...(trainer ? { trainer } : {}),
+    crypto: gatedCrypto(answerGates),
+    onQuantized: (round, q) => quantized.set(round, q.slice()),
+    ...(spec.dropAt ? { dropAt: spec.dropAt } : {}),
+  });
+  const events = new EventLog<EngineEvent>();
+  engine.on((e) => events.push(e));
+  engine.start();
+  return { label: spec.label, engine, identity, events, tap, trainer, quantized, answerGates };
+}
+
+export function kitSum(ps: readonly KitParticipant[], round: number, survivors: readonly string[]): number[] | undefined {
+  const ids = new Set(survivors);
+  let sum: number[] | undefined;
+  for (const p of ps) {
+    if (!ids.has(p.engine.state.clientId ?? '')) continue;
+    const q = p.quantized.get(round);
+    if (!q) return undefined;
+    sum ??= new Array<number>(q.length).fill(0);
+    for (let i = 0; i < q.length; i++) sum[i] = (sum[i] as number) + (q[i] as number);
+  }
+  return sum;
+}
+
+/** A raw WebSocket client that decodes every frame the server sends. */
+export class RawClient {
+  readonly ws: WebSocket;
+  readonly replies = new EventLog<ServerMessage>();
+  readonly inbox = new Inbox<ServerMessage>();
+  readonly undecodable: unknown[] = [];
+  closed: { code: number; reason: string } | undefined;
+  readonly closedP: Promise<{ code: number; reason: string }>;
+  readonly opened: Promise<void>;
+
+  constructor(url: string) {
+    this.ws = new WebSocket(url, { perMessageDeflate: false });
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', reject);
+    });
+    this.closedP = new Promise((resolve) =>
+      this.ws.on('close', (code, reason) => {
+        this.closed = { code, reason: reason.toString() };
+        this.inbox.end();
+        resolve(this.closed);
+      }),
+    );
+    this.ws.on('error', () => {
+      /* reported through close */
+    });
+    this.ws.on('message', (data, isBinary) => {
+      if (!isBinary) {
+        this.undecodable.push(data);
+        return;
+      }
+      const b = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      try {
+        const m = decodeServerMessage(new Uint8Array(b), 1 << 30);
+        this.replies.push(m);
+        this.inbox.push(m);
+      } catch (e) {
+        this.undecodable.push(e);
+      }
+    });
+  }
+
+  static async open(url: string): Promise<RawClient> {
+    const c = new RawClient(url);
+    await c.opened;
+    return c;
+  }
+
+  send(bytes: Uint8Array | string): void {
+    this.ws.send(bytes);
+  }
+
+  /** Sends one frame and waits for the next reply (or the close). */
+  async request(bytes: Uint8Array | string, timeoutMs = 10_000): Promise<ServerMessage> {
+    const n = this.replies.events.length;
+    this.send(bytes);
+    return this.replies.waitFor((e) => this.replies.events.indexOf(e) >= n, timeoutMs, 'a reply');
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}
+
+/** The first event pushed after this call that matches. */
+export function waitForNew<E>(log: EventLog<E>, pred: (e: E) => boolean, timeoutMs?: number, what?: string): Promise<E> {
+  const from = log.events.length;
+  return log.waitFor((e) => log.events.indexOf(e) >= from && pred(e), timeoutMs, what);
+}
+
+export interface LogLine {
+  level: string;
+  event: string;
+  [k: string]: unknown;
+}
+
+/** A debug-level logger that keeps every line (and echoes it when SPEAKONCE_TEST_LOG is set). */
+export function collectingLogger(): { log: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const echo = process.env.SPEAKONCE_TEST_LOG;
+  const log = createLogger('debug', (l) => {
+    lines.push(JSON.parse(l) as LogLine);
+    if (echo) process.stderr.write(`${l}\n`);
+  });
+  return { log, lines };
+}
