@@ -1,9 +1,10 @@
 /**
- * Smoke test of the bench's secure-aggregation section at tiny sizes: the records have the
- * public names and fields and finite positive times. No timing thresholds.
+ * Smoke tests of the bench's sections at tiny sizes: the records have the public names and
+ * fields and finite positive times. No timing thresholds.
  */
 import { describe, expect, it } from 'vitest';
 import { type BenchRecord, markdownReport, markdownTable, textTable } from './report.js';
+import { type RoundsPlan, SyntheticTrainer, runRoundsBench } from './rounds.js';
 import { type SecaggPlan, runSecaggBench } from './secagg.js';
 import { median, measure } from './stats.js';
 
@@ -91,5 +92,51 @@ describe('bench: secagg section (tiny plan)', () => {
     expect(m.results).toEqual([3, 4, 5]);
     expect(m.samples).toHaveLength(3);
     expect(m.runs).toBe(3);
+  });
+});
+
+describe('bench: rounds section (tiny plan, real server process and sockets)', () => {
+  it('returns secure_round, plaintext_round, round_bytes_per_trainer and server_peak_rss with their fields', async () => {
+    const plan: RoundsPlan = {
+      sizes: [{ n: 6, committee: { m: 3, tRec: 2, rho: 1 }, warmup: 1, runs: 2 }],
+      memory: { trainers: 4, committee: { m: 3, tRec: 2, rho: 1 }, rounds: 1 },
+      target: { n: 6, ratio: 1.3 },
+    };
+    const res = await runRoundsBench(plan);
+    expect(res.records.map((r) => r.name)).toEqual(['plaintext_round', 'secure_round', 'round_bytes_per_trainer', 'server_peak_rss']);
+    const [plain, secure, bytes, rss] = res.records as [BenchRecord, BenchRecord, BenchRecord, BenchRecord];
+    for (const r of res.records) {
+      expect(Number.isFinite(r.median_ms) && r.median_ms > 0, `${r.name}.median_ms = ${r.median_ms}`).toBe(true);
+      expect(Number.isSafeInteger(r.bytes) && (r.bytes as number) > 0, `${r.name}.bytes = ${String(r.bytes)}`).toBe(true);
+      expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+    }
+    expect(plain).toMatchObject({ n: 6, trainers: 3, runs: 2, insecure: true });
+    expect(secure).toMatchObject({ n: 6, m: 3, trainers: 3, runs: 2, tRec: 2, rho: 1 });
+    expect(secure.L).toBe(plain.L);
+    const L = plain.L as number;
+    // a plaintext upload is the int32 vector plus a small msgpack envelope
+    expect(plain.bytes).toBeGreaterThan(4 * L);
+    expect(plain.bytes).toBeLessThan(4 * L + 100);
+    // a secure upload: two u32 residue vectors, the ephemeral key and 3 sealed slices (ρ = 1)
+    expect(secure.bytes).toBeGreaterThan(8 * L + 32 + 3 * (2 * 2048 * 4 + 16));
+    expect(secure.vs_plaintext_round).toBeCloseTo(secure.median_ms / plain.median_ms, 9);
+    expect(bytes).toMatchObject({ n: 6, m: 3, bytes: secure.bytes, plaintext_bytes: plain.bytes });
+    expect(rss).toMatchObject({ name: 'server_peak_rss', n: 4, m: 3, runs: 1 });
+    expect(rss.bytes).toBeGreaterThanOrEqual(rss.sampled_peak_bytes as number);
+    expect(res.targets).toHaveLength(1);
+    expect(res.targets?.[0]?.limit_ms).toBeCloseTo(1.3 * plain.median_ms, 9);
+    expect(res.notes).toContain('INSECURE');
+    expect(textTable(res.records).split('\n')).toHaveLength(res.records.length + 2);
+  });
+
+  it('the synthetic trainer is deterministic and small', async () => {
+    const input = { round: 3, weights: new Float32Array(50) };
+    const a = await new SyntheticTrainer(7).train(input);
+    const b = await new SyntheticTrainer(7).train(input);
+    const c = await new SyntheticTrainer(8).train(input);
+    expect(a.delta).toEqual(b.delta);
+    expect(a.delta).not.toEqual(c.delta);
+    expect(Math.max(...Array.from(a.delta, Math.abs))).toBeLessThanOrEqual(0.01);
+    expect(a.numSamples).toBe(100);
   });
 });

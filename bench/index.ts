@@ -14,10 +14,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { activeBackends } from '../src/secagg/index.js';
+import { browserSection } from './browser.js';
 import { type MachineInfo, type Section, type SectionOutput, markdownReport, targetLines, textTable } from './report.js';
+import { roundsSection } from './rounds.js';
 import { secaggSection } from './secagg.js';
 
-export const SECTIONS: readonly Section[] = [secaggSection];
+export const SECTIONS: readonly Section[] = [secaggSection, roundsSection, browserSection];
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
