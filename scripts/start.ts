@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { MlEvaluator } from '../src/client/evaluator.js';
 import { MlTrainer } from '../src/client/ml-trainer.js';
 import { partitionDataset } from '../src/ml/partition.js';
 import { splitDataset } from '../src/ml/split.js';
@@ -30,6 +31,7 @@ usage: npm start -- [options]
   --token T           join token (default: a random one, printed in the join URL); --open for none
   --pause-s S         pause between rounds, so people can follow (default 3)
   --rounds N          stop after N rounds (default: run until stopped)
+  --first-round N     wait for N connected participants before the first round (default 0)
   --test-mode         expose test hooks to clients (Playwright suites only)
   -h, --help          show this help
 `;
@@ -46,6 +48,7 @@ runMain(HELP, async () => {
     open: { type: 'boolean' },
     'pause-s': { type: 'string' },
     rounds: { type: 'string' },
+    'first-round': { type: 'string' },
     'test-mode': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -65,6 +68,7 @@ runMain(HELP, async () => {
     ...(token ? { token } : {}),
     committee: { m, tRec, rho },
     minTrainers: 2,
+    firstRoundParticipants: num('first-round', f['first-round'], 0, { int: true, min: 0 }),
     pauseMs: Math.round(1000 * num('pause-s', f['pause-s'], 3, { min: 0 })),
     rounds: num('rounds', f.rounds, 0, { int: true, min: 0 }),
     submitMs: 45_000,
@@ -81,10 +85,16 @@ runMain(HELP, async () => {
   const server = await listen(fed, config.host, config.port, logger, { fallback: app });
   const wsUrl = `${server.url.replace(/^http/, 'ws')}/ws`;
   const data = generateSynthetic({ rows: 20_000, fraudRate: 0.01, seed: 11 });
+  const splits = splitDataset(data);
   const headless = startHeadless(
     { wsUrl, token: token ?? '', trainers, members },
     (shard, i) => new MlTrainer(shard, 100 + i),
-    (n) => partitionDataset(splitDataset(data).train, { clients: n, seed: 11 }),
+    (n) => {
+      const train = partitionDataset(splits.train, { clients: n, seed: 11 });
+      const heldOut = partitionDataset(splits.validation, { clients: n, seed: 11 });
+      return train.map((t, i) => ({ train: t, heldOut: heldOut[i] as typeof t }));
+    },
+    (heldOut) => new MlEvaluator(heldOut),
   );
   const joinUrl = `${server.url}/${token ? `?join=${encodeURIComponent(token)}` : ''}`;
   process.stdout.write(

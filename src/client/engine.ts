@@ -21,7 +21,10 @@ import {
 import { bytesToF32, encodeMessage, u32ToBytes } from '../wire/codec.js';
 import type { ErrorMsg, JobMsg, ResultMsg, Role, RoundMsg, ServerMessage } from '../wire/messages.js';
 import { WIRE_VERSION } from '../wire/messages.js';
+import { STATS_LENGTH, statsToMetrics } from '../ml/stats.js';
+import { encodeStats, vectorLayout } from '../wire/layout.js';
 import { type CryptoRunner, inProcessCrypto } from './crypto.js';
+import type { LocalEvaluator } from './evaluator.js';
 import { type SocketFactory, Transport } from './transport.js';
 
 export type Phase = 'idle' | 'waiting' | 'training' | 'sealing' | 'sent' | 'job' | 'answered' | 'done' | 'failed';
@@ -77,6 +80,8 @@ export interface EngineOptions {
   label?: string;
   socketFactory: SocketFactory;
   trainer?: LocalTrainer;
+  /** Evaluates the round's global model on local held-out rows (secure metrics). */
+  evaluator?: LocalEvaluator;
   crypto?: CryptoRunner;
   answeredRounds?: AnsweredRounds;
   /** Harness hook (tests and the simulator only): the quantized update of each round. */
@@ -92,6 +97,9 @@ export type EngineEvent =
   | { type: 'progress'; phase: 'training' | 'sealing'; fraction: number; detail?: string }
   | { type: 'round'; round: number; role: Role; version: number; memberIndex?: number; weights: Float32Array; architecture: unknown }
   | { type: 'trained'; round: number; numSamples: number; loss?: number }
+  /** This participant's own evaluation of the round's global model (stays local; only its
+   * sufficient statistics enter the masked vector). */
+  | { type: 'evaluated'; round: number; version: number; n: number; aucPr: number; loss: number }
   | { type: 'sent'; round: number; bytes: number; timings: TrainerTimings }
   | { type: 'answered'; round: number; bytes: number; survivors: number }
   | { type: 'result'; round: number; ok: boolean; version: number; code?: string; reason?: string; survivors: number; answered: number }
@@ -249,7 +257,17 @@ export class ParticipantEngine {
     if (this.maybeDrop(m.round, 'before-train')) return;
     this.update({ phase: 'training' });
     const weights = bytesToF32(m.weights, 'weights');
-    if (weights.length + 1 !== m.length) return this.fail(m.round, 'MALFORMED', `descriptor has ${weights.length} weights for a vector of ${m.length}`);
+    const layout = vectorLayout(weights.length, m.metrics);
+    if (layout.length !== m.length) return this.fail(m.round, 'MALFORMED', `descriptor has ${weights.length} weights${m.metrics ? ' and metrics' : ''} for a vector of ${m.length}`);
+    let stats: Float64Array | undefined;
+    if (m.metrics) {
+      stats = this.opts.evaluator ? await this.opts.evaluator.evaluate(weights, m.architecture) : new Float64Array(STATS_LENGTH);
+      if (!this.stillCurrent(m)) return;
+      if (this.opts.evaluator) {
+        const mt = statsToMetrics(stats);
+        this.emit({ type: 'evaluated', round: m.round, version: m.version, n: mt.n, aucPr: mt.auc_pr, loss: mt.loss });
+      }
+    }
     const out = await trainer.train(
       { round: m.round, weights, architecture: m.architecture, epochs: m.train.epochs, batchSize: m.train.batchSize, learningRate: m.train.learningRate },
       (fraction, detail) => this.emit({ type: 'progress', phase: 'training', fraction, ...(detail ? { detail } : {}) }),
@@ -258,7 +276,13 @@ export class ParticipantEngine {
     this.emit({ type: 'trained', round: m.round, numSamples: out.numSamples, ...(out.loss !== undefined ? { loss: out.loss } : {}) });
     this.update({ phase: 'sealing' });
     const weight = Math.min(out.numSamples, m.quant.weightCap) / m.quant.weightCap;
-    const q = quantize(out.delta, weight, { bits: m.bits, clip: m.quant.clip, ...(m.quant.l2Clip ? { l2Clip: m.quant.l2Clip } : {}) }, (this.opts.randomWords ?? secureWords)(out.delta.length + 1));
+    const update = quantize(out.delta, weight, { bits: m.bits, clip: m.quant.clip, ...(m.quant.l2Clip ? { l2Clip: m.quant.l2Clip } : {}) }, (this.opts.randomWords ?? secureWords)(out.delta.length + 1));
+    let q = update;
+    if (stats) {
+      q = new Int32Array(layout.length);
+      q.set(update, 0);
+      q.set(encodeStats(stats, m.bits), layout.metricsOffset);
+    }
     if (q.length !== m.length) return this.fail(m.round, 'MALFORMED', `update has ${q.length} coordinates, the round expects ${m.length}`);
     this.opts.onQuantized?.(m.round, q);
     if (this.maybeDrop(m.round, 'before-send')) return;

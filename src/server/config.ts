@@ -47,6 +47,8 @@ export const ServerConfigSchema = v.strictObject({
   hidden: v.array(posInt),
   seed: nonNegInt,
   maxMessageBytes: v.optional(posInt),
+  /** Trainers append local metrics (sufficient statistics) to the masked vector. */
+  secureMetrics: v.boolean(),
   /** Test mode: extra hooks for test harnesses (never in production). */
   testMode: v.boolean(),
   /** INSECURE: trainers send plaintext updates. Only for the labelled benchmark comparison. */
@@ -81,6 +83,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   learningRate: 0.003,
   hidden: [32, 16],
   seed: 1,
+  secureMetrics: true,
   testMode: false,
   insecurePlaintext: false,
   logLevel: 'info',

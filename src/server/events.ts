@@ -2,6 +2,21 @@
  * Events of the federation, for the observer stream (Server-Sent Events at /events), the
  * dashboard and test harnesses. No event carries an individual update.
  */
+/** Federation-wide metrics of a model version, decoded from the securely summed statistics. */
+export interface FederationMetrics {
+  /** The model version evaluated (the one the round started from). */
+  version: number;
+  n: number;
+  frauds: number;
+  loss: number;
+  auc_pr: number;
+  roc_auc: number;
+  recall_at_1pct_fpr: number;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
 export type FederationEvent =
   | { type: 'participants'; connected: number; trainers: number; volunteers: number }
   | { type: 'waiting'; reason: string }
@@ -34,6 +49,11 @@ export type FederationEvent =
       /** SHA-256 (hex) of the decoded integer sum, as little-endian int32 — lets a harness that
        * knows its trainers' plaintext check exactness without the server revealing more. */
       sumDigest: string;
+      /** Secure metrics of the round's starting model, when the round carried them. */
+      metrics?: FederationMetrics;
+      /** What the server sees: one masked contribution (fractions of q1, looks like noise) next
+       * to the unmasked aggregate's mean update (structure), over the first coordinates. */
+      preview: { masked: number[]; aggregate: number[] };
     }
   | { type: 'round_failed'; round: number; version: number; code: string; reason: string }
   | { type: 'refused'; clientId?: string; code: string; message: string; ref?: string }

@@ -17,14 +17,15 @@ import {
 import { mlpArchitecture, parameterCount } from '../ml/model.js';
 import { DEFAULT_SCALING, numInputs } from '../ml/scaling.js';
 import { WireError, decodeClientMessage, encodeMessage, u32ToBytes } from '../wire/codec.js';
-import { maxContributionBytes, vectorLength } from '../wire/layout.js';
+import { decodeStats, maxContributionBytes, vectorLayout } from '../wire/layout.js';
+import { statsToMetrics } from '../ml/stats.js';
 import { type ClientMessage, type JoinMsg, type RoundMsg, type ServerMessage, WIRE_VERSION } from '../wire/messages.js';
 import type { ServerConfig } from './config.js';
-import type { FederationEvent } from './events.js';
+import type { FederationEvent, FederationMetrics } from './events.js';
 import type { Logger } from './log.js';
 import { type GlobalModel, applyDecodedSum, initialModel, modelFromCheckpoint, toCheckpoint } from './model.js';
 import { Refusal } from './refusal.js';
-import { type RoundOutcome, RoundRun } from './round.js';
+import { PREVIEW_LENGTH, type RoundOutcome, RoundRun } from './round.js';
 import { type FederationState, Store } from './store.js';
 
 export interface Connection {
@@ -88,7 +89,7 @@ export class Federation {
     this.store = new Store(config.dataDir);
     this.log = log;
     const params = initialModelParams(config);
-    this.maxMessageBytes = config.maxMessageBytes ?? maxContributionBytes(vectorLength(params), config.committee?.m ?? config.committeeMax);
+    this.maxMessageBytes = config.maxMessageBytes ?? maxContributionBytes(vectorLayout(params, config.secureMetrics).length, config.committee?.m ?? config.committeeMax);
   }
 
   /** Loads the last finished version from the data directory, or creates version 0. */
@@ -316,7 +317,7 @@ export class Federation {
     const cfg: RoundConfig = {
       federation: this.state.federation,
       round,
-      length: vectorLength(this.model.weights.length),
+      length: vectorLayout(this.model.weights.length, this.config.secureMetrics).length,
       delta: this.config.delta,
       bits: this.config.bits,
       nMax: this.config.nMax,
@@ -342,6 +343,7 @@ export class Federation {
       memberKeys: [...cfg.memberKeys],
       quant: { clip: this.config.clip, weightCap: this.config.weightCap, ...(this.config.l2Clip ? { l2Clip: this.config.l2Clip } : {}) },
       train: { epochs: this.config.epochs, batchSize: this.config.batchSize, learningRate: this.config.learningRate },
+      metrics: this.config.secureMetrics,
     };
     const run = new RoundRun(
       {
@@ -407,6 +409,22 @@ export class Federation {
       }
     }
     const ok = versionAfter > versionBefore;
+    let metrics: FederationMetrics | undefined;
+    let aggregatePreview: number[] = [];
+    if (ok && o.ok) {
+      const layout = vectorLayout(this.model.weights.length, this.config.secureMetrics);
+      const wsum = (o.sum[layout.weightIndex] as number) / (2 ** (this.config.bits - 1) - 1);
+      const scale = (2 ** (this.config.bits - 1) - 1) / this.config.clip;
+      aggregatePreview = Array.from(o.sum.subarray(0, Math.min(PREVIEW_LENGTH, layout.params)), (v) => (wsum > 0 ? v / scale / wsum : 0));
+      if (layout.metricsOffset >= 0) {
+        try {
+          const mt = statsToMetrics(decodeStats(o.sum.subarray(layout.metricsOffset, layout.length), this.config.bits), 0.5);
+          metrics = { version: versionBefore, n: mt.n, frauds: mt.frauds, loss: mt.loss, auc_pr: mt.auc_pr, roc_auc: mt.roc_auc, recall_at_1pct_fpr: mt.recall_at_1pct_fpr, precision: mt.precision, recall: mt.recall, f1: mt.f1 };
+        } catch (e) {
+          this.log.warn('metrics_undecodable', { round, error: String(e) });
+        }
+      }
+    }
     await this.store.appendRound({
       round,
       outcome: ok ? 'ok' : 'failed',
@@ -422,6 +440,7 @@ export class Federation {
       timings: o.timings,
       bytesIn: o.bytesIn,
       bytesOut: o.bytesOut,
+      ...(metrics ? { metrics: { ...metrics } } : {}),
       startedAt,
       endedAt: new Date().toISOString(),
     });
@@ -429,7 +448,19 @@ export class Federation {
       const digest = createHash('sha256').update(new Uint8Array(o.sum.buffer, o.sum.byteOffset, o.sum.byteLength)).digest('hex');
       this.log.info('round_done', { round, version: versionAfter, survivors: o.survivors.length, answered: o.membersAnswered.length, ...o.timings });
       if (this.config.testMode) this.emit({ type: 'test_aggregate', round, sum: Array.from(o.sum) });
-      this.emit({ type: 'round_done', round, version: versionAfter, survivors: o.survivors, membersAnswered: o.membersAnswered, timings: o.timings, bytesIn: o.bytesIn, bytesOut: o.bytesOut, sumDigest: digest });
+      this.emit({
+        type: 'round_done',
+        round,
+        version: versionAfter,
+        survivors: o.survivors,
+        membersAnswered: o.membersAnswered,
+        timings: o.timings,
+        bytesIn: o.bytesIn,
+        bytesOut: o.bytesOut,
+        sumDigest: digest,
+        ...(metrics ? { metrics } : {}),
+        preview: { masked: o.maskedPreview, aggregate: aggregatePreview },
+      });
     } else {
       this.log.warn('round_failed', { round, version: versionBefore, code, reason });
       this.emit({ type: 'round_failed', round, version: versionBefore, code: code ?? 'UNKNOWN', reason: reason ?? '' });

@@ -51,8 +51,11 @@ export interface RoundHost {
   log: Logger;
 }
 
+/** How many leading coordinates the "what the server sees" preview shows. */
+export const PREVIEW_LENGTH = 256;
+
 export type RoundOutcome =
-  | { ok: true; sum: Float64Array; survivors: string[]; membersAnswered: number[]; timings: Record<string, number>; bytesIn: number; bytesOut: number }
+  | { ok: true; sum: Float64Array; survivors: string[]; membersAnswered: number[]; timings: Record<string, number>; bytesIn: number; bytesOut: number; maskedPreview: number[] }
   | { ok: false; code: string; reason: string; survivors: string[]; membersAnswered: number[]; timings: Record<string, number>; bytesIn: number; bytesOut: number };
 
 export class RoundRun {
@@ -69,6 +72,8 @@ export class RoundRun {
   private readonly timings: Record<string, number> = {};
   private bytesIn = 0;
   private bytesOut = 0;
+  /** The first accepted contribution's leading residues (mod q1), as fractions of q1. */
+  private maskedPreview: number[] = [];
   private resolve!: (o: RoundOutcome) => void;
   readonly done: Promise<RoundOutcome>;
   submitBy = 0;
@@ -134,6 +139,7 @@ export class RoundRun {
     };
     await this.agg.add(c); // throws typed errors (duplicate, late, malformed) and changes nothing then
     this.bytesIn += size;
+    if (this.maskedPreview.length === 0) this.maskedPreview = Array.from(c.masked[0].subarray(0, PREVIEW_LENGTH), (v) => v / 67104769);
     this.accepted(clientId);
   }
 
@@ -255,7 +261,7 @@ export class RoundRun {
   private finish(sum: Float64Array): void {
     this.phaseValue = 'done';
     this.mark('total_ms');
-    this.resolve({ ok: true, sum, survivors: this.survivors, membersAnswered: this.membersAnswered(), timings: this.timings, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
+    this.resolve({ ok: true, sum, survivors: this.survivors, membersAnswered: this.membersAnswered(), timings: this.timings, bytesIn: this.bytesIn, bytesOut: this.bytesOut, maskedPreview: this.maskedPreview });
   }
 
   /** Ends the round without a model change. */

@@ -38,6 +38,8 @@ export interface RoundRecord {
   timings: Record<string, number>;
   bytesIn: number;
   bytesOut: number;
+  /** Secure metrics of the starting model (versionBefore), when the round carried them. */
+  metrics?: Record<string, number>;
   startedAt: string;
   endedAt: string;
 }

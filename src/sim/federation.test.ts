@@ -4,6 +4,7 @@
  * against anything the server reveals about individuals.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { MlEvaluator } from '../client/evaluator.js';
 import { MlTrainer } from '../client/ml-trainer.js';
 import { applyAggregate } from '../ml/federated.js';
 import { partitionDataset } from '../ml/partition.js';
@@ -28,9 +29,14 @@ afterEach(async () => {
 
 const data = generateSynthetic({ rows: 6000, fraudRate: 0.02, seed: 3 });
 
+const heldOutData = generateSynthetic({ rows: 3000, fraudRate: 0.05, seed: 9 });
+
 function trainers(n: number, s: TestServer, dropAt?: Parameters<typeof startParticipant>[0]['dropAt']): SimParticipant[] {
   const shards = partitionDataset(data, { clients: n, seed: 5 });
-  return shards.map((d, i) => startParticipant({ url: s.wsUrl, token: s.token, train: true, committee: false, trainer: new MlTrainer(d, i), label: `t${i}`, ...(dropAt ? { dropAt } : {}) }));
+  const heldOut = partitionDataset(heldOutData, { clients: n, seed: 5 });
+  return shards.map((d, i) =>
+    startParticipant({ url: s.wsUrl, token: s.token, train: true, committee: false, trainer: new MlTrainer(d, i), evaluator: new MlEvaluator(heldOut[i]!), label: `t${i}`, ...(dropAt ? { dropAt } : {}) }),
+  );
 }
 
 function members(n: number, s: TestServer, dropAt?: Parameters<typeof startParticipant>[0]['dropAt']): SimParticipant[] {
@@ -51,6 +57,12 @@ describe('secure rounds over WebSocket', () => {
       expect(done.survivors).toHaveLength(8);
       expect(done.membersAnswered).toHaveLength(5);
       expect(done.version).toBe(round);
+      // secure metrics: the starting model evaluated on all trainers' held-out rows, summed
+      expect(done.metrics?.version).toBe(round - 1);
+      expect(done.metrics?.n).toBe(heldOutData.size);
+      expect(done.metrics?.frauds).toBe(heldOutData.labels.reduce((a, b) => a + b, 0));
+      expect(done.metrics!.auc_pr).toBeGreaterThan(0);
+      expect(done.preview.masked.length).toBeGreaterThan(0);
       // exact: the decoded sum is the sum of what the trainers quantized
       const plain = plaintextSum(ts, round, done.survivors);
       expect(plain).toBeDefined();
@@ -67,7 +79,8 @@ describe('secure rounds over WebSocket', () => {
         wsum += u.numSamples;
       }
       const reference = applyAggregate(start, weighted, wsum);
-      const fromServer = dequantizeMean(agg.sum, { bits: 16, clip: s.config.clip });
+      // the update and its weight coordinate come first; secure-metric digits follow
+      const fromServer = dequantizeMean(agg.sum.slice(0, start.length + 1), { bits: 16, clip: s.config.clip });
       expect(fromServer.weightSum).toBeCloseTo(wsum / s.config.weightCap, 3);
       const after = round < 3 ? ts[0]!.trained.get(round + 1)!.global : s.fed.globalWeights;
       let maxErr = 0;

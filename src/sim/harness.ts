@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { type DropPoint, type EngineEvent, type LocalTrainer, ParticipantEngine } from '../client/engine.js';
+import type { LocalEvaluator } from '../client/evaluator.js';
 import type { SocketLike } from '../client/transport.js';
+import type { Dataset } from '../ml/dataset.js';
 import type { MemberIdentity } from '../secagg/index.js';
 import { createIdentity } from '../secagg/index.js';
 import { type ServerConfig, resolveConfig } from '../server/config.js';
@@ -104,6 +106,8 @@ export interface ParticipantSpec {
   identity?: MemberIdentity;
   /** Record quantized updates into this map (shared across restarts of one identity). */
   quantized?: Map<number, Int32Array>;
+  /** Local held-out evaluation for the secure metrics. */
+  evaluator?: LocalEvaluator;
 }
 
 export function startParticipant(spec: ParticipantSpec): SimParticipant {
@@ -127,6 +131,7 @@ export function startParticipant(spec: ParticipantSpec): SimParticipant {
     ...(spec.label ? { label: spec.label } : {}),
     socketFactory: nodeSocket,
     ...(trainer ? { trainer } : {}),
+    ...(spec.evaluator ? { evaluator: spec.evaluator } : {}),
     onQuantized: (round, q) => quantized.set(round, q.slice()),
     ...(spec.dropAt ? { dropAt: spec.dropAt } : {}),
   });
@@ -160,11 +165,16 @@ export function dropFirst(round: number, point: DropPoint, count: number): (r: n
   };
 }
 
-/** Headless trainers (on IID shards of synthetic data) and committee members for a demo. */
-export function startHeadless(o: { wsUrl: string; token: string; trainers: number; members: number; rows?: number; fraudRate?: number; seed?: number }, make: (shard: import('../ml/dataset.js').Dataset, i: number) => LocalTrainer, shards: (n: number) => import('../ml/dataset.js').Dataset[]): SimParticipant[] {
+/** Headless trainers (each with a training and a held-out shard) and committee members for a demo. */
+export function startHeadless(
+  o: { wsUrl: string; token: string; trainers: number; members: number },
+  make: (shard: Dataset, i: number) => LocalTrainer,
+  shards: (n: number) => { train: Dataset; heldOut: Dataset }[],
+  evaluator: (heldOut: Dataset) => LocalEvaluator,
+): SimParticipant[] {
   const out: SimParticipant[] = [];
   const data = o.trainers > 0 ? shards(o.trainers) : [];
-  data.forEach((d, i) => out.push(startParticipant({ url: o.wsUrl, token: o.token, train: true, committee: false, trainer: make(d, i), label: `headless-trainer-${i + 1}` })));
+  data.forEach((d, i) => out.push(startParticipant({ url: o.wsUrl, token: o.token, train: true, committee: false, trainer: make(d.train, i), evaluator: evaluator(d.heldOut), label: `headless-trainer-${i + 1}` })));
   for (let j = 0; j < o.members; j++) out.push(startParticipant({ url: o.wsUrl, token: o.token, train: false, committee: true, label: `headless-member-${j + 1}` }));
   return out;
 }

@@ -7,6 +7,7 @@
  */
 import { createHash, randomInt } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { MlEvaluator } from '../client/evaluator.js';
 import { MlTrainer } from '../client/ml-trainer.js';
 import type { DropPoint } from '../client/engine.js';
 import { fetchCheckpoint } from '../ml/checkpoint.js';
@@ -91,6 +92,8 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   const committee = defaultCommittee(o.committee, o.dropMembers, o.threshold, o.rho);
   const splits = splitDataset(o.data);
   const shards = partitionDataset(splits.train, { clients: o.trainers, mode: o.nonIid ? 'non-iid' : 'iid' });
+  // Each trainer also holds out a shard of the validation split for the secure metrics.
+  const heldOut = partitionDataset(splits.validation, { clients: o.trainers, mode: o.nonIid ? 'non-iid' : 'iid' });
   let server: TestServer | undefined;
   let baseUrl: string;
   let wsUrl: string;
@@ -128,7 +131,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   await obs.ready;
 
   // Per identity: the records of every incarnation (a crashed participant rejoins next round).
-  interface Slot { identity: MemberIdentity; train: boolean; shard?: Dataset; quantized: Map<number, Int32Array>; current: SimParticipant; clientId?: string }
+  interface Slot { identity: MemberIdentity; train: boolean; shard?: Dataset; heldOut?: Dataset; quantized: Map<number, Int32Array>; current: SimParticipant; clientId?: string }
   const drops = new Map<number, Map<number, DropPoint>>(); // round → slot index → point
   const slots: Slot[] = [];
   const spawn = (i: number): SimParticipant => {
@@ -142,6 +145,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
       quantized: s.quantized,
       label: s.train ? `trainer-${i}` : `member-${i - o.trainers}`,
       ...(s.shard ? { trainer: new MlTrainer(s.shard, i) } : {}),
+      ...(s.heldOut ? { evaluator: new MlEvaluator(s.heldOut) } : {}),
       dropAt: (round, point) => drops.get(round)?.get(i) === point,
     });
     p.engine.on((e) => {
@@ -151,7 +155,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   };
   for (let i = 0; i < o.trainers + o.committee; i++) {
     const train = i < o.trainers;
-    slots.push({ identity: createIdentity(), train, ...(train ? { shard: shards[i] as Dataset } : {}), quantized: new Map(), current: undefined as unknown as SimParticipant });
+    slots.push({ identity: createIdentity(), train, ...(train ? { shard: shards[i] as Dataset, heldOut: heldOut[i] as Dataset } : {}), quantized: new Map(), current: undefined as unknown as SimParticipant });
     (slots[i] as Slot).current = spawn(i);
   }
 

@@ -6,11 +6,9 @@ import { type EngineSnapshot, ParticipantEngine } from '../client/engine.js';
 import type { SocketLike } from '../client/transport.js';
 import { type ClientStore } from '../client/storage.js';
 import { createWorkerCrypto } from '../client/worker-crypto.js';
+import { MlEvaluator } from '../client/evaluator.js';
 import { chooseBackend, BrowserTrainer } from '../client/backends.js';
 import type { Dataset } from '../ml/dataset.js';
-import { parseArchitecture } from '../ml/model.js';
-import { evaluateModel, modelFromFlat } from '../ml/pipeline.js';
-import { DEFAULT_SCALING } from '../ml/scaling.js';
 import { splitDataset } from '../ml/split.js';
 import type { ParticipantView, ViewState } from './participant-view.js';
 
@@ -82,6 +80,7 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
     label: 'browser',
     socketFactory: (url) => new WebSocket(url) as unknown as SocketLike,
     ...(trainer ? { trainer } : {}),
+    ...(splits ? { evaluator: new MlEvaluator(splits.validation) } : {}),
     crypto,
     answeredRounds: store.answeredRounds,
     onQuantized: (round, q) => {
@@ -120,12 +119,14 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
       case 'round': {
         pending.set(e.round, { role: e.role === 'member' ? `member #${e.memberIndex}` : e.role });
         void store.saveModel({ version: e.version, weights: e.weights, architecture: e.architecture });
-        if (splits) void evaluateGlobal(e.weights, e.architecture, splits.validation).then((auc) => {
-          const p = pending.get(e.round);
-          if (p) p.aucPr = auc;
-          point(e.round).aucPr = auc;
-          render();
-        });
+        break;
+      }
+      case 'evaluated': {
+        // The round's global model on this tab's held-out rows (its statistics are masked into
+        // the contribution; the federation-wide metrics are only known to the server summed).
+        const p = pending.get(e.round);
+        if (p) p.aucPr = e.aucPr;
+        point(e.round).aucPr = e.aucPr;
         break;
       }
       case 'trained': {
@@ -172,17 +173,4 @@ function countFrauds(d: Dataset): number {
   let f = 0;
   for (const l of d.labels) f += l;
   return f;
-}
-
-async function evaluateGlobal(weights: Float32Array, architecture: unknown, validation: Dataset): Promise<number | undefined> {
-  try {
-    const tm = await modelFromFlat(weights, parseArchitecture(architecture), DEFAULT_SCALING, validation);
-    try {
-      return (await evaluateModel(tm.model, validation, tm.scaling, tm.threshold)).auc_pr;
-    } finally {
-      tm.model.dispose();
-    }
-  } catch {
-    return undefined;
-  }
 }

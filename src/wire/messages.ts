@@ -102,6 +102,8 @@ export const RoundSchema = v.strictObject({
   answerBy: finite,
   quant: v.strictObject({ clip: finite, l2Clip: v.optional(finite), weightCap: finite }),
   train: v.strictObject({ epochs: uint, batchSize: uint, learningRate: finite }),
+  /** Trainers append their local metrics as sufficient statistics (src/wire/layout.ts). */
+  metrics: v.boolean(),
 });
 
 export const JobSchema = v.strictObject({
