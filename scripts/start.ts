@@ -1,64 +1,82 @@
 /**
- * `npm start`: the web app and a federation on one port, on the embedded synthetic default.
- * A few headless participants (committee members and trainers) join too, so one browser tab
- * opening the printed URL takes part in real secure rounds straight away.
+ * `npm start` and `npm run demo`: the web app, the dashboard and a federation on one port.
+ * Headless participants (committee members and trainers) join too, so a browser opening the
+ * join URL takes part in real secure rounds straight away. `--demo` (what `npm run demo`
+ * passes) switches to the stakeholder-demo defaults: 10 trainers, 5 committee members.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { MlEvaluator } from '../src/client/evaluator.js';
 import { MlTrainer } from '../src/client/ml-trainer.js';
 import { partitionDataset } from '../src/ml/partition.js';
 import { splitDataset } from '../src/ml/split.js';
-import { generateSynthetic } from '../src/ml/synthetic.js';
 import { resolveConfig } from '../src/server/config.js';
 import { Federation } from '../src/server/federation.js';
 import { listen } from '../src/server/http.js';
 import { createLogger } from '../src/server/log.js';
 import { staticApp } from '../src/server/static.js';
-import { startHeadless } from '../src/sim/harness.js';
-import { UsageError, intList, log, num, parseFlags, runMain } from './cli.js';
+import { HeadlessPool } from '../src/sim/headless.js';
+import { DATA_OPTIONS, UsageError, describe, intList, loadData, log, num, parseFlags, runMain } from './cli.js';
 
 const HELP = `
-usage: npm start -- [options]
+usage: npm start -- [options]        (npm run demo -- [options]: the same with --demo)
 
-  --port N            port of the app and the federation (default 8080)
-  --host H            interface (default 127.0.0.1; 0.0.0.0 to let other machines join)
-  --data-dir DIR      where model versions and the round log are kept (default data/federation)
-  --trainers N        headless trainers to run alongside the browsers (default 2)
-  --members N         headless committee volunteers (default 3)
-  --committee M,T,R   committee size, threshold, packing (default 3,2,1: one member may stay silent)
-  --token T           join token (default: a random one, printed in the join URL); --open for none
-  --pause-s S         pause between rounds, so people can follow (default 3)
-  --rounds N          stop after N rounds (default: run until stopped)
-  --first-round N     wait for N connected participants before the first round (default 0)
-  --test-mode         expose test hooks to clients (Playwright suites only)
-  -h, --help          show this help
+  --port N                 port of the app, dashboard and federation (default 8080)
+  --host H                 interface (default 127.0.0.1; 0.0.0.0 to let other machines join)
+  --data-dir DIR           where model versions and the round log are kept (default data/federation)
+  --demo                   stakeholder-demo defaults: 10 trainers, 5 members, committee 5,3,1
+  --trainers N             headless trainers beside the browsers (default 2; --demo 10)
+  --members N              headless committee volunteers (default 3; --demo 5)
+  --committee M,T,R        committee size, threshold, packing (default 3,2,1; --demo 5,3,1)
+  --data <csv|synthetic>   data split across the headless trainers (default synthetic, 20,000
+                           rows at 1 % fraud; browsers bring their own); --rows/--fraud-rate/--seed
+  --fail-round N[,N…]      in these rounds of this run, m − t_rec + 1 headless members stay
+                           silent, so the round fails loudly (they rejoin afterwards)
+  --drop-trainers R:K[,…]  in round R of this run, K headless trainers crash at random points
+  --token T                join token (default: a random one, printed in the join URL); --open for none
+  --pause-s S              pause between rounds, so people can follow (default 3)
+  --rounds N               stop after N rounds (default: run until stopped)
+  --first-round N          wait for N connected participants before the first round (default 0)
+  --test-mode              expose test hooks to clients (Playwright suites only)
+  -h, --help               show this help
 `;
 
 runMain(HELP, async () => {
   const f = parseFlags({
+    ...DATA_OPTIONS,
     port: { type: 'string' },
     host: { type: 'string' },
     'data-dir': { type: 'string' },
+    demo: { type: 'boolean' },
     trainers: { type: 'string' },
     members: { type: 'string' },
     committee: { type: 'string' },
+    'fail-round': { type: 'string' },
+    'drop-trainers': { type: 'string' },
     token: { type: 'string' },
     open: { type: 'boolean' },
     'pause-s': { type: 'string' },
     rounds: { type: 'string' },
     'first-round': { type: 'string' },
     'test-mode': { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
   });
+  const demo = !!f.demo;
   const dist = join(import.meta.dirname, '..', 'dist');
   const app = staticApp(dist);
-  if (!app) throw new UsageError(`the web app is not built (no ${dist}/index.html): run \`npm run build\` or use \`npm start\`, which builds first`);
-  const [m, tRec, rho] = intList('committee', f.committee, [3, 2, 1]);
-  if (m === undefined || tRec === undefined || rho === undefined) throw new UsageError('--committee takes M,T,R');
-  const trainers = num('trainers', f.trainers, 2, { int: true, min: 0 });
-  const members = num('members', f.members, 3, { int: true, min: 0 });
+  if (!app) throw new UsageError(`the web app is not built (no ${dist}/index.html): run \`npm run build\`, or use \`npm start\`, which builds first`);
+  const [m, tRec, rho] = intList('committee', f.committee, demo ? [5, 3, 1] : [3, 2, 1]);
+  if (m === undefined || tRec === undefined || rho === undefined || (f.committee && f.committee.split(',').length !== 3)) throw new UsageError('--committee takes M,T,R, e.g. 5,3,1');
+  const trainers = num('trainers', f.trainers, demo ? 10 : 2, { int: true, min: 0 });
+  const members = num('members', f.members, demo ? 5 : 3, { int: true, min: 0 });
+  const failRounds = intList('fail-round', f['fail-round'], []);
+  const drops = (f['drop-trainers'] ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((p) => {
+      const mm = /^(\d+):(\d+)$/.exec(p.trim());
+      if (!mm) throw new UsageError(`--drop-trainers takes ROUND:COUNT pairs, e.g. 2:3, got '${p}'`);
+      return { round: Number(mm[1]), count: Number(mm[2]) };
+    });
   const token = f.open ? undefined : (f.token ?? randomBytes(9).toString('base64url'));
   const config = resolveConfig({
     port: num('port', f.port, 8080, { int: true, min: 0, max: 65535 }),
@@ -79,38 +97,49 @@ runMain(HELP, async () => {
     testMode: !!f['test-mode'],
     logLevel: 'warn',
   });
+  const synthetic = !f.data || f.data === 'synthetic';
+  const { dataset, label } = await loadData({ ...f, data: f.data ?? 'synthetic', rows: f.rows ?? (synthetic ? '20000' : undefined), 'fraud-rate': f['fraud-rate'] ?? (synthetic ? '0.01' : undefined) });
+
   const logger = createLogger(config.logLevel);
   const fed = new Federation(config, logger);
   await fed.init();
   const server = await listen(fed, config.host, config.port, logger, { fallback: app });
-  const wsUrl = `${server.url.replace(/^http/, 'ws')}/ws`;
-  const data = generateSynthetic({ rows: 20_000, fraudRate: 0.01, seed: 11 });
-  const splits = splitDataset(data);
-  const headless = startHeadless(
-    { wsUrl, token: token ?? '', trainers, members },
-    (shard, i) => new MlTrainer(shard, 100 + i),
-    (n) => {
-      const train = partitionDataset(splits.train, { clients: n, seed: 11 });
-      const heldOut = partitionDataset(splits.validation, { clients: n, seed: 11 });
-      return train.map((t, i) => ({ train: t, heldOut: heldOut[i] as typeof t }));
-    },
-    (heldOut) => new MlEvaluator(heldOut),
-  );
+  const first = fed.lastStartedRound + 1;
+  const splits = splitDataset(dataset);
+  const train = trainers > 0 ? partitionDataset(splits.train, { clients: trainers, seed: 11 }) : [];
+  const heldOut = trainers > 0 ? partitionDataset(splits.validation, { clients: trainers, seed: 11 }) : [];
+  const pool = new HeadlessPool({
+    wsUrl: `${server.url.replace(/^http/, 'ws')}/ws`,
+    token: token ?? '',
+    trainers: train.map((t, i) => ({ train: t, heldOut: heldOut[i] as typeof t })),
+    members,
+    makeTrainer: (d, i) => new MlTrainer(d, 100 + i),
+    makeEvaluator: (d) => new MlEvaluator(d),
+  });
+  for (const r of failRounds) pool.silenceMembers(first + r - 1, m - tRec + 1);
+  for (const d of drops) pool.crashTrainers(first + d.round - 1, d.count);
+
   const joinUrl = `${server.url}/${token ? `?join=${encodeURIComponent(token)}` : ''}`;
   process.stdout.write(
     `\nSpeakOnce is running — federation ${fed.federationId}, model v${fed.version}\n\n` +
-      `  Open this in a browser to take part:  ${joinUrl}\n\n` +
-      `  ${trainers} headless trainer(s) and ${members} committee volunteer(s) run alongside (committee m=${m}, t_rec=${tRec}, ρ=${rho}).\n` +
+      `  Open this in a browser to take part:  ${joinUrl}\n` +
+      `  Dashboard for everyone watching:      ${server.url}/dashboard.html\n\n` +
+      `  ${trainers} headless trainer(s) on ${label} (${describe(dataset)}) and ${members} committee volunteer(s);\n` +
+      `  committee m=${m}, t_rec=${tRec}, ρ=${rho}${failRounds.length ? `; rounds ${failRounds.join(', ')} will fail (silent members)` : ''}${drops.length ? `; trainer crashes in round(s) ${drops.map((d) => `${d.round}×${d.count}`).join(', ')}` : ''}.\n` +
       `  status: ${server.url}/status   events: ${server.url}/events   data: ${config.dataDir}\n` +
       `  Press Ctrl+C to stop.\n\n`,
   );
   fed.onEvent((e) => {
-    if (e.type === 'round_done') log(`round ${e.round}: model v${e.version} from ${e.survivors.length} trainer(s), ${e.membersAnswered.length} committee answer(s), ${e.timings.total_ms} ms`);
-    else if (e.type === 'round_failed') log(`round ${e.round} FAILED (${e.code}): ${e.reason}`);
-    else if (e.type === 'finished') void stop();
+    if (e.type === 'round_done') {
+      pool.roundEnded(e.round);
+      log(`round ${e.round}: model v${e.version} from ${e.survivors.length} trainer(s), ${e.membersAnswered.length} committee answer(s), ${e.timings.total_ms} ms${e.metrics ? `, federation AUC-PR of v${e.metrics.version}: ${e.metrics.auc_pr.toFixed(3)}` : ''}`);
+    } else if (e.type === 'round_failed') {
+      pool.roundEnded(e.round);
+      log(`round ${e.round} FAILED (${e.code}): ${e.reason}`);
+    } else if (e.type === 'finished') void stop();
   });
   const stop = async () => {
-    for (const p of headless) p.engine.stop();
+    pool.stop();
     await server.close();
     process.exit(0);
   };

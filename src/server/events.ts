@@ -18,7 +18,14 @@ export interface FederationMetrics {
 }
 
 export type FederationEvent =
-  | { type: 'participants'; connected: number; trainers: number; volunteers: number }
+  | {
+      type: 'participants';
+      connected: number;
+      trainers: number;
+      volunteers: number;
+      /** Connected participants by short id (first 8 characters) and role — no more identity than that. */
+      list: { id: string; train: boolean; committee: boolean; label?: string }[];
+    }
   | { type: 'waiting'; reason: string }
   | {
       type: 'round_started';

@@ -117,6 +117,11 @@ export class Federation {
     return this.state.version;
   }
 
+  /** The id of the last round started (the next one is this + 1). */
+  get lastStartedRound(): number {
+    return this.state.lastStartedRound;
+  }
+
   get globalWeights(): Float32Array {
     return this.model.weights;
   }
@@ -167,7 +172,10 @@ export class Federation {
 
   private emitParticipants(): void {
     const s = this.status().participants;
-    this.emit({ type: 'participants', ...s });
+    const list = [...this.participants.values()]
+      .filter((p) => p.conn)
+      .map((p) => ({ id: p.id.slice(0, 8), train: p.train, committee: p.committee, ...(p.label ? { label: p.label.slice(0, 32) } : {}) }));
+    this.emit({ type: 'participants', ...s, list });
   }
 
   /** A new transport connection; returns the handlers the transport calls. */

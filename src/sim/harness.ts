@@ -12,7 +12,6 @@ import WebSocket from 'ws';
 import { type DropPoint, type EngineEvent, type LocalTrainer, ParticipantEngine } from '../client/engine.js';
 import type { LocalEvaluator } from '../client/evaluator.js';
 import type { SocketLike } from '../client/transport.js';
-import type { Dataset } from '../ml/dataset.js';
 import type { MemberIdentity } from '../secagg/index.js';
 import { createIdentity } from '../secagg/index.js';
 import { type ServerConfig, resolveConfig } from '../server/config.js';
@@ -163,18 +162,4 @@ export function dropFirst(round: number, point: DropPoint, count: number): (r: n
     left--;
     return true;
   };
-}
-
-/** Headless trainers (each with a training and a held-out shard) and committee members for a demo. */
-export function startHeadless(
-  o: { wsUrl: string; token: string; trainers: number; members: number },
-  make: (shard: Dataset, i: number) => LocalTrainer,
-  shards: (n: number) => { train: Dataset; heldOut: Dataset }[],
-  evaluator: (heldOut: Dataset) => LocalEvaluator,
-): SimParticipant[] {
-  const out: SimParticipant[] = [];
-  const data = o.trainers > 0 ? shards(o.trainers) : [];
-  data.forEach((d, i) => out.push(startParticipant({ url: o.wsUrl, token: o.token, train: true, committee: false, trainer: make(d.train, i), evaluator: evaluator(d.heldOut), label: `headless-trainer-${i + 1}` })));
-  for (let j = 0; j < o.members; j++) out.push(startParticipant({ url: o.wsUrl, token: o.token, train: false, committee: true, label: `headless-member-${j + 1}` }));
-  return out;
 }
