@@ -15,6 +15,7 @@ import {
   type MemberIdentity,
   type RoundConfig,
   type TrainerTimings,
+  joinProof,
   quantize,
   validateRoundConfig,
 } from '../secagg/index.js';
@@ -148,10 +149,7 @@ export class ParticipantEngine {
     this.opts = opts;
     this.crypto = opts.crypto ?? inProcessCrypto;
     this.transport = new Transport(opts.url, opts.socketFactory, {
-      open: () => {
-        this.update({ connection: 'open' });
-        this.transport.send({ t: 'join', v: WIRE_VERSION, token: opts.token, publicKey: opts.identity.publicKey, train: opts.train, committee: opts.committee, ...(opts.label ? { label: opts.label } : {}) });
-      },
+      open: () => this.update({ connection: 'open' }), // the join answers the server's hello
       message: (m) => void this.onMessage(m).catch((e: unknown) => this.fail(this.snap.round, 'CLIENT_ERROR', e instanceof Error ? e.message : String(e))),
       invalid: (e) => this.emit({ type: 'error', code: e.code, message: `server message refused: ${e.message}` }),
       close: (_code, reason, retry) => this.update({ connection: retry ? 'connecting' : 'closed', ...(retry ? {} : { lastError: reason || this.snap.lastError }) }),
@@ -223,6 +221,12 @@ export class ParticipantEngine {
 
   private async onMessage(m: ServerMessage): Promise<void> {
     switch (m.t) {
+      case 'hello': {
+        const o = this.opts;
+        const proof = await joinProof(o.identity, m.challenge);
+        this.transport.send({ t: 'join', v: WIRE_VERSION, token: o.token, publicKey: o.identity.publicKey, proof, train: o.train, committee: o.committee, ...(o.label ? { label: o.label } : {}) });
+        return;
+      }
       case 'welcome':
         this.insecurePlaintext = m.insecurePlaintext === true;
         this.serverTestMode = m.testMode === true;

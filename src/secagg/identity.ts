@@ -1,10 +1,44 @@
-/** Long-term X25519 identities of committee members. */
-import { x25519PublicKey } from './primitives.js';
+/**
+ * Long-term X25519 identities, and the proof of possession a participant gives when it joins.
+ *
+ * The server opens every connection with a fresh challenge C (the public half of an ephemeral
+ * X25519 key c). A participant joining with public key P proves it holds the secret key p:
+ *
+ *   proof = HMAC-SHA256(key = X25519(p, C), "SpeakOnce/v1/join" ‖ C ‖ P)
+ *
+ * and the server recomputes it with X25519(c, P). Without this, anyone holding the join token
+ * could join under another participant's public key (which round descriptors publish) and
+ * take over or evict it.
+ */
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesEqual, concatBytes, utf8 } from './encoding.js';
 import type { MemberIdentity } from './member.js';
+import { x25519PublicKey, x25519Shared } from './primitives.js';
 
 /** A fresh identity from crypto.getRandomValues, or from a given 32-byte secret (tests). */
 export function createIdentity(secretKey?: Uint8Array): MemberIdentity {
   const sk = secretKey ? new Uint8Array(secretKey) : globalThis.crypto.getRandomValues(new Uint8Array(32));
   if (sk.length !== 32) throw new RangeError('X25519 secret key must be 32 bytes');
   return { secretKey: sk, publicKey: x25519PublicKey(sk) };
+}
+
+const JOIN_LABEL = utf8('SpeakOnce/v1/join');
+
+function proofFrom(shared: Uint8Array, challenge: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  return hmac(sha256, shared, concatBytes(JOIN_LABEL, challenge, publicKey));
+}
+
+/** The participant's proof for the server's challenge. */
+export async function joinProof(me: MemberIdentity, challenge: Uint8Array): Promise<Uint8Array> {
+  return proofFrom(await x25519Shared(me.secretKey, challenge), challenge, me.publicKey);
+}
+
+/** The server's check; false for a wrong proof, a malformed or a low-order public key. */
+export async function verifyJoinProof(challengeSecret: Uint8Array, challenge: Uint8Array, publicKey: Uint8Array, proof: Uint8Array): Promise<boolean> {
+  try {
+    return bytesEqual(proofFrom(await x25519Shared(challengeSecret, publicKey), challenge, publicKey), proof);
+  } catch {
+    return false;
+  }
 }

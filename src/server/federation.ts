@@ -13,6 +13,8 @@ import {
   SecAggError,
   explicitCommittee,
   sizeCommittee,
+  verifyJoinProof,
+  x25519PublicKey,
 } from '../secagg/index.js';
 import { mlpArchitecture, parameterCount } from '../ml/model.js';
 import { DEFAULT_SCALING, numInputs } from '../ml/scaling.js';
@@ -181,6 +183,10 @@ export class Federation {
   /** A new transport connection; returns the handlers the transport calls. */
   connect(conn: Connection): { message(data: Uint8Array, binary: boolean): Promise<void>; close(): void } {
     let id: string | undefined;
+    let joining = false;
+    // A fresh challenge per connection: the join must prove possession of its secret key.
+    const challengeSecret = new Uint8Array(randomBytes(32));
+    const challenge = x25519PublicKey(challengeSecret);
     const reply = (msg: ServerMessage) => {
       try {
         conn.send(encodeMessage(msg));
@@ -196,6 +202,7 @@ export class Federation {
       this.emit({ type: 'refused', ...(id ? { clientId: id } : {}), code, message, ...(ref ? { ref } : {}) });
       reply({ t: 'error', code, message, ...(ref ? { ref } : {}), ...(this.current ? { round: this.current.round } : {}) });
     };
+    reply({ t: 'hello', v: WIRE_VERSION, challenge });
     return {
       message: async (data, binary) => {
         let msg: ClientMessage | undefined;
@@ -204,7 +211,17 @@ export class Federation {
           msg = decodeClientMessage(data, this.maxMessageBytes);
           if (!id) {
             if (msg.t !== 'join') throw new Refusal('NOT_JOINED', `send a join message before ${msg.t}`);
-            id = this.join(conn, msg);
+            if (joining) throw new Refusal('ALREADY_JOINED', 'a join on this connection is being checked');
+            joining = true;
+            try {
+              this.checkToken(msg.token);
+              if (!(await verifyJoinProof(challengeSecret, challenge, msg.publicKey, msg.proof))) {
+                throw new Refusal('UNAUTHENTICATED', 'the join proof does not verify: the public key is not this participant\'s');
+              }
+              id = this.join(conn, msg);
+            } finally {
+              joining = false;
+            }
             return;
           }
           await this.dispatch(id, msg, data.byteLength);
@@ -234,7 +251,6 @@ export class Federation {
   }
 
   private join(conn: Connection, msg: JoinMsg): string {
-    this.checkToken(msg.token);
     if (!msg.train && !msg.committee) throw new Refusal('NOT_JOINED', 'a participant must train, volunteer for the committee, or both');
     const id = participantId(msg.publicKey);
     const existing = this.participants.get(id);

@@ -15,7 +15,7 @@ import { type TestServer, startTestServer } from './harness.js';
 import { type KitParticipant, RawClient, collectingLogger, kitParticipant, kitSum, waitForNew } from './test-kit.js';
 import { decode } from '@msgpack/msgpack';
 import type { RefusalCode } from '../server/refusal.js';
-import type { SecAggErrorCode } from '../secagg/index.js';
+import { type MemberIdentity, type SecAggErrorCode, createIdentity } from '../secagg/index.js';
 
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
 type Agg = Extract<FederationEvent, { type: 'test_aggregate' }>;
@@ -198,7 +198,7 @@ function generate(r: Rng, bases: Bases, types: readonly string[]): Uint8Array {
 
 function syntheticBases(token: string, publicKey: Uint8Array, round = 1): Record<string, unknown>[] {
   return [
-    { t: 'join', v: 1, token, publicKey, train: true, committee: false, label: 'fuzz' },
+    { t: 'join', v: 1, token, publicKey, proof: new Uint8Array(32).fill(3), train: true, committee: false, label: 'fuzz' },
     { t: 'contribution', round, y1: new Uint8Array(64), y2: new Uint8Array(64), eph: new Uint8Array(32), sealed: [new Uint8Array(48), new Uint8Array(48), new Uint8Array(48)] },
     { t: 'answer', round, memberIndex: 1, hS: new Uint8Array(32), sum: new Uint8Array(64) },
     { t: 'plain', round, x: new Uint8Array(64) },
@@ -231,12 +231,16 @@ function count(t: Tally, m: ServerMessage | undefined): void {
  * Sends `n` frames on raw sockets one at a time, each awaiting its reply or the socket's close;
  * a closed socket is replaced (and joined again, when `join` is given).
  */
-async function fuzzRaw(s: TestServer, r: Rng, n: number, bases: Bases, t: Tally, join?: Uint8Array): Promise<void> {
+/** Identities that also volunteer for the committee when fuzzRaw joins with them. */
+const committeeToo = new WeakSet<MemberIdentity>();
+
+async function fuzzRaw(s: TestServer, r: Rng, n: number, bases: Bases, t: Tally, joinAs?: MemberIdentity): Promise<void> {
   let c: RawClient | undefined;
   const fresh = async (): Promise<RawClient> => {
     const k = await RawClient.open(s.wsUrl);
-    if (join) {
-      k.send(join);
+    if (joinAs) {
+      // a valid join answers this connection's challenge
+      k.send(encode(await k.joinMessage(joinAs, { token: s.token, train: true, committee: committeeToo.has(joinAs) })));
       const w = await k.inbox.next(10_000, 'welcome');
       expect(w?.t).toBe('welcome');
     }
@@ -311,7 +315,10 @@ describe('fuzzing the server', () => {
       const { log, lines } = collectingLogger();
       server = await startTestServer({ committee: { m: 3, tRec: 2, rho: 1 }, minTrainers: 3, firstRoundParticipants: 6, rounds: 2, submitMs: 60_000, committeeMs: 60_000 }, log);
       const s = server;
-      const fuzzKey = new Uint8Array(32).fill(9);
+      const fuzzIdentity = createIdentity(new Uint8Array(32).fill(9));
+      const lateIdentity = createIdentity(new Uint8Array(32).fill(10));
+      committeeToo.add(lateIdentity);
+      const fuzzKey = fuzzIdentity.publicKey;
       const pre = tally();
       const post = tally();
       const mid = tally();
@@ -323,8 +330,7 @@ describe('fuzzing the server', () => {
       expect(pre.codes.get('UNAUTHENTICATED') ?? 0).toBe(pre.closes);
 
       // 2. joined (train only; no round can start: nobody volunteered for the committee)
-      const join = encode({ t: 'join', v: 1, token: s.token, publicKey: fuzzKey, train: true, committee: false });
-      await fuzzRaw(s, r, 3000, { valid: syntheticBases(s.token, fuzzKey), large: [] }, post, join);
+      await fuzzRaw(s, r, 3000, { valid: syntheticBases(s.token, fuzzKey), large: [] }, post, fuzzIdentity);
       expect(post.nonError).toEqual([]);
       expect(post.replies + post.closes).toBe(post.sent);
       expect(s.fed.status().round).toBeNull();
@@ -345,7 +351,7 @@ describe('fuzzing the server', () => {
         large: [real],
       };
       // a participant who joined after the round started (not in it), on a raw socket
-      await fuzzRaw(s, r, 1500, midBases, mid, encode({ t: 'join', v: 1, token: s.token, publicKey: new Uint8Array(32).fill(10), train: true, committee: true }));
+      await fuzzRaw(s, r, 1500, midBases, mid, lateIdentity);
       // a trainer that already contributed, and a committee member before the cut-off
       await fuzzWire(A, r, 1000, midBases, mid);
       await fuzzWire(X, r, 800, midBases, mid);

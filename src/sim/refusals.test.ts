@@ -4,6 +4,7 @@
  * (the `error` reply and its code), in the log (a `refused` line with the code) and in the
  * event stream — and a secure round with an exact sum completes afterwards.
  */
+import { createIdentity } from '../secagg/index.js';
 import { decode } from '@msgpack/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FederationEvent } from '../server/events.js';
@@ -101,8 +102,8 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
     server = await startTestServer({ ...ROUND_SETTINGS }, log);
     const s = server;
     const c = await rawClient(s);
-    const pk = new Uint8Array(32).fill(7);
-    const goodJoin = { t: 'join', v: 1, token: s.token, publicKey: pk, train: true, committee: false };
+    const me = createIdentity(new Uint8Array(32).fill(7));
+    const goodJoin = await c.joinMessage(me, { token: s.token, train: true, committee: false });
 
     // before join
     await refusedRaw(c, raw({ t: 'hello', x: 1 }), 'UNKNOWN_TYPE', 'hello');
@@ -139,6 +140,18 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
     const bad2 = await rawClient(s);
     await refusedRaw(bad2, raw({ ...goodJoin, token: '' }), 'UNAUTHENTICATED', 'join');
     expect((await bad2.closedP).code).toBe(4001);
+
+    // impersonation: a join under someone else's public key without its secret key is refused
+    // and closed, and the real participant's connection is not replaced
+    const thief = createIdentity(new Uint8Array(32).fill(8));
+    const imp = await rawClient(s);
+    const forged = { ...(await imp.joinMessage(thief, { token: s.token, train: true, committee: false })), publicKey: me.publicKey };
+    await refusedRaw(imp, raw(forged), 'UNAUTHENTICATED', 'join');
+    expect((await imp.closedP).code).toBe(4001);
+    const replay = await rawClient(s); // a proof captured on another connection does not verify here
+    await refusedRaw(replay, raw(goodJoin), 'UNAUTHENTICATED', 'join');
+    expect(c.closed).toBeUndefined();
+    expect((await c.request(raw({ t: 'contribution', round: 1, y1: new Uint8Array(8), y2: new Uint8Array(8), eph: new Uint8Array(32), sealed: [] }))).t).toBe('error');
 
     // over twice the limit: ws drops the socket (1009), the server keeps serving
     const huge = await rawClient(s);
@@ -207,7 +220,7 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
     await refusedFrom(A, encodeMessage(fakeAnswer), 'NOT_A_MEMBER', 'answer');
     await refusedFrom(X, encodeMessage({ ...fakeAnswer, memberIndex: 99 }), 'NOT_A_MEMBER', 'answer');
     await refusedFrom(X, encodeMessage({ ...fakeAnswer, memberIndex: X.engine.state.memberIndex as number }), 'MALFORMED_INPUT', 'answer'); // before the cut-off
-    await refusedFrom(A, encodeMessage({ t: 'join', v: 1, token: s.token, publicKey: A.identity.publicKey, train: true, committee: false }), 'ALREADY_JOINED', 'join');
+    await refusedFrom(A, encodeMessage({ t: 'join', v: 1, token: s.token, publicKey: A.identity.publicKey, proof: new Uint8Array(32), train: true, committee: false }), 'ALREADY_JOINED', 'join');
     expect(s.fed.status().phase).toBe('collecting');
 
     // C sends; the committee phase opens and X holds it

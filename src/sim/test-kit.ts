@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { type CryptoRunner, inProcessCrypto } from '../client/crypto.js';
 import { type DropPoint, type EngineEvent, type LocalTrainer, ParticipantEngine, type TrainInput, type TrainOutput } from '../client/engine.js';
 import type { SocketLike } from '../client/transport.js';
-import { type MemberIdentity, createIdentity } from '../secagg/index.js';
+import { type MemberIdentity, createIdentity, joinProof } from '../secagg/index.js';
 import { type Logger, createLogger } from '../server/log.js';
 import { decodeServerMessage } from '../wire/codec.js';
 import type { ServerMessage } from '../wire/messages.js';
@@ -267,12 +267,15 @@ export class RawClient {
   readonly undecodable: unknown[] = [];
   closed: { code: number; reason: string } | undefined;
   readonly closedP: Promise<{ code: number; reason: string }>;
-  readonly opened: Promise<void>;
+  /** Resolves with the server's join challenge (its hello, the first frame; not in `replies`). */
+  readonly opened: Promise<Uint8Array>;
+  private gotHello!: (challenge: Uint8Array) => void;
+  challenge: Uint8Array | undefined;
 
   constructor(url: string) {
     this.ws = new WebSocket(url, { perMessageDeflate: false });
     this.opened = new Promise((resolve, reject) => {
-      this.ws.once('open', () => resolve());
+      this.gotHello = resolve;
       this.ws.once('error', reject);
     });
     this.closedP = new Promise((resolve) =>
@@ -293,6 +296,11 @@ export class RawClient {
       const b = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
       try {
         const m = decodeServerMessage(new Uint8Array(b), 1 << 30);
+        if (m.t === 'hello' && !this.challenge) {
+          this.challenge = m.challenge;
+          this.gotHello(m.challenge);
+          return;
+        }
         this.replies.push(m);
         this.inbox.push(m);
       } catch (e) {
@@ -309,6 +317,12 @@ export class RawClient {
 
   send(bytes: Uint8Array | string): void {
     this.ws.send(bytes);
+  }
+
+  /** A join for this connection's challenge, with a valid proof of possession of `me`'s key. */
+  async joinMessage(me: MemberIdentity, fields: { token: string; train: boolean; committee: boolean; label?: string }): Promise<Record<string, unknown>> {
+    const challenge = this.challenge ?? (await this.opened);
+    return { t: 'join', v: 1, token: fields.token, publicKey: me.publicKey, proof: await joinProof(me, challenge), train: fields.train, committee: fields.committee, ...(fields.label ? { label: fields.label } : {}) };
   }
 
   /** Sends one frame and waits for the next reply (or the close). */

@@ -53,7 +53,7 @@ function decodeWith<T>(data: Uint8Array, maxBytes: number, schema: v.GenericSche
 }
 
 const CLIENT_TYPES = ['join', 'contribution', 'answer', 'plain', 'leave'] as const;
-const SERVER_TYPES = ['welcome', 'round', 'job', 'result', 'error'] as const;
+const SERVER_TYPES = ['hello', 'welcome', 'round', 'job', 'result', 'error'] as const;
 
 /** Decodes and validates a participant's message (server side). */
 export function decodeClientMessage(data: Uint8Array, maxBytes: number): ClientMessage {

@@ -4,8 +4,9 @@
  * Binary fields travel as raw bytes (msgpack `bin`); residue vectors as little-endian u32.
  *
  * Participant → server: join, contribution (trainers, once per round), answer (committee
- * members, once per round), leave. Server → participant: welcome, round (the descriptor,
- * with this participant's role), job (committee members), result, error.
+ * members, once per round), leave. Server → participant: hello (the join challenge, first on
+ * every connection), welcome, round (the descriptor, with this participant's role), job
+ * (committee members), result, error.
  */
 import * as v from 'valibot';
 
@@ -24,6 +25,8 @@ export const JoinSchema = v.strictObject({
   v: v.literal(WIRE_VERSION),
   token: v.pipe(v.string(), v.maxLength(256)),
   publicKey: bytes32,
+  /** Proof of possession of the secret key for the connection's challenge (src/secagg/identity.ts). */
+  proof: bytes32,
   train: v.boolean(),
   committee: v.boolean(),
   label: v.optional(v.pipe(v.string(), v.maxLength(64))),
@@ -64,6 +67,13 @@ export type PlainMsg = v.InferOutput<typeof PlainSchema>;
 export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
 
 // ---- server → participant ------------------------------------------------------------------
+
+/** The first frame of every connection: the challenge a join must answer. */
+export const HelloSchema = v.strictObject({
+  t: v.literal('hello'),
+  v: v.literal(WIRE_VERSION),
+  challenge: bytes32,
+});
 
 export const WelcomeSchema = v.strictObject({
   t: v.literal('welcome'),
@@ -136,8 +146,9 @@ export const ErrorSchema = v.strictObject({
   ref: v.optional(v.string()),
 });
 
-export const ServerMessageSchema = v.variant('t', [WelcomeSchema, RoundSchema, JobSchema, ResultSchema, ErrorSchema]);
+export const ServerMessageSchema = v.variant('t', [HelloSchema, WelcomeSchema, RoundSchema, JobSchema, ResultSchema, ErrorSchema]);
 
+export type HelloMsg = v.InferOutput<typeof HelloSchema>;
 export type WelcomeMsg = v.InferOutput<typeof WelcomeSchema>;
 export type Role = v.InferOutput<typeof RoleSchema>;
 export type RoundMsg = v.InferOutput<typeof RoundSchema>;
