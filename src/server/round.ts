@@ -65,6 +65,10 @@ export class RoundRun {
   private agg: RoundAggregator | undefined;
   private readonly plainSum: Float64Array | undefined;
   private readonly sent = new Set<string>();
+  /** Trainers that have not sent yet, and members by id → index (O(1) checks per message). */
+  private readonly notSent: Set<string>;
+  private readonly trainerSet: Set<string>;
+  private readonly memberIndex: Map<string, number>;
   private readonly answeredBy = new Set<string>();
   private survivors: string[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -83,6 +87,9 @@ export class RoundRun {
     this.plan = plan;
     this.host = host;
     this.done = new Promise((r) => (this.resolve = r));
+    this.trainerSet = new Set(plan.trainers);
+    this.notSent = new Set(plan.trainers);
+    this.memberIndex = new Map(plan.members.map((id, j) => [id, j + 1]));
     if (plan.insecurePlaintext) this.plainSum = new Float64Array(plan.cfg.length);
   }
 
@@ -122,7 +129,7 @@ export class RoundRun {
 
   private requireTrainer(clientId: string, round: number): void {
     if (round !== this.round) throw new Refusal('WRONG_ROUND', `message for round ${round}, the current round is ${this.round}`);
-    if (!this.plan.trainers.includes(clientId)) throw new Refusal('NOT_A_TRAINER', `${clientId} is not a trainer of round ${this.round}`);
+    if (!this.trainerSet.has(clientId)) throw new Refusal('NOT_A_TRAINER', `${clientId} is not a trainer of round ${this.round}`);
   }
 
   async contribution(clientId: string, msg: ContributionMsg, size: number): Promise<void> {
@@ -159,6 +166,7 @@ export class RoundRun {
 
   private accepted(clientId: string): void {
     this.sent.add(clientId);
+    this.notSent.delete(clientId);
     this.host.emit({ type: 'contribution', round: this.round, received: this.sent.size, expected: this.plan.trainers.length, bytes: this.bytesIn });
     this.checkAllSent();
   }
@@ -166,7 +174,8 @@ export class RoundRun {
   /** Closes early once every trainer still connected has sent. */
   private checkAllSent(): void {
     if (this.phaseValue !== 'collecting') return;
-    const waiting = this.plan.trainers.some((id) => !this.sent.has(id) && this.host.isConnected(id));
+    let waiting = false;
+    for (const id of this.notSent) if ((waiting = this.host.isConnected(id))) break;
     if (!waiting) this.closeContributions('all sent');
   }
 
@@ -217,7 +226,7 @@ export class RoundRun {
 
   answer(clientId: string, msg: AnswerMsg, size: number): void {
     if (msg.round !== this.round) throw new Refusal('WRONG_ROUND', `answer for round ${msg.round}, the current round is ${this.round}`);
-    const j = this.plan.members.indexOf(clientId) + 1;
+    const j = this.memberIndex.get(clientId) ?? 0;
     if (j === 0 || msg.memberIndex !== j) throw new Refusal('NOT_A_MEMBER', `${clientId} is not member ${msg.memberIndex} of round ${this.round}`);
     if (!this.agg) throw new Refusal('INSECURE_MODE_ONLY', 'no committee in the plaintext benchmark mode');
     const r: CommitteeResponse = {

@@ -3,7 +3,7 @@
  * size limit is checked before decoding, and the decoded value is validated against the
  * message schema. Every refusal is a WireError with a stable code.
  */
-import { decode, encode } from '@msgpack/msgpack';
+import { Encoder, decode } from '@msgpack/msgpack';
 import * as v from 'valibot';
 import { type ClientMessage, ClientMessageSchema, type ServerMessage, ServerMessageSchema } from './messages.js';
 
@@ -21,8 +21,12 @@ export class WireError extends Error {
   }
 }
 
+// One encoder reused for every message: a fresh one starts from a 2 KB buffer and regrows it
+// many times for multi-megabyte committee jobs (measured ≈ 170 ms per round at 490 trainers).
+const encoder = new Encoder({ ignoreUndefined: true, initialBufferSize: 64 * 1024 });
+
 export function encodeMessage(msg: ClientMessage | ServerMessage): Uint8Array {
-  return encode(msg, { ignoreUndefined: true });
+  return encoder.encode(msg); // a copy, safe to keep
 }
 
 function summarize(issues: readonly v.BaseIssue<unknown>[]): string {
