@@ -1,0 +1,60 @@
+/**
+ * The dashboard (issue 7) against a real demo federation with an injected failure: the page
+ * renders without console errors, follows the rounds to model v2 or later, shows the secure
+ * metrics (a value and chart points), and marks the failed round 2 in red with its reason in
+ * words. No sleeps: the test waits on page content.
+ */
+import { expect, test } from '@playwright/test';
+import { TestFederation } from './federation';
+
+let fed: TestFederation;
+test.beforeEach(async () => {
+  fed = await TestFederation.start({ trainers: 4, members: 3, committee: '3,2,1', pauseS: 1, extra: ['--fail-round', '2'] });
+});
+test.afterEach(async () => {
+  await fed.stop();
+});
+
+test('dashboard follows rounds, shows secure metrics and marks the failed round', async ({ page }, testInfo) => {
+  test.setTimeout(90_000);
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+
+  await page.goto(`${fed.url}/dashboard.html`);
+  await expect(page.locator('#conn')).toHaveText(/live/);
+
+  // Who is connected, by role, short ids only.
+  await expect(page.locator('#count-trainers')).toHaveText('4');
+  await expect(page.locator('#count-volunteers')).toHaveText('3');
+  await expect(page.locator('#people .chip').first()).toHaveText(/^p[0-9a-f]{7}$/);
+
+  // Advances through the rounds: model v2 needs rounds 1 and 3 (round 2 fails).
+  await expect(page.locator('#model-version')).toHaveText(/^v([2-9]|\d{2,})$/, { timeout: 75_000 });
+  await expect(page.locator('#timeline .tstep')).toHaveCount(6);
+
+  // Secure metrics: a value and points on the quality chart.
+  await expect(page.locator('#kpi-aucpr')).toHaveText(/^0\.\d{3}$|^1\.000$/);
+  await expect(page.locator('#history tr[data-round="1"]')).toContainText(/\d\.\d{3}/);
+  const points = Number(await page.locator('#chart-quality').getAttribute('data-points'));
+  expect(points).toBeGreaterThanOrEqual(1);
+  await expect(page.locator('#chart-quality canvas')).toBeVisible();
+
+  // The injected failure: round 2 marked distinctly, with its reason in words.
+  const failed = page.locator('#history tr[data-round="2"]');
+  await expect(failed).toHaveAttribute('data-outcome', 'failed');
+  await expect(failed).toHaveClass(/failed/);
+  await expect(failed).toContainText('Committee too quiet');
+  await expect(page.locator('#history tr[data-reason-for="2"]')).toContainText('Not enough committee members answered in time');
+  await expect(page.locator('#history tr[data-round="1"]')).toHaveAttribute('data-outcome', 'ok');
+  await expect(page.locator('#story')).toContainText('Round 2 failed');
+  await expect(page.locator('#kpi-rounds')).toContainText('1 ✕');
+
+  // What the server sees: the two pictures were drawn.
+  await expect(page.locator('#privacy-note')).toContainText(/Round \d+/);
+
+  await testInfo.attach('dashboard', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+  expect(problems).toEqual([]);
+});

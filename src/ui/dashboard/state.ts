@@ -1,0 +1,315 @@
+/**
+ * The dashboard's state and the pure reducer from observer events to it. No DOM, no clock:
+ * unit-tested in Node (state.test.ts). The observer stream replays the last 200 events on every
+ * (re)connect, so every step is idempotent per round: replaying history converges to the same
+ * state.
+ */
+import type { FederationEvent, FederationMetrics } from '../../server/events.js';
+import { type StoryLine, narrateEvent } from './narration.js';
+
+/** The first characters of a participant id: all the identity the dashboard shows. */
+export const SHORT_ID = 8;
+export const short = (id: string): string => id.slice(0, SHORT_ID);
+
+/** Phases of one round, in order; the timeline shows one step per phase. */
+export const PHASES = ['descriptor', 'contributions', 'cutoff', 'committee', 'unmasked', 'model'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface CurrentRound {
+  round: number;
+  /** The model version the round started from. */
+  version: number;
+  trainers: string[];
+  members: string[];
+  m: number;
+  tRec: number;
+  rho: number;
+  length: number;
+  submitBy: number;
+  answerBy: number;
+  insecurePlaintext: boolean;
+  /** The phase in progress (or the last one reached when the round ended). */
+  phase: Phase;
+  received: number;
+  expected: number;
+  bytes: number;
+  survivors: string[] | undefined;
+  dropped: string[] | undefined;
+  answered: number;
+  outcome: { ok: true; version: number } | { ok: false; code: string; reason: string; failedAt: Phase } | undefined;
+}
+
+/** One finished round, for the history table and the charts. */
+export interface RoundRecord {
+  round: number;
+  ok: boolean;
+  versionBefore: number;
+  versionAfter: number;
+  /** Trainers asked to contribute (when the round's start was seen). */
+  trainers: number | undefined;
+  survivors: number | undefined;
+  dropped: number | undefined;
+  answered: number | undefined;
+  m: number | undefined;
+  tRec: number | undefined;
+  totalMs: number | undefined;
+  bytesIn: number | undefined;
+  bytesPerTrainer: number | undefined;
+  metrics: FederationMetrics | undefined;
+  code: string | undefined;
+  reason: string | undefined;
+}
+
+export interface Participant {
+  id: string;
+  train: boolean;
+  committee: boolean;
+}
+
+export interface StatusSnapshot {
+  federation: string;
+  version: number;
+  round: number | null;
+  phase: string;
+  participants: { connected: number; trainers: number; volunteers: number };
+  insecurePlaintext: boolean;
+}
+
+export type DashAction =
+  | FederationEvent
+  | { type: 'status'; status: StatusSnapshot }
+  | { type: 'connection'; state: 'connecting' | 'live' | 'lost' };
+
+export interface DashState {
+  connection: 'connecting' | 'live' | 'lost';
+  federation: string | undefined;
+  /** The current global model version. */
+  version: number;
+  connected: number;
+  /** Connected trainers and committee volunteers (from the latest participants event or /status). */
+  counts: { trainers: number; volunteers: number };
+  /** Connected participants by short id; undefined until a participants event was seen. */
+  participants: Participant[] | undefined;
+  waiting: string | undefined;
+  current: CurrentRound | undefined;
+  /** Finished rounds, ascending by round id, one record per round. */
+  rounds: RoundRecord[];
+  /** What the server saw in the latest successful round. */
+  preview: { round: number; version: number; masked: number[]; aggregate: number[] } | undefined;
+  finished: { rounds: number; version: number } | undefined;
+  refused: number;
+  /** Plain-language narration, newest last (bounded). */
+  story: StoryLine[];
+}
+
+export const STORY_MAX = 14;
+
+export function initialState(): DashState {
+  return {
+    connection: 'connecting',
+    federation: undefined,
+    version: 0,
+    connected: 0,
+    counts: { trainers: 0, volunteers: 0 },
+    participants: undefined,
+    waiting: undefined,
+    current: undefined,
+    rounds: [],
+    preview: undefined,
+    finished: undefined,
+    refused: 0,
+    story: [],
+  };
+}
+
+/** Where a failure code stops the timeline. */
+export function failedPhase(code: string, reached: Phase): Phase {
+  if (code === 'TOO_FEW_SURVIVORS') return 'cutoff';
+  if (code === 'THRESHOLD_NOT_MET') return 'committee';
+  if (code === 'APPLY_FAILED') return 'model';
+  if (code === 'ABORTED' || code === 'INTERNAL' || code === 'UNKNOWN') return reached;
+  return 'unmasked'; // inconsistent answers, shares that do not open, …
+}
+
+function upsertRound(rounds: RoundRecord[], rec: RoundRecord): RoundRecord[] {
+  const rest = rounds.filter((r) => r.round !== rec.round);
+  rest.push(rec);
+  return rest.sort((a, b) => a.round - b.round);
+}
+
+function forRound(cur: CurrentRound | undefined, round: number): CurrentRound | undefined {
+  return cur && cur.round === round ? cur : undefined;
+}
+
+function apply(s: DashState, e: DashAction): DashState {
+  switch (e.type) {
+    case 'connection':
+      return { ...s, connection: e.state };
+    case 'status':
+      return {
+        ...s,
+        federation: e.status.federation,
+        version: Math.max(s.version, e.status.version),
+        ...(s.participants ? {} : { connected: e.status.participants.connected, counts: { trainers: e.status.participants.trainers, volunteers: e.status.participants.volunteers } }),
+      };
+    case 'participants':
+      return { ...s, connected: e.connected, counts: { trainers: e.trainers, volunteers: e.volunteers }, participants: e.list.map((p) => ({ id: short(p.id), train: p.train, committee: p.committee })) };
+    case 'waiting':
+      return { ...s, waiting: e.reason };
+    case 'round_started':
+      return {
+        ...s,
+        waiting: undefined,
+        finished: undefined,
+        version: e.version,
+        current: {
+          round: e.round,
+          version: e.version,
+          trainers: e.trainers.map(short),
+          members: e.members.map(short),
+          m: e.m,
+          tRec: e.tRec,
+          rho: e.rho,
+          length: e.length,
+          submitBy: e.submitBy,
+          answerBy: e.answerBy,
+          insecurePlaintext: e.insecurePlaintext,
+          phase: 'contributions',
+          received: 0,
+          expected: e.trainers.length,
+          bytes: 0,
+          survivors: undefined,
+          dropped: undefined,
+          answered: 0,
+          outcome: undefined,
+        },
+      };
+    case 'contribution': {
+      const cur = forRound(s.current, e.round);
+      if (!cur || cur.outcome) return s;
+      return { ...s, current: { ...cur, received: Math.max(cur.received, e.received), expected: e.expected, bytes: Math.max(cur.bytes, e.bytes) } };
+    }
+    case 'cutoff': {
+      const cur = forRound(s.current, e.round);
+      if (!cur || cur.outcome) return s;
+      return { ...s, current: { ...cur, phase: 'committee', survivors: e.survivors.map(short), dropped: e.dropped.map(short), received: e.survivors.length } };
+    }
+    case 'answer': {
+      const cur = forRound(s.current, e.round);
+      if (!cur || cur.outcome) return s;
+      return { ...s, current: { ...cur, phase: 'committee', answered: Math.max(cur.answered, e.answered), m: e.m, tRec: e.tRec } };
+    }
+    case 'round_done': {
+      const cur = forRound(s.current, e.round);
+      const survivors = e.survivors.length;
+      const rec: RoundRecord = {
+        round: e.round,
+        ok: true,
+        versionBefore: cur?.version ?? e.version - 1,
+        versionAfter: e.version,
+        trainers: cur?.trainers.length,
+        survivors,
+        dropped: cur ? cur.trainers.length - survivors : undefined,
+        answered: e.membersAnswered.length,
+        m: cur?.m,
+        tRec: cur?.tRec,
+        totalMs: e.timings.total_ms,
+        bytesIn: e.bytesIn,
+        bytesPerTrainer: survivors > 0 ? e.bytesIn / survivors : undefined,
+        metrics: e.metrics,
+        code: undefined,
+        reason: undefined,
+      };
+      return {
+        ...s,
+        version: Math.max(s.version, e.version),
+        rounds: upsertRound(s.rounds, rec),
+        preview: e.preview.masked.length || e.preview.aggregate.length ? { round: e.round, version: e.version, masked: e.preview.masked, aggregate: e.preview.aggregate } : s.preview,
+        current: cur
+          ? { ...cur, phase: 'model', answered: Math.max(cur.answered, e.membersAnswered.length), survivors: cur.survivors ?? e.survivors.map(short), outcome: { ok: true, version: e.version } }
+          : s.current,
+      };
+    }
+    case 'round_failed': {
+      const cur = forRound(s.current, e.round);
+      const failedAt = failedPhase(e.code, cur?.phase ?? 'contributions');
+      const rec: RoundRecord = {
+        round: e.round,
+        ok: false,
+        versionBefore: e.version,
+        versionAfter: e.version,
+        trainers: cur?.trainers.length,
+        survivors: cur?.survivors?.length,
+        dropped: cur?.dropped?.length,
+        answered: cur?.survivors ? cur.answered : undefined,
+        m: cur?.m,
+        tRec: cur?.tRec,
+        totalMs: undefined,
+        bytesIn: undefined,
+        bytesPerTrainer: undefined,
+        metrics: undefined,
+        code: e.code,
+        reason: e.reason,
+      };
+      return {
+        ...s,
+        rounds: upsertRound(s.rounds, rec),
+        current: cur ? { ...cur, phase: failedAt, outcome: { ok: false, code: e.code, reason: e.reason, failedAt } } : s.current,
+      };
+    }
+    case 'refused':
+      return { ...s, refused: s.refused + 1 };
+    case 'finished':
+      return { ...s, finished: { rounds: e.rounds, version: e.version }, version: Math.max(s.version, e.version) };
+    case 'test_aggregate':
+      return s;
+  }
+}
+
+/** The dashboard reducer: the next state after one event (pure). */
+export function reduce(s: DashState, e: DashAction): DashState {
+  const next = apply(s, e);
+  const line = narrateEvent(s, e, next);
+  if (!line) return next;
+  // Replays after a reconnect repeat lines already told: keep each line once.
+  if (s.story.some((l) => l.key === line.key)) return next;
+  return { ...next, story: [...next.story, line].slice(-STORY_MAX) };
+}
+
+/** Points of the charts: model quality by the version it describes, and per-round costs. */
+export interface ChartSeries {
+  quality: { version: number[]; aucPr: (number | null)[]; recall: (number | null)[]; loss: (number | null)[] };
+  rounds: { round: number[]; seconds: (number | null)[]; kibPerTrainer: (number | null)[]; survivors: (number | null)[]; dropped: (number | null)[] };
+  failedRounds: number[];
+}
+
+export function chartSeries(rounds: readonly RoundRecord[]): ChartSeries {
+  const withMetrics = rounds.filter((r) => r.metrics).map((r) => r.metrics as FederationMetrics);
+  const byVersion = new Map<number, FederationMetrics>();
+  for (const m of withMetrics) byVersion.set(m.version, m);
+  const versions = [...byVersion.keys()].sort((a, b) => a - b);
+  const num = (v: number | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return {
+    quality: {
+      version: versions,
+      aucPr: versions.map((v) => num(byVersion.get(v)?.auc_pr)),
+      recall: versions.map((v) => num(byVersion.get(v)?.recall_at_1pct_fpr)),
+      loss: versions.map((v) => num(byVersion.get(v)?.loss)),
+    },
+    rounds: {
+      round: rounds.map((r) => r.round),
+      seconds: rounds.map((r) => (r.totalMs === undefined ? null : r.totalMs / 1000)),
+      kibPerTrainer: rounds.map((r) => (r.bytesPerTrainer === undefined ? null : r.bytesPerTrainer / 1024)),
+      survivors: rounds.map((r) => num(r.survivors)),
+      dropped: rounds.map((r) => num(r.dropped)),
+    },
+    failedRounds: rounds.filter((r) => !r.ok).map((r) => r.round),
+  };
+}
+
+/** The latest secure metrics and the model version they describe. */
+export function latestMetrics(rounds: readonly RoundRecord[]): FederationMetrics | undefined {
+  let best: FederationMetrics | undefined;
+  for (const r of rounds) if (r.metrics && (!best || r.metrics.version >= best.version)) best = r.metrics;
+  return best;
+}

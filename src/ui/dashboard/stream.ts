@@ -1,0 +1,30 @@
+/**
+ * The observer stream: one GET /status for context, then Server-Sent Events at /events (the
+ * server replays its recent history on every connect; EventSource reconnects by itself).
+ * No polling.
+ */
+import type { FederationEventType } from '../../server/events.js';
+import type { DashAction, StatusSnapshot } from './state.js';
+
+const TYPES: FederationEventType[] = ['participants', 'waiting', 'round_started', 'contribution', 'cutoff', 'answer', 'round_done', 'round_failed', 'refused', 'finished'];
+
+export function connectStream(dispatch: (a: DashAction) => void, base = ''): () => void {
+  void fetch(`${base}/status`, { cache: 'no-store' })
+    .then(async (r) => (r.ok ? ((await r.json()) as StatusSnapshot) : undefined))
+    .then((status) => status && dispatch({ type: 'status', status }))
+    .catch(() => undefined); // the stream carries everything that matters
+
+  const es = new EventSource(`${base}/events`);
+  es.addEventListener('open', () => dispatch({ type: 'connection', state: 'live' }));
+  es.addEventListener('error', () => dispatch({ type: 'connection', state: es.readyState === EventSource.CLOSED ? 'lost' : 'connecting' }));
+  for (const t of TYPES) {
+    es.addEventListener(t, (m: MessageEvent<string>) => {
+      try {
+        dispatch(JSON.parse(m.data) as DashAction);
+      } catch {
+        /* a malformed frame: skip it */
+      }
+    });
+  }
+  return () => es.close();
+}
