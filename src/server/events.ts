@@ -62,7 +62,7 @@ export type FederationEvent =
        * to the unmasked aggregate's mean update (structure), over the first coordinates. */
       preview: { masked: number[]; aggregate: number[] };
     }
-  | { type: 'round_failed'; round: number; version: number; code: string; reason: string }
+  | { type: 'round_failed'; round: number; version: number; code: string; reason: string; timings: Record<string, number>; bytesIn: number; bytesOut: number }
   | { type: 'refused'; clientId?: string; code: string; message: string; ref?: string }
   | { type: 'finished'; rounds: number; version: number }
   /** Test mode only: the decoded aggregate, for harnesses that check exactness. */

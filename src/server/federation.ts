@@ -487,7 +487,7 @@ export class Federation {
       });
     } else {
       this.log.warn('round_failed', { round, version: versionBefore, code, reason });
-      this.emit({ type: 'round_failed', round, version: versionBefore, code: code ?? 'UNKNOWN', reason: reason ?? '' });
+      this.emit({ type: 'round_failed', round, version: versionBefore, code: code ?? 'UNKNOWN', reason: reason ?? '', timings: o.timings, bytesIn: o.bytesIn, bytesOut: o.bytesOut });
     }
     const result: ServerMessage = {
       t: 'result',

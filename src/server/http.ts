@@ -34,9 +34,11 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 export async function listen(fed: Federation, host: string, port: number, log: Logger, opts: HttpOptions = {}): Promise<RunningServer> {
   const recent: FederationEvent[] = [];
+  let participants: FederationEvent | undefined;
   const sse = new Set<ServerResponse>();
   fed.onEvent((e) => {
     if (e.type === 'test_aggregate') return; // test hooks never go to observers
+    if (e.type === 'participants') participants = e;
     recent.push(e);
     if (recent.length > 200) recent.shift();
     const frame = `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
@@ -51,8 +53,10 @@ export async function listen(fed: Federation, host: string, port: number, log: L
       if (req.method === 'GET' && url.pathname === '/events') {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
         res.write(`retry: 2000\n\n`);
-        // Replay the recent history so a dashboard opened mid-round has context.
-        for (const e of recent) res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+        // Replay the recent history so a dashboard opened mid-round has context; the latest
+        // participants list first, even when it is older than the replayed window.
+        const replay = participants && !recent.includes(participants) ? [participants, ...recent] : recent;
+        for (const e of replay) res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
         sse.add(res);
         req.on('close', () => sse.delete(res));
         return;

@@ -44,7 +44,7 @@ function failedRound(round: number, version: number): FederationEvent[] {
     ...T.map((_, i): FederationEvent => ({ type: 'contribution', round, received: i + 1, expected: T.length, bytes: (i + 1) * 1000 })),
     { type: 'cutoff', round, survivors: T, dropped: [] },
     { type: 'answer', round, answered: 1, tRec: 2, m: 3 },
-    { type: 'round_failed', round, version, code: 'THRESHOLD_NOT_MET', reason: 'only 1 consistent committee answers, 2 needed: 2 member(s) silent' },
+    { type: 'round_failed', round, version, code: 'THRESHOLD_NOT_MET', reason: 'only 1 consistent committee answers, 2 needed: 2 member(s) silent', timings: { total_ms: 900 }, bytesIn: 5000, bytesOut: 7000 },
   ];
 }
 
@@ -94,7 +94,7 @@ describe('dashboard reducer', () => {
     let s = run(okRound(1, 0, 1));
     expect(s.rounds[0]).toMatchObject({ survivors: 3, dropped: 1, trainers: 4 });
     expect(s.story.find((l) => l.key === 'r1:cutoff')?.text).toMatch(/3 of 4 trainers made it\. 1 trainer dropped out/);
-    s = run([started(2, 1), { type: 'cutoff', round: 2, survivors: [], dropped: T }, { type: 'round_failed', round: 2, version: 1, code: 'TOO_FEW_SURVIVORS', reason: '0 trainer(s) sent, 2 needed' }], s);
+    s = run([started(2, 1), { type: 'cutoff', round: 2, survivors: [], dropped: T }, { type: 'round_failed', round: 2, version: 1, code: 'TOO_FEW_SURVIVORS', reason: '0 trainer(s) sent, 2 needed', timings: { total_ms: 30000 }, bytesIn: 0, bytesOut: 4000 }], s);
     expect(s.current?.outcome).toMatchObject({ ok: false, failedAt: 'cutoff' });
     expect(s.rounds[1]).toMatchObject({ ok: false, dropped: 4, survivors: 0 });
   });
@@ -121,7 +121,7 @@ describe('dashboard reducer', () => {
     expect(c.quality.version).toEqual([0, 1]);
     expect(c.quality.aucPr).toEqual([0.5, 0.6]);
     expect(c.rounds.round).toEqual([1, 2, 3]);
-    expect(c.rounds.seconds).toEqual([1.2, null, 1.2]);
+    expect(c.rounds.seconds).toEqual([1.2, 0.9, 1.2]); // a failed round still took its time
     expect(c.rounds.survivors).toEqual([4, 4, 3]);
     expect(c.rounds.dropped).toEqual([0, 0, 1]);
     expect(c.failedRounds).toEqual([2]);

@@ -244,9 +244,9 @@ function apply(s: DashState, e: DashAction): DashState {
         answered: cur?.survivors ? cur.answered : undefined,
         m: cur?.m,
         tRec: cur?.tRec,
-        totalMs: undefined,
-        bytesIn: undefined,
-        bytesPerTrainer: undefined,
+        totalMs: e.timings.total_ms,
+        bytesIn: e.bytesIn,
+        bytesPerTrainer: undefined, // no trainer's update entered a model
         metrics: undefined,
         code: e.code,
         reason: e.reason,
