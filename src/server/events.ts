@@ -69,3 +69,13 @@ export type FederationEvent =
   | { type: 'test_aggregate'; round: number; sum: number[] };
 
 export type FederationEventType = FederationEvent['type'];
+
+/** GET /status (and what an observer needs before the stream's first events). */
+export interface FederationStatus {
+  federation: string;
+  version: number;
+  round: number | null;
+  phase: string;
+  participants: { connected: number; trainers: number; volunteers: number };
+  insecurePlaintext: boolean;
+}

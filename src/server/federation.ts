@@ -23,7 +23,9 @@ import { decodeStats, maxContributionBytes, vectorLayout } from '../wire/layout.
 import { statsToMetrics } from '../ml/stats.js';
 import { type ClientMessage, type JoinMsg, type RoundMsg, type ServerMessage, WIRE_VERSION } from '../wire/messages.js';
 import type { ServerConfig } from './config.js';
-import type { FederationEvent, FederationMetrics } from './events.js';
+import type { FederationEvent, FederationMetrics, FederationStatus } from './events.js';
+
+export type { FederationStatus } from './events.js';
 import type { Logger } from './log.js';
 import { type GlobalModel, applyDecodedSum, initialModel, modelFromCheckpoint, toCheckpoint } from './model.js';
 import { Refusal } from './refusal.js';
@@ -42,15 +44,6 @@ interface Participant {
   committee: boolean;
   label: string | undefined;
   conn: Connection | undefined;
-}
-
-export interface FederationStatus {
-  federation: string;
-  version: number;
-  round: number | null;
-  phase: string;
-  participants: { connected: number; trainers: number; volunteers: number };
-  insecurePlaintext: boolean;
 }
 
 /** Short, stable participant id derived from the long-term public key. */

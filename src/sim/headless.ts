@@ -101,7 +101,8 @@ export class HeadlessPool {
   }
 }
 
-function pick<T>(xs: readonly T[], k: number): T[] {
+/** k elements of xs drawn uniformly without replacement (crypto randomness). */
+export function pick<T>(xs: readonly T[], k: number): T[] {
   const a = [...xs];
   for (let i = a.length - 1; i > 0; i--) {
     const j = randomInt(i + 1);

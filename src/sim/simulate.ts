@@ -19,6 +19,7 @@ import { splitDataset } from '../ml/split.js';
 import { type CommitteeSettings, type MemberIdentity, createIdentity, explicitCommittee } from '../secagg/index.js';
 import type { FederationEvent } from '../server/events.js';
 import { EventLog, type TestServer, startParticipant, startTestServer, type SimParticipant } from './harness.js';
+import { pick } from './headless.js';
 import { observe } from './observe.js';
 
 export interface SimulateOptions {
@@ -250,14 +251,6 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   }
 }
 
-function pick<T>(xs: readonly T[], k: number): T[] {
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [a[i], a[j]] = [a[j] as T, a[i] as T];
-  }
-  return a.slice(0, k);
-}
 
 export const TABLE_HEADER = 'round  status  trainers  survivors  answered/m (t_rec)  time ms  AUC-PR  exact  note';
 

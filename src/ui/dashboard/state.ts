@@ -4,7 +4,7 @@
  * (re)connect, so every step is idempotent per round: replaying history converges to the same
  * state.
  */
-import type { FederationEvent, FederationMetrics } from '../../server/events.js';
+import type { FederationEvent, FederationMetrics, FederationStatus } from '../../server/events.js';
 import { type StoryLine, narrateEvent } from './narration.js';
 
 /** The first characters of a participant id: all the identity the dashboard shows. */
@@ -15,19 +15,8 @@ export const short = (id: string): string => id.slice(0, SHORT_ID);
 export const PHASES = ['descriptor', 'contributions', 'cutoff', 'committee', 'unmasked', 'model'] as const;
 export type Phase = (typeof PHASES)[number];
 
-export interface CurrentRound {
-  round: number;
-  /** The model version the round started from. */
-  version: number;
-  trainers: string[];
-  members: string[];
-  m: number;
-  tRec: number;
-  rho: number;
-  length: number;
-  submitBy: number;
-  answerBy: number;
-  insecurePlaintext: boolean;
+/** The round_started event's facts (version = the model the round started from), plus progress. */
+export interface CurrentRound extends Omit<Extract<FederationEvent, { type: 'round_started' }>, 'type'> {
   /** The phase in progress (or the last one reached when the round ended). */
   phase: Phase;
   received: number;
@@ -66,14 +55,8 @@ export interface Participant {
   committee: boolean;
 }
 
-export interface StatusSnapshot {
-  federation: string;
-  version: number;
-  round: number | null;
-  phase: string;
-  participants: { connected: number; trainers: number; volunteers: number };
-  insecurePlaintext: boolean;
-}
+/** GET /status, as the server defines it. */
+export type StatusSnapshot = FederationStatus;
 
 export type DashAction =
   | FederationEvent
