@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FederationEvent } from '../src/server/events';
+import { observe } from '../src/sim/observe';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -17,21 +18,29 @@ export interface FederationOptions {
   committee?: string;
   pauseS?: number;
   rounds?: number;
+  /** Participants that must be connected before the first round starts (`--first-round`). */
+  firstRound?: number;
   extra?: string[];
 }
 
 export class TestFederation {
   readonly events: FederationEvent[] = [];
   private waiters: { pred: (e: FederationEvent) => boolean; resolve: (e: FederationEvent) => void }[] = [];
-  private abort = new AbortController();
+  private closeObserver: () => void = () => undefined;
 
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
     readonly joinUrl: string,
     readonly token: string,
-    private readonly dataDir: string,
+    /** The server's data directory: `models/v<N>/` checkpoints and `rounds.jsonl`. */
+    readonly dataDir: string,
   ) {}
+
+  /** The directory of the checkpoint of model version `version`. */
+  modelDir(version: number): string {
+    return join(this.dataDir, 'models', `v${version}`);
+  }
 
   static async start(o: FederationOptions = {}): Promise<TestFederation> {
     const dataDir = mkdtempSync(join(tmpdir(), 'speakonce-e2e-'));
@@ -47,6 +56,7 @@ export class TestFederation {
       '--committee', o.committee ?? '3,2,1',
       '--pause-s', String(o.pauseS ?? 0.5),
       ...(o.rounds ? ['--rounds', String(o.rounds)] : []),
+      ...(o.firstRound ? ['--first-round', String(o.firstRound)] : []),
       ...(o.extra ?? []),
     ];
     const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -67,31 +77,17 @@ export class TestFederation {
     });
     const url = new URL(joinUrl).origin;
     const fed = new TestFederation(child, url, joinUrl, token, dataDir);
-    await fed.observe();
+    await fed.watch();
     return fed;
   }
 
-  private async observe(): Promise<void> {
-    const res = await fetch(`${this.url}/events`, { signal: this.abort.signal });
-    if (!res.body) throw new Error(`observer stream: HTTP ${res.status}`);
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    void (async () => {
-      let buf = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buf += value;
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const data = buf.slice(0, i).split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('');
-          buf = buf.slice(i + 2);
-          if (!data) continue;
-          const e = JSON.parse(data) as FederationEvent;
-          this.events.push(e);
-          this.waiters = this.waiters.filter((w) => (w.pred(e) ? (w.resolve(e), false) : true));
-        }
-      }
-    })().catch(() => undefined);
+  private async watch(): Promise<void> {
+    const obs = observe(this.url, (e) => {
+      this.events.push(e);
+      this.waiters = this.waiters.filter((w) => (w.pred(e) ? (w.resolve(e), false) : true));
+    });
+    this.closeObserver = () => obs.close();
+    await obs.ready;
   }
 
   /** The first past or future event matching `pred`. */
@@ -107,7 +103,7 @@ export class TestFederation {
   }
 
   async stop(): Promise<void> {
-    this.abort.abort();
+    this.closeObserver();
     if (this.child.exitCode === null) {
       const exited = new Promise((r) => this.child.once('exit', r));
       this.child.kill('SIGTERM');

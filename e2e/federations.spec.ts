@@ -1,0 +1,263 @@
+/**
+ * Whole federations of real browser tabs against a real server (issue 6). Only tabs take part
+ * (no headless peers): every tab is its own browser context, joined through the page's form.
+ * Exactness is checked against the tabs' quantized updates, which only the test hook reveals
+ * (server in test mode); the server publishes just a digest of the decoded sum. No sleeps:
+ * every wait is on page state or on the server's event stream.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { datasetToCsv } from '../src/ml/csv';
+import { generateSynthetic } from '../src/ml/synthetic';
+import type { FederationEvent } from '../src/server/events';
+import { TestFederation } from './federation';
+import { aucPrOf, weightBytes } from './model-eval';
+import {
+  type RoundDone,
+  type Tab,
+  byId,
+  closeAll,
+  closeTab,
+  ended,
+  dropTab,
+  expectExactSum,
+  hookState,
+  isCutoff,
+  isStarted,
+  openTab,
+  openTabs,
+  quantized,
+  roundDone,
+  waitClientId,
+  waitPhase,
+} from './tabs';
+
+const sorted = (xs: readonly string[]) => [...xs].sort();
+
+let fed: TestFederation | undefined;
+const tabs: Tab[] = [];
+test.afterEach(async () => {
+  await closeAll(tabs.splice(0));
+  await fed?.stop();
+  fed = undefined;
+});
+
+test('5 trainer tabs + 3 committee tabs: 3 exact rounds, the global model improves', async ({ browser }, testInfo) => {
+  test.setTimeout(240_000);
+  fed = await TestFederation.start({ trainers: 0, members: 0, committee: '3,2,1', rounds: 3, firstRound: 8, pauseS: 0.2 });
+  const members = await openTabs(browser, fed, 'committee', 3, 'member');
+  const trainers = await openTabs(browser, fed, 'trainer', 5, 'trainer');
+  tabs.push(...members, ...trainers);
+
+  for (let r = 1; r <= 3; r++) {
+    const started = await fed.waitFor(isStarted(r));
+    expect(sorted(started.trainers)).toEqual(sorted(trainers.map((t) => t.clientId)));
+    expect(sorted(started.members)).toEqual(sorted(members.map((t) => t.clientId)));
+    const done = await roundDone(fed, r);
+    expect(done.version).toBe(r);
+    expect(sorted(done.survivors)).toEqual(sorted(trainers.map((t) => t.clientId)));
+    expect(done.membersAnswered).toHaveLength(3);
+    await expectExactSum(done, tabs);
+  }
+  for (const t of tabs) {
+    await expect(t.page.locator('#fact-version')).toHaveText('v3');
+    await expect(t.page.locator('tr[data-round="3"]')).toContainText('aggregated');
+  }
+
+  // The global model, evaluated on a fixed validation set, from the checkpoints the server wrote.
+  const auc: number[] = [];
+  for (let v = 0; v <= 3; v++) auc.push(await aucPrOf(fed.modelDir(v)));
+  console.log(`AUC-PR by version: ${auc.map((a, v) => `v${v} ${a.toFixed(4)}`).join(', ')}`);
+  testInfo.annotations.push({ type: 'auc_pr by version', description: auc.map((a, v) => `v${v}: ${a.toFixed(4)}`).join(', ') });
+  await testInfo.attach('auc_pr.json', { body: JSON.stringify(auc), contentType: 'application/json' });
+  expect(auc[3] as number).toBeGreaterThan(auc[0] as number);
+  expect(auc[3] as number).toBeGreaterThanOrEqual(Math.min(auc[1] as number, auc[2] as number));
+
+  await testInfo.attach('trainer tab', { body: await (trainers[0] as Tab).page.screenshot({ fullPage: true }), contentType: 'image/png' });
+  await testInfo.attach('committee tab', { body: await (members[0] as Tab).page.screenshot({ fullPage: true }), contentType: 'image/png' });
+  // (the server exits after its last round, so the tabs' reconnect attempts may fail: not a problem)
+  for (const t of tabs) expect(t.problems.filter((p) => !/WebSocket connection to .* failed/.test(p)), t.name).toEqual([]);
+});
+
+test('trainer dropout: one tab closed while training is dropped, one closed after sending is counted', async ({ browser }, testInfo) => {
+  test.setTimeout(180_000);
+  fed = await TestFederation.start({ trainers: 0, members: 0, committee: '3,2,1', rounds: 1, firstRound: 7, pauseS: 0.2 });
+  // The two tabs that will leave are opened first, and their exits armed before the round exists.
+  // The one that leaves while training brings a large CSV, so its training lasts long enough
+  // (a few seconds, not a few hundred milliseconds) for the tab to be closed in the middle of it.
+  const csv = testInfo.outputPath('big.csv');
+  await writeFile(csv, datasetToCsv(generateSynthetic({ rows: 40_000, fraudRate: 0.01, seed: 99 })));
+  const whileTraining = await openTab(browser, fed, 'trainer', 'leaves-while-training', { csvPath: csv, routed: true });
+  const afterSend = await openTab(browser, fed, 'trainer', 'leaves-after-send');
+  tabs.push(whileTraining, afterSend);
+  const left = new Map<string, number[]>();
+  let trainingPhaseSeen = '';
+  const exitA = waitPhase(whileTraining, 'training').then(async () => {
+    await dropTab(whileTraining);
+    // still training when it died: the phases it reported end with training
+    expect(whileTraining.phases.at(-1)).toBe('training');
+    trainingPhaseSeen = 'training';
+  });
+  const exitB = waitPhase(afterSend, 'sent').then(async () => {
+    left.set(afterSend.clientId, await quantized(afterSend, 1));
+    await closeTab(afterSend);
+  });
+  tabs.push(...(await openTabs(browser, fed, 'trainer', 2, 'trainer')));
+  tabs.push(...(await openTabs(browser, fed, 'committee', 3, 'member')));
+
+  const started = await fed.waitFor(isStarted(1));
+  expect(started.trainers).toHaveLength(4);
+  expect(started.trainers).toContain(whileTraining.clientId);
+  expect(started.trainers).toContain(afterSend.clientId);
+  await Promise.all([exitA, exitB]);
+  expect(trainingPhaseSeen).toBe('training');
+
+  const cutoff = await fed.waitFor(isCutoff(1));
+  expect(cutoff.dropped).toEqual([whileTraining.clientId]);
+  expect(cutoff.survivors).toContain(afterSend.clientId);
+  expect(cutoff.survivors).toHaveLength(3);
+  const done = await roundDone(fed, 1);
+  expect(sorted(done.survivors)).toEqual(sorted(cutoff.survivors));
+  expect(done.membersAnswered).toHaveLength(3);
+  await expectExactSum(done, tabs, left);
+
+  // The server's round log says the same: four trainers asked, three counted.
+  const log = (await readFile(join(fed.dataDir, 'rounds.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { round: number; outcome: string; trainers: string[]; survivors: string[] });
+  const rec = log.find((r) => r.round === 1);
+  expect(rec?.outcome).toBe('ok');
+  expect(sorted(rec?.trainers ?? [])).toEqual(sorted(started.trainers));
+  expect(sorted(rec?.survivors ?? [])).toEqual(sorted(done.survivors));
+  for (const t of tabs.filter((x) => !x.closed && x.role === 'trainer')) await expect(t.page.locator('tr[data-round="1"]')).toContainText('aggregated');
+});
+
+test('committee dropout: down to t_rec still aggregates; below it fails loudly, model unchanged; a re-drawn committee recovers', async ({ browser }, testInfo) => {
+  test.setTimeout(240_000);
+  fed = await TestFederation.start({ trainers: 0, members: 0, committee: '3,2,1', firstRound: 9, pauseS: 0.2 });
+  // One trainer brings a large CSV: its training keeps each round collecting for a few seconds,
+  // the window in which members are closed before the jobs go out.
+  const csv = testInfo.outputPath('big.csv');
+  await writeFile(csv, datasetToCsv(generateSynthetic({ rows: 40_000, fraudRate: 0.01, seed: 98 })));
+  const trainers = [await openTab(browser, fed, 'trainer', 'slow-trainer', { csvPath: csv }), ...(await openTabs(browser, fed, 'trainer', 2, 'trainer'))];
+  const volunteers = await openTabs(browser, fed, 'committee', 6, 'volunteer');
+  tabs.push(...trainers, ...volunteers);
+  const f = fed;
+  const closedBefore = async (ids: readonly string[], round: number) => {
+    await Promise.all(ids.map((id) => closeTab(byId(volunteers, id))));
+    const at = f.events.length;
+    const cut = await f.waitFor(isCutoff(round));
+    // the members were gone before the jobs went out (the cut-off is when jobs are sent)
+    expect(f.events.indexOf(cut), `round ${round}: cut-off after the members closed`).toBeGreaterThanOrEqual(at);
+  };
+
+  // Round 1: one of three members closes, two (= t_rec) remain: the round completes.
+  const s1 = await f.waitFor(isStarted(1));
+  expect(s1.tRec).toBe(2);
+  await closedBefore([s1.members[0] as string], 1);
+  const d1 = await roundDone(f, 1);
+  expect(d1.membersAnswered).toHaveLength(2);
+  expect(d1.version).toBe(1);
+  await expectExactSum(d1, tabs);
+
+  // Round 2: two of three members close, one answer < t_rec: THRESHOLD_NOT_MET, no new version.
+  const s2 = await f.waitFor(isStarted(2));
+  const weightsV1 = await weightBytes(f.modelDir(1));
+  await closedBefore(s2.members.slice(0, 2), 2);
+  const e2 = await ended(f, 2);
+  expect(e2.type).toBe('round_failed');
+  if (e2.type !== 'round_failed') return;
+  expect(e2.code).toBe('THRESHOLD_NOT_MET');
+  expect(e2.version).toBe(1);
+  const served = Buffer.from(await (await fetch(`${f.url}/model/weights.bin`)).arrayBuffer());
+  expect(served.equals(weightsV1), 'served model weights unchanged after the failed round').toBe(true);
+  const inRound2 = tabs.filter((t) => !t.closed && (s2.trainers.includes(t.clientId) || s2.members.includes(t.clientId)));
+  expect(inRound2.length).toBe(4); // 3 trainers + the member that stayed
+  for (const t of inRound2) {
+    await expect(t.page.locator('#error-panel')).toBeVisible();
+    await expect(t.page.locator('#errors .code', { hasText: 'THRESHOLD_NOT_MET' }).first()).toBeVisible();
+    await expect(t.page.locator('tr[data-round="2"]')).toContainText('failed');
+  }
+
+  // Round 3: a new committee from the three volunteers left; the model moves on from v1.
+  const s3 = await f.waitFor(isStarted(3));
+  expect(s3.version).toBe(1);
+  expect(sorted(s3.members)).toEqual(sorted(volunteers.filter((t) => !t.closed).map((t) => t.clientId)));
+  const d3 = await roundDone(f, 3);
+  expect(d3.version).toBe(2);
+  expect(d3.membersAnswered).toHaveLength(3);
+  await expectExactSum(d3, tabs);
+  for (const t of trainers) await expect(t.page.locator('#fact-version')).toHaveText(/^v[2-9]$/);
+});
+
+test('reload: a trainer tab resumes with the same identity and contributes to a later round', async ({ browser }) => {
+  test.setTimeout(180_000);
+  fed = await TestFederation.start({ trainers: 0, members: 0, committee: '3,2,1', firstRound: 6, pauseS: 0.2 });
+  const trainers = await openTabs(browser, fed, 'trainer', 3, 'trainer');
+  tabs.push(...trainers, ...(await openTabs(browser, fed, 'committee', 3, 'member')));
+  const t = trainers[0] as Tab;
+  const d1 = await roundDone(fed, 1);
+  expect(d1.survivors).toContain(t.clientId);
+  const before = { id: t.clientId, short: t.shortId };
+
+  await t.page.reload();
+  await expect(t.page.locator('#fact-client')).toHaveText(before.short);
+  expect(await waitClientId(t.page)).toBe(before.id);
+  expect((await hookState(t.page)).clientId).toBe(before.id);
+  await expect(t.page.locator('tr[data-round="1"]')).toContainText('aggregated'); // history kept in IndexedDB
+
+  const later = (await fed.waitFor((e: FederationEvent): e is RoundDone => e.type === 'round_done' && e.round > d1.round && e.survivors.includes(before.id), 150_000)) as RoundDone;
+  await expectExactSum(later, tabs);
+  await expect(t.page.locator(`tr[data-round="${later.round}"]`)).toContainText('aggregated');
+  await expect(t.page.locator('#fact-version')).toHaveText(new RegExp(`^v(${later.version}|${later.version + 1}|${later.version + 2})$`));
+});
+
+test('bad client: a malformed frame and a duplicate contribution are refused in that tab; the round is unaffected and exact', async ({ browser }) => {
+  test.setTimeout(180_000);
+  fed = await TestFederation.start({ trainers: 0, members: 0, committee: '3,2,1', rounds: 1, firstRound: 6, pauseS: 0.2 });
+  const bad = await openTab(browser, fed, 'trainer', 'bad');
+  // Armed before the round: the instant this tab starts training it sends a malformed frame,
+  // and the instant it has sent its contribution it sends the same contribution again.
+  await bad.page.evaluate(() => {
+    const w = window as unknown as { __malformed?: number; __dupBytes?: number };
+    const stepper = document.getElementById('stepper') as HTMLElement;
+    const obs = new MutationObserver(() => {
+      const hook = window.__speakonce;
+      if (!hook) return;
+      // 0xc1 is the one byte msgpack never uses: not a message at all
+      if (stepper.dataset.phase === 'training' && w.__malformed === undefined) w.__malformed = hook.sendRaw([0xc1, 0x00, 0xff, 0x13]);
+      if (stepper.dataset.phase === 'sent' && w.__dupBytes === undefined) {
+        w.__dupBytes = hook.resendLastContribution();
+        obs.disconnect();
+      }
+    });
+    obs.observe(stepper, { attributes: true, attributeFilter: ['data-phase'] });
+  });
+  const others = [...(await openTabs(browser, fed, 'trainer', 2, 'trainer')), ...(await openTabs(browser, fed, 'committee', 3, 'member'))];
+  tabs.push(bad, ...others);
+
+  await fed.waitFor(isStarted(1));
+  const malformed = await bad.page.waitForFunction(() => (window as unknown as { __malformed?: number }).__malformed);
+  expect(await malformed.jsonValue()).toBe(4);
+  await expect(bad.page.locator('#errors .code', { hasText: 'MALFORMED' }).first()).toBeVisible();
+  const dupBytes = await bad.page.waitForFunction(() => (window as unknown as { __dupBytes?: number }).__dupBytes);
+  expect(await dupBytes.jsonValue()).toBeGreaterThan(1000);
+  await expect(bad.page.locator('#errors .code', { hasText: /DUPLICATE|LATE/ }).first()).toBeVisible();
+  const refusedDup = await fed.waitFor((e: FederationEvent) => e.type === 'refused' && e.clientId === bad.clientId && e.ref === 'contribution');
+  const refusedMal = await fed.waitFor((e: FederationEvent) => e.type === 'refused' && e.clientId === bad.clientId && e.code === 'MALFORMED');
+  expect(refusedMal.type).toBe('refused');
+  const dupCode = refusedDup.type === 'refused' ? refusedDup.code : '';
+  test.info().annotations.push({ type: 'duplicate refused as', description: dupCode });
+  expect(['DUPLICATE', 'LATE']).toContain(dupCode);
+
+  const done = await roundDone(fed, 1);
+  expect(sorted(done.survivors)).toEqual(sorted([bad, ...others].filter((t) => t.role === 'trainer').map((t) => t.clientId)));
+  expect(done.membersAnswered).toHaveLength(3);
+  await expectExactSum(done, tabs);
+  await expect(bad.page.locator('tr[data-round="1"]')).toContainText('aggregated');
+  for (const t of others) {
+    await expect(t.page.locator('#fact-version')).toHaveText('v1');
+    await expect(t.page.locator('#error-panel')).toBeHidden();
+  }
+  // only the bad tab was refused
+  expect(fed.events.filter((e) => e.type === 'refused' && e.clientId !== bad.clientId)).toEqual([]);
+});
