@@ -137,6 +137,8 @@ export class ParticipantEngine {
   private readonly memoryAnswered = new Set<string>();
   private snap: EngineSnapshot = { connection: 'closed', clientId: undefined, federation: undefined, version: 0, round: undefined, role: undefined, phase: 'idle', memberIndex: undefined, lastError: undefined };
   private current: RoundMsg | undefined;
+  /** Contribution/answer frames sent in the current round (a test replay makes it 2). */
+  private sentThisRound = 0;
   private crashed = false;
   private insecurePlaintext = false;
   /** Whether the server said it runs in test mode (the app exposes test hooks only then). */
@@ -194,7 +196,9 @@ export class ParticipantEngine {
   /** Test mode only: sends the last contribution again (the server must refuse it). */
   resendLastContribution(): number {
     if (!this.serverTestMode) throw new Error('test hooks exist only when the server runs in test mode');
-    return this.lastSent ? this.transport.sendRaw(this.lastSent) : 0;
+    if (!this.lastSent) return 0;
+    this.sentThisRound++;
+    return this.transport.sendRaw(this.lastSent);
   }
 
   /** Test mode only: sends arbitrary bytes (the server must refuse malformed frames). */
@@ -244,7 +248,9 @@ export class ParticipantEngine {
   }
 
   private async onRound(m: RoundMsg): Promise<void> {
+    if (this.current?.round === m.round && (this.snap.phase === 'training' || this.snap.phase === 'sealing')) return; // already at work on it
     this.current = m;
+    this.sentThisRound = 0;
     this.update({ round: m.round, role: m.role, memberIndex: m.memberIndex, version: m.version, phase: 'waiting', lastError: undefined });
     this.emit({ type: 'round', round: m.round, role: m.role, version: m.version, ...(m.memberIndex ? { memberIndex: m.memberIndex } : {}), weights: bytesToF32(m.weights, 'weights'), architecture: m.architecture });
     if (m.role === 'trainer') await this.trainAndSend(m);
@@ -303,6 +309,7 @@ export class ParticipantEngine {
     this.emit({ type: 'progress', phase: 'sealing', fraction: 1 });
     const encoded = encodeMessage({ t: 'contribution', round: m.round, y1: u32ToBytes(c.masked[0]), y2: u32ToBytes(c.masked[1]), eph: c.ephemeralPublic, sealed: [...c.sealed] });
     const bytes = this.transport.sendRaw(encoded);
+    this.sentThisRound++;
     if (this.serverTestMode) this.lastSent = encoded;
     if (bytes === 0) return this.fail(m.round, 'DISCONNECTED', 'not connected when the contribution was ready; it was not sent');
     this.update({ phase: 'sent' });
@@ -336,6 +343,7 @@ export class ParticipantEngine {
       const r = await this.crypto.answer(descriptorConfig(m), job, this.opts.identity);
       if (!this.stillCurrent(m)) return;
       const bytes = this.transport.send({ t: 'answer', round: r.round, memberIndex: r.memberIndex, hS: r.survivorHash, sum: u32ToBytes(r.sum) });
+      this.sentThisRound++;
       this.update({ phase: 'answered' });
       this.emit({ type: 'answered', round: j.round, bytes, survivors: j.survivors.length });
     } catch (e) {
@@ -351,7 +359,9 @@ export class ParticipantEngine {
   }
 
   private onError(e: ErrorMsg): void {
-    const ownRound = e.round !== undefined && e.round === this.snap.round && (e.ref === 'contribution' || e.ref === 'answer' || e.ref === 'plain');
+    // A refusal of this round's one message fails the round for this participant; a refusal of
+    // a replay after an accepted message (duplicate) does not undo the accepted one.
+    const ownRound = e.round !== undefined && e.round === this.snap.round && (e.ref === 'contribution' || e.ref === 'answer' || e.ref === 'plain') && this.sentThisRound <= 1;
     this.fail(ownRound ? e.round : undefined, e.code, e.message);
   }
 }

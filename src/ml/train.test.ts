@@ -31,3 +31,29 @@ describe.skipIf(!HAS_SAMPLE)('centralized training on the real sample', () => {
     expect(flattenWeights(again.model)).toEqual(flattenWeights(trained.model));
   });
 });
+
+describe('training lets the event loop run', () => {
+  it('a timer due during training fires before training ends (a closed tab stops in time)', async () => {
+    const { generateSynthetic } = await import('./synthetic');
+    const { buildModel, mlpArchitecture } = await import('./model');
+    const { DEFAULT_SCALING, numInputs, transformFeatures } = await import('./scaling');
+    const { trainModel } = await import('./train');
+    await useBackend('cpu');
+    const data = generateSynthetic({ rows: 4000, fraudRate: 0.02, seed: 2 });
+    const arch = mlpArchitecture(numInputs(DEFAULT_SCALING));
+    const model = buildModel(arch, 1);
+    const x = transformFeatures(data, DEFAULT_SCALING);
+    let fired = false;
+    let firedAtBatch = -1;
+    let batches = 0;
+    setTimeout(() => {
+      fired = true;
+      firedAtBatch = batches;
+    }, 0);
+    await trainModel(model, x, data.labels, arch.inputs, { epochs: 4, batchSize: 16, onProgress: (p) => void (p.kind === 'batch' && batches++) });
+    model.dispose();
+    expect(fired).toBe(true);
+    expect(firedAtBatch).toBeGreaterThan(0);
+    expect(firedAtBatch).toBeLessThan(batches); // it ran while training was still going
+  });
+});

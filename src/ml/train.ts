@@ -44,6 +44,27 @@ export interface TrainSummary {
 
 export const DEFAULT_TRAIN = { epochs: 5, batchSize: 256, learningRate: 0.003, optimizer: 'adam' } as const;
 
+/** How long training may hold the thread before it lets the event loop run (ms). */
+const YIELD_EVERY_MS = 30;
+
+/**
+ * Lets queued events run (socket closes, repaints, timers). On the synchronous backends (cpu,
+ * wasm) `await tensor.data()` settles as a microtask, so without this a whole training call
+ * would block the page: a tab closed mid-training would still send its update afterwards.
+ * Node: setImmediate; browsers: a MessageChannel message (no 4 ms timer clamp).
+ */
+export function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((r) => setImmediate(r));
+  return new Promise((r) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      r();
+    };
+    ch.port2.postMessage(0);
+  });
+}
+
 /**
  * Trains `model` in place on row-major inputs `x` (`d` columns) and 0/1
  * labels `y`.
@@ -75,6 +96,7 @@ export async function trainModel(
   const yb = new Float32Array(batchSize);
   const epochLosses: number[] = [];
   let seen = 0;
+  let lastYield = performance.now();
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
       rng.shuffle(order);
@@ -95,6 +117,10 @@ export async function trainModel(
         sum += batchLoss * m;
         seen += m;
         opts.onProgress?.({ kind: 'batch', epoch, epochs, batch: b, batches, loss: batchLoss, samplesSeen: seen });
+        if (performance.now() - lastYield > YIELD_EVERY_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
       }
       epochLosses.push(sum / n);
       opts.onProgress?.({ kind: 'epoch', epoch, epochs, batch: batches - 1, batches, loss: sum / n, samplesSeen: seen });

@@ -53,8 +53,9 @@ export type FederationEvent =
       timings: Record<string, number>;
       bytesIn: number;
       bytesOut: number;
-      /** SHA-256 (hex) of the decoded integer sum, as little-endian int32 — lets a harness that
-       * knows its trainers' plaintext check exactness without the server revealing more. */
+      /** SHA-256 (hex) of the decoded integer sum, as little-endian float64 (the Float64Array's
+       * bytes) — lets a harness that knows its trainers' plaintext check exactness without the
+       * server revealing more. */
       sumDigest: string;
       /** Secure metrics of the round's starting model, when the round carried them. */
       metrics?: FederationMetrics;

@@ -253,6 +253,7 @@ export class Federation {
     this.log.info('joined', { clientId: id, train: msg.train, committee: msg.committee, label: msg.label });
     this.send(id, { t: 'welcome', v: WIRE_VERSION, clientId: id, federation: this.state.federation, version: this.state.version, ...(this.config.insecurePlaintext ? { insecurePlaintext: true } : {}), ...(this.config.testMode ? { testMode: true } : {}) });
     this.emitParticipants();
+    this.current?.rejoined(id);
     this.scheduleStart(0);
     return id;
   }

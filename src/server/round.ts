@@ -71,6 +71,8 @@ export class RoundRun {
   private readonly memberIndex: Map<string, number>;
   private readonly answeredBy = new Set<string>();
   private survivors: string[] = [];
+  /** Committee jobs by member id, kept so a member that reconnects mid-round can get its job. */
+  private readonly jobs = new Map<string, ServerMessage>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly t0 = performance.now();
   private readonly timings: Record<string, number> = {};
@@ -185,6 +187,26 @@ export class RoundRun {
     if (!waiting) void this.unmask('all answered');
   }
 
+  /**
+   * A participant of this round reconnected (e.g. a reloaded tab) before speaking: it gets its
+   * descriptor again, and a member its job, so the round need not wait out the deadline. A
+   * member still answers at most once: it remembers answered rounds across reloads.
+   */
+  rejoined(clientId: string): void {
+    const { plan } = this;
+    if (this.phaseValue === 'collecting' && this.trainerSet.has(clientId) && !this.sent.has(clientId)) {
+      this.bytesOut += this.host.send(clientId, plan.descriptor(clientId, 'trainer', undefined, this.submitBy, this.answerBy));
+      return;
+    }
+    const j = this.memberIndex.get(clientId);
+    if (j === undefined || this.answeredBy.has(clientId)) return;
+    if (this.phaseValue === 'collecting' || this.phaseValue === 'committee') {
+      this.bytesOut += this.host.send(clientId, plan.descriptor(clientId, 'member', j, this.submitBy, this.answerBy));
+      const job = this.jobs.get(clientId);
+      if (job) this.bytesOut += this.host.send(clientId, job);
+    }
+  }
+
   /** A participant disconnected: it may be the last one the round was waiting for. */
   left(): void {
     this.checkAllSent();
@@ -211,14 +233,16 @@ export class RoundRun {
     const cut = this.agg.closeContributions();
     cut.jobs.forEach((job, j) => {
       const id = this.plan.members[j] as string;
-      this.bytesOut += this.host.send(id, {
+      const msg: ServerMessage = {
         t: 'job',
         round: this.round,
         memberIndex: job.memberIndex,
         survivors: job.survivors.map((s) => ({ id: s.clientId, digest: s.digest })),
         hS: job.survivorHash,
         slots: job.slots.map((s) => ({ id: s.clientId, eph: s.ephemeralPublic, sealed: s.sealed })),
-      });
+      };
+      this.jobs.set(id, msg);
+      this.bytesOut += this.host.send(id, msg);
     });
     this.timer = setTimeout(() => void this.unmask('deadline'), Math.max(0, this.answerBy - Date.now()));
     this.checkAllAnswered();

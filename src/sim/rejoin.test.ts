@@ -1,0 +1,43 @@
+/**
+ * A participant that reconnects in the middle of a round it was picked for (a reloaded tab)
+ * gets its descriptor again — and a member its job — so the round completes without waiting
+ * out the deadline; a member that had already answered never answers twice.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FederationEvent } from '../server/events.js';
+import { type TestServer, startTestServer } from './harness.js';
+import { type KitParticipant, kitParticipant, kitSum } from './test-kit.js';
+
+type Done = Extract<FederationEvent, { type: 'round_done' }>;
+type Agg = Extract<FederationEvent, { type: 'test_aggregate' }>;
+
+let server: TestServer | undefined;
+let parts: KitParticipant[] = [];
+afterEach(async () => {
+  for (const p of parts) p.engine.stop();
+  parts = [];
+  await server?.stop();
+  server = undefined;
+});
+
+describe('rejoining mid-round', () => {
+  it('a trainer that reconnects before sending gets its descriptor again; the round does not wait for the deadline', async () => {
+    // Deadlines far beyond the test's own timeout: only a resent descriptor lets the round finish.
+    server = await startTestServer({ committee: { m: 3, tRec: 2, rho: 1 }, minTrainers: 3, firstRoundParticipants: 6, rounds: 1, submitMs: 600_000, committeeMs: 600_000 });
+    const s = server;
+    const trainers = ['A', 'B', 'C'].map((label, i) => kitParticipant({ url: s.wsUrl, token: s.token, label, train: true, committee: false, seed: i + 1 }));
+    const members = ['X', 'Y', 'Z'].map((label) => kitParticipant({ url: s.wsUrl, token: s.token, label, train: false, committee: true }));
+    parts = [...trainers, ...members];
+    const C = trainers[2] as KitParticipant;
+    C.trainer!.hold(1); // C is still training when its tab "reloads"
+    await C.trainer!.started.waitFor((r) => r === 1, 30_000, 'C training round 1');
+    C.engine.stop();
+    const C2 = kitParticipant({ url: s.wsUrl, token: s.token, label: 'C2', train: true, committee: false, seed: 3, identity: C.identity });
+    parts.push(C2);
+    const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === 1, 60_000, 'round 1')) as Done;
+    expect(done.survivors).toHaveLength(3);
+    expect(done.survivors).toContain(C2.engine.state.clientId);
+    const agg = (await s.events.waitFor((e): e is Agg => e.type === 'test_aggregate' && e.round === 1)) as Agg;
+    expect(agg.sum).toEqual(kitSum([trainers[0]!, trainers[1]!, C2], 1, done.survivors));
+  }, 90_000);
+});
