@@ -7,6 +7,7 @@
  * server_receive_unmask, server_unmask, server_digest, plaintext_sum,
  * plaintext_copy.
  */
+import { createHash } from 'node:crypto';
 import {
   type CommitteeResponse,
   type CommitteeSettings,
@@ -27,6 +28,9 @@ import {
   sizeCommittee,
 } from '../src/secagg/index.js';
 import type { BenchRecord, Section, SectionContext, SectionResult, TargetCheck } from './report.js';
+
+/** The server role is measured as the server runs it: contribution digests with Node's native SHA-256. */
+const nodeSha256 = () => createHash('sha256');
 import { type Measurement, fmtBytes, fmtMs, fmtRatio, measure } from './stats.js';
 
 export interface Reps {
@@ -321,7 +325,7 @@ async function benchServer(plan: SecaggPlan, log: (s: string) => void): Promise<
 
     // Unmask part: a real round of `realTrainers` trainers; t_rec real answers, computed once
     // (they depend only on S, so every fresh aggregator with the same S accepts them).
-    const first = new RoundAggregator(cfg, ring);
+    const first = new RoundAggregator(cfg, ring, nodeSha256);
     for (const c of contributions) await first.add(c);
     const cut = first.closeContributions();
     const members = federation(m).members;
@@ -331,7 +335,7 @@ async function benchServer(plan: SecaggPlan, log: (s: string) => void): Promise<
     const unmask = await measure({
       ...plan.server.unmaskReps,
       setup: async () => {
-        const agg = new RoundAggregator(cfg, ring);
+        const agg = new RoundAggregator(cfg, ring, nodeSha256);
         for (const c of contributions) await agg.add(c);
         agg.closeContributions();
         return agg;
@@ -354,7 +358,7 @@ async function benchServer(plan: SecaggPlan, log: (s: string) => void): Promise<
       const reps = plan.server.accumulateReps(n);
       const acc = await measure({
         ...reps,
-        setup: () => new RoundAggregator(cfg, ring),
+        setup: () => new RoundAggregator(cfg, ring, nodeSha256),
         run: async (agg) => {
           for (const c of relabelled) await agg.add(c);
           return agg.closeContributions().jobs.length;
@@ -382,7 +386,7 @@ async function benchServer(plan: SecaggPlan, log: (s: string) => void): Promise<
         const dig = await measure({
           ...few,
           run: async () => {
-            for (const c of relabelled) await contributionDigest(c.ephemeralPublic, c.sealed);
+            for (const c of relabelled) await contributionDigest(c.ephemeralPublic, c.sealed, nodeSha256);
           },
         });
         records.push({ name: 'server_digest', L, n, m, median_ms: dig.median_ms, ...stats(dig), warmup: few.warmup, accumulate_share: dig.median_ms / acc.median_ms });

@@ -14,7 +14,7 @@ import type { CommitteeJob, CommitteeResponse } from './member.js';
 import { type RoundConfig, validateRoundConfig } from './params.js';
 import { reconstruct, sliceLength } from './shamir.js';
 import { type Contribution, validateClientId } from './trainer.js';
-import { type SurvivorEntry, compareIds, contributionDigest, survivorHash } from './transcript.js';
+import { type Sha256Hasher, type SurvivorEntry, compareIds, contributionDigest, survivorHash } from './transcript.js';
 
 interface Held {
   readonly ephemeralPublic: Uint8Array;
@@ -50,9 +50,16 @@ export class RoundAggregator {
   private readonly answers = new Map<number, CommitteeResponse>();
   private ring: Promise<PublicRing> | undefined;
 
-  constructor(cfg: RoundConfig, ring?: PublicRing) {
+  private readonly hasher: (() => Sha256Hasher) | undefined;
+
+  /**
+   * `hasher` optionally supplies an incremental SHA-256 for the contribution digests (the Node
+   * server passes its native one; the default is WebCrypto, which costs a copy per message).
+   */
+  constructor(cfg: RoundConfig, ring?: PublicRing, hasher?: () => Sha256Hasher) {
     validateRoundConfig(cfg);
     this.cfg = cfg;
+    this.hasher = hasher;
     this.sumY = [new Float64Array(cfg.length), new Float64Array(cfg.length)];
     if (ring) this.ring = Promise.resolve(ring);
   }
@@ -84,7 +91,7 @@ export class RoundAggregator {
     }
     this.pending.add(c.clientId);
     try {
-      const digest = await contributionDigest(c.ephemeralPublic, c.sealed);
+      const digest = await contributionDigest(c.ephemeralPublic, c.sealed, this.hasher);
       if (this.phase !== 'collecting') throw new LateError(`contribution from ${c.clientId} after the cut-off`);
       // Plain float additions (no per-element reduction), reduced once when unmasking. The range
       // check rides along; an unreduced residue rolls the addition back exactly (integer sums).

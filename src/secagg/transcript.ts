@@ -16,9 +16,21 @@ import { MalformedInputError } from './errors.js';
 import { sha256Digest } from './primitives.js';
 import { type RoundContext, encodeContext } from './random.js';
 
-export async function contributionDigest(ephemeralPublic: Uint8Array, sealed: readonly Uint8Array[]): Promise<Uint8Array> {
+/** An incremental SHA-256 (noble's `sha256.create()`, or Node's `createHash('sha256')`). */
+export interface Sha256Hasher {
+  update(data: Uint8Array): unknown;
+  digest(): Uint8Array;
+}
+
+export async function contributionDigest(ephemeralPublic: Uint8Array, sealed: readonly Uint8Array[], hasher?: () => Sha256Hasher): Promise<Uint8Array> {
   const parts: Uint8Array[] = [utf8('SpeakOnce/v1/contribution'), ephemeralPublic, u32be(sealed.length)];
   for (const s of sealed) parts.push(u32be(s.length), s);
+  if (hasher) {
+    // Incremental: no concatenated copy, and a native hash when the caller provides one.
+    const h = hasher();
+    for (const p of parts) h.update(p);
+    return new Uint8Array(h.digest());
+  }
   return sha256Digest(concatBytes(...parts));
 }
 

@@ -9,6 +9,7 @@
  * individual update. Messages arrive already decoded and schema-checked; the sender's id comes
  * from its authenticated connection, never from the message.
  */
+import { createHash } from 'node:crypto';
 import {
   type Contribution,
   type CommitteeResponse,
@@ -113,7 +114,7 @@ export class RoundRun {
     if (!plan.insecurePlaintext) {
       // The public ring is the same for every party: expand it once, before anyone can send.
       const ring = await expandPublicRing(plan.cfg.publicSeed, { federation: plan.cfg.federation, round: plan.cfg.round }, plan.cfg.length);
-      this.agg = new RoundAggregator(plan.cfg, ring);
+      this.agg = new RoundAggregator(plan.cfg, ring, () => createHash('sha256'));
     }
     if (this.phaseValue !== 'starting') return; // aborted while expanding
     const now = Date.now();
