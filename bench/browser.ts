@@ -24,6 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type SealResult, runSealBench } from './browser/seal-core.js';
 import type { BenchRecord, Section, SectionContext, SectionResult } from './report.js';
+import type { TrainResult } from './browser/main.js';
 import { fmtMs, fmtRatio } from './stats.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -170,16 +171,6 @@ export async function serveStatic(dir: string): Promise<{ server: Server; url: s
   return { server, url: `http://127.0.0.1:${port}` };
 }
 
-interface TrainResult {
-  backend: string;
-  ok: boolean;
-  note?: string;
-  initMs?: number;
-  msPerEpoch?: number[];
-  median_ms?: number;
-  samples_per_s?: number;
-  finalLoss?: number;
-}
 
 interface ChoiceResult {
   name: string;

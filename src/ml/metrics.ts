@@ -105,21 +105,28 @@ export function computeMetrics(scores: ArrayLike<number>, labels: ArrayLike<numb
     if (s >= threshold) y === 1 ? tp++ : fp++;
   }
   const n = scores.length;
-  const neg = n - pos;
-  const fn = pos - tp;
+  return metricsFromCounts({ n, pos, lossSum, tp, fp, tn: n - pos - fp, fn: pos - tp, threshold }, steps);
+}
+
+/** The Metrics record from counts and the ranked (tp, fp) steps — shared by the per-row and the
+ * sufficient-statistics paths, so both report exactly the same fields the same way. */
+export function metricsFromCounts(
+  c: { n: number; pos: number; lossSum: number; tp: number; fp: number; tn: number; fn: number; threshold: number },
+  steps: readonly { tp: number; fp: number }[],
+): Metrics {
   return {
-    n,
-    frauds: pos,
-    loss: ratio(lossSum, n),
-    ...curveMetrics(steps, pos, neg),
-    threshold,
-    precision: ratio(tp, tp + fp),
-    recall: ratio(tp, pos),
-    f1: f1Score(tp, fp, fn),
-    tp,
-    fp,
-    tn: neg - fp,
-    fn,
+    n: c.n,
+    frauds: c.pos,
+    loss: ratio(c.lossSum, c.n),
+    ...curveMetrics(steps, c.pos, c.n - c.pos),
+    threshold: c.threshold,
+    precision: ratio(c.tp, c.tp + c.fp),
+    recall: ratio(c.tp, c.pos),
+    f1: f1Score(c.tp, c.fp, c.fn),
+    tp: c.tp,
+    fp: c.fp,
+    tn: c.tn,
+    fn: c.fn,
   };
 }
 

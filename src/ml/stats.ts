@@ -22,7 +22,7 @@
  * All entries but lossSum are integer counts.
  */
 import { require_ } from './errors';
-import { bce, curveMetrics, f1Score, ratio, PROB_EPS, type Metrics } from './metrics';
+import { bce, metricsFromCounts, PROB_EPS, type Metrics } from './metrics';
 
 export const STATS_BINS = 512;
 export const STATS_LOGIT_MIN = -16;
@@ -85,18 +85,5 @@ export function statsToMetrics(stats: Float64Array, threshold = 0.5): Metrics {
     cfp += dn;
     steps.push({ tp: ctp, fp: cfp });
   }
-  return {
-    n,
-    frauds: pos,
-    loss: ratio(g(O.lossSum), n),
-    ...curveMetrics(steps, pos, n - pos),
-    threshold,
-    precision: ratio(tp, tp + fp),
-    recall: ratio(tp, pos),
-    f1: f1Score(tp, fp, fn),
-    tp,
-    fp,
-    tn,
-    fn,
-  };
+  return metricsFromCounts({ n, pos, lossSum: g(O.lossSum), tp, fp, tn, fn, threshold }, steps);
 }
