@@ -95,6 +95,7 @@ export class Federation {
       this.state = s;
       this.model = modelFromCheckpoint(await this.store.loadModel(s.version));
       this.log.info('resumed', { federation: s.federation, version: s.version, lastStartedRound: s.lastStartedRound, dataDir: this.config.dataDir });
+      await this.recordInterrupted();
     } else {
       this.model = initialModel(this.config.hidden, this.config.seed);
       this.state = { federation: `fed-${randomBytes(6).toString('hex')}`, version: 0, lastStartedRound: 0, createdAt: new Date().toISOString() };
@@ -102,6 +103,36 @@ export class Federation {
       await this.store.writeState(this.state);
       this.log.info('created', { federation: this.state.federation, dataDir: this.config.dataDir, params: this.model.weights.length });
     }
+  }
+
+  /** A round started but never recorded means the server stopped without a clean shutdown
+   * during it: the round log says so (the model was not changed; its version was never written). */
+  private async recordInterrupted(): Promise<void> {
+    const rounds = await this.store.readRounds();
+    const last = rounds.reduce((m, r) => Math.max(m, r.round), 0);
+    const round = this.state.lastStartedRound;
+    if (round <= last) return;
+    const now = new Date().toISOString();
+    const reason = 'the server stopped during this round without a clean shutdown; the model was not changed';
+    this.log.warn('round_interrupted', { round, version: this.state.version, reason });
+    await this.store.appendRound({
+      round,
+      outcome: 'failed',
+      code: 'INTERRUPTED',
+      reason,
+      versionBefore: this.state.version,
+      versionAfter: this.state.version,
+      trainers: [],
+      survivors: [],
+      members: [],
+      membersAnswered: [],
+      tRec: 0,
+      timings: {},
+      bytesIn: 0,
+      bytesOut: 0,
+      startedAt: now,
+      endedAt: now,
+    });
   }
 
   get federationId(): string {

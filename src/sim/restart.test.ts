@@ -258,5 +258,13 @@ describe('restarting the server on the same data directory', () => {
     expect(T1.quantized.has(2)).toBe(false);
     expect(await versions(dataDir)).toEqual(['v0', 'v1', 'v2']);
     expect((await readState(dataDir)).lastStartedRound).toBe(3);
+    // the round log accounts for the interrupted round: recorded as failed on resume
+    const after = await readRounds(dataDir);
+    expect(after.map((r) => [r.round, r.outcome, r.code ?? ''])).toEqual([
+      [1, 'ok', ''],
+      [2, 'failed', 'INTERRUPTED'],
+      [3, 'ok', ''],
+    ]);
+    expect(after[1]).toMatchObject({ versionBefore: 1, versionAfter: 1 });
   }, 150_000);
 });
