@@ -19,7 +19,7 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { Dataset } from '../ml/dataset.js';
 import { localUpdate } from '../ml/federated.js';
-import { type MlpArchitecture, buildModel, mlpArchitecture, parseArchitecture } from '../ml/model.js';
+import { buildModel, mlpArchitecture, parseArchitecture } from '../ml/model.js';
 import { DEFAULT_SCALING, type ScalingSpec, numInputs } from '../ml/scaling.js';
 import { trainModel } from '../ml/train.js';
 import {
@@ -34,6 +34,7 @@ import {
   rankCandidates,
 } from './backend-rank.js';
 import type { LocalTrainer, TrainInput, TrainOutput } from './engine.js';
+import { ModelCache } from './model-cache.js';
 
 export { type AdapterSummary, type BackendName, type CandidateReport, BACKEND_PREFERENCE, backendLabel } from './backend-rank.js';
 
@@ -512,9 +513,7 @@ export interface BrowserTrainerOptions {
  * once, from the same global weights, on the fallback backend with a fresh model.
  */
 export class BrowserTrainer implements LocalTrainer {
-  private model: tf.LayersModel | undefined;
-  private modelKey: string | undefined;
-  private modelGen = -1;
+  private readonly models = new ModelCache();
   private readonly backend: BackendController;
   private readonly seed: number;
   private readonly scaling: ScalingSpec;
@@ -532,21 +531,6 @@ export class BrowserTrainer implements LocalTrainer {
     this.unsubscribe = cb ? this.backend.onFallback(() => cb(this.backend.name, this.backend.reason)) : undefined;
   }
 
-  private modelFor(arch: MlpArchitecture): tf.LayersModel {
-    const key = JSON.stringify(arch);
-    if (!this.model || this.modelKey !== key || this.modelGen !== this.backend.generation) {
-      try {
-        this.model?.dispose();
-      } catch {
-        // Its tensors lived on a lost device.
-      }
-      this.model = buildModel(arch);
-      this.modelKey = key;
-      this.modelGen = this.backend.generation;
-    }
-    return this.model;
-  }
-
   private async attempt(input: TrainInput, progress: (fraction: number, detail?: string) => void): Promise<TrainOutput> {
     await this.backend.settled();
     const gen = this.backend.generation;
@@ -557,7 +541,7 @@ export class BrowserTrainer implements LocalTrainer {
     const run = localUpdate(input.weights, this.data, {
       arch,
       scaling: this.scaling,
-      model: this.modelFor(arch),
+      model: this.models.get(arch, this.backend.generation),
       epochs: input.epochs,
       batchSize: input.batchSize,
       learningRate: input.learningRate,
@@ -595,11 +579,6 @@ export class BrowserTrainer implements LocalTrainer {
 
   dispose(): void {
     this.unsubscribe?.();
-    try {
-      this.model?.dispose();
-    } catch {
-      // See modelFor.
-    }
-    this.model = undefined;
+    this.models.dispose();
   }
 }

@@ -3,13 +3,13 @@
  * additive sufficient statistics of src/ml/stats.ts — what a trainer contributes to the
  * federation's securely aggregated metrics. Runs on whatever tfjs backend is active.
  */
-import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../ml/dataset.js';
-import { buildModel, parseArchitecture } from '../ml/model.js';
+import { parseArchitecture } from '../ml/model.js';
 import { predictDataset } from '../ml/predict.js';
 import { DEFAULT_SCALING, type ScalingSpec } from '../ml/scaling.js';
 import { metricsToStats } from '../ml/stats.js';
 import { setFlatWeights } from '../ml/weights.js';
+import { ModelCache } from './model-cache.js';
 
 export interface LocalEvaluator {
   /** Statistics of the model with these weights on the local held-out rows. */
@@ -20,8 +20,7 @@ export interface LocalEvaluator {
 export const FEDERATION_THRESHOLD = 0.5;
 
 export class MlEvaluator implements LocalEvaluator {
-  private model: tf.LayersModel | undefined;
-  private key: string | undefined;
+  private readonly models = new ModelCache();
 
   constructor(
     private readonly data: Dataset,
@@ -29,20 +28,13 @@ export class MlEvaluator implements LocalEvaluator {
   ) {}
 
   async evaluate(weights: Float32Array, architecture: unknown): Promise<Float64Array> {
-    const arch = parseArchitecture(architecture);
-    const key = JSON.stringify(arch);
-    if (!this.model || this.key !== key) {
-      this.model?.dispose();
-      this.model = buildModel(arch);
-      this.key = key;
-    }
-    setFlatWeights(this.model, weights);
-    const scores = await predictDataset(this.model, this.data, this.scaling);
+    const model = this.models.get(parseArchitecture(architecture));
+    setFlatWeights(model, weights);
+    const scores = await predictDataset(model, this.data, this.scaling);
     return metricsToStats(scores, this.data.labels, FEDERATION_THRESHOLD);
   }
 
   dispose(): void {
-    this.model?.dispose();
-    this.model = undefined;
+    this.models.dispose();
   }
 }

@@ -21,11 +21,6 @@ export function mulMod(a: number, b: number, q: number): number {
   return r < 0 ? r + q : r >= q ? r - q : r;
 }
 
-export function addMod(a: number, b: number, q: number): number {
-  const r = a + b;
-  return r >= q ? r - q : r;
-}
-
 export function subMod(a: number, b: number, q: number): number {
   const r = a - b;
   return r < 0 ? r + q : r;

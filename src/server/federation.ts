@@ -442,9 +442,11 @@ export class Federation {
     let versionAfter = versionBefore;
     let code = o.ok ? undefined : o.code;
     let reason = o.ok ? undefined : o.reason;
+    let aggregatePreview: number[] = [];
     if (o.ok) {
       try {
-        const { weights, weightSum } = applyDecodedSum(this.model.weights, o.sum, { bits: this.config.bits, clip: this.config.clip });
+        const { weights, mean, weightSum } = applyDecodedSum(this.model.weights, o.sum, { bits: this.config.bits, clip: this.config.clip });
+        aggregatePreview = Array.from(mean.subarray(0, PREVIEW_LENGTH));
         versionAfter = versionBefore + 1;
         const next: GlobalModel = { ...this.model, weights };
         await this.store.saveModel(versionAfter, toCheckpoint(next, { federation: this.state.federation, version: versionAfter, round, survivors: o.survivors.length, weightSum }));
@@ -459,12 +461,8 @@ export class Federation {
     }
     const ok = versionAfter > versionBefore;
     let metrics: FederationMetrics | undefined;
-    let aggregatePreview: number[] = [];
     if (ok && o.ok) {
       const layout = vectorLayout(this.model.weights.length, this.config.secureMetrics);
-      const wsum = (o.sum[layout.weightIndex] as number) / (2 ** (this.config.bits - 1) - 1);
-      const scale = (2 ** (this.config.bits - 1) - 1) / this.config.clip;
-      aggregatePreview = Array.from(o.sum.subarray(0, Math.min(PREVIEW_LENGTH, layout.params)), (v) => (wsum > 0 ? v / scale / wsum : 0));
       if (layout.metricsOffset >= 0) {
         try {
           const mt = statsToMetrics(decodeStats(o.sum.subarray(layout.metricsOffset, layout.length), this.config.bits), 0.5);

@@ -16,6 +16,7 @@ import {
   DuplicateError,
   LateError,
   MalformedInputError,
+  Q1,
   RoundAggregator,
   type RoundConfig,
   SecAggError,
@@ -149,7 +150,7 @@ export class RoundRun {
     };
     await this.agg.add(c); // throws typed errors (duplicate, late, malformed) and changes nothing then
     this.bytesIn += size;
-    if (this.maskedPreview.length === 0) this.maskedPreview = Array.from(c.masked[0].subarray(0, PREVIEW_LENGTH), (v) => v / 67104769);
+    if (this.maskedPreview.length === 0) this.maskedPreview = Array.from(c.masked[0].subarray(0, PREVIEW_LENGTH), (v) => v / Q1);
     this.accepted(clientId);
   }
 

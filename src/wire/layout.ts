@@ -31,11 +31,6 @@ export function vectorLayout(params: number, metrics: boolean): VectorLayout {
   return { params, weightIndex: params, metricsOffset: metrics ? params + 1 : -1, length: params + 1 + (metrics ? METRIC_COORDINATES : 0) };
 }
 
-/** Length of the masked vector (kept for callers that only need it). */
-export function vectorLength(params: number, metrics = false): number {
-  return vectorLayout(params, metrics).length;
-}
-
 export class MetricsRangeError extends RangeError {
   constructor(message: string) {
     super(message);
