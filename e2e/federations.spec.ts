@@ -198,6 +198,9 @@ test('reload: a trainer tab resumes with the same identity and contributes to a 
   const d1 = await roundDone(fed, 1);
   expect(d1.survivors).toContain(t.clientId);
   const before = { id: t.clientId, short: t.shortId };
+  // The server's event can precede the tab's own result message: reload only once the tab
+  // shows (and so has stored) its round-1 entry.
+  await expect(t.page.locator('tr[data-round="1"]')).toContainText('aggregated');
 
   await t.page.reload();
   await expect(t.page.locator('#fact-client')).toHaveText(before.short);

@@ -42,6 +42,7 @@ const EXPLAIN: Record<string, string> = {
   MALFORMED_INPUT: 'A message was refused because it was malformed.',
   TOO_LARGE: 'A message was larger than the server accepts.',
   WRONG_ROUND: 'The message was for another round.',
+  STORAGE_FAILED: 'This browser refused to store data (private mode or a full disk?); it will be missing after a reload.',
 };
 
 export class ParticipantView {

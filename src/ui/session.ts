@@ -57,6 +57,11 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
   };
   const render = () => view.render(vs);
   render();
+  /** A failed IndexedDB write is shown in the error panel, never swallowed. */
+  const storageFailed = (what: string) => (err: unknown) => {
+    vs.errors.push({ at: new Date().toLocaleTimeString(), code: 'STORAGE_FAILED', message: `${what} not saved: ${err instanceof Error ? err.message : String(err)}` });
+    render();
+  };
 
   const splits = cfg.data ? splitDataset(cfg.data) : undefined;
   const backend = await chooseBackend({ override: cfg.backendOverride });
@@ -118,7 +123,7 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
         break;
       case 'round': {
         pending.set(e.round, { role: e.role === 'member' ? `member #${e.memberIndex}` : e.role });
-        void store.saveModel({ version: e.version, weights: e.weights, architecture: e.architecture });
+        store.saveModel({ version: e.version, weights: e.weights, architecture: e.architecture }).catch(storageFailed(`model v${e.version}`));
         break;
       }
       case 'evaluated': {
@@ -146,8 +151,10 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
         const p = pending.get(e.round);
         if (!p) break; // a round this participant was not part of
         const note = e.ok ? `${e.survivors} trainer(s), ${e.answered} committee answer(s)` : `${e.code}: ${e.reason ?? ''}`;
-        vs.history.push({ round: e.round, role: p.role, ok: e.ok, version: e.version, note });
-        void store.addHistory({ round: e.round, role: p.role, ok: e.ok, version: e.version, note, loss: p.loss, aucPr: p.aucPr, bytesSent: p.bytes, at: new Date().toISOString() });
+        // The row is shown once it is stored, so a row on screen survives a reload.
+        const row = { round: e.round, role: p.role, ok: e.ok, version: e.version, note };
+        const show = () => (vs.history.push(row), render());
+        store.addHistory({ ...row, loss: p.loss, aucPr: p.aucPr, bytesSent: p.bytes, at: new Date().toISOString() }).then(show, (err: unknown) => (show(), storageFailed(`round ${e.round} history`)(err)));
         if (!e.ok) vs.errors.push({ at: new Date().toLocaleTimeString(), code: e.code ?? 'ROUND_FAILED', message: e.reason ?? 'round failed' });
         pending.delete(e.round);
         break;
