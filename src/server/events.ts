@@ -17,6 +17,9 @@ export interface FederationMetrics {
   f1: number;
 }
 
+/** Characters of a client id that observers see (participants list, replayed summaries, dashboard). */
+export const SHORT_ID = 8;
+
 export type FederationEvent =
   | {
       type: 'participants';
@@ -62,8 +65,11 @@ export type FederationEvent =
       /** What the server sees: one masked contribution (fractions of q1, looks like noise) next
        * to the unmasked aggregate's mean update (structure), over the first coordinates. */
       preview: { masked: number[]; aggregate: number[] };
+      /** Set when replayed to a late observer from beyond the replay window (src/server/replay.ts):
+       * survivors are then short ids and the preview is empty. */
+      summary?: true;
     }
-  | { type: 'round_failed'; round: number; version: number; code: string; reason: string; timings: Record<string, number>; bytesIn: number; bytesOut: number }
+  | { type: 'round_failed'; round: number; version: number; code: string; reason: string; timings: Record<string, number>; bytesIn: number; bytesOut: number; summary?: true }
   | { type: 'refused'; clientId?: string; code: string; message: string; ref?: string }
   | { type: 'finished'; rounds: number; version: number }
   /** Test mode only: the decoded aggregate, for harnesses that check exactness. */

@@ -23,7 +23,7 @@ import { decodeStats, maxContributionBytes, vectorLayout } from '../wire/layout.
 import { statsToMetrics } from '../ml/stats.js';
 import { type ClientMessage, type JoinMsg, type RoundMsg, type ServerMessage, WIRE_VERSION } from '../wire/messages.js';
 import type { ServerConfig } from './config.js';
-import type { FederationEvent, FederationMetrics, FederationStatus } from './events.js';
+import { type FederationEvent, type FederationMetrics, type FederationStatus, SHORT_ID } from './events.js';
 
 export type { FederationStatus } from './events.js';
 import type { Logger } from './log.js';
@@ -200,7 +200,7 @@ export class Federation {
     const s = this.status().participants;
     const list = [...this.participants.values()]
       .filter((p) => p.conn)
-      .map((p) => ({ id: p.id.slice(0, 8), train: p.train, committee: p.committee, ...(p.label ? { label: p.label.slice(0, 32) } : {}) }));
+      .map((p) => ({ id: p.id.slice(0, SHORT_ID), train: p.train, committee: p.committee, ...(p.label ? { label: p.label.slice(0, 32) } : {}) }));
     this.emit({ type: 'participants', ...s, list });
   }
 

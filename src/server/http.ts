@@ -10,9 +10,9 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { FederationEvent } from './events.js';
 import type { Federation } from './federation.js';
 import type { Logger } from './log.js';
+import { ReplayBuffer } from './replay.js';
 
 export interface HttpOptions {
   /** Extra request handler (static app); return true when it handled the request. */
@@ -33,14 +33,11 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 export async function listen(fed: Federation, host: string, port: number, log: Logger, opts: HttpOptions = {}): Promise<RunningServer> {
-  const recent: FederationEvent[] = [];
-  let participants: FederationEvent | undefined;
+  const replay = new ReplayBuffer();
   const sse = new Set<ServerResponse>();
   fed.onEvent((e) => {
     if (e.type === 'test_aggregate') return; // test hooks never go to observers
-    if (e.type === 'participants') participants = e;
-    recent.push(e);
-    if (recent.length > 200) recent.shift();
+    replay.add(e);
     const frame = `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
     for (const res of sse) res.write(frame);
   });
@@ -48,15 +45,13 @@ export async function listen(fed: Federation, host: string, port: number, log: L
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (req.method === 'GET' && url.pathname === '/status') return json(res, 200, { ...fed.status(), recentEvents: recent.slice(-20) });
+      if (req.method === 'GET' && url.pathname === '/status') return json(res, 200, { ...fed.status(), recentEvents: replay.latest(20) });
       if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
       if (req.method === 'GET' && url.pathname === '/events') {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
         res.write(`retry: 2000\n\n`);
-        // Replay the recent history so a dashboard opened mid-round has context; the latest
-        // participants list first, even when it is older than the replayed window.
-        const replay = participants && !recent.includes(participants) ? [participants, ...recent] : recent;
-        for (const e of replay) res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+        // Replay the history so a dashboard opened late has context (see replay.ts).
+        for (const e of replay.replay()) res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
         sse.add(res);
         req.on('close', () => sse.delete(res));
         return;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FederationEvent, FederationMetrics } from '../../server/events.js';
+import { ReplayBuffer } from '../../server/replay.js';
 import { describeNow, explainFailure, secondsLeft } from './narration.js';
 import { type DashAction, type DashState, chartSeries, failedPhase, initialState, latestMetrics, reduce } from './state.js';
 
@@ -107,6 +108,18 @@ describe('dashboard reducer', () => {
     expect(twice.story).toEqual(once.story);
     expect(twice.current).toEqual(once.current);
     expect(twice.version).toBe(2);
+  });
+
+  it('a dashboard opened late gets every round from the server replay (compact beyond its window)', () => {
+    const events = [...okRound(1, 0), ...failedRound(2, 1), ...okRound(3, 1, 2), ...okRound(4, 2), ...okRound(5, 3, 1)];
+    const live = run(events);
+    const buf = new ReplayBuffer({ window: 12 });
+    for (const e of events) buf.add(e);
+    const late = run(buf.replay());
+    expect(late.rounds).toEqual(live.rounds);
+    expect(late.rounds.map((r) => r.round)).toEqual([1, 2, 3, 4, 5]);
+    expect(late.version).toBe(live.version);
+    expect(late.current).toEqual(live.current);
   });
 
   it('ignores progress events of a round it is not showing', () => {

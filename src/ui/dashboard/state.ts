@@ -1,14 +1,14 @@
 /**
  * The dashboard's state and the pure reducer from observer events to it. No DOM, no clock:
- * unit-tested in Node (state.test.ts). The observer stream replays the last 200 events on every
- * (re)connect, so every step is idempotent per round: replaying history converges to the same
+ * unit-tested in Node (state.test.ts). The observer stream replays its history on every (re)connect
+ * (src/server/replay.ts), so every step is idempotent per round: replaying history converges to the same
  * state.
  */
-import type { FederationEvent, FederationMetrics, FederationStatus } from '../../server/events.js';
+import { type FederationEvent, type FederationMetrics, type FederationStatus, SHORT_ID } from '../../server/events.js';
 import { type StoryLine, narrateEvent } from './narration.js';
 
 /** The first characters of a participant id: all the identity the dashboard shows. */
-export const SHORT_ID = 8;
+export { SHORT_ID };
 export const short = (id: string): string => id.slice(0, SHORT_ID);
 
 /** Phases of one round, in order; the timeline shows one step per phase. */
