@@ -21,8 +21,8 @@ export function connectStream(dispatch: (a: DashAction) => void, base = ''): () 
     es.addEventListener(t, (m: MessageEvent<string>) => {
       try {
         dispatch(JSON.parse(m.data) as DashAction);
-      } catch {
-        /* a malformed frame: skip it */
+      } catch (err) {
+        console.warn(`dashboard: skipped a malformed '${t}' event`, err); // the rest of the stream still counts
       }
     });
   }
