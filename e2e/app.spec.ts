@@ -46,5 +46,13 @@ test('joins by URL, trains in a secure round, and resumes after a reload', async
   // the history from before the reload is still there (IndexedDB)
   await expect(page.locator(`tr[data-round="${mine.round}"]`)).toBeVisible();
 
+  // Leave: the federation is forgotten — the join page comes back, and stays after a reload.
+  await page.locator('#leave').click();
+  await expect(page.locator('#join')).toBeVisible();
+  await expect(page.locator('#token')).toHaveValue('');
+  await page.reload();
+  await expect(page.locator('#join')).toBeVisible();
+  await expect(page.locator('#fact-client')).toHaveCount(0);
+
   expect(problems).toEqual([]);
 });

@@ -30,10 +30,16 @@ describe('rejoining mid-round', () => {
     parts = [...trainers, ...members];
     const C = trainers[2] as KitParticipant;
     C.trainer!.hold(1); // C is still training when its tab "reloads"
+    // A is held too: the round closes early once every trainer still *connected* has sent, so
+    // without A the round could close on A and B before C2 is back (by design: a closed tab
+    // is not waited for).
+    const gateA = trainers[0]!.trainer!.hold(1);
     await C.trainer!.started.waitFor((r) => r === 1, 30_000, 'C training round 1');
     C.engine.stop();
     const C2 = kitParticipant({ url: s.wsUrl, token: s.token, label: 'C2', train: true, committee: false, seed: 3, identity: C.identity });
     parts.push(C2);
+    await C2.trainer!.started.waitFor((r) => r === 1, 30_000, 'C2 given its round-1 descriptor again');
+    gateA.open();
     const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === 1, 60_000, 'round 1')) as Done;
     expect(done.survivors).toHaveLength(3);
     expect(done.survivors).toContain(C2.engine.state.clientId);

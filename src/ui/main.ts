@@ -60,7 +60,10 @@ async function main(): Promise<void> {
 
   const view = new ParticipantView(root, () => {
     session.stop();
-    void store.leave().then(() => location.assign(location.pathname));
+    store.leave().then(
+      () => location.assign(location.pathname),
+      (e: unknown) => showFatal('Leaving the federation failed', e),
+    );
   });
   const session = await startSession(
     {
@@ -77,8 +80,10 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((e: unknown) => {
+function showFatal(title: string, e: unknown): void {
   const root = document.getElementById('app') as HTMLElement;
-  root.replaceChildren(h('section', { class: 'card errors' }, h('h2', {}, 'SpeakOnce could not start'), h('p', {}, e instanceof Error ? e.message : String(e))));
+  root.replaceChildren(h('section', { class: 'card errors' }, h('h2', {}, title), h('p', {}, e instanceof Error ? e.message : String(e))));
   console.error(e);
-});
+}
+
+main().catch((e: unknown) => showFatal('SpeakOnce could not start', e));
