@@ -22,6 +22,7 @@ import {
   ended,
   dropTab,
   expectExactSum,
+  expectVersionAtLeast,
   hookState,
   isCutoff,
   isStarted,
@@ -131,20 +132,21 @@ test('trainer dropout: one tab closed while training is dropped, one closed afte
   for (const t of tabs.filter((x) => !x.closed && x.role === 'trainer')) await expect(t.page.locator('tr[data-round="1"]')).toContainText('aggregated');
 });
 
-test('committee dropout: down to t_rec still aggregates; below it fails loudly, model unchanged; a re-drawn committee recovers', async ({ browser }, testInfo) => {
+test('committee dropout: down to t_rec still aggregates; below it fails loudly, model unchanged; a re-drawn committee recovers', async ({ browser }) => {
   test.setTimeout(240_000);
   fed = await TestFederation.start({ trainers: 0, members: 0, committee: '3,2,1', firstRound: 9, pauseS: 0.2 });
-  // One trainer brings a large CSV: its training keeps each round collecting for a few seconds,
-  // the window in which members are closed before the jobs go out.
-  const csv = testInfo.outputPath('big.csv');
-  await writeFile(csv, datasetToCsv(generateSynthetic({ rows: 40_000, fraudRate: 0.01, seed: 98 })));
-  const trainers = [await openTab(browser, fed, 'trainer', 'slow-trainer', { csvPath: csv }), ...(await openTabs(browser, fed, 'trainer', 2, 'trainer'))];
+  // One trainer's training is held (test hook) in rounds 1 and 2: the round keeps collecting
+  // until the test has closed the members, so they are gone before the jobs go out.
+  const trainers = await openTabs(browser, fed, 'trainer', 3, 'trainer');
+  const holder = trainers[0] as Tab;
+  await holder.page.evaluate(() => [1, 2].forEach((r) => window.__speakonce?.holdTraining(r)));
   const volunteers = await openTabs(browser, fed, 'committee', 6, 'volunteer');
   tabs.push(...trainers, ...volunteers);
   const f = fed;
   const closedBefore = async (ids: readonly string[], round: number) => {
     await Promise.all(ids.map((id) => closeTab(byId(volunteers, id))));
     const at = f.events.length;
+    await holder.page.evaluate((r) => window.__speakonce?.releaseTraining(r), round);
     const cut = await f.waitFor(isCutoff(round));
     // the members were gone before the jobs went out (the cut-off is when jobs are sent)
     expect(f.events.indexOf(cut), `round ${round}: cut-off after the members closed`).toBeGreaterThanOrEqual(at);
@@ -186,7 +188,7 @@ test('committee dropout: down to t_rec still aggregates; below it fails loudly, 
   expect(d3.version).toBe(2);
   expect(d3.membersAnswered).toHaveLength(3);
   await expectExactSum(d3, tabs);
-  for (const t of trainers) await expect(t.page.locator('#fact-version')).toHaveText(/^v[2-9]$/);
+  for (const t of trainers) await expectVersionAtLeast(t.page, 2);
 });
 
 test('reload: a trainer tab resumes with the same identity and contributes to a later round', async ({ browser }) => {
@@ -202,16 +204,20 @@ test('reload: a trainer tab resumes with the same identity and contributes to a 
   // shows (and so has stored) its round-1 entry.
   await expect(t.page.locator('tr[data-round="1"]')).toContainText('aggregated');
 
+  // Only a round that starts after the reload shows that the reloaded tab takes part (it may
+  // have sent in the round running while it reloaded).
+  const mark = fed.events.length;
+  const startedAfterReload = (round: number) => fed!.events.findIndex(isStarted(round)) >= mark;
   await t.page.reload();
   await expect(t.page.locator('#fact-client')).toHaveText(before.short);
   expect(await waitClientId(t.page)).toBe(before.id);
   expect((await hookState(t.page)).clientId).toBe(before.id);
   await expect(t.page.locator('tr[data-round="1"]')).toContainText('aggregated'); // history kept in IndexedDB
 
-  const later = (await fed.waitFor((e: FederationEvent): e is RoundDone => e.type === 'round_done' && e.round > d1.round && e.survivors.includes(before.id), 150_000)) as RoundDone;
+  const later = (await fed.waitFor((e: FederationEvent): e is RoundDone => e.type === 'round_done' && e.survivors.includes(before.id) && startedAfterReload(e.round), 150_000)) as RoundDone;
   await expectExactSum(later, tabs);
   await expect(t.page.locator(`tr[data-round="${later.round}"]`)).toContainText('aggregated');
-  await expect(t.page.locator('#fact-version')).toHaveText(new RegExp(`^v(${later.version}|${later.version + 1}|${later.version + 2})$`));
+  await expectVersionAtLeast(t.page, later.version);
 });
 
 test('bad client: a malformed frame and a duplicate contribution are refused in that tab; the round is unaffected and exact', async ({ browser }) => {

@@ -95,6 +95,16 @@ export async function openTabs(browser: Browser, fed: { joinUrl: string }, role:
   return tabs;
 }
 
+/**
+ * Waits until the tab shows model version `v` or a later one (a federation without a round
+ * limit keeps going while the test checks, so an exact version would be a race).
+ */
+export async function expectVersionAtLeast(page: Page, v: number): Promise<void> {
+  await expect
+    .poll(async () => Number(/^v(\d+)$/.exec((await page.locator('#fact-version').textContent()) ?? '')?.[1] ?? -1), { timeout: 60_000, message: `model version ≥ v${v} shown` })
+    .toBeGreaterThanOrEqual(v);
+}
+
 /** Waits until the test hook exists and knows the participant id; returns it. */
 export async function waitClientId(page: Page): Promise<string> {
   const h = await page.waitForFunction(() => window.__speakonce?.state().clientId, undefined, { timeout: 60_000 });

@@ -2,7 +2,7 @@
  * One browser participant: identity and federation from IndexedDB, local data, the chosen
  * tfjs backend, the crypto Web Worker, and the shared client engine — wired to the view.
  */
-import { type EngineSnapshot, ParticipantEngine } from '../client/engine.js';
+import { type EngineSnapshot, type LocalTrainer, ParticipantEngine } from '../client/engine.js';
 import type { SocketLike } from '../client/transport.js';
 import { type ClientStore } from '../client/storage.js';
 import { createWorkerCrypto } from '../client/worker-crypto.js';
@@ -39,6 +39,10 @@ declare global {
       /** Send arbitrary bytes / replay the last contribution: the server must refuse both. */
       sendRaw: (bytes: number[]) => number;
       resendLastContribution: () => number;
+      /** Training of `round` waits (in phase "training") until released: lets a test act while a
+       * round is collecting without relying on how long training takes. */
+      holdTraining: (round: number) => void;
+      releaseTraining: (round: number) => void;
     };
   }
 }
@@ -76,6 +80,14 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
   });
   const quantizedByRound = new Map<number, number[]>();
   const trainer = splits ? new BrowserTrainer(splits.train, { onBackendChange: (name, reason) => ((vs.backend = { name, reason }), render()) }) : undefined;
+  // Rounds held by the test hook (which exists only in test mode, so nothing is ever held otherwise).
+  const held = new Map<number, { promise: Promise<void>; release: () => void }>();
+  const gatedTrainer: LocalTrainer | undefined = trainer && {
+    train: async (input, progress) => {
+      await held.get(input.round)?.promise;
+      return trainer.train(input, progress);
+    },
+  };
   const engine = new ParticipantEngine({
     url: wsUrlOf(cfg.serverUrl),
     token: cfg.token,
@@ -84,7 +96,7 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
     committee: cfg.committee,
     label: 'browser',
     socketFactory: (url) => new WebSocket(url) as unknown as SocketLike,
-    ...(trainer ? { trainer } : {}),
+    ...(gatedTrainer ? { trainer: gatedTrainer } : {}),
     ...(splits ? { evaluator: new MlEvaluator(splits.validation) } : {}),
     crypto,
     answeredRounds: store.answeredRounds,
@@ -114,6 +126,13 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
             backend: () => vs.backend?.name,
             sendRaw: (bytes) => engine.sendRawForTest(Uint8Array.from(bytes)),
             resendLastContribution: () => engine.resendLastContribution(),
+            holdTraining: (round) => {
+              if (held.has(round)) return;
+              let release = () => {};
+              const promise = new Promise<void>((r) => (release = r));
+              held.set(round, { promise, release });
+            },
+            releaseTraining: (round) => held.get(round)?.release(),
           };
         }
         if (e.state.phase !== 'training' && e.state.phase !== 'sealing') vs.progress = undefined;
