@@ -26,7 +26,7 @@ export interface ReplayOptions {
 const shorten = (ids: readonly string[]): string[] => ids.map((s) => s.slice(0, SHORT_ID));
 
 /** A milestone as replayed from beyond the window: no full ids, no preview. */
-export function compactMilestone(e: Milestone): Milestone {
+function compactMilestone(e: Milestone): Milestone {
   switch (e.type) {
     case 'round_started':
       return { ...e, trainers: shorten(e.trainers), members: shorten(e.members) };
