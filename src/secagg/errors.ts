@@ -67,8 +67,8 @@ export class SurvivorSetError extends SecAggError {
 /** More than t_rec answers that do not lie on one polynomial (a member answered garbage). */
 export class InconsistentSharesError extends SecAggError {
   readonly members: number[];
-  constructor(members: number[]) {
-    super('INCONSISTENT_SHARES', `committee answers of members ${members.join(', ')} are inconsistent with the others`);
+  constructor(members: number[], message?: string) {
+    super('INCONSISTENT_SHARES', message ?? `committee answers of members ${members.join(', ')} are inconsistent with the others`);
     this.members = members;
   }
 }

@@ -135,7 +135,7 @@ export interface IndexedShare {
   readonly values: Uint32Array;
 }
 
-function checkShares(shares: readonly IndexedShare[], s: SharingScheme): void {
+export function checkShares(shares: readonly IndexedShare[], s: SharingScheme): void {
   const seen = new Set<number>();
   const len = sliceLength(s);
   for (const sh of shares) {
