@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { useBackend } from '../primitives.js';
-import { computeKat } from './compute.js';
+import { computeKat } from '../../../scripts/kat/compute.js';
 
 const stored = JSON.parse(readFileSync(new URL('./vectors.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 

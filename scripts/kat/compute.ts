@@ -1,5 +1,5 @@
 /**
- * Known-answer vectors of the core, computed from fixed inputs. `npm run kat` writes them to
+ * Known-answer vectors of the core, computed from fixed inputs. `npm run kat` (scripts/kat/gen.ts) writes them to
  * src/secagg/kat/vectors.json; the test suite recomputes and compares, and another
  * implementation can check itself against the JSON (docs/kat.md describes every field).
  *
@@ -7,19 +7,19 @@
  * (residues) or int8 (noise) encoding of the whole vector.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { RoundAggregator } from '../aggregator.js';
-import { cbdFromBytes } from '../cbd.js';
-import { toHex } from '../encoding.js';
-import { PRIMES } from '../field.js';
-import { createIdentity } from '../identity.js';
-import { expandPublicRing, sampleNoise, sampleSecret } from '../mask.js';
-import { type CommitteeJob, answerJob } from '../member.js';
-import { N, PLANS, negacyclicSchoolbook } from '../ntt.js';
-import { DEFAULT_PROFILE, type RoundConfig } from '../params.js';
-import { SecretRandom } from '../random.js';
-import { encodeSlice } from '../seal.js';
-import { randomnessLength, reconstruct, share } from '../shamir.js';
-import { buildContribution } from '../trainer.js';
+import { RoundAggregator } from '../../src/secagg/aggregator.js';
+import { cbdFromBytes } from '../../src/secagg/cbd.js';
+import { toHex } from '../../src/secagg/encoding.js';
+import { PRIMES } from '../../src/secagg/field.js';
+import { createIdentity } from '../../src/secagg/identity.js';
+import { expandPublicRing, sampleNoise, sampleSecret } from '../../src/secagg/mask.js';
+import { type CommitteeJob, answerJob } from '../../src/secagg/member.js';
+import { N, PLANS, negacyclicSchoolbook } from '../../src/secagg/ntt.js';
+import { DEFAULT_PROFILE, type RoundConfig } from '../../src/secagg/params.js';
+import { SecretRandom } from '../../src/secagg/random.js';
+import { encodeSlice } from '../../src/secagg/seal.js';
+import { randomnessLength, reconstruct, share } from '../../src/secagg/shamir.js';
+import { buildContribution } from '../../src/secagg/trainer.js';
 
 /** Fixed inputs: a[i] = (i² + 3i + 7)·2654435761 mod q, b[i] = (5i + 11)^3 mod q — simple to reproduce. */
 export function nttInputs(q: number): { a: Int32Array; b: Int32Array } {
