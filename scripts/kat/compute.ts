@@ -242,6 +242,7 @@ export async function computeKat(): Promise<Record<string, unknown>> {
     length: L,
     delta: cfg.delta,
     bits: cfg.bits,
+    n_max: cfg.nMax,
     committee: cfg.committee,
     public_seed: toHex(cfg.publicSeed),
     member_secret_keys: members.map((m) => toHex(m.secretKey)),

@@ -107,6 +107,7 @@ interface Kat {
     length: number;
     delta: number;
     bits: number;
+    n_max: number;
     committee: { m: number; tRec: number; rho: number };
     public_seed: string;
     member_secret_keys: string[];
@@ -536,7 +537,7 @@ for (const backend of ['webcrypto', 'noble'] as const satisfies readonly Backend
         length: L,
         delta: r.delta,
         bits: r.bits,
-        nMax: 10_000,
+        nMax: r.n_max,
         committee: r.committee,
         memberKeys: members.map((m) => m.publicKey),
         publicSeed: fromHex(r.public_seed),
