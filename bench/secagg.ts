@@ -414,7 +414,7 @@ function notes(plan: SecaggPlan, records: readonly BenchRecord[]): string {
   );
   lines.push(
     `- m = 10: explicit operator settings \`explicitCommittee({ m: 10, tRec: 7, rho: 3 })\` → tolerates ${c10.dMax} silent members and ${c10.cMax} colluding members; ` +
-      `a small committee cannot reach the 2^-40 tails of the sizing rule, so a demo-sized federation sets it by hand (protocol.md). A slice is ${2 * Math.ceil(2048 / c10.rho)} residues, so sealing and member work per slice are larger than at m = 128.`,
+      `a small committee cannot reach the 2^-40 tails of the sizing rule, so a demo-sized federation sets it by hand (docs/protocol.md §15). A slice is ${2 * Math.ceil(2048 / c10.rho)} residues, so sealing and member work per slice are larger than at m = 128.`,
   );
   lines.push('');
   lines.push('### Method');

@@ -2,8 +2,8 @@
  * Published statistics of the full Kaggle "Credit Card Fraud Detection"
  * dataset (ULB MLG, 284,807 rows, 492 frauds), used by the synthetic generator.
  *
- * Sources: the dataset's README in `../shared/data/README.md` (fraud rate,
- * Amount/Time summary, headline fraud shifts) and the widely reproduced
+ * Sources: the public dataset (Kaggle `mlg-ulb/creditcardfraud`, ODbL: fraud
+ * rate, Amount/Time summary, headline fraud shifts) and the widely reproduced
  * class-conditional `describe()` of the public CSV (per-component means and
  * standard deviations, rounded to 2 decimals). These are constants — no
  * client data is needed to use them.

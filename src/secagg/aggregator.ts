@@ -1,5 +1,5 @@
 /**
- * The server's role in one round (protocol.md, steps 3 and 5): a running sum of the masked
+ * The server's role in one round (docs/protocol.md §13, §14): a running sum of the masked
  * vectors (memory O(L), never O(n·L)), the cut-off that fixes the survivor set S and the
  * committee jobs, and unmasking from ≥ t_rec answers that echo the same H_S.
  *

@@ -1,5 +1,5 @@
 /**
- * Centred binomial noise CBD(η = 21) (protocol.md, "noise"): e = popcount(a) − popcount(b)
+ * Centred binomial noise CBD(η = 21) (docs/protocol.md §9): e = popcount(a) − popcount(b)
  * for two independent 21-bit strings a, b, so e ∈ [−21, 21] with variance η/2.
  *
  * Each coefficient consumes 6 bytes B0..B5 read as a 48-bit little-endian integer X:

@@ -1,5 +1,5 @@
 /**
- * Committee sizing (protocol.md, "committee"). The committee is a uniform sample of m out of
+ * Committee sizing (docs/protocol.md §15). The committee is a uniform sample of m out of
  * n participants; the numbers of corrupt and of dropping members in it are hypergeometric.
  * c_max and d_max are the smallest bounds whose tails are ≤ 2^-σ (σ = 40 by default), and
  *   t_rec = m − d_max,   ρ = t_rec − c_max  (must be ≥ 1).

@@ -1,4 +1,4 @@
-/** Small byte-encoding helpers used for domain separation, associated data and hashing. */
+/** Byte encodings for domain separation, associated data and hashing (docs/protocol.md §4). */
 const te = new TextEncoder();
 
 export function utf8(s: string): Uint8Array {

@@ -1,7 +1,7 @@
 /**
- * Typed refusals of the secure-aggregation core. Every refusal the protocol can make has its
- * own class and a stable `code`, so transports can map them to wire errors and logs without
- * parsing messages.
+ * Typed refusals of the secure-aggregation core (docs/protocol.md §18). Every refusal the
+ * protocol can make has its own class and a stable `code`, so transports can map them to wire
+ * errors and logs without parsing messages.
  */
 export type SecAggErrorCode =
   | 'MALFORMED_INPUT'

@@ -2,7 +2,7 @@
  * Exact arithmetic in the 26-bit prime fields of the default profile, in float64.
  *
  * Both primes are < 2^26, so a product of two reduced residues is < 2^52 and exact in a
- * double (protocol.md, "Known pitfalls"). Reduction uses a floating quotient that can be off
+ * double (docs/protocol.md §6, §20). Reduction uses a floating quotient that can be off
  * by one and is corrected by one conditional add/subtract.
  */
 

@@ -1,5 +1,6 @@
 /**
- * Long-term X25519 identities, and the proof of possession a participant gives when it joins.
+ * Long-term X25519 identities, and the proof of possession a participant gives when it joins
+ * (docs/protocol.md §16).
  *
  * The server opens every connection with a fresh challenge C (the public half of an ephemeral
  * X25519 key c). A participant joining with public key P proves it holds the secret key p:

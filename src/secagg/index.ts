@@ -1,6 +1,6 @@
 /**
  * SpeakOnce secure-aggregation core: pure TypeScript, no DOM, no sockets. Runs unchanged in a
- * Web Worker, a page and Node. See ../../docs or protocol.md for the scheme.
+ * Web Worker, a page and Node. The scheme is specified in docs/protocol.md.
  */
 export * from './errors.js';
 export * from './field.js';

@@ -1,5 +1,5 @@
 /**
- * The seed-homomorphic ring-LWE mask (protocol.md, "Roles and one round", steps 2 and 5).
+ * The seed-homomorphic ring-LWE mask (docs/protocol.md §10, §14).
  *
  * For coordinates split into blocks of N, block j of the masked vector is
  *   y_j = Δ·x_j + INTT(â_j ⊙ ŝ) + e_j   (mod q1 and mod q2, RNS),

@@ -1,5 +1,5 @@
 /**
- * The committee member's one message (protocol.md, step 4): open the slices of exactly the
+ * The committee member's one message (docs/protocol.md §13): open the slices of exactly the
  * survivor set S, sum them, and answer once, echoing H_S.
  */
 import { bytesEqual } from './encoding.js';

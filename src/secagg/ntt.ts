@@ -1,6 +1,6 @@
 /**
  * Negacyclic number-theoretic transform over Z_q[X]/(X^N + 1), N = 2048, for each prime of
- * the profile (protocol.md, "Parameters": q_k ≡ 1 mod 4096, so a primitive 2N-th root ψ
+ * the profile (docs/protocol.md §6: q_k ≡ 1 mod 4096, so a primitive 2N-th root ψ
  * exists and X^N + 1 splits).
  *
  * Convention (fixed, because public ring elements are sampled directly in this domain):

@@ -1,6 +1,6 @@
 /**
- * The default profile and the validation of a round's configuration (protocol.md,
- * "Parameters of the default profile"). Everything a party needs to take part in one round
+ * The default profile and the validation of a round's configuration (docs/protocol.md §3).
+ * Everything a party needs to take part in one round
  * is in `RoundConfig`; it is validated at every boundary where it enters.
  */
 import { BudgetError, MalformedInputError, ParameterError } from './errors.js';

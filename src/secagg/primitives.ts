@@ -1,6 +1,6 @@
 /**
- * The symmetric and key-agreement primitives the protocol uses, each with two
- * implementations that give the same bytes: WebCrypto (fast, native; in browsers only in
+ * The symmetric and key-agreement primitives the protocol uses (docs/protocol.md §5), each with
+ * two implementations that give the same bytes: WebCrypto (fast, native; in browsers only in
  * secure contexts) and @noble (pure JS, everywhere). WebCrypto is used when it works;
  * `useBackend('noble')` forces the fallback (tests check both agree).
  *

@@ -1,6 +1,6 @@
 /**
- * Clipping and stochastic quantization of model updates (protocol.md, "quantization" and
- * "Decoding, exactly"), with a weight coordinate for weighted averaging.
+ * Clipping and stochastic quantization of model updates (docs/protocol.md §17), with a weight
+ * coordinate for weighted averaging.
  *
  * encode: u ← u·min(1, C₂/‖u‖₂) (optional L2 clip), u_i ← clamp(u_i, −c, c), then
  *         v_i = w·u_i·S with S = (2^(b−1) − 1)/c and w ∈ [0, 1] the normalized weight, and

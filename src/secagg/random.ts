@@ -1,6 +1,6 @@
 /**
- * Randomness of the protocol, all drawn from AES-256-CTR keystreams (protocol.md: SHAKE128 is
- * ~10× slower here). Keys come from HKDF-SHA256 with domain separation:
+ * Randomness of the protocol, all drawn from AES-256-CTR keystreams (docs/protocol.md §5, §7, §8;
+ * SHAKE128 is ~10× slower here). Keys come from HKDF-SHA256 with domain separation:
  *
  *   public ring:  key = HKDF(ikm = public seed, salt = "SpeakOnce/v1",
  *                            info = "public-a" ‖ lp(federation) ‖ u64(round)), nonce = u64(block)
@@ -8,7 +8,7 @@
  *                 nonce = u64(index)
  *
  * Uniform residues mod q: the keystream is read as little-endian 32-bit words, the low 26 bits
- * are kept, and values ≥ q are rejected (acceptance ≈ 0.99994 for both primes).
+ * are kept, and values ≥ q are rejected (acceptance ≈ 0.99994 for q1, 0.99963 for q2).
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';

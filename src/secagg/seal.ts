@@ -1,5 +1,5 @@
 /**
- * Sealing of share slices to committee members (protocol.md, "channel"):
+ * Sealing of share slices to committee members (docs/protocol.md §12):
  *
  *   ss   = X25519(ephemeral secret of the trainer, member's long-term public key)
  *   ad   = "SpeakOnce/v1/slice" ‖ lp(federation) ‖ u64(round) ‖ lp(client id) ‖ u32(member)

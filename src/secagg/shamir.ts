@@ -1,5 +1,5 @@
 /**
- * Packed Shamir secret sharing over F_q1 and F_q2, separately (protocol.md, "sharing").
+ * Packed Shamir secret sharing over F_q1 and F_q2, separately (docs/protocol.md §11).
  *
  * A scheme (m, t, ρ) packs ρ secrets into one polynomial f of degree ≤ t − 1: f(−i) is the
  * i-th secret for i = 1..ρ, f(−i) for i = ρ+1..t is uniform randomness, and member j

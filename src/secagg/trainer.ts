@@ -1,5 +1,5 @@
 /**
- * The trainer's one message (protocol.md, step 2): mask the quantized update with a fresh
+ * The trainer's one message (docs/protocol.md §10): mask the quantized update with a fresh
  * secret, pack-share the secret to the committee and seal each slice to its member.
  */
 import { MalformedInputError } from './errors.js';

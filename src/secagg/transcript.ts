@@ -1,5 +1,5 @@
 /**
- * Hashes that bind a round's survivor set (protocol.md, step 3 and "Known pitfalls").
+ * Hashes that bind a round's survivor set (docs/protocol.md §13).
  *
  *   digest(contribution) = SHA-256("SpeakOnce/v1/contribution" ‖ ephemeral public ‖ u32(m) ‖
  *                                  for each member j: u32(len) ‖ sealed slice j)

@@ -1,6 +1,6 @@
 /**
  * Server configuration: defaults, a JSON config file and CLI flags (flags win), validated at
- * start with messages that name the setting. The quantization budget of the design is
+ * start with messages that name the setting. The quantization budget (docs/protocol.md §3) is
  * checked here too, so a server never starts with parameters that could decode wrongly.
  */
 import { readFileSync } from 'node:fs';
