@@ -5,7 +5,7 @@
 import { type EngineSnapshot, type LocalTrainer, ParticipantEngine } from '../client/engine.js';
 import type { SocketLike } from '../client/transport.js';
 import { type ClientStore } from '../client/storage.js';
-import { createWorkerCrypto } from '../client/worker-crypto.js';
+import { createWorkerCrypto } from '../client/crypto/worker-crypto.js';
 import { MlEvaluator } from '../client/evaluator.js';
 import { chooseBackend, BrowserTrainer } from '../client/backends.js';
 import type { Dataset } from '../ml/dataset.js';
@@ -72,7 +72,7 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
   vs.backend = { name: backend.name, reason: backend.reason };
   render();
 
-  const worker = new Worker(new URL('../../workers/crypto.worker.ts', import.meta.url), { type: 'module' });
+  const worker = new Worker(new URL('../client/crypto/crypto.worker.ts', import.meta.url), { type: 'module' });
   const crypto = createWorkerCrypto(worker);
   crypto.onProgress((_stage, fraction) => {
     vs.progress = { phase: 'sealing', fraction };

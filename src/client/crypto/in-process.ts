@@ -1,6 +1,6 @@
 /**
  * The protocol work a participant does, behind an interface so the browser can run it in a
- * Web Worker (workers/) while Node runs it in process. The main thread never does the
+ * Web Worker (crypto.worker.ts) while Node runs it in process. The main thread never does the
  * protocol's arithmetic in the browser.
  */
 import {
@@ -12,7 +12,7 @@ import {
   type TrainerTimings,
   answerJob,
   buildContribution,
-} from '../secagg/index.js';
+} from '../../secagg/index.js';
 
 export interface CryptoRunner {
   contribute(cfg: RoundConfig, clientId: string, update: Int32Array): Promise<{ contribution: Contribution; timings: TrainerTimings }>;
