@@ -24,7 +24,8 @@ import type { ErrorMsg, JobMsg, ResultMsg, Role, RoundMsg, ServerMessage } from 
 import { WIRE_VERSION } from '../wire/messages.js';
 import { STATS_LENGTH, statsToMetrics } from '../ml/stats.js';
 import { encodeStats, vectorLayout } from '../wire/layout.js';
-import { type CryptoRunner, inProcessCrypto } from './crypto/in-process.js';
+import { inProcessCrypto } from './crypto/in-process.js';
+import type { CryptoRunner } from './crypto/types.js';
 import type { LocalEvaluator } from './evaluator.js';
 import { type SocketFactory, Transport } from './transport.js';
 

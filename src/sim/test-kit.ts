@@ -5,7 +5,8 @@
  */
 import { decode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
-import { type CryptoRunner, inProcessCrypto } from '../client/crypto/in-process.js';
+import { inProcessCrypto } from '../client/crypto/in-process.js';
+import type { CryptoRunner } from '../client/crypto/types.js';
 import { type DropPoint, type EngineEvent, type LocalTrainer, ParticipantEngine, type TrainInput, type TrainOutput } from '../client/engine.js';
 import type { SocketLike } from '../client/transport.js';
 import { type MemberIdentity, createIdentity, joinProof } from '../secagg/index.js';

@@ -1,23 +1,9 @@
 /**
- * The protocol work a participant does, behind an interface so the browser can run it in a
- * Web Worker (crypto.worker.ts) while Node runs it in process. The main thread never does the
- * protocol's arithmetic in the browser.
+ * The CryptoRunner that does the protocol's arithmetic on the calling thread: Node's headless
+ * participants, the simulator and the tests (the browser uses worker-crypto.ts instead).
  */
-import {
-  type CommitteeJob,
-  type CommitteeResponse,
-  type Contribution,
-  type MemberIdentity,
-  type RoundConfig,
-  type TrainerTimings,
-  answerJob,
-  buildContribution,
-} from '../../secagg/index.js';
-
-export interface CryptoRunner {
-  contribute(cfg: RoundConfig, clientId: string, update: Int32Array): Promise<{ contribution: Contribution; timings: TrainerTimings }>;
-  answer(cfg: RoundConfig, job: CommitteeJob, me: MemberIdentity): Promise<CommitteeResponse>;
-}
+import { answerJob, buildContribution } from '../../secagg/index.js';
+import type { CryptoRunner } from './types.js';
 
 export const inProcessCrypto: CryptoRunner = {
   contribute: (cfg, clientId, update) => buildContribution(cfg, clientId, update),

@@ -15,7 +15,7 @@
 import { type Endpoint, type Remote, proxy, releaseProxy, wrap } from 'comlink';
 import type { CommitteeJob, CommitteeResponse, MemberIdentity, RoundConfig } from '../../secagg/index.js';
 import type { ContributeResult, CryptoApi, PingResult, ProgressCallback, ProgressStage, WorkerErrorInfo, WorkerResult } from './worker-api.js';
-import type { CryptoRunner } from './in-process.js';
+import type { CryptoRunner } from './types.js';
 
 export type { ProgressStage } from './worker-api.js';
 
