@@ -34,7 +34,7 @@ import {
   rankCandidates,
 } from './backend-rank.js';
 import type { LocalTrainer, TrainInput, TrainOutput } from './engine.js';
-import { ModelCache } from './model-cache.js';
+import { ModelCache } from './trainers/model-cache.js';
 
 export { type AdapterSummary, type BackendName, type CandidateReport, BACKEND_PREFERENCE, backendLabel } from './backend-rank.js';
 

@@ -26,7 +26,7 @@ import { STATS_LENGTH, statsToMetrics } from '../ml/stats.js';
 import { encodeStats, vectorLayout } from '../wire/layout.js';
 import { inProcessCrypto } from './crypto/in-process.js';
 import type { CryptoRunner } from './crypto/types.js';
-import type { LocalEvaluator } from './evaluator.js';
+import type { LocalEvaluator } from './trainers/ml-evaluator.js';
 import { type SocketFactory, Transport } from './transport.js';
 
 export type Phase = 'idle' | 'waiting' | 'training' | 'sealing' | 'sent' | 'job' | 'answered' | 'done' | 'failed';

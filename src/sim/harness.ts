@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { type DropPoint, type EngineEvent, type LocalTrainer, ParticipantEngine } from '../client/engine.js';
-import type { LocalEvaluator } from '../client/evaluator.js';
+import type { LocalEvaluator } from '../client/trainers/ml-evaluator.js';
 import type { SocketLike } from '../client/transport.js';
 import type { MemberIdentity } from '../secagg/index.js';
 import { createIdentity } from '../secagg/index.js';

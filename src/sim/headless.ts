@@ -6,7 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { DropPoint, LocalTrainer } from '../client/engine.js';
-import type { LocalEvaluator } from '../client/evaluator.js';
+import type { LocalEvaluator } from '../client/trainers/ml-evaluator.js';
 import type { Dataset } from '../ml/dataset.js';
 import { type MemberIdentity, createIdentity } from '../secagg/index.js';
 import { type SimParticipant, startParticipant } from './harness.js';

@@ -6,7 +6,7 @@ import { type EngineSnapshot, type LocalTrainer, ParticipantEngine } from '../cl
 import type { SocketLike } from '../client/transport.js';
 import { type ClientStore } from '../client/storage.js';
 import { createWorkerCrypto } from '../client/crypto/worker-crypto.js';
-import { MlEvaluator } from '../client/evaluator.js';
+import { MlEvaluator } from '../client/trainers/ml-evaluator.js';
 import { chooseBackend, BrowserTrainer } from '../client/backends.js';
 import type { Dataset } from '../ml/dataset.js';
 import { splitDataset } from '../ml/split.js';

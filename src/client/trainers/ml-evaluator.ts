@@ -3,12 +3,12 @@
  * additive sufficient statistics of src/ml/stats.ts — what a trainer contributes to the
  * federation's securely aggregated metrics. Runs on whatever tfjs backend is active.
  */
-import type { Dataset } from '../ml/dataset.js';
-import { parseArchitecture } from '../ml/model.js';
-import { predictDataset } from '../ml/predict.js';
-import { DEFAULT_SCALING, type ScalingSpec } from '../ml/scaling.js';
-import { metricsToStats } from '../ml/stats.js';
-import { setFlatWeights } from '../ml/weights.js';
+import type { Dataset } from '../../ml/dataset.js';
+import { parseArchitecture } from '../../ml/model.js';
+import { predictDataset } from '../../ml/predict.js';
+import { DEFAULT_SCALING, type ScalingSpec } from '../../ml/scaling.js';
+import { metricsToStats } from '../../ml/stats.js';
+import { setFlatWeights } from '../../ml/weights.js';
 import { ModelCache } from './model-cache.js';
 
 export interface LocalEvaluator {
