@@ -24,7 +24,7 @@ import { buildModel, mlpArchitecture } from '../../src/ml/model.js';
 import { DEFAULT_SCALING, numInputs, transformFeatures } from '../../src/ml/scaling.js';
 import { generateSynthetic } from '../../src/ml/synthetic.js';
 import { trainModel } from '../../src/ml/train.js';
-import type { TrainInput } from '../../src/client/engine.js';
+import type { TrainInput } from '../../src/client/trainers/types.js';
 import type { SealPlan, SealResult } from './seal-core.js';
 
 export interface TrainPlan {

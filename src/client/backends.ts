@@ -33,7 +33,7 @@ import {
   isSoftwareRenderer,
   rankCandidates,
 } from './backend-rank.js';
-import type { LocalTrainer, TrainInput, TrainOutput } from './engine.js';
+import type { LocalTrainer, TrainInput, TrainOutput } from './trainers/types.js';
 import { ModelCache } from './trainers/model-cache.js';
 
 export { type AdapterSummary, type BackendName, type CandidateReport, BACKEND_PREFERENCE, backendLabel } from './backend-rank.js';

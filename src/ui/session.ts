@@ -2,7 +2,8 @@
  * One browser participant: identity and federation from IndexedDB, local data, the chosen
  * tfjs backend, the crypto Web Worker, and the shared client engine — wired to the view.
  */
-import { type EngineSnapshot, type LocalTrainer, ParticipantEngine } from '../client/engine.js';
+import { type EngineSnapshot, ParticipantEngine } from '../client/engine.js';
+import type { LocalTrainer } from '../client/trainers/types.js';
 import type { SocketLike } from '../client/transport.js';
 import { type ClientStore } from '../client/storage.js';
 import { createWorkerCrypto } from '../client/crypto/worker-crypto.js';

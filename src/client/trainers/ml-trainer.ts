@@ -7,8 +7,8 @@ import type { Dataset } from '../../ml/dataset.js';
 import { localUpdate } from '../../ml/federated.js';
 import { parseArchitecture } from '../../ml/model.js';
 import { DEFAULT_SCALING, type ScalingSpec } from '../../ml/scaling.js';
-import type { LocalTrainer, TrainInput, TrainOutput } from '../engine.js';
 import { ModelCache } from './model-cache.js';
+import type { LocalTrainer, TrainInput, TrainOutput } from './types.js';
 
 export class MlTrainer implements LocalTrainer {
   private readonly models = new ModelCache();
