@@ -32,11 +32,11 @@ import {
   isSoftwareAdapter,
   isSoftwareRenderer,
   rankCandidates,
-} from './backend-rank.js';
+} from './backend/rank.js';
 import type { LocalTrainer, TrainInput, TrainOutput } from './trainers/types.js';
 import { ModelCache } from './trainers/model-cache.js';
 
-export { type AdapterSummary, type BackendName, type CandidateReport, BACKEND_PREFERENCE, backendLabel } from './backend-rank.js';
+export { type AdapterSummary, type BackendName, type CandidateReport, BACKEND_PREFERENCE, backendLabel } from './backend/rank.js';
 
 let wasmPathsSet = false;
 /** Points the wasm backend at the .wasm files the app serves (Vite `?url` assets). */
