@@ -10,6 +10,7 @@
  * loudly if it cannot initialise. Watching the chosen backend is controller.ts's job.
  */
 import * as tf from '@tensorflow/tfjs';
+import { CodedError } from '../../base/error.js';
 import { errText, trySetBackend } from './activate.js';
 import { measureActiveBackend, probeWebGlRenderer, probeWebGpu } from './probe.js';
 import {
@@ -24,9 +25,13 @@ import {
 } from './rank.js';
 import type { BackendChoice, ChooseOptions } from './types.js';
 
-/** A forced backend (`?backend=NAME`) could not initialise. */
-export class BackendUnavailableError extends Error {
+/** A forced backend (`?backend=NAME`) could not initialise, or no backend did. */
+export class BackendUnavailableError extends CodedError<'BACKEND_UNAVAILABLE'> {
+  /** Spelled out: the app's minifier renames classes, and CodedError would name it after its class. */
   override readonly name = 'BackendUnavailableError';
+  constructor(message: string) {
+    super('BACKEND_UNAVAILABLE', message);
+  }
 }
 
 /**

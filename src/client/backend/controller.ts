@@ -4,16 +4,18 @@
  * interrupted by the loss learns it as a {@link BackendLostError} (see BrowserTrainer).
  */
 import * as tf from '@tensorflow/tfjs';
+import { CodedError } from '../../base/error.js';
 import { activeGpuDevice, trySetBackend } from './activate.js';
 import { selectBackend } from './choose.js';
 import { BACKEND_PREFERENCE } from './rank.js';
 import type { BackendChoice, ChooseOptions, FallbackEvent } from './types.js';
 
 /** Training was interrupted because the backend's device was lost. */
-export class BackendLostError extends Error {
+export class BackendLostError extends CodedError<'BACKEND_LOST'> {
+  /** Spelled out: the app's minifier renames classes, and CodedError would name it after its class. */
   override readonly name = 'BackendLostError';
   constructor(readonly event: FallbackEvent) {
-    super(`tfjs backend '${event.from}' lost (${event.message}); now on '${event.to ?? 'none'}'`);
+    super('BACKEND_LOST', `tfjs backend '${event.from}' lost (${event.message}); now on '${event.to ?? 'none'}'`);
   }
 }
 
