@@ -15,7 +15,15 @@
 import { type Endpoint, type Remote, proxy, releaseProxy, wrap } from 'comlink';
 import { CodedError } from '../../base/error.js';
 import type { CommitteeJob, CommitteeResponse, MemberIdentity, RoundConfig } from '../../secagg/index.js';
-import type { ContributeResult, CryptoApi, PingResult, ProgressCallback, ProgressStage, WorkerErrorInfo, WorkerResult } from './worker-api.js';
+import type {
+  ContributeResult,
+  CryptoApi,
+  PingResult,
+  ProgressCallback,
+  ProgressStage,
+  WorkerErrorInfo,
+  WorkerResult,
+} from './worker-api.js';
 import type { CryptoRunner } from './types.js';
 
 export type { ProgressStage } from './worker-api.js';

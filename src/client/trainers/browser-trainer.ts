@@ -77,7 +77,8 @@ export class BrowserTrainer implements LocalTrainer {
         // The training op failed on the lost device before the loss was reported to us.
         await this.backend.settled();
         const message = e instanceof Error ? e.message : String(e);
-        throw new BackendLostError(this.backend.lastFallback ?? { from: 'previous backend', to: this.backend.name, message });
+        const event = this.backend.lastFallback ?? { from: 'previous backend', to: this.backend.name, message };
+        throw new BackendLostError(event);
       }
       throw e;
     }
