@@ -6,7 +6,7 @@
  *   tfjs backend that initialises in the browser (cpu, wasm, webgl, webgpu);
  * - `browser_seal` / `node_seal`: `buildContribution` at L = 10^5 (committee m = 10) inside a
  *   module Web Worker vs in this Node process (bench/browser/seal-core.ts in both);
- * - `browser_backend_choice`: what src/client/backends.ts picks here, its reason and start-up
+ * - `browser_backend_choice`: what src/client/backend/ picks here, its reason and start-up
  *   time; `browser_webgpu_loss_recovery`: a WebGPU device destroyed during a training call,
  *   the call retried on the fallback backend.
  *
@@ -323,7 +323,7 @@ export async function runBrowserBench(plan: BrowserPlan, log: (s: string) => voi
     }
     notes.push('');
     const cands = (c: ChoiceResult): string => c.candidates.map((k) => `${k.name} ${k.ok ? (k.msPerStep !== undefined ? `${fmtMs(k.msPerStep)} ms/step` : 'unmeasured') : 'failed'}${k.software ? ' (software)' : ''}${k.note ? ` — ${k.note}` : ''}`).join('; ');
-    notes.push(`**Backend choice** (src/client/backends.ts): as the app runs it (\`browser_backend_choice\`, start-up ${fmtMs(choice.startupMs)} ms, software GPUs not measured): \`${choice.label}\`. Candidates: ${cands(choice)}.`);
+    notes.push(`**Backend choice** (src/client/backend/choose.ts): as the app runs it (\`browser_backend_choice\`, start-up ${fmtMs(choice.startupMs)} ms, software GPUs not measured): \`${choice.label}\`. Candidates: ${cands(choice)}.`);
     notes.push(`With software GPUs measured as well (\`browser_backend_choice_measured\`, ${fmtMs(full.startupMs)} ms, backends already initialised): \`${full.label}\`. Candidates: ${cands(full)}.`);
     notes.push('');
     notes.push(

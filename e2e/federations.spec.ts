@@ -1,8 +1,9 @@
 /**
  * Whole federations of real browser tabs against a real server (issue 6). Only tabs take part
  * (no headless peers): every tab is its own browser context, joined through the page's form.
- * Exactness is checked against the tabs' quantized updates, which only the test hook reveals
- * (server in test mode); the server publishes just a digest of the decoded sum. No sleeps:
+ * Exactness is checked against the tabs' quantized updates, which only the page's test hooks
+ * reveal (switched on by the test itself, e2e/page-hooks.ts); the server publishes just a digest
+ * of the decoded sum. No sleeps:
  * every wait is on page state or on the server's event stream.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -139,14 +140,14 @@ test('committee dropout: down to t_rec still aggregates; below it fails loudly, 
   // until the test has closed the members, so they are gone before the jobs go out.
   const trainers = await openTabs(browser, fed, 'trainer', 3, 'trainer');
   const holder = trainers[0] as Tab;
-  await holder.page.evaluate(() => [1, 2].forEach((r) => window.__speakonce?.holdTraining(r)));
+  await holder.page.evaluate(() => [1, 2].forEach((r) => window.__speakonceTestHooks?.holdTraining?.(r)));
   const volunteers = await openTabs(browser, fed, 'committee', 6, 'volunteer');
   tabs.push(...trainers, ...volunteers);
   const f = fed;
   const closedBefore = async (ids: readonly string[], round: number) => {
     await Promise.all(ids.map((id) => closeTab(byId(volunteers, id))));
     const at = f.events.length;
-    await holder.page.evaluate((r) => window.__speakonce?.releaseTraining(r), round);
+    await holder.page.evaluate((r) => window.__speakonceTestHooks?.releaseTraining?.(r), round);
     const cut = await f.waitFor(isCutoff(round));
     // the members were gone before the jobs went out (the cut-off is when jobs are sent)
     expect(f.events.indexOf(cut), `round ${round}: cut-off after the members closed`).toBeGreaterThanOrEqual(at);
@@ -230,8 +231,9 @@ test('bad client: a malformed frame and a duplicate contribution are refused in 
     const w = window as unknown as { __malformed?: number; __dupBytes?: number };
     const stepper = document.getElementById('stepper') as HTMLElement;
     const obs = new MutationObserver(() => {
-      const hook = window.__speakonce;
-      if (!hook) return;
+      // the page's socket, captured by the tab's init script (page-hooks.ts), not the app's engine
+      const hook = window.__speakonceTestHooks;
+      if (!hook?.sendRaw || !hook.resendLastContribution) return;
       // 0xc1 is the one byte msgpack never uses: not a message at all
       if (stepper.dataset.phase === 'training' && w.__malformed === undefined) w.__malformed = hook.sendRaw([0xc1, 0x00, 0xff, 0x13]);
       if (stepper.dataset.phase === 'sent' && w.__dupBytes === undefined) {

@@ -1,8 +1,9 @@
 /**
  * Helpers for multi-tab federations: every tab is a participant in its own browser context
  * (pages of one context share IndexedDB, hence one identity), joined through the page's own
- * join form; its state and its quantized updates are read through the test hook
- * `window.__speakonce`, which exists only when the server runs in test mode.
+ * join form; its state and its quantized updates are read through the page's test hooks
+ * `window.__speakonceTestHooks`, which each tab's context switches on itself before the app
+ * loads (page-hooks.ts).
  */
 import { createHash } from 'node:crypto';
 import { type Socket, createConnection, createServer } from 'node:net';
@@ -10,6 +11,7 @@ import { expect, type Browser, type BrowserContext, type Page } from '@playwrigh
 import type { EngineSnapshot } from '../src/client/engine';
 import type { FederationEvent } from '../src/server/events';
 import type { TestFederation } from './federation';
+import { installPageHooks } from './page-hooks';
 
 export type Role = 'trainer' | 'committee';
 export type RoundStarted = Extract<FederationEvent, { type: 'round_started' }>;
@@ -51,6 +53,7 @@ export interface OpenOptions {
 export async function openTab(browser: Browser, fed: { joinUrl: string }, role: Role, name: string, o: OpenOptions = {}): Promise<Tab> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
   await context.addInitScript(PHASE_REPORTER);
+  await context.addInitScript(installPageHooks);
   const page = await context.newPage();
   const problems: string[] = [];
   const tab: Tab = { name, role, context, page, clientId: '', shortId: '', problems, phases: [], phase: undefined, phaseWaiters: [], closed: false };
@@ -107,21 +110,22 @@ export async function expectVersionAtLeast(page: Page, v: number): Promise<void>
 
 /** Waits until the test hook exists and knows the participant id; returns it. */
 export async function waitClientId(page: Page): Promise<string> {
-  const h = await page.waitForFunction(() => window.__speakonce?.state().clientId, undefined, { timeout: 60_000 });
+  const id = () => window.__speakonceTestHooks?.state?.().clientId;
+  const h = await page.waitForFunction(id, undefined, { timeout: 60_000 });
   return (await h.jsonValue()) as string;
 }
 
 export async function hookState(page: Page): Promise<EngineSnapshot> {
   return page.evaluate(() => {
-    const hook = window.__speakonce;
-    if (!hook) throw new Error('no test hook: is the server in test mode?');
-    return hook.state();
+    const state = window.__speakonceTestHooks?.state;
+    if (!state) throw new Error('no test hook: was the tab opened with openTab (page-hooks.ts)?');
+    return state();
   });
 }
 
 /** This tab's quantized update of `round`, through the test hook. */
 export async function quantized(tab: Tab, round: number): Promise<number[]> {
-  const q = await tab.page.evaluate((r) => window.__speakonce?.quantized(r), round);
+  const q = await tab.page.evaluate((r) => window.__speakonceTestHooks?.quantized?.(r), round);
   if (!q) throw new Error(`${tab.name} (${tab.shortId}) has no quantized update for round ${round}`);
   return q;
 }

@@ -3,7 +3,7 @@
  * Node (tfjs cpu backend) on synthetic data or a CSV. See --help.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { MlTrainer } from '../src/client/ml-trainer.js';
+import { MlTrainer } from '../src/client/trainers/ml-trainer.js';
 import { ParticipantEngine } from '../src/client/engine.js';
 import { partitionDataset } from '../src/ml/partition.js';
 import { splitDataset } from '../src/ml/split.js';

@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { MlEvaluator } from '../src/client/evaluator.js';
-import { MlTrainer } from '../src/client/ml-trainer.js';
+import { MlEvaluator } from '../src/client/trainers/ml-evaluator.js';
+import { MlTrainer } from '../src/client/trainers/ml-trainer.js';
 import { partitionDataset } from '../src/ml/partition.js';
 import { splitDataset } from '../src/ml/split.js';
 import { resolveConfig } from '../src/server/config.js';

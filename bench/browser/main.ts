@@ -5,26 +5,22 @@
  * - `train(plan)`: training throughput of the project's MLP on the same synthetic data on
  *   one tfjs backend (cpu, wasm, webgl, webgpu), or why that backend is unavailable;
  * - `seal(plan)`: `buildContribution` of src/secagg at length L inside a module Web Worker;
- * - `choose()`: what src/client/backends.ts would pick here, with its reason;
+ * - `choose()`: what src/client/backend/ would pick here, with its reason;
  * - `lossRecovery()`: WebGPU device loss during a training call → fallback and one retry.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  BackendController,
-  BrowserTrainer,
-  type BackendChoice,
-  backendLabel,
-  chooseBackend,
-  configureWasmPaths,
-  probeWebGlRenderer,
-  probeWebGpu,
-} from '../../src/client/backends.js';
+import { configureWasmPaths } from '../../src/client/backend/activate.js';
+import { BackendController, chooseBackend } from '../../src/client/backend/controller.js';
+import { probeWebGlRenderer, probeWebGpu } from '../../src/client/backend/probe.js';
+import { backendLabel } from '../../src/client/backend/rank.js';
+import type { BackendChoice } from '../../src/client/backend/types.js';
+import { BrowserTrainer } from '../../src/client/trainers/browser-trainer.js';
 import { flattenWeights } from '../../src/ml/weights.js';
 import { buildModel, mlpArchitecture } from '../../src/ml/model.js';
 import { DEFAULT_SCALING, numInputs, transformFeatures } from '../../src/ml/scaling.js';
 import { generateSynthetic } from '../../src/ml/synthetic.js';
 import { trainModel } from '../../src/ml/train.js';
-import type { TrainInput } from '../../src/client/engine.js';
+import type { TrainInput } from '../../src/client/trainers/types.js';
 import type { SealPlan, SealResult } from './seal-core.js';
 
 export interface TrainPlan {

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 /**
  * Bench-only module worker: runs the sealing measurement (seal-core.ts) off the page's main
- * thread, as the app's crypto worker will. Independent of workers/ (the app's own worker).
+ * thread, as the app's crypto worker will. Independent of src/client/crypto/ (the app's own worker).
  */
 import { type SealPlan, runSealBench } from './seal-core.js';
 

@@ -24,8 +24,9 @@ import type { ErrorMsg, JobMsg, ResultMsg, Role, RoundMsg, ServerMessage } from 
 import { WIRE_VERSION } from '../wire/messages.js';
 import { STATS_LENGTH, statsToMetrics } from '../ml/stats.js';
 import { encodeStats, vectorLayout } from '../wire/layout.js';
-import { type CryptoRunner, inProcessCrypto } from './crypto.js';
-import type { LocalEvaluator } from './evaluator.js';
+import { inProcessCrypto } from './crypto/in-process.js';
+import type { CryptoRunner } from './crypto/types.js';
+import type { LocalEvaluator, LocalTrainer } from './trainers/types.js';
 import { type SocketFactory, Transport } from './transport.js';
 
 export type Phase = 'idle' | 'waiting' | 'training' | 'sealing' | 'sent' | 'job' | 'answered' | 'done' | 'failed';
@@ -42,25 +43,6 @@ export interface EngineSnapshot {
   phase: Phase;
   memberIndex: number | undefined;
   lastError: string | undefined;
-}
-
-export interface TrainInput {
-  round: number;
-  weights: Float32Array;
-  architecture: unknown;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-}
-
-export interface TrainOutput {
-  delta: Float32Array;
-  numSamples: number;
-  loss?: number;
-}
-
-export interface LocalTrainer {
-  train(input: TrainInput, progress: (fraction: number, detail?: string) => void): Promise<TrainOutput>;
 }
 
 /** Protocol points at which a simulation can make a participant crash. */

@@ -15,6 +15,7 @@
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames, wrap } from 'idb';
 import { type MemberIdentity, createIdentity, x25519PublicKey } from '../secagg/index.js';
 import { type Dataset, countFrauds, makeDataset } from '../ml/dataset.js';
+import { CodedError } from '../base/error.js';
 import type { AnsweredRounds } from './engine.js';
 
 export const DB_NAME = 'speakonce';
@@ -39,14 +40,13 @@ export type ClientStoreErrorCode =
   /** updateFederation() without a joined federation. */
   | 'NOT_JOINED';
 
-export class ClientStoreError extends Error {
-  readonly code: ClientStoreErrorCode;
+export class ClientStoreError extends CodedError<ClientStoreErrorCode> {
+  /** Spelled out: the app's minifier renames classes, and CodedError would name it after its class. */
+  override readonly name = 'ClientStoreError';
   /** The object store concerned, when there is one. */
   readonly store: string | undefined;
   constructor(code: ClientStoreErrorCode, message: string, store?: string) {
-    super(message);
-    this.name = 'ClientStoreError';
-    this.code = code;
+    super(code, message);
     this.store = store;
   }
 }

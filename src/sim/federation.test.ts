@@ -4,8 +4,8 @@
  * against anything the server reveals about individuals.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MlEvaluator } from '../client/evaluator.js';
-import { MlTrainer } from '../client/ml-trainer.js';
+import { MlEvaluator } from '../client/trainers/ml-evaluator.js';
+import { MlTrainer } from '../client/trainers/ml-trainer.js';
 import { applyAggregate } from '../ml/federated.js';
 import { partitionDataset } from '../ml/partition.js';
 import { generateSynthetic } from '../ml/synthetic.js';

@@ -5,8 +5,8 @@
  * Crashed participants come back with the same identity once the round has ended.
  */
 import { randomInt } from 'node:crypto';
-import type { DropPoint, LocalTrainer } from '../client/engine.js';
-import type { LocalEvaluator } from '../client/evaluator.js';
+import type { DropPoint } from '../client/engine.js';
+import type { LocalEvaluator, LocalTrainer } from '../client/trainers/types.js';
 import type { Dataset } from '../ml/dataset.js';
 import { type MemberIdentity, createIdentity } from '../secagg/index.js';
 import { type SimParticipant, startParticipant } from './harness.js';

@@ -7,8 +7,8 @@
  */
 import { createHash, randomInt } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { MlEvaluator } from '../client/evaluator.js';
-import { MlTrainer } from '../client/ml-trainer.js';
+import { MlEvaluator } from '../client/trainers/ml-evaluator.js';
+import { MlTrainer } from '../client/trainers/ml-trainer.js';
 import type { DropPoint } from '../client/engine.js';
 import { fetchCheckpoint } from '../ml/checkpoint.js';
 import { saveCheckpoint } from '../ml/checkpoint-node.js';

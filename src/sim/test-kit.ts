@@ -5,8 +5,10 @@
  */
 import { decode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
-import { type CryptoRunner, inProcessCrypto } from '../client/crypto.js';
-import { type DropPoint, type EngineEvent, type LocalTrainer, ParticipantEngine, type TrainInput, type TrainOutput } from '../client/engine.js';
+import { inProcessCrypto } from '../client/crypto/in-process.js';
+import type { CryptoRunner } from '../client/crypto/types.js';
+import { type DropPoint, type EngineEvent, ParticipantEngine } from '../client/engine.js';
+import type { LocalTrainer, TrainInput, TrainOutput } from '../client/trainers/types.js';
 import type { SocketLike } from '../client/transport.js';
 import { type MemberIdentity, createIdentity, joinProof } from '../secagg/index.js';
 import { type Logger, createLogger } from '../server/log.js';

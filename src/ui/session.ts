@@ -2,15 +2,18 @@
  * One browser participant: identity and federation from IndexedDB, local data, the chosen
  * tfjs backend, the crypto Web Worker, and the shared client engine — wired to the view.
  */
-import { type EngineSnapshot, type LocalTrainer, ParticipantEngine } from '../client/engine.js';
+import { ParticipantEngine } from '../client/engine.js';
+import type { LocalTrainer } from '../client/trainers/types.js';
 import type { SocketLike } from '../client/transport.js';
 import { type ClientStore } from '../client/storage.js';
-import { createWorkerCrypto } from '../client/worker-crypto.js';
-import { MlEvaluator } from '../client/evaluator.js';
-import { chooseBackend, BrowserTrainer } from '../client/backends.js';
+import { createWorkerCrypto } from '../client/crypto/worker-crypto.js';
+import { MlEvaluator } from '../client/trainers/ml-evaluator.js';
+import { chooseBackend } from '../client/backend/controller.js';
+import { BrowserTrainer } from '../client/trainers/browser-trainer.js';
 import type { Dataset } from '../ml/dataset.js';
 import { splitDataset } from '../ml/split.js';
 import type { ParticipantView, ViewState } from './participant-view.js';
+import { type AppTestHooks, testHooks } from './test-hooks.js';
 
 export interface SessionConfig {
   serverUrl: string;
@@ -26,25 +29,6 @@ export interface SessionConfig {
 export function wsUrlOf(serverUrl: string): string {
   const u = new URL(serverUrl);
   return `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}/ws`;
-}
-
-declare global {
-  interface Window {
-    /** Test hook, present only when the server runs in test mode. */
-    __speakonce?: {
-      state: () => EngineSnapshot;
-      /** The quantized update this tab contributed in `round` (the last 50 rounds kept). */
-      quantized: (round: number) => number[] | undefined;
-      backend: () => string | undefined;
-      /** Send arbitrary bytes / replay the last contribution: the server must refuse both. */
-      sendRaw: (bytes: number[]) => number;
-      resendLastContribution: () => number;
-      /** Training of `round` waits (in phase "training") until released: lets a test act while a
-       * round is collecting without relying on how long training takes. */
-      holdTraining: (round: number) => void;
-      releaseTraining: (round: number) => void;
-    };
-  }
 }
 
 export async function startSession(cfg: SessionConfig, store: ClientStore, view: ParticipantView): Promise<{ stop(): void }> {
@@ -72,15 +56,17 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
   vs.backend = { name: backend.name, reason: backend.reason };
   render();
 
-  const worker = new Worker(new URL('../../workers/crypto.worker.ts', import.meta.url), { type: 'module' });
+  const worker = new Worker(new URL('../client/crypto/crypto.worker.ts', import.meta.url), { type: 'module' });
   const crypto = createWorkerCrypto(worker);
   crypto.onProgress((_stage, fraction) => {
     vs.progress = { phase: 'sealing', fraction };
     render();
   });
+  // Present only when a browser test put the hooks object on the page (test-hooks.ts).
+  const hooks = testHooks();
   const quantizedByRound = new Map<number, number[]>();
   const trainer = splits ? new BrowserTrainer(splits.train, { onBackendChange: (name, reason) => ((vs.backend = { name, reason }), render()) }) : undefined;
-  // Rounds held by the test hook (which exists only in test mode, so nothing is ever held otherwise).
+  // Rounds held by the test hook (which exists only in a browser test, so nothing is ever held otherwise).
   const held = new Map<number, { promise: Promise<void>; release: () => void }>();
   const gatedTrainer: LocalTrainer | undefined = trainer && {
     train: async (input, progress) => {
@@ -101,11 +87,26 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
     crypto,
     answeredRounds: store.answeredRounds,
     onQuantized: (round, q) => {
-      if (!engine.serverTestMode) return; // kept only for the test hook
+      if (!hooks) return; // kept only for the test hook
       quantizedByRound.set(round, Array.from(q));
       for (const r of quantizedByRound.keys()) if (quantizedByRound.size > 50) quantizedByRound.delete(r);
     },
   });
+
+  if (hooks) {
+    Object.assign(hooks, {
+      state: () => engine.state,
+      quantized: (round) => quantizedByRound.get(round),
+      backend: () => vs.backend?.name,
+      holdTraining: (round) => {
+        if (held.has(round)) return;
+        let release = () => {};
+        const promise = new Promise<void>((r) => (release = r));
+        held.set(round, { promise, release });
+      },
+      releaseTraining: (round) => held.get(round)?.release(),
+    } satisfies AppTestHooks);
+  }
 
   // Per-round facts collected from events, written to the history when the result arrives.
   const pending = new Map<number, { role: string; loss?: number; bytes?: number; aucPr?: number }>();
@@ -119,22 +120,6 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
     switch (e.type) {
       case 'state':
         vs.engine = e.state;
-        if (e.state.clientId && engine.serverTestMode && !window.__speakonce) {
-          window.__speakonce = {
-            state: () => engine.state,
-            quantized: (round) => quantizedByRound.get(round),
-            backend: () => vs.backend?.name,
-            sendRaw: (bytes) => engine.sendRawForTest(Uint8Array.from(bytes)),
-            resendLastContribution: () => engine.resendLastContribution(),
-            holdTraining: (round) => {
-              if (held.has(round)) return;
-              let release = () => {};
-              const promise = new Promise<void>((r) => (release = r));
-              held.set(round, { promise, release });
-            },
-            releaseTraining: (round) => held.get(round)?.release(),
-          };
-        }
         if (e.state.phase !== 'training' && e.state.phase !== 'sealing') vs.progress = undefined;
         break;
       case 'progress':

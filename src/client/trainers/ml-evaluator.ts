@@ -3,18 +3,14 @@
  * additive sufficient statistics of src/ml/stats.ts — what a trainer contributes to the
  * federation's securely aggregated metrics. Runs on whatever tfjs backend is active.
  */
-import type { Dataset } from '../ml/dataset.js';
-import { parseArchitecture } from '../ml/model.js';
-import { predictDataset } from '../ml/predict.js';
-import { DEFAULT_SCALING, type ScalingSpec } from '../ml/scaling.js';
-import { metricsToStats } from '../ml/stats.js';
-import { setFlatWeights } from '../ml/weights.js';
+import type { Dataset } from '../../ml/dataset.js';
+import { parseArchitecture } from '../../ml/model.js';
+import { predictDataset } from '../../ml/predict.js';
+import { DEFAULT_SCALING, type ScalingSpec } from '../../ml/scaling.js';
+import { metricsToStats } from '../../ml/stats.js';
+import { setFlatWeights } from '../../ml/weights.js';
 import { ModelCache } from './model-cache.js';
-
-export interface LocalEvaluator {
-  /** Statistics of the model with these weights on the local held-out rows. */
-  evaluate(weights: Float32Array, architecture: unknown): Promise<Float64Array>;
-}
+import type { LocalEvaluator } from './types.js';
 
 /** The decision threshold the federation's models use (checkpoints record 0.5). */
 export const FEDERATION_THRESHOLD = 0.5;

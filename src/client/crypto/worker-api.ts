@@ -21,7 +21,7 @@ import {
   activeBackends,
   answerJob,
   buildContribution,
-} from '../src/secagg/index.js';
+} from '../../secagg/index.js';
 
 export type ProgressStage = 'mask' | 'shares' | 'seal' | 'done';
 

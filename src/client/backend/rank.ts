@@ -1,6 +1,6 @@
 /**
  * Ranking of tfjs backends from start-up measurements: pure logic (no tfjs, no DOM), so it
- * is unit-tested in Node. `backends.ts` gathers the measurements in the browser and calls
+ * is unit-tested in Node. `choose.ts` gathers the measurements in the browser and calls
  * {@link rankCandidates} and {@link explainChoice}.
  *
  * Rules: only candidates that initialised count; measured candidates are ordered by their

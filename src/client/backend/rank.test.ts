@@ -7,7 +7,7 @@ import {
   isSoftwareRenderer,
   rankCandidates,
   softwareName,
-} from './backend-rank.js';
+} from './rank.js';
 
 const names = (cs: CandidateReport[]): string[] => cs.map((c) => c.name);
 

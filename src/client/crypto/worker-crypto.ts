@@ -1,34 +1,45 @@
 /**
- * The main-thread side of the crypto worker (workers/crypto.worker.ts): a CryptoRunner whose
+ * The main-thread side of the crypto worker (crypto.worker.ts): a CryptoRunner whose
  * arithmetic runs off the main thread. The worker answers every call with a value,
  * `{ ok: true, value } | { ok: false, error }`; here a refusal becomes a thrown
  * RemoteCryptoError that keeps the core's `code` (SEAL_FAILED, MALFORMED_INPUT, …), so the
  * engine handles it exactly as an in-process SecAggError.
  *
  * In the browser:
- *   const worker = new Worker(new URL('../../workers/crypto.worker.ts', import.meta.url), { type: 'module' });
+ *   const worker = new Worker(new URL('../client/crypto/crypto.worker.ts', import.meta.url), { type: 'module' });
  *   const crypto = createWorkerCrypto(worker);
  *   new ParticipantEngine({ ..., crypto });
  *
  * Browser-safe: no node: imports; the worker API is imported as a type only.
  */
 import { type Endpoint, type Remote, proxy, releaseProxy, wrap } from 'comlink';
-import type { CommitteeJob, CommitteeResponse, MemberIdentity, RoundConfig } from '../secagg/index.js';
-import type { ContributeResult, CryptoApi, PingResult, ProgressCallback, ProgressStage, WorkerErrorInfo, WorkerResult } from '../../workers/crypto-api.js';
-import type { CryptoRunner } from './crypto.js';
+import { CodedError } from '../../base/error.js';
+import type { CommitteeJob, CommitteeResponse, MemberIdentity, RoundConfig } from '../../secagg/index.js';
+import type {
+  ContributeResult,
+  CryptoApi,
+  PingResult,
+  ProgressCallback,
+  ProgressStage,
+  WorkerErrorInfo,
+  WorkerResult,
+} from './worker-api.js';
+import type { CryptoRunner } from './types.js';
 
-export type { ProgressStage } from '../../workers/crypto-api.js';
+export type { ProgressStage } from './worker-api.js';
 
-/** A refusal or failure of the crypto worker, rethrown on the main thread with its code. */
-export class RemoteCryptoError extends Error {
-  /** The core's SecAggError code, or WORKER_ERROR / WORKER_TERMINATED for the worker itself. */
-  readonly code: string;
+/**
+ * A refusal or failure of the crypto worker, rethrown on the main thread with its code: the
+ * core's SecAggError code, or WORKER_ERROR / WORKER_TERMINATED for the worker itself (a string,
+ * as it crossed the worker boundary).
+ */
+export class RemoteCryptoError extends CodedError<string> {
+  /** Spelled out: the app's minifier renames classes, and CodedError would name it after its class. */
+  override readonly name = 'RemoteCryptoError';
   /** The error's class name inside the worker (SealError, MalformedInputError, …). */
   readonly remoteName: string;
   constructor(info: WorkerErrorInfo) {
-    super(info.message);
-    this.name = 'RemoteCryptoError';
-    this.code = info.code;
+    super(info.code, info.message);
     this.remoteName = info.name;
   }
 }

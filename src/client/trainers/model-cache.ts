@@ -5,7 +5,7 @@
  * on the lost backend.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { type MlpArchitecture, buildModel } from '../ml/model.js';
+import { type MlpArchitecture, buildModel } from '../../ml/model.js';
 
 export class ModelCache {
   private model: tf.LayersModel | undefined;

@@ -3,12 +3,12 @@
  * whatever tfjs backend is active (cpu in Node; the browser picks its own) and returns the
  * weight delta. The model object is reused across rounds.
  */
-import type { Dataset } from '../ml/dataset.js';
-import { localUpdate } from '../ml/federated.js';
-import { parseArchitecture } from '../ml/model.js';
-import { DEFAULT_SCALING, type ScalingSpec } from '../ml/scaling.js';
-import type { LocalTrainer, TrainInput, TrainOutput } from './engine.js';
+import type { Dataset } from '../../ml/dataset.js';
+import { localUpdate } from '../../ml/federated.js';
+import { parseArchitecture } from '../../ml/model.js';
+import { DEFAULT_SCALING, type ScalingSpec } from '../../ml/scaling.js';
 import { ModelCache } from './model-cache.js';
+import type { LocalTrainer, TrainInput, TrainOutput } from './types.js';
 
 export class MlTrainer implements LocalTrainer {
   private readonly models = new ModelCache();

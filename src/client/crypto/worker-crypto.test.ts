@@ -4,7 +4,7 @@
  */
 import { expose } from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cryptoApi } from '../../workers/crypto-api.js';
+import { cryptoApi } from './worker-api.js';
 import {
   type CommitteeJob,
   type CommitteeResponse,
@@ -13,9 +13,9 @@ import {
   RoundAggregator,
   answerJob,
   buildContribution,
-} from '../secagg/index.js';
-import { makeFederation, randomUpdate } from '../secagg/test-harness.js';
-import { inProcessCrypto } from './crypto.js';
+} from '../../secagg/index.js';
+import { makeFederation, randomUpdate } from '../../secagg/test-harness.js';
+import { inProcessCrypto } from './in-process.js';
 import { RemoteCryptoError, type WorkerCrypto, createWorkerCrypto } from './worker-crypto.js';
 
 const committee = { m: 5, tRec: 3, rho: 1 };

@@ -1,0 +1,11 @@
+/**
+ * The CryptoRunner that does the protocol's arithmetic on the calling thread: Node's headless
+ * participants, the simulator and the tests (the browser uses worker-crypto.ts instead).
+ */
+import { answerJob, buildContribution } from '../../secagg/index.js';
+import type { CryptoRunner } from './types.js';
+
+export const inProcessCrypto: CryptoRunner = {
+  contribute: (cfg, clientId, update) => buildContribution(cfg, clientId, update),
+  answer: (cfg, job, me) => answerJob(cfg, job, me),
+};
