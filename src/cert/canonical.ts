@@ -1,6 +1,6 @@
 /**
- * The canonical byte encoding of every signed statement (docs/protocol.md, "Signed
- * statements"). One encoding, written by hand because a signature needs exactly one byte string
+ * The canonical byte encoding of every signed statement (docs/protocol.md §22). One encoding,
+ * written by hand because a signature needs exactly one byte string
  * per value, which general codecs (msgpack, JSON) do not promise.
  *
  *   statement = u8 length ‖ label (ASCII, e.g. "SpeakOnce/v1/certificate") ‖ field*

@@ -1,6 +1,6 @@
 /**
- * Participant certificates issued by the enrollment authority (docs/protocol.md,
- * "Certificates"). A certificate binds, under the authority's Ed25519 key (which the
+ * Participant certificates issued by the enrollment authority (docs/protocol.md §22). A
+ * certificate binds, under the authority's Ed25519 key (which the
  * aggregation server never holds): the federation, the participant id, its X25519 sealing key,
  * its Ed25519 signing key (a separate key: the sealing key also answers the join challenge),
  * its roles, and a validity interval in milliseconds since the epoch.

@@ -1,6 +1,6 @@
 /**
  * Robust unmasking: Reed–Solomon decoding of the committee's packed-Shamir answers
- * (docs/protocol.md, "Robust unmasking").
+ * (docs/protocol.md §14.1).
  *
  * Every member's answer is, per prime q_k and per polynomial p, the value f_{k,p}(j) of a
  * polynomial of degree < t_rec. With n answers, a wrong answer is *detected* as soon as
