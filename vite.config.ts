@@ -22,6 +22,8 @@ export default defineConfig({
     rollupOptions: { input: pages },
     chunkSizeWarningLimit: 4096,
   },
+  // Error classes name themselves from their constructor (src/base/error.ts): keep class names.
+  esbuild: { keepNames: true },
   worker: { format: 'es' },
   server: { port: 5173 },
 });
