@@ -7,7 +7,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesEqual } from '../secagg/encoding.js';
+import { bytesEqual } from '../base/bytes.js';
 import { canonical } from './canonical.js';
 import { CertificateError } from './errors.js';
 

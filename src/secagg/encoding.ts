@@ -42,12 +42,7 @@ export function lpString(s: string): Uint8Array {
   return concatBytes(u16be(b.length), b);
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number);
-  return d === 0;
-}
+export { bytesEqual } from '../base/bytes.js';
 
 export function toHex(b: Uint8Array): string {
   let s = '';

@@ -1,0 +1,9 @@
+/** Byte helpers every room needs; like error.ts, this file imports nothing. */
+
+/** Constant-time (for equal lengths) comparison of two byte strings. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number);
+  return d === 0;
+}
