@@ -1,10 +1,10 @@
-// @ts-check
 /**
  * ESLint: the recommended JavaScript and typescript-eslint rules (type-aware), a few rules that
  * catch real mistakes, and the floors of the code base as import rules. Formatting is
  * Prettier's business (`npm run format:check`); no stylistic rule here.
  */
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -56,7 +56,7 @@ function floorZones({ forTests }) {
     );
 }
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: [
       'dist/**',
