@@ -12,7 +12,8 @@ import tseslint from 'typescript-eslint';
 /**
  * The floors: a room imports only rooms on lower floors (and itself).
  *   0 src/base
- *   1 src/secagg (protocol core), src/ml (model, data, training)
+ *   1 src/secagg (protocol core), src/cert (signed statements and certificates), src/ml (model,
+ *     data, training)
  *   2 src/wire, workers/ (the crypto worker: the protocol core behind comlink)
  *   3 src/server, src/client
  *   4 src/ui, src/sim
@@ -23,6 +24,7 @@ import tseslint from 'typescript-eslint';
 const FLOORS = {
   'src/base': 0,
   'src/secagg': 1,
+  'src/cert': 1,
   'src/ml': 1,
   'src/wire': 2,
   workers: 2,
