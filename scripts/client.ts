@@ -9,26 +9,33 @@ import { partitionDataset } from '../src/ml/partition.js';
 import { splitDataset } from '../src/ml/split.js';
 import { createIdentity, fromHex, toHex } from '../src/secagg/index.js';
 import { nodeSocket } from '../src/sim/harness.js';
-import { DATA_HELP, DATA_OPTIONS, UsageError, describe, loadData, log, parseFlags, runMain } from './cli.js';
+import { DATA_FLAGS, UsageError, command, describe, flag, loadData, log, runMain } from './cli.js';
 
-const HELP = `
-usage: npm run client -- --url <ws://host:port/ws | http://host:port/?join=TOKEN> [--token T] [options]
+const CMD = command({
+  usage: 'npm run client -- --url <ws://host:port/ws | http://host:port/?join=TOKEN> [--token T] [options]',
+  flags: {
+    url: true,
+    token: 'taken from ?join= in the URL when present',
+    role: flag('R', 'trainer | committee | both (default trainer)'),
+    shard: flag(
+      'K/N',
+      "train on shard K (1-based) of N equal partitions of the data's training split (default 1/1: all of it)",
+    ),
+    'non-iid': true,
+    identity: flag(
+      'FILE',
+      'keep the long-term X25519 identity in FILE (created if missing), so a restarted client rejoins as the same participant',
+    ),
+    label: flag('NAME', 'a name shown in the server log'),
+    ...DATA_FLAGS,
+    data: 'default synthetic',
+    rows: 'default 20000',
+    'fraud-rate': 'default 0.01',
+  },
+});
 
-  --url URL             the server (its ws:// address, or the join URL it printed)
-  --token T             join token (taken from ?join= in the URL when present)
-  --role R              trainer | committee | both (default trainer)
-  --shard K/N           train on shard K (1-based) of N equal partitions of the data's training split
-                        (default 1/1: all of it)
-  --non-iid             partition non-IID (per-shard fraud rate and amount skew)
-  --identity FILE       keep the long-term X25519 identity in FILE (created if missing), so a
-                        restarted client rejoins as the same participant
-  --label NAME          a name shown in the server log
-${DATA_HELP}
-Without --data, the embedded synthetic generator is used (20,000 rows at 1 % fraud).
-`;
-
-runMain(HELP, async () => {
-  const f = parseFlags({ ...DATA_OPTIONS, url: { type: 'string' }, token: { type: 'string' }, role: { type: 'string' }, shard: { type: 'string' }, 'non-iid': { type: 'boolean' }, identity: { type: 'string' }, label: { type: 'string' } });
+runMain(CMD.help, async () => {
+  const f = CMD.parse();
   if (!f.url) throw new UsageError('--url is required');
   let url: URL;
   try {

@@ -3,9 +3,9 @@
  * trainers mask and share, two committee members stay silent, the server unmasks — and the
  * result is checked against the plaintext sum the demo keeps on the side.
  *
- *   npm run demo:round -- [--trainers 10] [--committee 5] [--threshold 3] [--rho 1] [--silent 2] [--length 10000]
+ *   npm run demo:round -- [--trainers 10] [--committee 5,3,1] [--silent 2] [--length 10000]
+ *   (the older spelling --committee 5 --threshold 3 --rho 1 works too)
  */
-import { parseArgs } from 'node:util';
 import {
   DEFAULT_PROFILE,
   type RoundConfig,
@@ -18,33 +18,36 @@ import {
   explicitCommittee,
   maxQuantized,
 } from '../src/secagg/index.js';
+import { UsageError, command, flag, num, parseCommittee, runMain } from './cli.js';
 
-function int(name: string, v: string | undefined, def: number, min: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${v}"`);
-  return n;
-}
+const CMD = command({
+  usage: 'npm run demo:round -- [options]',
+  flags: {
+    trainers: flag('N', 'trainers, in process (default 10)'),
+    committee: 'default 5,3,1; or M alone, with t_rec and ρ from --threshold and --rho',
+    threshold: flag('T', 't_rec, with --committee M (default 3)'),
+    rho: flag('R', 'packing ρ, with --committee M (default 1)'),
+    silent: flag('K', 'committee members that stay silent (default 2)'),
+    length: flag('L', 'coordinates of each update vector (default 10000)'),
+  },
+});
+
+/** A positive-integer flag: `--name N` with N ≥ min. */
+const int = (name: string, v: string | undefined, def: number, min: number): number =>
+  num(name, v, def, { int: true, min, max: Number.MAX_SAFE_INTEGER });
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      trainers: { type: 'string' },
-      committee: { type: 'string' },
-      threshold: { type: 'string' },
-      rho: { type: 'string' },
-      silent: { type: 'string' },
-      length: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log('usage: npm run demo:round -- [--trainers 10] [--committee 5] [--threshold 3] [--rho 1] [--silent 2] [--length 10000]');
-    return;
-  }
+  const values = CMD.parse();
   const n = int('trainers', values.trainers, 10, 1);
-  const m = int('committee', values.committee, 5, 2);
-  const committee = explicitCommittee({ m, tRec: int('threshold', values.threshold, 3, 2), rho: int('rho', values.rho, 1, 1) });
+  const given = parseCommittee(values.committee ?? '5', { allowSize: true });
+  if (typeof given !== 'number' && (values.threshold !== undefined || values.rho !== undefined)) {
+    throw new UsageError('--threshold and --rho go with --committee M; --committee M,T,R gives t_rec and ρ itself');
+  }
+  const committee =
+    typeof given === 'number'
+      ? explicitCommittee({ m: given, tRec: int('threshold', values.threshold, 3, 2), rho: int('rho', values.rho, 1, 1) })
+      : given;
+  const m = committee.m;
   const silent = int('silent', values.silent, 2, 0);
   const L = int('length', values.length, 10_000, 1);
 
@@ -94,7 +97,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? `error: ${e.message}` : e);
-  process.exit(1);
-});
+runMain(CMD.help, main, { tfjs: false });

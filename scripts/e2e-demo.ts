@@ -19,22 +19,21 @@ import { TestFederation } from '../e2e/federation.js';
 import { aucPrOf, validationSet } from '../e2e/model-eval.js';
 import { type Tab, closeAll, digestOfSum, ended, isStarted, openTab, quantized } from '../e2e/tabs.js';
 import config from '../playwright.config.js';
-import { UsageError, intList, log, num, parseFlags, runMain } from './cli.js';
+import { UsageError, command, flag, log, num, parseCommittee, runMain, toggle } from './cli.js';
 
-const HELP = `
-usage: npm run e2e:demo -- [options]
-
-  --trainers N        trainer tabs (default 10)
-  --members N         committee-volunteer tabs (default 5)
-  --committee M,T,R   committee size, threshold, packing (default 5,3,1)
-  --rounds N          rounds (default 10)
-  --data <csv|synthetic>  synthetic (default: each tab generates its own rows) or a
-                      creditcard.csv-schema file split across the trainer tabs
-  --pause-s S         pause between rounds (default 0.5)
-  --out DIR           screenshots and results.json (default out/e2e-demo)
-  --headed            show the browser windows
-  -h, --help          show this help
-`;
+const CMD = command({
+  usage: 'npm run e2e:demo -- [options]',
+  flags: {
+    trainers: flag('N', 'trainer tabs (default 10)'),
+    members: flag('N', 'committee-volunteer tabs (default 5)'),
+    committee: 'default 5,3,1',
+    rounds: 'default 10',
+    data: 'default synthetic: each tab generates its own rows; a CSV is split across the trainer tabs',
+    'pause-s': 'default 0.5',
+    out: flag('DIR', 'screenshots and results.json (default out/e2e-demo)'),
+    headed: toggle('show the browser windows'),
+  },
+});
 
 interface Row {
   round: number;
@@ -49,23 +48,14 @@ interface Row {
   fedAucPr: number | undefined;
 }
 
-runMain(HELP, async () => {
-  const f = parseFlags({
-    trainers: { type: 'string' },
-    members: { type: 'string' },
-    committee: { type: 'string' },
-    rounds: { type: 'string' },
-    data: { type: 'string' },
-    'pause-s': { type: 'string' },
-    out: { type: 'string' },
-    headed: { type: 'boolean' },
-  });
+runMain(CMD.help, async () => {
+  const f = CMD.parse();
   const nT = num('trainers', f.trainers, 10, { int: true, min: 2 });
   const nM = num('members', f.members, 5, { int: true, min: 1 });
   const rounds = num('rounds', f.rounds, 10, { int: true, min: 1 });
-  const committee = intList('committee', f.committee, [5, 3, 1]);
-  if (committee.length !== 3) throw new UsageError('--committee takes M,T,R');
-  if ((committee[0] as number) > nM) throw new UsageError(`--committee m=${committee[0]} needs at least that many --members`);
+  const settings = parseCommittee(f.committee ?? '5,3,1');
+  const committee = [settings.m, settings.tRec, settings.rho];
+  if (settings.m > nM) throw new UsageError(`--committee m=${settings.m} needs at least that many --members`);
   const out = f.out ?? join('out', 'e2e-demo');
   mkdirSync(out, { recursive: true });
 

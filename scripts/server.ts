@@ -8,66 +8,40 @@ import { resolveConfig } from '../src/server/config.js';
 import { Federation } from '../src/server/federation.js';
 import { listen } from '../src/server/http.js';
 import { createLogger } from '../src/server/log.js';
-import { UsageError, intList, num, parseFlags, runMain } from './cli.js';
+import { command, flag, intList, num, parseCommittee, runMain, toggle } from './cli.js';
 
-const HELP = `
-usage: npm run server -- [options]
+const CMD = command({
+  usage: 'npm run server -- [options]',
+  flags: {
+    port: 'default 8080; 0 = any free port',
+    host: 'default 127.0.0.1',
+    'data-dir': 'default data/federation; a restarted server resumes from the last finished version there',
+    config: flag('FILE', 'JSON file with any of the settings below (flags win)'),
+    token: 'default: a random one, printed',
+    open: true,
+    rounds: 'default 0: run until stopped',
+    committee: 'for small federations; default: sized from the corrupt/dropout fractions at 2^-40, which needs many volunteers',
+    corrupt: flag('F', 'assumed corrupt fraction for sizing (default 0.05)'),
+    dropout: flag('F', 'assumed dropout fraction for sizing (default 0.10)'),
+    'min-trainers': flag('N', 'trainers needed to start a round (default 2)'),
+    'first-round': 'default 0',
+    'submit-s': 'default 30; closes early when all have sent',
+    'committee-s': 'default 15',
+    epochs: 'local epochs per round; default 2',
+    lr: 'default 0.003',
+    batch: 'default 128',
+    clip: flag('X', 'per-coordinate clip of updates before quantization (default 0.5)'),
+    hidden: 'default 32,16',
+    'log-level': flag('L', 'debug | info | warn | error | silent (default info)'),
+    'insecure-plaintext': toggle('INSECURE benchmark mode: updates are sent in the clear; never use for real data'),
+  },
+});
 
-  --port N               port for participants, observers and the app (default 8080; 0 = any free port)
-  --host H               interface to bind (default 127.0.0.1; 0.0.0.0 to accept other machines)
-  --data-dir DIR         where model versions and the round log live (default data/federation);
-                         a restarted server resumes from the last finished version there
-  --config FILE          JSON file with any of the settings below (flags win)
-  --token T              join token participants must present (default: a random one, printed)
-  --open                 accept joins without a token (demos)
-  --rounds N             stop after N rounds (default 0: run until stopped)
-  --committee M,T,R      explicit committee: size m, threshold t_rec, packing ρ (small federations);
-                         default: sized from the corrupt/dropout fractions at 2^-40 (needs many volunteers)
-  --corrupt F            assumed corrupt fraction for sizing (default 0.05)
-  --dropout F            assumed dropout fraction for sizing (default 0.10)
-  --min-trainers N       trainers needed to start a round (default 2)
-  --first-round N        the first round waits for N connected participants (default 0)
-  --submit-s S           seconds trainers have to send (default 30; closes early when all have sent)
-  --committee-s S        seconds the committee has to answer after the cut-off (default 15)
-  --epochs N             local epochs per round (default 2)
-  --lr X                 local learning rate (default 0.003)
-  --batch N              local batch size (default 128)
-  --clip X               per-coordinate clip of updates before quantization (default 0.5)
-  --hidden A,B           hidden layer sizes of the MLP (default 32,16)
-  --log-level L          debug | info | warn | error | silent (default info)
-  --insecure-plaintext   INSECURE benchmark mode: updates are sent in the clear; never use for real data
-  -h, --help             show this help
-`;
-
-runMain(HELP, async () => {
-  const f = parseFlags({
-    port: { type: 'string' },
-    host: { type: 'string' },
-    'data-dir': { type: 'string' },
-    config: { type: 'string' },
-    token: { type: 'string' },
-    open: { type: 'boolean' },
-    rounds: { type: 'string' },
-    committee: { type: 'string' },
-    corrupt: { type: 'string' },
-    dropout: { type: 'string' },
-    'min-trainers': { type: 'string' },
-    'first-round': { type: 'string' },
-    'submit-s': { type: 'string' },
-    'committee-s': { type: 'string' },
-    epochs: { type: 'string' },
-    lr: { type: 'string' },
-    batch: { type: 'string' },
-    clip: { type: 'string' },
-    hidden: { type: 'string' },
-    'log-level': { type: 'string' },
-    'insecure-plaintext': { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
+runMain(CMD.help, async () => {
+  const f = CMD.parse();
   const opt = <T>(v: string | undefined, parse: (s: string) => T): T | undefined => (v === undefined ? undefined : parse(v));
   const committee = opt(f.committee, (s) => {
-    const [m, tRec, rho] = intList('committee', s, []);
-    if (m === undefined || tRec === undefined || rho === undefined || s.split(',').length !== 3) throw new UsageError('--committee takes three integers M,T,R (size, threshold, packing), e.g. 5,3,1');
+    const { m, tRec, rho } = parseCommittee(s);
     return { m, tRec, rho };
   });
   const overrides: Partial<ServerConfig> = {

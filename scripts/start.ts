@@ -16,56 +16,44 @@ import { listen } from '../src/server/http.js';
 import { createLogger } from '../src/server/log.js';
 import { staticApp } from '../src/server/static.js';
 import { HeadlessPool } from '../src/sim/headless.js';
-import { DATA_OPTIONS, UsageError, describe, intList, loadData, log, num, parseFlags, runMain } from './cli.js';
+import { DATA_FLAGS, UsageError, command, describe, flag, intList, loadData, log, num, parseCommittee, runMain, toggle } from './cli.js';
 
-const HELP = `
-usage: npm start -- [options]        (npm run demo -- [options]: the same with --demo)
+const CMD = command({
+  usage: 'npm start -- [options]        (npm run demo -- [options]: the same with --demo)',
+  flags: {
+    port: 'default 8080',
+    host: 'default 127.0.0.1',
+    'data-dir': 'default data/federation',
+    demo: toggle('stakeholder-demo defaults: 10 trainers, 5 members, committee 5,3,1'),
+    trainers: 'beside the browsers; default 2, --demo 10',
+    members: 'default 3, --demo 5',
+    committee: 'default 3,2,1; --demo 5,3,1',
+    ...DATA_FLAGS,
+    data: 'split across the headless trainers; default synthetic, 20,000 rows at 1 % fraud; browsers bring their own',
+    rows: 'default 20000',
+    'fraud-rate': 'default 0.01',
+    'fail-round': flag(
+      'N[,N…]',
+      'in these rounds of this run, d_max + 1 = m − t_rec + 1 headless members stay silent, so the round fails loudly (they rejoin afterwards)',
+    ),
+    'drop-trainers': flag('R:K[,…]', 'in round R of this run, K headless trainers crash at random points'),
+    token: 'default: a random one, printed in the join URL; --open for none',
+    open: true,
+    'pause-s': 'default 3, so people can follow',
+    rounds: 'default: run until stopped',
+    'first-round': 'default 0',
+    'test-mode': toggle('expose test hooks to clients (Playwright suites only)'),
+  },
+});
 
-  --port N                 port of the app, dashboard and federation (default 8080)
-  --host H                 interface (default 127.0.0.1; 0.0.0.0 to let other machines join)
-  --data-dir DIR           where model versions and the round log are kept (default data/federation)
-  --demo                   stakeholder-demo defaults: 10 trainers, 5 members, committee 5,3,1
-  --trainers N             headless trainers beside the browsers (default 2; --demo 10)
-  --members N              headless committee volunteers (default 3; --demo 5)
-  --committee M,T,R        committee size, threshold, packing (default 3,2,1; --demo 5,3,1)
-  --data <csv|synthetic>   data split across the headless trainers (default synthetic, 20,000
-                           rows at 1 % fraud; browsers bring their own); --rows/--fraud-rate/--seed
-  --fail-round N[,N…]      in these rounds of this run, m − t_rec + 1 headless members stay
-                           silent, so the round fails loudly (they rejoin afterwards)
-  --drop-trainers R:K[,…]  in round R of this run, K headless trainers crash at random points
-  --token T                join token (default: a random one, printed in the join URL); --open for none
-  --pause-s S              pause between rounds, so people can follow (default 3)
-  --rounds N               stop after N rounds (default: run until stopped)
-  --first-round N          wait for N connected participants before the first round (default 0)
-  --test-mode              expose test hooks to clients (Playwright suites only)
-  -h, --help               show this help
-`;
-
-runMain(HELP, async () => {
-  const f = parseFlags({
-    ...DATA_OPTIONS,
-    port: { type: 'string' },
-    host: { type: 'string' },
-    'data-dir': { type: 'string' },
-    demo: { type: 'boolean' },
-    trainers: { type: 'string' },
-    members: { type: 'string' },
-    committee: { type: 'string' },
-    'fail-round': { type: 'string' },
-    'drop-trainers': { type: 'string' },
-    token: { type: 'string' },
-    open: { type: 'boolean' },
-    'pause-s': { type: 'string' },
-    rounds: { type: 'string' },
-    'first-round': { type: 'string' },
-    'test-mode': { type: 'boolean' },
-  });
+runMain(CMD.help, async () => {
+  const f = CMD.parse();
   const demo = !!f.demo;
   const dist = join(import.meta.dirname, '..', 'dist');
   const app = staticApp(dist);
   if (!app) throw new UsageError(`the web app is not built (no ${dist}/index.html): run \`npm run build\`, or use \`npm start\`, which builds first`);
-  const [m, tRec, rho] = intList('committee', f.committee, demo ? [5, 3, 1] : [3, 2, 1]);
-  if (m === undefined || tRec === undefined || rho === undefined || (f.committee && f.committee.split(',').length !== 3)) throw new UsageError('--committee takes M,T,R, e.g. 5,3,1');
+  const committee = parseCommittee(f.committee ?? (demo ? '5,3,1' : '3,2,1'));
+  const { m, tRec, rho } = committee;
   const trainers = num('trainers', f.trainers, demo ? 10 : 2, { int: true, min: 0 });
   const members = num('members', f.members, demo ? 5 : 3, { int: true, min: 0 });
   const failRounds = intList('fail-round', f['fail-round'], []);
@@ -116,7 +104,7 @@ runMain(HELP, async () => {
     makeTrainer: (d, i) => new MlTrainer(d, 100 + i),
     makeEvaluator: (d) => new MlEvaluator(d),
   });
-  for (const r of failRounds) pool.silenceMembers(first + r - 1, m - tRec + 1);
+  for (const r of failRounds) pool.silenceMembers(first + r - 1, committee.dMax + 1);
   for (const d of drops) pool.crashTrainers(first + d.round - 1, d.count);
 
   const joinUrl = `${server.url}/${token ? `?join=${encodeURIComponent(token)}` : ''}`;

@@ -9,26 +9,26 @@ import { modelFromCheckpoint } from '../../src/ml/checkpoint';
 import { loadCheckpoint } from '../../src/ml/checkpoint-node';
 import { evaluateModel } from '../../src/ml/pipeline';
 import { SPLIT_NAMES, SPLIT_SEED, splitDataset, type SplitName } from '../../src/ml/split';
-import { DATA_HELP, DATA_OPTIONS, describe, loadData, log, num, parseFlags, runMain, UsageError } from '../cli';
+import { command, DATA_FLAGS, describe, flag, loadData, log, num, runMain, UsageError } from '../cli';
 import { formatMetrics } from './format';
 
-const HELP = `
-Usage: npm run evaluate -- --model <dir> --data <csv|synthetic> [options]
-
+const CMD = command({
+  usage: 'npm run evaluate -- --model <dir> --data <csv|synthetic> [options]',
+  about: `
 Evaluates the checkpoint in <dir> (written by train:central or fedsim).
 By default only the held-out test part of the fixed stratified 60/20/20
 split (seed ${SPLIT_SEED}) is evaluated — the rows neither command trained on
-or chose the threshold with. Prints a table; the last line is JSON.
+or chose the threshold with. Prints a table; the last line is JSON.`,
+  flags: {
+    model: flag('<dir>', 'checkpoint directory (model.json + weights.bin)'),
+    ...DATA_FLAGS,
+    split: flag('NAME', 'test (default), validation, train or all'),
+    threshold: flag('X', "override the checkpoint's decision threshold"),
+  },
+});
 
-Options:
-  --model <dir>           checkpoint directory (model.json + weights.bin)
-${DATA_HELP}
-  --split NAME            test (default), validation, train or all
-  --threshold X           override the checkpoint's decision threshold
-`;
-
-runMain(HELP, async () => {
-  const f = parseFlags({ ...DATA_OPTIONS, model: { type: 'string' }, split: { type: 'string' }, threshold: { type: 'string' } });
+runMain(CMD.help, async () => {
+  const f = CMD.parse();
   if (!f.model) throw new UsageError('--model <dir> is required');
   const split = f.split ?? 'test';
   if (split !== 'all' && !SPLIT_NAMES.includes(split as SplitName)) {
@@ -38,7 +38,8 @@ runMain(HELP, async () => {
   const threshold = num('threshold', f.threshold, ckpt.manifest.threshold, { min: 0, max: 1 });
   const { dataset, label } = await loadData(f);
   const data = split === 'all' ? dataset : splitDataset(dataset)[split as SplitName];
-  log(`model: ${f.model} (${String(ckpt.manifest.meta.command ?? 'unknown command')})`);
+  const made = ckpt.manifest.meta.command;
+  log(`model: ${f.model} (${typeof made === 'string' ? made : 'unknown command'})`);
   log(`data: ${label}, split '${split}': ${describe(data)}`);
   const metrics = await evaluateModel(modelFromCheckpoint(ckpt), data, ckpt.manifest.scaling, threshold);
   process.stdout.write(`${formatMetrics(metrics)}\n`);

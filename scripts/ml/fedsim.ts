@@ -16,43 +16,34 @@ import { predictDataset } from '../../src/ml/predict';
 import { numInputs } from '../../src/ml/scaling';
 import { SPLIT_SEED, splitDataset } from '../../src/ml/split';
 import { setFlatWeights } from '../../src/ml/weights';
-import { DATA_HELP, DATA_OPTIONS, describe, loadData, log, num, parseFlags, runMain, UsageError } from '../cli';
+import { command, DATA_FLAGS, describe, flag, loadData, log, num, runMain, toggle, UsageError } from '../cli';
 import { formatMetrics } from './format';
-import { MODEL_HELP, MODEL_OPTIONS, modelFlags } from './train-options';
+import { modelFlagUses, modelFlags } from './train-options';
 
 const DEFAULTS = { clients: 10, rounds: 20, localEpochs: 3, batch: 32, lr: 0.01 };
 
-const HELP = `
-Usage: npm run fedsim -- --clients N --rounds R --data <csv|synthetic> --out <dir> [options]
-
+const CMD = command({
+  usage: 'npm run fedsim -- --clients N --rounds R --data <csv|synthetic> --out <dir> [options]',
+  about: `
 Simulates FedAvg over N clients in one process: the train part of the fixed
 stratified 60/20/20 split (seed ${SPLIT_SEED}) is partitioned among the clients,
 each round every client trains locally from the global weights and the server
 applies new = global + Σ nᵢ·Δᵢ / Σ nᵢ. The threshold of the final model is
-chosen on validation; the final checkpoint is saved in <dir>.
+chosen on validation; the final checkpoint is saved in <dir>.`,
+  flags: {
+    clients: flag('N', `number of clients (default ${DEFAULTS.clients})`),
+    rounds: `default ${DEFAULTS.rounds}`,
+    ...DATA_FLAGS,
+    out: flag('<dir>', 'checkpoint directory (created if missing)'),
+    'non-iid': toggle('non-IID partition (Dirichlet(0.5) fraud shares, amount-skewed clients)'),
+    'partition-seed': flag('N', `seed of the partition (default ${DEFAULT_PARTITION_SEED})`),
+    'local-epochs': flag('E', `local epochs per round (default ${DEFAULTS.localEpochs})`),
+    ...modelFlagUses(DEFAULTS),
+  },
+});
 
-Options:
-  --clients N             number of clients (default ${DEFAULTS.clients})
-  --rounds R              federated rounds (default ${DEFAULTS.rounds})
-${DATA_HELP}
-  --out <dir>             checkpoint directory (created if missing)
-  --non-iid               non-IID partition (Dirichlet(0.5) fraud shares, amount-skewed clients)
-  --partition-seed N      seed of the partition (default ${DEFAULT_PARTITION_SEED})
-  --local-epochs E        local epochs per round (default ${DEFAULTS.localEpochs})
-${MODEL_HELP(DEFAULTS.batch, DEFAULTS.lr)}
-`;
-
-runMain(HELP, async () => {
-  const f = parseFlags({
-    ...DATA_OPTIONS,
-    ...MODEL_OPTIONS,
-    clients: { type: 'string' },
-    rounds: { type: 'string' },
-    out: { type: 'string' },
-    'non-iid': { type: 'boolean' },
-    'partition-seed': { type: 'string' },
-    'local-epochs': { type: 'string' },
-  });
+runMain(CMD.help, async () => {
+  const f = CMD.parse();
   if (!f.out) throw new UsageError('--out <dir> is required');
   const clients = num('clients', f.clients, DEFAULTS.clients, { int: true, min: 1, max: 10_000 });
   const rounds = num('rounds', f.rounds, DEFAULTS.rounds, { int: true, min: 1 });

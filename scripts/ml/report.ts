@@ -17,27 +17,26 @@ import { evaluateModel, modelFromFlat, trainCentral } from '../../src/ml/pipelin
 import { predictDataset } from '../../src/ml/predict';
 import { DEFAULT_SCALING, numInputs, type ScalingSpec } from '../../src/ml/scaling';
 import { SPLIT_SEED, splitDataset, type SplitName } from '../../src/ml/split';
-import { loadData, log, num, parseFlags, runMain } from '../cli';
+import { command, flag, loadData, log, num, runMain } from '../cli';
 
 const D = { data: '../shared/data/creditcard-sample.csv', out: 'bench/ml-results.md', epochs: 20, batch: 64, lr: 0.003, localEpochs: 3, localBatch: 32, localLr: 0.01, rounds: 20, clients: 10 };
 
-const HELP = `
-Usage: npm run report:ml -- [options]
-
+const CMD = command({
+  usage: 'npm run report:ml -- [options]',
+  about: `
 Trains on the train part of the fixed split (seed ${SPLIT_SEED}) of the real
 sample and reports AUC-PR and recall at 1 % FPR on the held-out test part:
 centralized vs FedAvg with ${D.clients} IID and ${D.clients} non-IID clients, with
-and without the time-of-day inputs, plus cpu training throughput.
-
-Options:
-  --data <csv>            data file (default ${D.data})
-  --out <file>            markdown output (default ${D.out})
-  --epochs N              centralized epochs (default ${D.epochs})
-  --rounds R              federated rounds (default ${D.rounds})
-  --local-epochs E        local epochs per round (default ${D.localEpochs})
-  --lr X                  federated local learning rate (default ${D.localLr})
-  -h, --help              show this help
-`;
+and without the time-of-day inputs, plus cpu training throughput.`,
+  flags: {
+    data: flag('<csv>', `data file (default ${D.data})`),
+    out: flag('<file>', `markdown output (default ${D.out})`),
+    epochs: flag('N', `centralized epochs (default ${D.epochs})`),
+    rounds: flag('R', `federated rounds (default ${D.rounds})`),
+    'local-epochs': flag('E', `local epochs per round (default ${D.localEpochs})`),
+    lr: flag('X', `federated local learning rate (default ${D.localLr})`),
+  },
+});
 
 const BOOTSTRAP_RESAMPLES = 2000;
 
@@ -52,16 +51,8 @@ interface Row {
   readonly testScores: Float32Array;
 }
 
-runMain(HELP, async () => {
-  const f = parseFlags({
-    data: { type: 'string' },
-    out: { type: 'string' },
-    epochs: { type: 'string' },
-    rounds: { type: 'string' },
-    'local-epochs': { type: 'string' },
-    lr: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+runMain(CMD.help, async () => {
+  const f = CMD.parse();
   const epochs = num('epochs', f.epochs, D.epochs, { int: true, min: 1 });
   const rounds = num('rounds', f.rounds, D.rounds, { int: true, min: 1 });
   const localEpochs = num('local-epochs', f['local-epochs'], D.localEpochs, { int: true, min: 1 });

@@ -9,29 +9,29 @@ import { createCheckpoint } from '../../src/ml/checkpoint';
 import { saveCheckpoint } from '../../src/ml/checkpoint-node';
 import { evaluateModel, trainCentral } from '../../src/ml/pipeline';
 import { SPLIT_SEED, splitDataset } from '../../src/ml/split';
-import { DATA_HELP, DATA_OPTIONS, describe, loadData, log, num, parseFlags, runMain, UsageError } from '../cli';
+import { command, DATA_FLAGS, describe, flag, loadData, log, num, runMain, UsageError } from '../cli';
 import { formatMetrics } from './format';
-import { MODEL_HELP, MODEL_OPTIONS, modelFlags } from './train-options';
+import { modelFlagUses, modelFlags } from './train-options';
 
 const DEFAULTS = { epochs: 20, batch: 64, lr: 0.003 };
 
-const HELP = `
-Usage: npm run train:central -- --data <csv|synthetic> --out <dir> [options]
-
+const CMD = command({
+  usage: 'npm run train:central -- --data <csv|synthetic> --out <dir> [options]',
+  about: `
 Trains the fraud MLP on all training rows (the centralized baseline) and saves
 a checkpoint (model.json + weights.bin) in <dir>. Uses the fixed stratified
 60/20/20 train/validation/test split (seed ${SPLIT_SEED}); the threshold is
-chosen on validation; test rows are never used.
+chosen on validation; test rows are never used.`,
+  flags: {
+    ...DATA_FLAGS,
+    out: flag('<dir>', 'checkpoint directory (created if missing)'),
+    epochs: `default ${DEFAULTS.epochs}`,
+    ...modelFlagUses(DEFAULTS),
+  },
+});
 
-Options:
-${DATA_HELP}
-  --out <dir>             checkpoint directory (created if missing)
-  --epochs N              training epochs (default ${DEFAULTS.epochs})
-${MODEL_HELP(DEFAULTS.batch, DEFAULTS.lr)}
-`;
-
-runMain(HELP, async () => {
-  const f = parseFlags({ ...DATA_OPTIONS, ...MODEL_OPTIONS, out: { type: 'string' }, epochs: { type: 'string' } });
+runMain(CMD.help, async () => {
+  const f = CMD.parse();
   if (!f.out) throw new UsageError('--out <dir> is required');
   const epochs = num('epochs', f.epochs, DEFAULTS.epochs, { int: true, min: 1 });
   const m = modelFlags(f, DEFAULTS);

@@ -2,27 +2,21 @@
 import { DEFAULT_HIDDEN } from '../../src/ml/model';
 import type { LossSpec } from '../../src/ml/losses';
 import { DEFAULT_SCALING, type ScalingSpec } from '../../src/ml/scaling';
-import { intList, num, UsageError } from '../cli';
+import { type FlagValues, flag, intList, num, toggle, UsageError } from '../cli';
 
-export const MODEL_OPTIONS = {
-  'batch-size': { type: 'string' },
-  lr: { type: 'string' },
-  loss: { type: 'string' },
-  'pos-weight': { type: 'string' },
-  hidden: { type: 'string' },
-  'no-time': { type: 'boolean' },
-  'init-seed': { type: 'string' },
-} as const;
+/** The model and training flags, with the command's defaults in their help. */
+export const modelFlagUses = (d: { batch: number; lr: number }) =>
+  ({
+    'batch-size': flag('N', `mini-batch size (default ${d.batch})`),
+    lr: `Adam; default ${d.lr}`,
+    loss: flag('bce|focal', 'weighted cross-entropy or focal loss (γ=2, α=0.75) (default bce)'),
+    'pos-weight': flag('W', 'fraud class weight of the bce loss (default 5)'),
+    hidden: `default ${DEFAULT_HIDDEN.join(',')}`,
+    'no-time': toggle('drop the time-of-day inputs'),
+    'init-seed': flag('N', 'seed of the initial weights and shuffling (default 0)'),
+  }) as const;
 
-export const MODEL_HELP = (batch: number, lr: number): string => `  --batch-size N          mini-batch size (default ${batch})
-  --lr X                  Adam learning rate (default ${lr})
-  --loss bce|focal        weighted cross-entropy or focal loss (γ=2, α=0.75) (default bce)
-  --pos-weight W          fraud class weight of the bce loss (default 5)
-  --hidden 32,16          hidden layer sizes (default ${DEFAULT_HIDDEN.join(',')})
-  --no-time               drop the time-of-day inputs
-  --init-seed N           seed of the initial weights and shuffling (default 0)`;
-
-type ModelFlags = { [K in keyof typeof MODEL_OPTIONS]?: (typeof MODEL_OPTIONS)[K]['type'] extends 'boolean' ? boolean | undefined : string | undefined };
+type ModelFlags = FlagValues<ReturnType<typeof modelFlagUses>>;
 
 /** Training hyper-parameters parsed from the flags. */
 export function modelFlags(f: ModelFlags, defaults: { batch: number; lr: number }) {

@@ -1,8 +1,10 @@
 /**
  * Typed refusals of the secure-aggregation core (docs/protocol.md §18). Every refusal the
- * protocol can make has its own class and a stable `code`, so transports can map them to wire
- * errors and logs without parsing messages.
+ * protocol can make has its own class and a stable `code` (the {@link CodedError} base), so
+ * transports can map them to wire errors and logs without parsing messages.
  */
+import { CodedError } from '../base/error.js';
+
 export type SecAggErrorCode =
   | 'MALFORMED_INPUT'
   | 'BAD_PARAMETERS'
@@ -16,14 +18,8 @@ export type SecAggErrorCode =
   | 'WRONG_ROUND'
   | 'CAPACITY_EXCEEDED';
 
-export class SecAggError extends Error {
-  readonly code: SecAggErrorCode;
-  constructor(code: SecAggErrorCode, message: string) {
-    super(message);
-    this.code = code;
-    this.name = new.target.name;
-  }
-}
+/** Base of the core's refusals; `name` is the subclass's name. */
+export class SecAggError extends CodedError<SecAggErrorCode> {}
 
 /** Input of the wrong shape, length or range. */
 export class MalformedInputError extends SecAggError {
@@ -51,7 +47,10 @@ export class ThresholdError extends SecAggError {
   readonly have: number;
   readonly need: number;
   constructor(have: number, need: number, detail = '') {
-    super('THRESHOLD_NOT_MET', `only ${have} consistent committee answers, ${need} needed${detail ? `: ${detail}` : ''}`);
+    super(
+      'THRESHOLD_NOT_MET',
+      `only ${have} consistent committee answers, ${need} needed${detail ? `: ${detail}` : ''}`,
+    );
     this.have = have;
     this.need = need;
   }

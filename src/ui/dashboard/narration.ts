@@ -1,19 +1,11 @@
 /**
  * Plain-language narration for people who are not engineers: one line per step of a round as
  * it happens, a "what is happening now" paragraph, and failure codes in words. Pure functions
- * (no DOM, no clock), unit-tested in narration.test.ts.
+ * (no DOM, no clock), unit-tested in state.test.ts.
  */
-import type { DashAction, DashState, Phase } from './state.js';
+import type { DashAction, DashState, Phase, StoryLine, Tone } from './types.js';
 
-export type Tone = 'info' | 'ok' | 'warn' | 'bad';
-
-export interface StoryLine {
-  /** Stable per step of a round, so a replayed event does not repeat its line. */
-  key: string;
-  round: number | undefined;
-  tone: Tone;
-  text: string;
-}
+export type { StoryLine, Tone } from './types.js';
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
