@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
+import { CodedError } from '../base/error.js';
 import { DEFAULT_PROFILE, SecAggError, checkBudget, explicitCommittee } from '../secagg/index.js';
 
 const posInt = v.pipe(v.number(), v.integer(), v.minValue(1));
@@ -89,12 +90,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: 'info',
 };
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+/** UNREADABLE_CONFIG: the config file cannot be read or is not a JSON object; INVALID_CONFIG: a setting is wrong. */
+export type ConfigErrorCode = 'UNREADABLE_CONFIG' | 'INVALID_CONFIG';
+
+export class ConfigError extends CodedError<ConfigErrorCode> {}
 
 /** Merges defaults ← file ← overrides and validates; throws ConfigError with every problem named. */
 export function resolveConfig(overrides: Partial<ServerConfig> = {}, file?: string): ServerConfig {
@@ -103,25 +102,33 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}, file?: stri
     try {
       fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     } catch (e) {
-      throw new ConfigError(`cannot read config file ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      const why = e instanceof Error ? e.message : String(e);
+      throw new ConfigError('UNREADABLE_CONFIG', `cannot read config file ${file}: ${why}`);
     }
-    if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) throw new ConfigError(`config file ${file} must hold a JSON object`);
+    if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
+      throw new ConfigError('UNREADABLE_CONFIG', `config file ${file} must hold a JSON object`);
+    }
   }
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, x]) => x !== undefined));
   const parsed = v.safeParse(ServerConfigSchema, { ...DEFAULT_CONFIG, ...fromFile, ...defined });
   if (!parsed.success) {
     const problems = parsed.issues.map((i) => `${i.path?.map((p) => String(p.key)).join('.') ?? '(config)'}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    throw new ConfigError('INVALID_CONFIG', `invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const cfg = parsed.output;
   try {
     checkBudget({ delta: cfg.delta, bits: cfg.bits, nMax: cfg.nMax });
     if (cfg.committee) explicitCommittee(cfg.committee);
   } catch (e) {
-    if (e instanceof SecAggError) throw new ConfigError(`invalid configuration: ${e.message}`);
+    if (e instanceof SecAggError) throw new ConfigError('INVALID_CONFIG', `invalid configuration: ${e.message}`);
     throw e;
   }
-  if (!cfg.open && !cfg.token) throw new ConfigError('invalid configuration: a join token is required unless --open is given');
-  if (cfg.minSurvivors > cfg.minTrainers) throw new ConfigError(`invalid configuration: minSurvivors (${cfg.minSurvivors}) exceeds minTrainers (${cfg.minTrainers})`);
+  if (!cfg.open && !cfg.token) {
+    throw new ConfigError('INVALID_CONFIG', 'invalid configuration: a join token is required unless --open is given');
+  }
+  if (cfg.minSurvivors > cfg.minTrainers) {
+    const why = `minSurvivors (${cfg.minSurvivors}) exceeds minTrainers (${cfg.minTrainers})`;
+    throw new ConfigError('INVALID_CONFIG', `invalid configuration: ${why}`);
+  }
   return cfg;
 }

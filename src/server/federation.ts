@@ -16,6 +16,7 @@ import {
   verifyJoinProof,
   x25519PublicKey,
 } from '../secagg/index.js';
+import { isCodedError } from '../base/error.js';
 import { mlpArchitecture, parameterCount } from '../ml/model.js';
 import { DEFAULT_SCALING, numInputs } from '../ml/scaling.js';
 import { WireError, decodeClientMessage, encodeMessage, u32ToBytes } from '../wire/codec.js';
@@ -219,7 +220,7 @@ export class Federation {
       }
     };
     const refuse = (e: unknown, ref?: string) => {
-      const code = e instanceof WireError || e instanceof Refusal || e instanceof SecAggError ? e.code : 'INTERNAL';
+      const code = isCodedError(e) || e instanceof SecAggError ? e.code : 'INTERNAL';
       const message = e instanceof Error ? e.message : String(e);
       if (code === 'INTERNAL') this.log.error('internal_error', { clientId: id, error: message, stack: e instanceof Error ? e.stack : undefined });
       else this.log.warn('refused', { clientId: id, code, message, ref });

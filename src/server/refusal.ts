@@ -1,3 +1,5 @@
+import { CodedError } from '../base/error.js';
+
 /** Typed refusals of the server, sent to the participant as an `error` message and logged. */
 export type RefusalCode =
   | 'NOT_JOINED'
@@ -10,11 +12,4 @@ export type RefusalCode =
   | 'INSECURE_MODE_ONLY'
   | 'TEXT_FRAME';
 
-export class Refusal extends Error {
-  readonly code: RefusalCode;
-  constructor(code: RefusalCode, message: string) {
-    super(message);
-    this.name = 'Refusal';
-    this.code = code;
-  }
-}
+export class Refusal extends CodedError<RefusalCode> {}
