@@ -24,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import process from 'node:process';
 import type { ServerConfig } from '../src/server/config.js';
-import type { FederationEvent } from '../src/server/events.js';
+import type { FederationEvent } from '../src/wire/events.js';
 import type { Logger } from '../src/server/log.js';
 import { startTestServer } from '../src/sim/harness.js';
 

@@ -23,10 +23,8 @@ import { WireError, decodeClientMessage, encodeMessage, u32ToBytes } from '../wi
 import { decodeStats, maxContributionBytes, vectorLayout } from '../wire/layout.js';
 import { statsToMetrics } from '../ml/stats.js';
 import { type ClientMessage, type JoinMsg, type RoundMsg, type ServerMessage, WIRE_VERSION } from '../wire/messages.js';
+import { type FederationEvent, type FederationMetrics, type FederationStatus, SHORT_ID } from '../wire/events.js';
 import type { ServerConfig } from './config.js';
-import { type FederationEvent, type FederationMetrics, type FederationStatus, SHORT_ID } from './events.js';
-
-export type { FederationStatus } from './events.js';
 import type { Logger } from './log.js';
 import { type GlobalModel, applyDecodedSum, initialModel, modelFromCheckpoint, toCheckpoint } from './model.js';
 import { Refusal } from './refusal.js';

@@ -26,7 +26,7 @@ import {
 } from '../secagg/index.js';
 import { type AnswerMsg, type ContributionMsg, type PlainMsg, type ServerMessage } from '../wire/messages.js';
 import { bytesToI32, bytesToU32 } from '../wire/codec.js';
-import type { FederationEvent } from './events.js';
+import type { FederationEvent } from '../wire/events.js';
 import type { Logger } from './log.js';
 import { Refusal } from './refusal.js';
 

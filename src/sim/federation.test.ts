@@ -10,7 +10,7 @@ import { applyAggregate } from '../ml/federated.js';
 import { partitionDataset } from '../ml/partition.js';
 import { generateSynthetic } from '../ml/synthetic.js';
 import { dequantizeMean } from '../secagg/index.js';
-import type { FederationEvent } from '../server/events.js';
+import type { FederationEvent } from '../wire/events.js';
 import { type SimParticipant, type TestServer, dropFirst, plaintextSum, startParticipant, startTestServer } from './harness.js';
 
 type Done = Extract<FederationEvent, { type: 'round_done' }>;

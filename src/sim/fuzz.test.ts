@@ -8,7 +8,7 @@
  */
 import { encode } from '@msgpack/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FederationEvent } from '../server/events.js';
+import type { FederationEvent } from '../wire/events.js';
 import type { WireErrorCode } from '../wire/codec.js';
 import type { ContributionMsg, ServerMessage } from '../wire/messages.js';
 import { type TestServer, startTestServer } from './harness.js';

@@ -15,7 +15,7 @@ import type { SocketLike } from '../client/transport.js';
 import type { MemberIdentity } from '../secagg/index.js';
 import { createIdentity } from '../secagg/index.js';
 import { type ServerConfig, resolveConfig } from '../server/config.js';
-import type { FederationEvent } from '../server/events.js';
+import type { FederationEvent } from '../wire/events.js';
 import { Federation } from '../server/federation.js';
 import { type RunningServer, listen } from '../server/http.js';
 import { type Logger, createLogger } from '../server/log.js';

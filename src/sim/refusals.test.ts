@@ -7,7 +7,7 @@
 import { createIdentity } from '../secagg/index.js';
 import { decode } from '@msgpack/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FederationEvent } from '../server/events.js';
+import type { FederationEvent } from '../wire/events.js';
 import { encodeMessage } from '../wire/codec.js';
 import type { AnswerMsg, ContributionMsg, ErrorMsg, ServerMessage } from '../wire/messages.js';
 import { type TestServer, startTestServer } from './harness.js';

@@ -4,7 +4,7 @@
  * out the deadline; a member that had already answered never answers twice.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FederationEvent } from '../server/events.js';
+import type { FederationEvent } from '../wire/events.js';
 import { type TestServer, startTestServer } from './harness.js';
 import { type KitParticipant, kitParticipant, kitSum } from './test-kit.js';
 

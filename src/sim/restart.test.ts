@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../ml/checkpoint-node.js';
 import type { ServerConfig } from '../server/config.js';
-import type { FederationEvent } from '../server/events.js';
+import type { FederationEvent } from '../wire/events.js';
 import type { FederationState, RoundRecord } from '../server/store.js';
 import { EventLog, type TestServer, startTestServer } from './harness.js';
 import { type KitParticipant, kitParticipant, kitSum, waitForNew } from './test-kit.js';

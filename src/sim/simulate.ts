@@ -17,7 +17,7 @@ import { partitionDataset } from '../ml/partition.js';
 import { evaluateModel, modelFromFlat } from '../ml/pipeline.js';
 import { splitDataset } from '../ml/split.js';
 import { type CommitteeSettings, type MemberIdentity, createIdentity, explicitCommittee } from '../secagg/index.js';
-import type { FederationEvent } from '../server/events.js';
+import type { FederationEvent } from '../wire/events.js';
 import { EventLog, type TestServer, startParticipant, startTestServer, type SimParticipant } from './harness.js';
 import { pick } from './headless.js';
 import { observe } from './observe.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FederationEvent, FederationMetrics } from '../../server/events.js';
+import type { FederationEvent, FederationMetrics } from '../../wire/events.js';
 import { ReplayBuffer } from '../../server/replay.js';
 import { describeNow, explainFailure, secondsLeft } from './narration.js';
 import { type DashAction, type DashState, chartSeries, failedPhase, initialState, latestMetrics, reduce } from './state.js';

@@ -4,7 +4,7 @@
  * (src/server/replay.ts), so every step is idempotent per round: replaying history converges to the same
  * state.
  */
-import { type FederationEvent, type FederationMetrics, type FederationStatus, SHORT_ID } from '../../server/events.js';
+import { type FederationEvent, type FederationMetrics, type FederationStatus, SHORT_ID } from '../../wire/events.js';
 import { type StoryLine, narrateEvent } from './narration.js';
 
 /** The first characters of a participant id: all the identity the dashboard shows. */

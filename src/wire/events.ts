@@ -1,7 +1,10 @@
 /**
- * Events of the federation, for the observer stream (Server-Sent Events at /events), the
- * dashboard and test harnesses. No event carries an individual update.
+ * The observer protocol: events of the federation as the server streams them (Server-Sent
+ * Events at /events, one JSON object per event, named by its `type`) and the JSON of GET
+ * /status. Read by the dashboard, the simulator and the end-to-end suites. No event carries an
+ * individual update.
  */
+
 /** Federation-wide metrics of a model version, decoded from the securely summed statistics. */
 export interface FederationMetrics {
   /** The model version evaluated (the one the round started from). */
