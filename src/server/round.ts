@@ -21,6 +21,7 @@ import {
   type RoundConfig,
   SecAggError,
   ThresholdError,
+  WrongRoundError,
   expandPublicRing,
   maxQuantized,
 } from '../secagg/index.js';
@@ -132,7 +133,7 @@ export class RoundRun {
   }
 
   private requireTrainer(clientId: string, round: number): void {
-    if (round !== this.round) throw new Refusal('WRONG_ROUND', `message for round ${round}, the current round is ${this.round}`);
+    if (round !== this.round) throw new WrongRoundError(`message for round ${round}, the current round is ${this.round}`);
     if (!this.trainerSet.has(clientId)) throw new Refusal('NOT_A_TRAINER', `${clientId} is not a trainer of round ${this.round}`);
   }
 
@@ -251,7 +252,7 @@ export class RoundRun {
   }
 
   answer(clientId: string, msg: AnswerMsg, size: number): void {
-    if (msg.round !== this.round) throw new Refusal('WRONG_ROUND', `answer for round ${msg.round}, the current round is ${this.round}`);
+    if (msg.round !== this.round) throw new WrongRoundError(`answer for round ${msg.round}, the current round is ${this.round}`);
     const j = this.memberIndex.get(clientId) ?? 0;
     if (j === 0 || msg.memberIndex !== j) throw new Refusal('NOT_A_MEMBER', `${clientId} is not member ${msg.memberIndex} of round ${this.round}`);
     if (!this.agg) throw new Refusal('INSECURE_MODE_ONLY', 'no committee in the plaintext benchmark mode');

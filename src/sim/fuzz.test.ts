@@ -21,7 +21,7 @@ type Done = Extract<FederationEvent, { type: 'round_done' }>;
 type Agg = Extract<FederationEvent, { type: 'test_aggregate' }>;
 
 const WIRE_CODES: WireErrorCode[] = ['TOO_LARGE', 'MALFORMED', 'UNKNOWN_TYPE', 'BAD_VERSION'];
-const REFUSAL_CODES: RefusalCode[] = ['NOT_JOINED', 'UNAUTHENTICATED', 'ALREADY_JOINED', 'NO_ROUND', 'WRONG_ROUND', 'NOT_A_TRAINER', 'NOT_A_MEMBER', 'INSECURE_MODE_ONLY', 'TEXT_FRAME'];
+const REFUSAL_CODES: RefusalCode[] = ['NOT_JOINED', 'UNAUTHENTICATED', 'ALREADY_JOINED', 'NO_ROUND', 'NOT_A_TRAINER', 'NOT_A_MEMBER', 'INSECURE_MODE_ONLY', 'TEXT_FRAME'];
 const SECAGG_CODES: SecAggErrorCode[] = ['MALFORMED_INPUT', 'DUPLICATE', 'LATE', 'WRONG_ROUND', 'INCONSISTENT_SURVIVOR_SET'];
 const KNOWN = new Set<string>([...WIRE_CODES, ...REFUSAL_CODES, ...SECAGG_CODES]);
 
