@@ -11,8 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FederationEvent } from '../wire/events.js';
 import type { WireErrorCode } from '../wire/codec.js';
 import type { ContributionMsg, ServerMessage } from '../wire/messages.js';
-import { type TestServer, startTestServer } from './harness.js';
-import { type KitParticipant, RawClient, collectingLogger, kitParticipant, kitSum, waitForNew } from './test-kit.js';
+import { type TestServer, startTestServer } from '../../test/support/federation.js';
+import { type KitParticipant, RawClient, collectingLogger, kitParticipant, plaintextSum, waitForNew } from '../../test/support/participants.js';
 import { decode } from '@msgpack/msgpack';
 import type { RefusalCode } from '../server/refusal.js';
 import { type MemberIdentity, type SecAggErrorCode, createIdentity } from '../secagg/index.js';
@@ -382,7 +382,7 @@ describe('fuzzing the server', () => {
         const agg = (await s.events.waitFor((e): e is Agg => e.type === 'test_aggregate' && e.round === round)) as Agg;
         expect(done.survivors).toHaveLength(3);
         expect(done.version).toBe(round);
-        expect(agg.sum).toEqual(kitSum(trainers, round, done.survivors));
+        expect(agg.sum).toEqual(plaintextSum(trainers, round, done.survivors));
       }
       expect(crashes).toEqual([]);
     } finally {

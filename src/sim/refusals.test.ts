@@ -10,8 +10,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FederationEvent } from '../wire/events.js';
 import { encodeMessage } from '../wire/codec.js';
 import type { AnswerMsg, ContributionMsg, ErrorMsg, ServerMessage } from '../wire/messages.js';
-import { type TestServer, startTestServer } from './harness.js';
-import { type KitParticipant, type LogLine, Gate, RawClient, collectingLogger, kitParticipant, kitSum, waitForNew } from './test-kit.js';
+import { type TestServer, startTestServer } from '../../test/support/federation.js';
+import {
+  Gate,
+  type KitParticipant,
+  type LogLine,
+  RawClient,
+  collectingLogger,
+  kitParticipant,
+  plaintextSum,
+  waitForNew,
+} from '../../test/support/participants.js';
 
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
 type Agg = Extract<FederationEvent, { type: 'test_aggregate' }>;
@@ -90,7 +99,7 @@ async function expectExactRound(s: TestServer, trainers: KitParticipant[], round
   const agg = (await s.events.waitFor((e): e is Agg => e.type === 'test_aggregate' && e.round === round)) as Agg;
   expect(done.survivors).toHaveLength(trainers.length);
   expect(done.membersAnswered).toHaveLength(answered);
-  const plain = kitSum(trainers, round, done.survivors);
+  const plain = plaintextSum(trainers, round, done.survivors);
   expect(plain).toBeDefined();
   expect(agg.sum).toEqual(plain);
   return done;
@@ -294,7 +303,7 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
     qGate.open();
     const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === 1, 30_000, 'plaintext round')) as Done;
     const agg = (await s.events.waitFor((e): e is Agg => e.type === 'test_aggregate' && e.round === 1)) as Agg;
-    expect(agg.sum).toEqual(kitSum(trainers, 1, done.survivors));
+    expect(agg.sum).toEqual(plaintextSum(trainers, 1, done.survivors));
     expect(done.survivors).toHaveLength(2);
     expectLogged(lines, 'INSECURE_MODE_ONLY', Q.engine.state.clientId);
     expectLogged(lines, 'DUPLICATE', P.engine.state.clientId);

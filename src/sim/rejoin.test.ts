@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FederationEvent } from '../wire/events.js';
-import { type TestServer, startTestServer } from './harness.js';
-import { type KitParticipant, kitParticipant, kitSum } from './test-kit.js';
+import { type TestServer, startTestServer } from '../../test/support/federation.js';
+import { type KitParticipant, kitParticipant, plaintextSum } from '../../test/support/participants.js';
 
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
 type Agg = Extract<FederationEvent, { type: 'test_aggregate' }>;
@@ -44,6 +44,6 @@ describe('rejoining mid-round', () => {
     expect(done.survivors).toHaveLength(3);
     expect(done.survivors).toContain(C2.engine.state.clientId);
     const agg = (await s.events.waitFor((e): e is Agg => e.type === 'test_aggregate' && e.round === 1)) as Agg;
-    expect(agg.sum).toEqual(kitSum([trainers[0]!, trainers[1]!, C2], 1, done.survivors));
+    expect(agg.sum).toEqual(plaintextSum([trainers[0]!, trainers[1]!, C2], 1, done.survivors));
   }, 90_000);
 });

@@ -18,8 +18,9 @@ import { loadCheckpoint } from '../ml/checkpoint-node.js';
 import type { ServerConfig } from '../server/config.js';
 import type { FederationEvent } from '../wire/events.js';
 import type { FederationState, RoundRecord } from '../server/store.js';
-import { EventLog, type TestServer, startTestServer } from './harness.js';
-import { type KitParticipant, kitParticipant, kitSum, waitForNew } from './test-kit.js';
+import { type TestServer, startTestServer } from '../../test/support/federation.js';
+import { type KitParticipant, kitParticipant, plaintextSum, waitForNew } from '../../test/support/participants.js';
+import { EventLog } from './harness.js';
 
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
 type Agg = Extract<FederationEvent, { type: 'test_aggregate' }>;
@@ -96,7 +97,7 @@ async function expectRound(events: EventLog<FederationEvent>, trainers: KitParti
   expect(done.version).toBe(version);
   expect(done.survivors).toHaveLength(trainers.length);
   const agg = (await events.waitFor((e): e is Agg => e.type === 'test_aggregate' && e.round === round)) as Agg;
-  expect(agg.sum).toEqual(kitSum(trainers, round, done.survivors));
+  expect(agg.sum).toEqual(plaintextSum(trainers, round, done.survivors));
   for (const t of trainers) {
     const input = t.trainer!.inputs.get(round);
     expect(input, `${t.label} trained in round ${round}`).toBeDefined();
@@ -200,7 +201,7 @@ describe('restarting the server on the same data directory', () => {
     dirs.push(dataDir);
     const token = 'crash-token';
     const childEvents = new EventLog<FederationEvent | { type: 'listening'; port: number }>();
-    const script = fileURLToPath(new URL('./restart-child.ts', import.meta.url));
+    const script = fileURLToPath(new URL('../../test/support/restart-child.ts', import.meta.url));
     child = spawn(process.execPath, ['--import', 'tsx', script], {
       env: { ...process.env, SPEAKONCE_CHILD_CONFIG: JSON.stringify({ ...SETTINGS, dataDir, token, rounds: 0 }) },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -226,7 +227,7 @@ describe('restarting the server on the same data directory', () => {
     // round 1 was exact: the child cannot hand us its aggregate, but its digest can be checked.
     // NOTE: events.ts documents the digest as over little-endian int32; the server (and
     // src/sim/simulate.ts) hash the Float64Array of the sum — checked here as implemented.
-    const plain1 = kitSum(trainers, 1, done1.type === 'round_done' ? done1.survivors : []);
+    const plain1 = plaintextSum(trainers, 1, done1.type === 'round_done' ? done1.survivors : []);
     expect(plain1).toBeDefined();
     const digest = createHash('sha256').update(new Uint8Array(Float64Array.from(plain1!).buffer)).digest('hex');
     expect(done1.type === 'round_done' && done1.sumDigest).toBe(digest);

@@ -18,7 +18,7 @@ import { evaluateModel, modelFromFlat } from '../ml/pipeline.js';
 import { splitDataset } from '../ml/split.js';
 import { type CommitteeSettings, type MemberIdentity, createIdentity, explicitCommittee } from '../secagg/index.js';
 import type { FederationEvent } from '../wire/events.js';
-import { EventLog, type TestServer, startParticipant, startTestServer, type SimParticipant } from './harness.js';
+import { EventLog, type LocalServer, type SimParticipant, startLocalServer, startParticipant } from './harness.js';
 import { pick } from './headless.js';
 import { observe } from './observe.js';
 
@@ -95,7 +95,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   const shards = partitionDataset(splits.train, { clients: o.trainers, mode: o.nonIid ? 'non-iid' : 'iid' });
   // Each trainer also holds out a shard of the validation split for the secure metrics.
   const heldOut = partitionDataset(splits.validation, { clients: o.trainers, mode: o.nonIid ? 'non-iid' : 'iid' });
-  let server: TestServer | undefined;
+  let server: LocalServer | undefined;
   let baseUrl: string;
   let wsUrl: string;
   let token: string;
@@ -105,7 +105,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
     wsUrl = `${baseUrl.replace(/^http/, 'ws')}/ws`;
     token = o.token ?? '';
   } else {
-    server = await startTestServer({
+    server = await startLocalServer({
       committee: { m: committee.m, tRec: committee.tRec, rho: committee.rho },
       rounds: o.rounds,
       minTrainers: 2,

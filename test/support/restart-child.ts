@@ -3,7 +3,7 @@
  * settings in SPEAKONCE_CHILD_CONFIG (JSON), it prints `{"port": …}` and then every federation
  * event as one JSON line on stdout, until it is killed.
  */
-import { startTestServer } from './harness.js';
+import { startTestServer } from './federation.js';
 
 const overrides = JSON.parse(process.env.SPEAKONCE_CHILD_CONFIG ?? '{}') as Parameters<typeof startTestServer>[0];
 const s = await startTestServer(overrides);
