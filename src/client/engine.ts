@@ -137,14 +137,10 @@ export class ParticipantEngine {
   private readonly memoryAnswered = new Set<string>();
   private snap: EngineSnapshot = { connection: 'closed', clientId: undefined, federation: undefined, version: 0, round: undefined, role: undefined, phase: 'idle', memberIndex: undefined, lastError: undefined };
   private current: RoundMsg | undefined;
-  /** Contribution/answer frames sent in the current round (a test replay makes it 2). */
+  /** Contribution/answer frames this engine sent in the current round. */
   private sentThisRound = 0;
   private crashed = false;
   private insecurePlaintext = false;
-  /** Whether the server said it runs in test mode (the app exposes test hooks only then). */
-  serverTestMode = false;
-  /** Test mode only: the last contribution as sent, so a test can replay it (duplicate). */
-  private lastSent: Uint8Array | undefined;
 
   constructor(opts: EngineOptions) {
     if (opts.train && !opts.trainer) throw new Error('a training participant needs a LocalTrainer');
@@ -193,20 +189,6 @@ export class ParticipantEngine {
     this.update({ connection: 'closed' });
   }
 
-  /** Test mode only: sends the last contribution again (the server must refuse it). */
-  resendLastContribution(): number {
-    if (!this.serverTestMode) throw new Error('test hooks exist only when the server runs in test mode');
-    if (!this.lastSent) return 0;
-    this.sentThisRound++;
-    return this.transport.sendRaw(this.lastSent);
-  }
-
-  /** Test mode only: sends arbitrary bytes (the server must refuse malformed frames). */
-  sendRawForTest(bytes: Uint8Array): number {
-    if (!this.serverTestMode) throw new Error('test hooks exist only when the server runs in test mode');
-    return this.transport.sendRaw(bytes);
-  }
-
   private maybeDrop(round: number, point: DropPoint): boolean {
     if (this.crashed) return true;
     if (!this.opts.dropAt?.(round, point)) return false;
@@ -233,7 +215,6 @@ export class ParticipantEngine {
       }
       case 'welcome':
         this.insecurePlaintext = m.insecurePlaintext === true;
-        this.serverTestMode = m.testMode === true;
         this.update({ clientId: m.clientId, federation: m.federation, version: m.version, phase: this.snap.phase === 'idle' ? 'waiting' : this.snap.phase });
         return;
       case 'round':
@@ -310,7 +291,6 @@ export class ParticipantEngine {
     const encoded = encodeMessage({ t: 'contribution', round: m.round, y1: u32ToBytes(c.masked[0]), y2: u32ToBytes(c.masked[1]), eph: c.ephemeralPublic, sealed: [...c.sealed] });
     const bytes = this.transport.sendRaw(encoded);
     this.sentThisRound++;
-    if (this.serverTestMode) this.lastSent = encoded;
     if (bytes === 0) return this.fail(m.round, 'DISCONNECTED', 'not connected when the contribution was ready; it was not sent');
     this.update({ phase: 'sent' });
     this.emit({ type: 'sent', round: m.round, bytes, timings });

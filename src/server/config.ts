@@ -50,7 +50,7 @@ export const ServerConfigSchema = v.strictObject({
   maxMessageBytes: v.optional(posInt),
   /** Trainers append local metrics (sufficient statistics) to the masked vector. */
   secureMetrics: v.boolean(),
-  /** Test mode: extra hooks for test harnesses (never in production). */
+  /** Test mode: in-process hooks for test harnesses (the decoded sum; never on any wire, never in production). */
   testMode: v.boolean(),
   /** INSECURE: trainers send plaintext updates. Only for the labelled benchmark comparison. */
   insecurePlaintext: v.boolean(),

@@ -59,6 +59,14 @@ function shuffle<T>(xs: readonly T[]): T[] {
   return a;
 }
 
+export interface FederationOptions {
+  /**
+   * Test mode only (config.testMode): called with each round's decoded sum before its
+   * `round_done` event, so an in-process test can check exactness. Never on any wire.
+   */
+  onDecodedForTest?: (round: number, sum: Float64Array) => void;
+}
+
 export class Federation {
   readonly config: ServerConfig;
   private readonly store: Store;
@@ -77,9 +85,12 @@ export class Federation {
   /** The current round's finishing (record, result messages); stop() waits for it. */
   private finishing: Promise<void> = Promise.resolve();
   readonly maxMessageBytes: number;
+  private readonly onDecodedForTest: ((round: number, sum: Float64Array) => void) | undefined;
 
-  constructor(config: ServerConfig, log: Logger) {
+  constructor(config: ServerConfig, log: Logger, options: FederationOptions = {}) {
+    if (options.onDecodedForTest && !config.testMode) throw new Error('onDecodedForTest needs a server in test mode');
     this.config = config;
+    this.onDecodedForTest = options.onDecodedForTest;
     this.store = new Store(config.dataDir);
     this.log = log;
     const params = initialModelParams(config);
@@ -281,7 +292,7 @@ export class Federation {
     const p: Participant = { id, publicKey: msg.publicKey, train: msg.train, committee: msg.committee, label: msg.label, conn };
     this.participants.set(id, p);
     this.log.info('joined', { clientId: id, train: msg.train, committee: msg.committee, label: msg.label });
-    this.send(id, { t: 'welcome', v: WIRE_VERSION, clientId: id, federation: this.state.federation, version: this.state.version, ...(this.config.insecurePlaintext ? { insecurePlaintext: true } : {}), ...(this.config.testMode ? { testMode: true } : {}) });
+    this.send(id, { t: 'welcome', v: WIRE_VERSION, clientId: id, federation: this.state.federation, version: this.state.version, ...(this.config.insecurePlaintext ? { insecurePlaintext: true } : {}) });
     this.emitParticipants();
     this.current?.rejoined(id);
     this.scheduleStart(0);
@@ -493,7 +504,7 @@ export class Federation {
     if (ok && o.ok) {
       const digest = createHash('sha256').update(new Uint8Array(o.sum.buffer, o.sum.byteOffset, o.sum.byteLength)).digest('hex');
       this.log.info('round_done', { round, version: versionAfter, survivors: o.survivors.length, answered: o.membersAnswered.length, ...o.timings });
-      if (this.config.testMode) this.emit({ type: 'test_aggregate', round, sum: Array.from(o.sum) });
+      this.onDecodedForTest?.(round, o.sum);
       this.emit({
         type: 'round_done',
         round,

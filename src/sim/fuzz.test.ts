@@ -18,7 +18,6 @@ import type { RefusalCode } from '../server/refusal.js';
 import { type MemberIdentity, type SecAggErrorCode, createIdentity } from '../secagg/index.js';
 
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
-type Agg = Extract<FederationEvent, { type: 'test_aggregate' }>;
 
 const WIRE_CODES: WireErrorCode[] = ['TOO_LARGE', 'MALFORMED', 'UNKNOWN_TYPE', 'BAD_VERSION'];
 const REFUSAL_CODES: RefusalCode[] = ['NOT_JOINED', 'UNAUTHENTICATED', 'ALREADY_JOINED', 'NO_ROUND', 'NOT_A_TRAINER', 'NOT_A_MEMBER', 'INSECURE_MODE_ONLY', 'TEXT_FRAME'];
@@ -279,7 +278,7 @@ async function fuzzWire(p: KitParticipant, r: Rng, n: number, bases: Bases, t: T
       /* not msgpack: fine */
     }
     p.tap.inbox.skipAll();
-    expect(p.engine.wire.sendRaw(frame)).toBe(frame.byteLength);
+    expect(p.tap.sendRaw(frame)).toBe(frame.byteLength);
     t.sent++;
     const reply = await p.tap.inbox.next(10_000, `the reply to ${p.label}'s fuzz frame ${i}`);
     expect(reply, `reply to frame ${i} of ${p.label}`).toBeDefined();
@@ -379,7 +378,7 @@ describe('fuzzing the server', () => {
       cGate.open();
       for (const round of [1, 2]) {
         const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === round, 30_000, `round ${round}`)) as Done;
-        const agg = (await s.events.waitFor((e): e is Agg => e.type === 'test_aggregate' && e.round === round)) as Agg;
+        const agg = await s.decoded.waitFor((d) => d.round === round);
         expect(done.survivors).toHaveLength(3);
         expect(done.version).toBe(round);
         expect(agg.sum).toEqual(plaintextSum(trainers, round, done.survivors));

@@ -17,7 +17,7 @@ import type { SocketFactory, SocketLike } from '../client/transport.js';
 import type { MemberIdentity } from '../secagg/index.js';
 import { createIdentity } from '../secagg/index.js';
 import { type ServerConfig, resolveConfig } from '../server/config.js';
-import { Federation } from '../server/federation.js';
+import { Federation, type FederationOptions } from '../server/federation.js';
 import { type RunningServer, listen } from '../server/http.js';
 import { type Logger, createLogger } from '../server/log.js';
 
@@ -79,11 +79,12 @@ function quietLogger(): Logger {
 export async function startLocalServer(
   overrides: Partial<ServerConfig> = {},
   log: Logger = quietLogger(),
+  options: FederationOptions = {},
 ): Promise<LocalServer> {
   const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), 'speakonce-')));
   const token = overrides.token ?? randomBytes(8).toString('hex');
   const config = resolveConfig({ port: 0, pauseMs: 0, logLevel: 'silent', ...overrides, dataDir, token });
-  const fed = new Federation(config, log);
+  const fed = new Federation(config, log, options);
   await fed.init();
   const server = await listen(fed, config.host, config.port, log);
   return { fed, server, config, wsUrl: `ws://127.0.0.1:${server.port}/ws`, token, stop: () => server.close() };

@@ -74,9 +74,7 @@ export type FederationEvent =
     }
   | { type: 'round_failed'; round: number; version: number; code: string; reason: string; timings: Record<string, number>; bytesIn: number; bytesOut: number; summary?: true }
   | { type: 'refused'; clientId?: string; code: string; message: string; ref?: string }
-  | { type: 'finished'; rounds: number; version: number }
-  /** Test mode only: the decoded aggregate, for harnesses that check exactness. */
-  | { type: 'test_aggregate'; round: number; sum: number[] };
+  | { type: 'finished'; rounds: number; version: number };
 
 export type FederationEventType = FederationEvent['type'];
 

@@ -82,8 +82,6 @@ export const WelcomeSchema = v.strictObject({
   federation: v.string(),
   version: uint,
   insecurePlaintext: v.optional(v.boolean()),
-  /** The server runs in test mode: clients may expose test hooks (never in production). */
-  testMode: v.optional(v.boolean()),
 });
 
 export const RoleSchema = v.picklist(['trainer', 'member', 'idle']);

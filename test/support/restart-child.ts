@@ -7,7 +7,5 @@ import { startTestServer } from './federation.js';
 
 const overrides = JSON.parse(process.env.SPEAKONCE_CHILD_CONFIG ?? '{}') as Parameters<typeof startTestServer>[0];
 const s = await startTestServer(overrides);
-s.fed.onEvent((e) => {
-  if (e.type !== 'test_aggregate') process.stdout.write(`${JSON.stringify(e)}\n`);
-});
+s.fed.onEvent((e) => process.stdout.write(`${JSON.stringify(e)}\n`));
 process.stdout.write(`${JSON.stringify({ type: 'listening', port: s.server.port })}\n`);

@@ -244,8 +244,6 @@ function apply(s: DashState, e: DashAction): DashState {
       return { ...s, refused: s.refused + 1 };
     case 'finished':
       return { ...s, finished: { rounds: e.rounds, version: e.version }, version: Math.max(s.version, e.version) };
-    case 'test_aggregate':
-      return s;
   }
 }
 
