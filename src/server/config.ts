@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { CodedError } from '../base/error.js';
 import { DEFAULT_PROFILE, SecAggError, checkBudget, explicitCommittee } from '../secagg/index.js';
+import { CommitteeSchema } from '../wire/messages.js';
 
 const posInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 const nonNegInt = v.pipe(v.number(), v.integer(), v.minValue(0));
@@ -21,8 +22,11 @@ export const ServerConfigSchema = v.strictObject({
   open: v.boolean(),
   /** Rounds to run before stopping (0 = run until stopped). */
   rounds: nonNegInt,
-  /** Explicit committee (m, t_rec, ρ); or sized from `corruptFraction`/`dropoutFraction` when absent. */
-  committee: v.optional(v.strictObject({ m: posInt, tRec: posInt, rho: posInt })),
+  /**
+   * Explicit committee (m, t_rec, ρ), checked by the core (explicitCommittee) below; or sized from
+   * `corruptFraction`/`dropoutFraction` each round when absent.
+   */
+  committee: v.optional(CommitteeSchema),
   committeeMax: posInt,
   corruptFraction: v.pipe(v.number(), v.minValue(0), v.maxValue(0.99)),
   dropoutFraction: v.pipe(v.number(), v.minValue(0), v.maxValue(0.99)),

@@ -9,7 +9,6 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import {
   type CommitteeSettings,
-  type RoundConfig,
   SecAggError,
   explicitCommittee,
   sizeCommittee,
@@ -19,15 +18,16 @@ import {
 import { isCodedError } from '../base/error.js';
 import { mlpArchitecture, parameterCount } from '../ml/model.js';
 import { DEFAULT_SCALING, numInputs } from '../ml/scaling.js';
-import { WireError, decodeClientMessage, encodeMessage, u32ToBytes } from '../wire/codec.js';
+import { WireError, decodeClientMessage, encodeMessage } from '../wire/codec.js';
 import { decodeStats, maxContributionBytes, vectorLayout } from '../wire/layout.js';
 import { statsToMetrics } from '../ml/stats.js';
-import { type ClientMessage, type JoinMsg, type RoundMsg, type ServerMessage, WIRE_VERSION } from '../wire/messages.js';
+import { type ClientMessage, type JoinMsg, type RoundId, type ServerMessage, WIRE_VERSION } from '../wire/messages.js';
 import { type FederationEvent, type FederationMetrics, type FederationStatus, SHORT_ID } from '../wire/events.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './log.js';
 import { type GlobalModel, applyDecodedSum, initialModel, modelFromCheckpoint, toCheckpoint } from './model.js';
 import { Refusal } from './refusal.js';
+import { observedScheme, roundDescriptor } from './descriptor.js';
 import { PREVIEW_LENGTH, type RoundOutcome, RoundRun } from './round.js';
 import { type FederationState, Store } from './store.js';
 
@@ -64,7 +64,7 @@ export interface FederationOptions {
    * Test mode only (config.testMode): called with each round's decoded sum before its
    * `round_done` event, so an in-process test can check exactness. Never on any wire.
    */
-  onDecodedForTest?: (round: number, sum: Float64Array) => void;
+  onDecodedForTest?: (round: RoundId, sum: Float64Array) => void;
 }
 
 export class Federation {
@@ -85,12 +85,15 @@ export class Federation {
   /** The current round's finishing (record, result messages); stop() waits for it. */
   private finishing: Promise<void> = Promise.resolve();
   readonly maxMessageBytes: number;
-  private readonly onDecodedForTest: ((round: number, sum: Float64Array) => void) | undefined;
+  private readonly onDecodedForTest: ((round: RoundId, sum: Float64Array) => void) | undefined;
+  /** The operator's committee (validated by the core once, at start), if one is configured. */
+  private readonly explicitCommittee: CommitteeSettings | undefined;
 
   constructor(config: ServerConfig, log: Logger, options: FederationOptions = {}) {
     if (options.onDecodedForTest && !config.testMode) throw new Error('onDecodedForTest needs a server in test mode');
     this.config = config;
     this.onDecodedForTest = options.onDecodedForTest;
+    this.explicitCommittee = config.committee && explicitCommittee(config.committee);
     this.store = new Store(config.dataDir);
     this.log = log;
     const params = initialModelParams(config);
@@ -331,13 +334,14 @@ export class Federation {
     }
   }
 
-  private chooseCommittee(connected: Participant[]): { settings: CommitteeSettings; members: Participant[] } | string {
-    if (this.config.insecurePlaintext) return { settings: { m: 0, tRec: 0, rho: 0, cMax: 0, dMax: 0, subsetSafe: false }, members: [] };
+  /** A secure round's committee (settings and members); a plaintext round has none. */
+  private chooseCommittee(connected: Participant[]): { settings?: CommitteeSettings; members: Participant[] } | string {
+    if (this.config.insecurePlaintext) return { members: [] };
     const volunteers = connected.filter((p) => p.committee);
     let settings: CommitteeSettings;
     try {
-      settings = this.config.committee
-        ? explicitCommittee(this.config.committee)
+      settings = this.explicitCommittee
+        ? this.explicitCommittee
         : sizeCommittee({ n: connected.length, m: Math.min(this.config.committeeMax, volunteers.length), corruptFraction: this.config.corruptFraction, dropoutFraction: this.config.dropoutFraction });
     } catch (e) {
       return `committee cannot be sized from ${volunteers.length} volunteer(s): ${e instanceof Error ? e.message : String(e)}`;
@@ -372,70 +376,49 @@ export class Federation {
     const round = this.state.lastStartedRound + 1;
     this.state = { ...this.state, lastStartedRound: round };
     await this.store.writeState(this.state); // never reuse a round id, even across restarts
-    const { settings } = pick;
-    const cfg: RoundConfig = {
+    const version = this.state.version;
+    const { settings, members } = pick;
+    const descriptor = roundDescriptor({
       federation: this.state.federation,
       round,
-      length: vectorLayout(this.model.weights.length, this.config.secureMetrics).length,
-      delta: this.config.delta,
-      bits: this.config.bits,
-      nMax: this.config.nMax,
-      committee: { m: settings.m, tRec: settings.tRec, rho: settings.rho },
-      memberKeys: pick.members.map((p) => p.publicKey),
-      publicSeed: new Uint8Array(randomBytes(32)),
-    };
-    const version = this.state.version;
-    const weights = new Uint8Array(u32ToBytes(this.model.weights)); // a copy: the model changes later
-    const base = {
-      t: 'round' as const,
-      federation: cfg.federation,
-      round,
       version,
-      weights,
-      architecture: this.model.architecture,
-      publicSeed: cfg.publicSeed,
-      length: cfg.length,
-      delta: cfg.delta,
-      bits: cfg.bits,
-      nMax: cfg.nMax,
-      committee: cfg.committee,
-      memberKeys: [...cfg.memberKeys],
-      quant: { clip: this.config.clip, weightCap: this.config.weightCap, ...(this.config.l2Clip ? { l2Clip: this.config.l2Clip } : {}) },
-      train: { epochs: this.config.epochs, batchSize: this.config.batchSize, learningRate: this.config.learningRate },
-      metrics: this.config.secureMetrics,
-    };
+      model: this.model,
+      config: this.config,
+      ...(settings ? { committee: { scheme: settings, memberKeys: members.map((p) => p.publicKey) } } : {}),
+    });
+    const { config } = descriptor;
     const run = new RoundRun(
       {
-        cfg,
+        config,
         version,
         trainers: trainers.map((p) => p.id),
-        members: pick.members.map((p) => p.id),
+        members: members.map((p) => p.id),
         submitMs: this.config.submitMs,
         committeeMs: this.config.committeeMs,
         minSurvivors: this.config.minSurvivors,
-        insecurePlaintext: this.config.insecurePlaintext,
-        descriptor: (_id, role, memberIndex, submitBy, answerBy): RoundMsg => ({ ...base, role, ...(memberIndex ? { memberIndex } : {}), submitBy, answerBy }),
+        descriptor: descriptor.message,
       },
       { send: (id, m) => this.send(id, m), isConnected: (id) => !!this.participants.get(id)?.conn, emit: (e) => this.emit(e), log: this.log },
     );
     this.current = run;
     this.roundsRun++;
     const startedAt = new Date().toISOString();
-    this.log.info('round_started', { round, version, trainers: trainers.length, m: settings.m, tRec: settings.tRec, rho: settings.rho, length: cfg.length });
+    const { m, tRec, rho } = observedScheme(config);
+    this.log.info('round_started', { round, version, trainers: trainers.length, m, tRec, rho, length: config.length });
     await run.start();
     this.emit({
       type: 'round_started',
       round,
       version,
       trainers: trainers.map((p) => p.id),
-      members: pick.members.map((p) => p.id),
-      m: settings.m,
-      tRec: settings.tRec,
-      rho: settings.rho,
-      length: cfg.length,
+      members: members.map((p) => p.id),
+      m,
+      tRec,
+      rho,
+      length: config.length,
       submitBy: run.submitBy,
       answerBy: run.answerBy,
-      insecurePlaintext: this.config.insecurePlaintext,
+      insecurePlaintext: config.mode === 'plaintext',
     });
     this.finishing = run.done
       .then((outcome) => this.finishRound(run, outcome, startedAt))
@@ -493,7 +476,7 @@ export class Federation {
       survivors: o.survivors,
       members: [...run.plan.members],
       membersAnswered: o.membersAnswered,
-      tRec: run.plan.cfg.committee.tRec,
+      tRec: observedScheme(run.plan.config).tRec,
       timings: o.timings,
       bytesIn: o.bytesIn,
       bytesOut: o.bytesOut,
