@@ -117,7 +117,7 @@ function secureWords(n: number): Uint32Array {
  * it when the message was decoded, and validates it again where it is entered).
  */
 export function descriptorConfig(msg: RoundMsg): RoundConfig {
-  if (msg.config.mode !== 'secure') throw new Error(`round ${msg.config.round} is a plaintext round: it has no committee`);
+  if (msg.config.mode !== 'secure') throw new Error(`round ${msg.config.round} is plaintext: it has no committee`);
   return msg.config;
 }
 
