@@ -54,7 +54,7 @@ export const ServerConfigSchema = v.strictObject({
   maxMessageBytes: v.optional(posInt),
   /** Trainers append local metrics (sufficient statistics) to the masked vector. */
   secureMetrics: v.boolean(),
-  /** Test mode: in-process hooks for test harnesses (the decoded sum; never on any wire, never in production). */
+  /** Test mode: in-process hooks for test harnesses (the decoded sum; on no wire; never in production). */
   testMode: v.boolean(),
   /** INSECURE: trainers send plaintext updates. Only for the labelled benchmark comparison. */
   insecurePlaintext: v.boolean(),
@@ -94,7 +94,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: 'info',
 };
 
-/** UNREADABLE_CONFIG: the config file cannot be read or is not a JSON object; INVALID_CONFIG: a setting is wrong. */
+/** UNREADABLE_CONFIG: the config file cannot be read or holds no JSON object; INVALID_CONFIG: a setting is wrong. */
 export type ConfigErrorCode = 'UNREADABLE_CONFIG' | 'INVALID_CONFIG';
 
 export class ConfigError extends CodedError<ConfigErrorCode> {}

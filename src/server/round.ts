@@ -144,14 +144,17 @@ export class RoundRun {
   }
 
   private requireTrainer(clientId: string, round: number): void {
-    if (round !== this.round) throw new WrongRoundError(`message for round ${round}, the current round is ${this.round}`);
+    if (round !== this.round) {
+      throw new WrongRoundError(`message for round ${round}, the current round is ${this.round}`);
+    }
     if (!this.trainerSet.has(clientId)) throw new Refusal('NOT_A_TRAINER', `${clientId} is not a trainer of round ${this.round}`);
   }
 
   async contribution(clientId: string, msg: ContributionMsg, size: number): Promise<void> {
     this.requireTrainer(clientId, msg.round);
     if (this.plan.config.mode === 'plaintext') {
-      throw new Refusal('INSECURE_MODE_ONLY', 'this server runs the insecure plaintext benchmark mode; send plain updates');
+      const why = 'this server runs the insecure plaintext benchmark mode; send plain updates';
+      throw new Refusal('INSECURE_MODE_ONLY', why);
     }
     if (this.phaseValue !== 'collecting' || !this.agg) throw new LateError(`contribution from ${clientId} outside the collection phase of round ${this.round}`);
     const c: Contribution = {
@@ -266,7 +269,9 @@ export class RoundRun {
   }
 
   answer(clientId: string, msg: AnswerMsg, size: number): void {
-    if (msg.round !== this.round) throw new WrongRoundError(`answer for round ${msg.round}, the current round is ${this.round}`);
+    if (msg.round !== this.round) {
+      throw new WrongRoundError(`answer for round ${msg.round}, the current round is ${this.round}`);
+    }
     const j = this.memberIndex.get(clientId) ?? 0;
     if (j === 0 || msg.memberIndex !== j) throw new Refusal('NOT_A_MEMBER', `${clientId} is not member ${msg.memberIndex} of round ${this.round}`);
     if (!this.agg) throw new Refusal('INSECURE_MODE_ONLY', 'no committee in the plaintext benchmark mode');
@@ -281,7 +286,8 @@ export class RoundRun {
     this.agg.receive(r); // typed errors: before cut-off, late, duplicate, wrong H_S, wrong length
     this.bytesIn += size;
     this.answeredBy.add(clientId);
-    this.host.emit({ type: 'answer', round: this.round, answered: this.agg.answered, tRec: committee.tRec, m: committee.m });
+    const { tRec, m } = committee;
+    this.host.emit({ type: 'answer', round: this.round, answered: this.agg.answered, tRec, m });
     this.checkAllAnswered();
   }
 

@@ -12,7 +12,14 @@ import type { FederationEvent } from '../wire/events.js';
 import type { WireErrorCode } from '../wire/codec.js';
 import type { ContributionMsg, ServerMessage } from '../wire/messages.js';
 import { type TestServer, startTestServer } from '../../test/support/federation.js';
-import { type KitParticipant, RawClient, collectingLogger, kitParticipant, plaintextSum, waitForNew } from '../../test/support/participants.js';
+import {
+  type KitParticipant,
+  RawClient,
+  collectingLogger,
+  kitParticipant,
+  plaintextSum,
+  waitForNew,
+} from '../../test/support/participants.js';
 import { decode } from '@msgpack/msgpack';
 import type { RefusalCode } from '../server/refusal.js';
 import { type MemberIdentity, type SecAggErrorCode, createIdentity } from '../secagg/index.js';
