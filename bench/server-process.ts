@@ -24,9 +24,9 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import process from 'node:process';
 import type { ServerConfig } from '../src/server/config.js';
-import type { FederationEvent } from '../src/server/events.js';
+import type { FederationEvent } from '../src/wire/events.js';
 import type { Logger } from '../src/server/log.js';
-import { startTestServer } from '../src/sim/harness.js';
+import { startLocalServer } from '../src/sim/harness.js';
 
 export interface MemoryLine {
   /** RSS when listening, before any participant joined. */
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     error: (event, fields) => process.stderr.write(`server-process: ${event} ${JSON.stringify(fields ?? {})}\n`),
   };
 
-  const s = await startTestServer({ logLevel: 'silent', ...overrides, testMode: false }, log);
+  const s = await startLocalServer({ logLevel: 'silent', ...overrides, testMode: false }, log);
   mem.baseline_rss = process.memoryUsage().rss;
   sample();
 

@@ -5,7 +5,7 @@
  * and contributes to the next round. No sleeps: the test waits on page content and server events.
  */
 import { expect, test } from '@playwright/test';
-import type { FederationEvent } from '../src/server/events';
+import type { FederationEvent } from '../src/wire/events';
 import { TestFederation } from './federation';
 import { expectVersionAtLeast } from './tabs';
 

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FederationEvent } from '../src/server/events';
+import type { FederationEvent } from '../src/wire/events';
 import { observe } from '../src/sim/observe';
 
 const ROOT = join(import.meta.dirname, '..');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { datasetToCsv } from '../src/ml/csv';
 import { generateSynthetic } from '../src/ml/synthetic';
-import type { FederationEvent } from '../src/server/events';
+import type { FederationEvent } from '../src/wire/events';
 import { TestFederation } from './federation';
 import { aucPrOf, weightBytes } from './model-eval';
 import {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { type Socket, createConnection, createServer } from 'node:net';
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import type { EngineSnapshot } from '../src/client/engine';
-import type { FederationEvent } from '../src/server/events';
+import type { FederationEvent } from '../src/wire/events';
 import type { TestFederation } from './federation';
 import { installPageHooks } from './page-hooks';
 

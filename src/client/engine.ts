@@ -17,7 +17,6 @@ import {
   type TrainerTimings,
   joinProof,
   quantize,
-  validateRoundConfig,
 } from '../secagg/index.js';
 import { bytesToF32, encodeMessage, u32ToBytes } from '../wire/codec.js';
 import type { ErrorMsg, JobMsg, ResultMsg, Role, RoundMsg, ServerMessage } from '../wire/messages.js';
@@ -95,20 +94,13 @@ function secureWords(n: number): Uint32Array {
   return out;
 }
 
+/**
+ * The core's configuration of a secure round: the descriptor's own `config` (the core validated
+ * it when the message was decoded, and validates it again where it is entered).
+ */
 export function descriptorConfig(msg: RoundMsg): RoundConfig {
-  const cfg: RoundConfig = {
-    federation: msg.federation,
-    round: msg.round,
-    length: msg.length,
-    delta: msg.delta,
-    bits: msg.bits,
-    nMax: msg.nMax,
-    committee: msg.committee,
-    memberKeys: msg.memberKeys,
-    publicSeed: msg.publicSeed,
-  };
-  validateRoundConfig(cfg);
-  return cfg;
+  if (msg.config.mode !== 'secure') throw new Error(`round ${msg.config.round} is plaintext: it has no committee`);
+  return msg.config;
 }
 
 export class ParticipantEngine {
@@ -119,14 +111,9 @@ export class ParticipantEngine {
   private readonly memoryAnswered = new Set<string>();
   private snap: EngineSnapshot = { connection: 'closed', clientId: undefined, federation: undefined, version: 0, round: undefined, role: undefined, phase: 'idle', memberIndex: undefined, lastError: undefined };
   private current: RoundMsg | undefined;
-  /** Contribution/answer frames sent in the current round (a test replay makes it 2). */
+  /** Contribution/answer frames this engine sent in the current round. */
   private sentThisRound = 0;
   private crashed = false;
-  private insecurePlaintext = false;
-  /** Whether the server said it runs in test mode (the app exposes test hooks only then). */
-  serverTestMode = false;
-  /** Test mode only: the last contribution as sent, so a test can replay it (duplicate). */
-  private lastSent: Uint8Array | undefined;
 
   constructor(opts: EngineOptions) {
     if (opts.train && !opts.trainer) throw new Error('a training participant needs a LocalTrainer');
@@ -175,20 +162,6 @@ export class ParticipantEngine {
     this.update({ connection: 'closed' });
   }
 
-  /** Test mode only: sends the last contribution again (the server must refuse it). */
-  resendLastContribution(): number {
-    if (!this.serverTestMode) throw new Error('test hooks exist only when the server runs in test mode');
-    if (!this.lastSent) return 0;
-    this.sentThisRound++;
-    return this.transport.sendRaw(this.lastSent);
-  }
-
-  /** Test mode only: sends arbitrary bytes (the server must refuse malformed frames). */
-  sendRawForTest(bytes: Uint8Array): number {
-    if (!this.serverTestMode) throw new Error('test hooks exist only when the server runs in test mode');
-    return this.transport.sendRaw(bytes);
-  }
-
   private maybeDrop(round: number, point: DropPoint): boolean {
     if (this.crashed) return true;
     if (!this.opts.dropAt?.(round, point)) return false;
@@ -214,8 +187,6 @@ export class ParticipantEngine {
         return;
       }
       case 'welcome':
-        this.insecurePlaintext = m.insecurePlaintext === true;
-        this.serverTestMode = m.testMode === true;
         this.update({ clientId: m.clientId, federation: m.federation, version: m.version, phase: this.snap.phase === 'idle' ? 'waiting' : this.snap.phase });
         return;
       case 'round':
@@ -230,11 +201,11 @@ export class ParticipantEngine {
   }
 
   private async onRound(m: RoundMsg): Promise<void> {
-    if (this.current?.round === m.round && (this.snap.phase === 'training' || this.snap.phase === 'sealing')) return; // already at work on it
+    if (this.current?.config.round === m.config.round && (this.snap.phase === 'training' || this.snap.phase === 'sealing')) return; // already at work on it
     this.current = m;
     this.sentThisRound = 0;
-    this.update({ round: m.round, role: m.role, memberIndex: m.memberIndex, version: m.version, phase: 'waiting', lastError: undefined });
-    this.emit({ type: 'round', round: m.round, role: m.role, version: m.version, ...(m.memberIndex ? { memberIndex: m.memberIndex } : {}), weights: bytesToF32(m.weights, 'weights'), architecture: m.architecture });
+    this.update({ round: m.config.round, role: m.role, memberIndex: m.memberIndex, version: m.version, phase: 'waiting', lastError: undefined });
+    this.emit({ type: 'round', round: m.config.round, role: m.role, version: m.version, ...(m.memberIndex ? { memberIndex: m.memberIndex } : {}), weights: bytesToF32(m.weights, 'weights'), architecture: m.architecture });
     if (m.role === 'trainer') await this.trainAndSend(m);
     else if (m.role === 'member') this.update({ phase: 'waiting' });
   }
@@ -245,43 +216,43 @@ export class ParticipantEngine {
 
   private async trainAndSend(m: RoundMsg): Promise<void> {
     const trainer = this.opts.trainer;
-    if (!trainer) return this.fail(m.round, 'NOT_A_TRAINER', 'asked to train, but this participant has no training data');
-    if (this.maybeDrop(m.round, 'before-train')) return;
+    if (!trainer) return this.fail(m.config.round, 'NOT_A_TRAINER', 'asked to train, but this participant has no training data');
+    if (this.maybeDrop(m.config.round, 'before-train')) return;
     this.update({ phase: 'training' });
     const weights = bytesToF32(m.weights, 'weights');
     const layout = vectorLayout(weights.length, m.metrics);
-    if (layout.length !== m.length) return this.fail(m.round, 'MALFORMED', `descriptor has ${weights.length} weights${m.metrics ? ' and metrics' : ''} for a vector of ${m.length}`);
+    if (layout.length !== m.config.length) return this.fail(m.config.round, 'MALFORMED', `descriptor has ${weights.length} weights${m.metrics ? ' and metrics' : ''} for a vector of ${m.config.length}`);
     let stats: Float64Array | undefined;
     if (m.metrics) {
       stats = this.opts.evaluator ? await this.opts.evaluator.evaluate(weights, m.architecture) : new Float64Array(STATS_LENGTH);
       if (!this.stillCurrent(m)) return;
       if (this.opts.evaluator) {
         const mt = statsToMetrics(stats);
-        this.emit({ type: 'evaluated', round: m.round, version: m.version, n: mt.n, aucPr: mt.auc_pr, loss: mt.loss });
+        this.emit({ type: 'evaluated', round: m.config.round, version: m.version, n: mt.n, aucPr: mt.auc_pr, loss: mt.loss });
       }
     }
     const out = await trainer.train(
-      { round: m.round, weights, architecture: m.architecture, epochs: m.train.epochs, batchSize: m.train.batchSize, learningRate: m.train.learningRate },
+      { round: m.config.round, weights, architecture: m.architecture, epochs: m.train.epochs, batchSize: m.train.batchSize, learningRate: m.train.learningRate },
       (fraction, detail) => this.emit({ type: 'progress', phase: 'training', fraction, ...(detail ? { detail } : {}) }),
     );
     if (!this.stillCurrent(m)) return;
-    this.emit({ type: 'trained', round: m.round, numSamples: out.numSamples, ...(out.loss !== undefined ? { loss: out.loss } : {}) });
+    this.emit({ type: 'trained', round: m.config.round, numSamples: out.numSamples, ...(out.loss !== undefined ? { loss: out.loss } : {}) });
     this.update({ phase: 'sealing' });
     const weight = Math.min(out.numSamples, m.quant.weightCap) / m.quant.weightCap;
-    const update = quantize(out.delta, weight, { bits: m.bits, clip: m.quant.clip, ...(m.quant.l2Clip ? { l2Clip: m.quant.l2Clip } : {}) }, (this.opts.randomWords ?? secureWords)(out.delta.length + 1));
+    const update = quantize(out.delta, weight, { bits: m.config.bits, clip: m.quant.clip, ...(m.quant.l2Clip ? { l2Clip: m.quant.l2Clip } : {}) }, (this.opts.randomWords ?? secureWords)(out.delta.length + 1));
     let q = update;
     if (stats) {
       q = new Int32Array(layout.length);
       q.set(update, 0);
-      q.set(encodeStats(stats, m.bits), layout.metricsOffset);
+      q.set(encodeStats(stats, m.config.bits), layout.metricsOffset);
     }
-    if (q.length !== m.length) return this.fail(m.round, 'MALFORMED', `update has ${q.length} coordinates, the round expects ${m.length}`);
-    this.opts.onQuantized?.(m.round, q);
-    if (this.maybeDrop(m.round, 'before-send')) return;
-    if (this.insecurePlaintext) {
-      const bytes = this.transport.send({ t: 'plain', round: m.round, x: u32ToBytes(q) });
+    if (q.length !== m.config.length) return this.fail(m.config.round, 'MALFORMED', `update has ${q.length} coordinates, the round expects ${m.config.length}`);
+    this.opts.onQuantized?.(m.config.round, q);
+    if (this.maybeDrop(m.config.round, 'before-send')) return;
+    if (m.config.mode === 'plaintext') {
+      const bytes = this.transport.send({ t: 'plain', round: m.config.round, x: u32ToBytes(q) });
       this.update({ phase: 'sent' });
-      this.emit({ type: 'sent', round: m.round, bytes, timings: { mask_ms: 0, shares_ms: 0, seal_ms: 0 } });
+      this.emit({ type: 'sent', round: m.config.round, bytes, timings: { mask_ms: 0, shares_ms: 0, seal_ms: 0 } });
       return;
     }
     const cfg = descriptorConfig(m);
@@ -289,32 +260,31 @@ export class ParticipantEngine {
     const { contribution: c, timings } = await this.crypto.contribute(cfg, this.snap.clientId ?? '', q);
     if (!this.stillCurrent(m)) return;
     this.emit({ type: 'progress', phase: 'sealing', fraction: 1 });
-    const encoded = encodeMessage({ t: 'contribution', round: m.round, y1: u32ToBytes(c.masked[0]), y2: u32ToBytes(c.masked[1]), eph: c.ephemeralPublic, sealed: [...c.sealed] });
+    const encoded = encodeMessage({ t: 'contribution', round: m.config.round, y1: u32ToBytes(c.masked[0]), y2: u32ToBytes(c.masked[1]), eph: c.ephemeralPublic, sealed: [...c.sealed] });
     const bytes = this.transport.sendRaw(encoded);
     this.sentThisRound++;
-    if (this.serverTestMode) this.lastSent = encoded;
-    if (bytes === 0) return this.fail(m.round, 'DISCONNECTED', 'not connected when the contribution was ready; it was not sent');
+    if (bytes === 0) return this.fail(m.config.round, 'DISCONNECTED', 'not connected when the contribution was ready; it was not sent');
     this.update({ phase: 'sent' });
-    this.emit({ type: 'sent', round: m.round, bytes, timings });
-    this.maybeDrop(m.round, 'after-send');
+    this.emit({ type: 'sent', round: m.config.round, bytes, timings });
+    this.maybeDrop(m.config.round, 'after-send');
   }
 
   private async onJob(j: JobMsg): Promise<void> {
     const m = this.current;
-    if (!m || m.round !== j.round || m.role !== 'member' || m.memberIndex !== j.memberIndex) {
+    if (!m || m.config.round !== j.round || m.role !== 'member' || m.memberIndex !== j.memberIndex) {
       return this.fail(j.round, 'UNEXPECTED_JOB', `job for round ${j.round} as member ${j.memberIndex} does not match this participant's role`);
     }
-    const key = `${m.federation}\u0000${m.round}`;
+    const key = `${m.config.federation}\u0000${m.config.round}`;
     const store = this.opts.answeredRounds;
     if (this.memoryAnswered.has(key) || (store && (await store.has(key)))) {
       return this.fail(j.round, 'ALREADY_ANSWERED', `already answered round ${j.round}; a member answers once`);
     }
     this.update({ phase: 'job' });
-    if (this.maybeDrop(m.round, 'before-answer')) return;
+    if (this.maybeDrop(m.config.round, 'before-answer')) return;
     this.memoryAnswered.add(key);
     await store?.add(key); // remembered before answering: one chance, even across a reload
     const job: CommitteeJob = {
-      federation: m.federation,
+      federation: m.config.federation,
       round: j.round,
       memberIndex: j.memberIndex,
       survivors: j.survivors.map((s) => ({ clientId: s.id, digest: s.digest })),

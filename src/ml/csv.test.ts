@@ -3,7 +3,7 @@ import { datasetToCsv, loadCreditCardCsv } from './csv';
 import { loadCreditCardCsvFile } from './csv-node';
 import { CSV_COLUMNS, countFrauds, NUM_RAW } from './dataset';
 import { CsvValidationError, MlInputError } from './errors';
-import { HAS_SAMPLE, SAMPLE_CSV } from './test-support';
+import { HAS_SAMPLE, SAMPLE_CSV } from '../../test/support/ml-sample.js';
 import { readFileSync } from 'node:fs';
 
 const header = CSV_COLUMNS.join(',');

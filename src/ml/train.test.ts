@@ -4,7 +4,7 @@ import { loadCreditCardCsvFile } from './csv-node';
 import { countFrauds } from './dataset';
 import { evaluateModel, trainCentral } from './pipeline';
 import { splitDataset } from './split';
-import { HAS_SAMPLE, SAMPLE_CSV } from './test-support';
+import { HAS_SAMPLE, SAMPLE_CSV } from '../../test/support/ml-sample.js';
 import type { TrainProgress } from './train';
 import { flattenWeights } from './weights';
 

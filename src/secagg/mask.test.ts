@@ -4,7 +4,7 @@ import { PRIMES } from './field.js';
 import { type Residues, applyMask, centredValues, expandPublicRing, removeMask, sampleNoise, sampleSecret } from './mask.js';
 import { N } from './ntt.js';
 import { SecretRandom } from './random.js';
-import { deterministicRng, seedOf } from './test-harness.js';
+import { deterministicRng, seedOf } from '../../test/support/secagg.js';
 
 const ctx = { federation: 'f', round: 3 };
 

@@ -20,7 +20,7 @@ import {
 } from './errors.js';
 import { type CommitteeJob, CommitteeMember, answerJob } from './member.js';
 import type { SharingScheme } from './shamir.js';
-import { deterministicRng, makeFederation, randomUpdate } from './test-harness.js';
+import { deterministicRng, makeFederation, randomUpdate } from '../../test/support/secagg.js';
 import { type Contribution, buildContribution } from './trainer.js';
 
 async function contributions(fed: ReturnType<typeof makeFederation>, n: number, seed: number) {

@@ -3,7 +3,7 @@ import { SealError } from './errors.js';
 import { createIdentity } from './identity.js';
 import { x25519PublicKey } from './primitives.js';
 import { openSlice, sealSlice } from './seal.js';
-import { seedOf } from './test-harness.js';
+import { seedOf } from '../../test/support/secagg.js';
 
 describe('sealing of share slices', () => {
   const member = createIdentity(seedOf(1, 1));

@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
+import { CodedError } from '../base/error.js';
 import { DEFAULT_PROFILE, SecAggError, checkBudget, explicitCommittee } from '../secagg/index.js';
+import { CommitteeSchema } from '../wire/messages.js';
 
 const posInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 const nonNegInt = v.pipe(v.number(), v.integer(), v.minValue(0));
@@ -20,8 +22,11 @@ export const ServerConfigSchema = v.strictObject({
   open: v.boolean(),
   /** Rounds to run before stopping (0 = run until stopped). */
   rounds: nonNegInt,
-  /** Explicit committee (m, t_rec, ρ); or sized from `corruptFraction`/`dropoutFraction` when absent. */
-  committee: v.optional(v.strictObject({ m: posInt, tRec: posInt, rho: posInt })),
+  /**
+   * Explicit committee (m, t_rec, ρ), checked by the core (explicitCommittee) below; or sized from
+   * `corruptFraction`/`dropoutFraction` each round when absent.
+   */
+  committee: v.optional(CommitteeSchema),
   committeeMax: posInt,
   corruptFraction: v.pipe(v.number(), v.minValue(0), v.maxValue(0.99)),
   dropoutFraction: v.pipe(v.number(), v.minValue(0), v.maxValue(0.99)),
@@ -49,7 +54,7 @@ export const ServerConfigSchema = v.strictObject({
   maxMessageBytes: v.optional(posInt),
   /** Trainers append local metrics (sufficient statistics) to the masked vector. */
   secureMetrics: v.boolean(),
-  /** Test mode: extra hooks for test harnesses (never in production). */
+  /** Test mode: in-process hooks for test harnesses (the decoded sum; on no wire; never in production). */
   testMode: v.boolean(),
   /** INSECURE: trainers send plaintext updates. Only for the labelled benchmark comparison. */
   insecurePlaintext: v.boolean(),
@@ -89,12 +94,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: 'info',
 };
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+/** UNREADABLE_CONFIG: the config file cannot be read or holds no JSON object; INVALID_CONFIG: a setting is wrong. */
+export type ConfigErrorCode = 'UNREADABLE_CONFIG' | 'INVALID_CONFIG';
+
+export class ConfigError extends CodedError<ConfigErrorCode> {}
 
 /** Merges defaults ← file ← overrides and validates; throws ConfigError with every problem named. */
 export function resolveConfig(overrides: Partial<ServerConfig> = {}, file?: string): ServerConfig {
@@ -103,25 +106,33 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}, file?: stri
     try {
       fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     } catch (e) {
-      throw new ConfigError(`cannot read config file ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      const why = e instanceof Error ? e.message : String(e);
+      throw new ConfigError('UNREADABLE_CONFIG', `cannot read config file ${file}: ${why}`);
     }
-    if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) throw new ConfigError(`config file ${file} must hold a JSON object`);
+    if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
+      throw new ConfigError('UNREADABLE_CONFIG', `config file ${file} must hold a JSON object`);
+    }
   }
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, x]) => x !== undefined));
   const parsed = v.safeParse(ServerConfigSchema, { ...DEFAULT_CONFIG, ...fromFile, ...defined });
   if (!parsed.success) {
     const problems = parsed.issues.map((i) => `${i.path?.map((p) => String(p.key)).join('.') ?? '(config)'}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    throw new ConfigError('INVALID_CONFIG', `invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const cfg = parsed.output;
   try {
     checkBudget({ delta: cfg.delta, bits: cfg.bits, nMax: cfg.nMax });
     if (cfg.committee) explicitCommittee(cfg.committee);
   } catch (e) {
-    if (e instanceof SecAggError) throw new ConfigError(`invalid configuration: ${e.message}`);
+    if (e instanceof SecAggError) throw new ConfigError('INVALID_CONFIG', `invalid configuration: ${e.message}`);
     throw e;
   }
-  if (!cfg.open && !cfg.token) throw new ConfigError('invalid configuration: a join token is required unless --open is given');
-  if (cfg.minSurvivors > cfg.minTrainers) throw new ConfigError(`invalid configuration: minSurvivors (${cfg.minSurvivors}) exceeds minTrainers (${cfg.minTrainers})`);
+  if (!cfg.open && !cfg.token) {
+    throw new ConfigError('INVALID_CONFIG', 'invalid configuration: a join token is required unless --open is given');
+  }
+  if (cfg.minSurvivors > cfg.minTrainers) {
+    const why = `minSurvivors (${cfg.minSurvivors}) exceeds minTrainers (${cfg.minTrainers})`;
+    throw new ConfigError('INVALID_CONFIG', `invalid configuration: ${why}`);
+  }
   return cfg;
 }

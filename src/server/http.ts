@@ -36,7 +36,6 @@ export async function listen(fed: Federation, host: string, port: number, log: L
   const replay = new ReplayBuffer();
   const sse = new Set<ServerResponse>();
   fed.onEvent((e) => {
-    if (e.type === 'test_aggregate') return; // test hooks never go to observers
     replay.add(e);
     const frame = `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
     for (const res of sse) res.write(frame);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FederationEvent } from './events.js';
+import type { FederationEvent } from '../wire/events.js';
 import { ReplayBuffer } from './replay.js';
 
 const T = Array.from({ length: 6 }, (_, i) => `p${String(i).repeat(7)}${'f'.repeat(56)}`);

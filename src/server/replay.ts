@@ -12,7 +12,7 @@
  * The dashboard reducer is idempotent per round, so this converges to the state of a
  * dashboard that watched from the start.
  */
-import { type FederationEvent, SHORT_ID } from './events.js';
+import { type FederationEvent, SHORT_ID } from '../wire/events.js';
 
 type Milestone = Extract<FederationEvent, { type: 'round_started' | 'cutoff' | 'answer' | 'round_done' | 'round_failed' }>;
 

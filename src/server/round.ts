@@ -18,22 +18,32 @@ import {
   MalformedInputError,
   Q1,
   RoundAggregator,
-  type RoundConfig,
   SecAggError,
   ThresholdError,
+  WrongRoundError,
   expandPublicRing,
   maxQuantized,
 } from '../secagg/index.js';
-import { type AnswerMsg, type ContributionMsg, type PlainMsg, type ServerMessage } from '../wire/messages.js';
+import type {
+  AnswerMsg,
+  ContributionMsg,
+  PlainMsg,
+  Role,
+  RoundId,
+  RoundMsg,
+  ServerMessage,
+  WireRoundConfig,
+} from '../wire/messages.js';
 import { bytesToI32, bytesToU32 } from '../wire/codec.js';
-import type { FederationEvent } from './events.js';
+import type { FederationEvent } from '../wire/events.js';
 import type { Logger } from './log.js';
 import { Refusal } from './refusal.js';
 
 export type RoundPhase = 'starting' | 'collecting' | 'committee' | 'unmasking' | 'done' | 'failed';
 
 export interface RoundPlan {
-  readonly cfg: RoundConfig;
+  /** The round's configuration; a plaintext one (INSECURE benchmark mode) has no committee. */
+  readonly config: WireRoundConfig;
   readonly version: number;
   readonly trainers: readonly string[];
   /** members[j − 1] is member j. */
@@ -41,9 +51,8 @@ export interface RoundPlan {
   readonly submitMs: number;
   readonly committeeMs: number;
   readonly minSurvivors: number;
-  readonly insecurePlaintext: boolean;
   /** Builds the descriptor for one participant (role and deadlines filled in). */
-  readonly descriptor: (clientId: string, role: 'trainer' | 'member' | 'idle', memberIndex: number | undefined, submitBy: number, answerBy: number) => ServerMessage;
+  readonly descriptor: (role: Role, memberIndex: number | undefined, submitBy: number, answerBy: number) => RoundMsg;
 }
 
 export interface RoundHost {
@@ -94,15 +103,15 @@ export class RoundRun {
     this.trainerSet = new Set(plan.trainers);
     this.notSent = new Set(plan.trainers);
     this.memberIndex = new Map(plan.members.map((id, j) => [id, j + 1]));
-    if (plan.insecurePlaintext) this.plainSum = new Float64Array(plan.cfg.length);
+    if (plan.config.mode === 'plaintext') this.plainSum = new Float64Array(plan.config.length);
   }
 
   get phase(): RoundPhase {
     return this.phaseValue;
   }
 
-  get round(): number {
-    return this.plan.cfg.round;
+  get round(): RoundId {
+    return this.plan.config.round;
   }
 
   private mark(name: string): void {
@@ -112,19 +121,22 @@ export class RoundRun {
   /** Sends every participant its descriptor and starts the submit deadline. */
   async start(): Promise<void> {
     const { plan } = this;
-    if (!plan.insecurePlaintext) {
+    const cfg = plan.config;
+    if (cfg.mode === 'secure') {
       // The public ring is the same for every party: expand it once, before anyone can send.
-      const ring = await expandPublicRing(plan.cfg.publicSeed, { federation: plan.cfg.federation, round: plan.cfg.round }, plan.cfg.length);
-      this.agg = new RoundAggregator(plan.cfg, ring, () => createHash('sha256'));
+      const ring = await expandPublicRing(cfg.publicSeed, { federation: cfg.federation, round: cfg.round }, cfg.length);
+      this.agg = new RoundAggregator(cfg, ring, () => createHash('sha256'));
     }
     if (this.phaseValue !== 'starting') return; // aborted while expanding
     const now = Date.now();
     this.submitBy = now + plan.submitMs;
     this.answerBy = this.submitBy + plan.committeeMs;
     this.phaseValue = 'collecting';
-    for (const id of plan.trainers) this.bytesOut += this.host.send(id, plan.descriptor(id, 'trainer', undefined, this.submitBy, this.answerBy));
+    for (const id of plan.trainers) {
+      this.bytesOut += this.host.send(id, plan.descriptor('trainer', undefined, this.submitBy, this.answerBy));
+    }
     plan.members.forEach((id, j) => {
-      this.bytesOut += this.host.send(id, plan.descriptor(id, 'member', j + 1, this.submitBy, this.answerBy));
+      this.bytesOut += this.host.send(id, plan.descriptor('member', j + 1, this.submitBy, this.answerBy));
     });
     this.mark('descriptor_ms');
     this.timer = setTimeout(() => this.closeContributions('deadline'), plan.submitMs);
@@ -132,16 +144,21 @@ export class RoundRun {
   }
 
   private requireTrainer(clientId: string, round: number): void {
-    if (round !== this.round) throw new Refusal('WRONG_ROUND', `message for round ${round}, the current round is ${this.round}`);
+    if (round !== this.round) {
+      throw new WrongRoundError(`message for round ${round}, the current round is ${this.round}`);
+    }
     if (!this.trainerSet.has(clientId)) throw new Refusal('NOT_A_TRAINER', `${clientId} is not a trainer of round ${this.round}`);
   }
 
   async contribution(clientId: string, msg: ContributionMsg, size: number): Promise<void> {
     this.requireTrainer(clientId, msg.round);
-    if (this.plan.insecurePlaintext) throw new Refusal('INSECURE_MODE_ONLY', 'this server runs the insecure plaintext benchmark mode; send plain updates');
+    if (this.plan.config.mode === 'plaintext') {
+      const why = 'this server runs the insecure plaintext benchmark mode; send plain updates';
+      throw new Refusal('INSECURE_MODE_ONLY', why);
+    }
     if (this.phaseValue !== 'collecting' || !this.agg) throw new LateError(`contribution from ${clientId} outside the collection phase of round ${this.round}`);
     const c: Contribution = {
-      federation: this.plan.cfg.federation,
+      federation: this.plan.config.federation,
       round: msg.round,
       clientId,
       masked: [bytesToU32(msg.y1, 'y1'), bytesToU32(msg.y2, 'y2')],
@@ -160,8 +177,9 @@ export class RoundRun {
     if (this.phaseValue !== 'collecting') throw new LateError(`update from ${clientId} after the cut-off`);
     if (this.sent.has(clientId)) throw new DuplicateError(`second update from ${clientId}`);
     const x = bytesToI32(msg.x, 'x');
-    if (x.length !== this.plan.cfg.length) throw new MalformedInputError(`update has ${x.length} coordinates, expected ${this.plan.cfg.length}`);
-    const limit = maxQuantized(this.plan.cfg.bits);
+    const { length } = this.plan.config;
+    if (x.length !== length) throw new MalformedInputError(`update has ${x.length} coordinates, expected ${length}`);
+    const limit = maxQuantized(this.plan.config.bits);
     for (let i = 0; i < x.length; i++) if (Math.abs(x[i] as number) > limit) throw new MalformedInputError(`coordinate ${i} out of range`);
     for (let i = 0; i < x.length; i++) this.plainSum[i] = (this.plainSum[i] as number) + (x[i] as number);
     this.bytesIn += size;
@@ -197,13 +215,13 @@ export class RoundRun {
   rejoined(clientId: string): void {
     const { plan } = this;
     if (this.phaseValue === 'collecting' && this.trainerSet.has(clientId) && !this.sent.has(clientId)) {
-      this.bytesOut += this.host.send(clientId, plan.descriptor(clientId, 'trainer', undefined, this.submitBy, this.answerBy));
+      this.bytesOut += this.host.send(clientId, plan.descriptor('trainer', undefined, this.submitBy, this.answerBy));
       return;
     }
     const j = this.memberIndex.get(clientId);
     if (j === undefined || this.answeredBy.has(clientId)) return;
     if (this.phaseValue === 'collecting' || this.phaseValue === 'committee') {
-      this.bytesOut += this.host.send(clientId, plan.descriptor(clientId, 'member', j, this.submitBy, this.answerBy));
+      this.bytesOut += this.host.send(clientId, plan.descriptor('member', j, this.submitBy, this.answerBy));
       const job = this.jobs.get(clientId);
       if (job) this.bytesOut += this.host.send(clientId, job);
     }
@@ -251,12 +269,15 @@ export class RoundRun {
   }
 
   answer(clientId: string, msg: AnswerMsg, size: number): void {
-    if (msg.round !== this.round) throw new Refusal('WRONG_ROUND', `answer for round ${msg.round}, the current round is ${this.round}`);
+    if (msg.round !== this.round) {
+      throw new WrongRoundError(`answer for round ${msg.round}, the current round is ${this.round}`);
+    }
     const j = this.memberIndex.get(clientId) ?? 0;
     if (j === 0 || msg.memberIndex !== j) throw new Refusal('NOT_A_MEMBER', `${clientId} is not member ${msg.memberIndex} of round ${this.round}`);
     if (!this.agg) throw new Refusal('INSECURE_MODE_ONLY', 'no committee in the plaintext benchmark mode');
+    const { committee } = this.agg.cfg;
     const r: CommitteeResponse = {
-      federation: this.plan.cfg.federation,
+      federation: this.plan.config.federation,
       round: msg.round,
       memberIndex: msg.memberIndex,
       survivorHash: msg.hS,
@@ -265,7 +286,8 @@ export class RoundRun {
     this.agg.receive(r); // typed errors: before cut-off, late, duplicate, wrong H_S, wrong length
     this.bytesIn += size;
     this.answeredBy.add(clientId);
-    this.host.emit({ type: 'answer', round: this.round, answered: this.agg.answered, tRec: this.plan.cfg.committee.tRec, m: this.plan.cfg.committee.m });
+    const { tRec, m } = committee;
+    this.host.emit({ type: 'answer', round: this.round, answered: this.agg.answered, tRec, m });
     this.checkAllAnswered();
   }
 
@@ -274,9 +296,11 @@ export class RoundRun {
     clearTimeout(this.timer);
     this.phaseValue = 'unmasking';
     this.mark('answers_ms');
-    this.host.log.info('unmask', { round: this.round, why, answered: this.agg.answered, tRec: this.plan.cfg.committee.tRec });
+    const { tRec } = this.agg.cfg.committee;
+    this.host.log.info('unmask', { round: this.round, why, answered: this.agg.answered, tRec });
     if (!this.agg.ready) {
-      const e = new ThresholdError(this.agg.answered, this.plan.cfg.committee.tRec, `${this.plan.members.length - this.agg.answered} member(s) silent`);
+      const silent = this.plan.members.length - this.agg.answered;
+      const e = new ThresholdError(this.agg.answered, tRec, `${silent} member(s) silent`);
       this.fail(e.code, e.message);
       return;
     }

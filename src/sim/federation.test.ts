@@ -10,11 +10,12 @@ import { applyAggregate } from '../ml/federated.js';
 import { partitionDataset } from '../ml/partition.js';
 import { generateSynthetic } from '../ml/synthetic.js';
 import { dequantizeMean } from '../secagg/index.js';
-import type { FederationEvent } from '../server/events.js';
-import { type SimParticipant, type TestServer, dropFirst, plaintextSum, startParticipant, startTestServer } from './harness.js';
+import type { FederationEvent } from '../wire/events.js';
+import { type TestServer, startTestServer } from '../../test/support/federation.js';
+import { dropFirst, plaintextSum } from '../../test/support/participants.js';
+import { type SimParticipant, startParticipant } from './harness.js';
 
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
-type Agg = Extract<FederationEvent, { type: 'test_aggregate' }>;
 type Failed = Extract<FederationEvent, { type: 'round_failed' }>;
 
 let server: TestServer | undefined;
@@ -53,7 +54,7 @@ describe('secure rounds over WebSocket', () => {
     await s.events.waitFor((e) => e.type === 'finished', 120_000, 'three rounds');
     for (let round = 1; round <= 3; round++) {
       const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === round)) as Done;
-      const agg = (await s.events.waitFor((e): e is Agg => e.type === 'test_aggregate' && e.round === round)) as Agg;
+      const agg = await s.decoded.waitFor((d) => d.round === round);
       expect(done.survivors).toHaveLength(8);
       expect(done.membersAnswered).toHaveLength(5);
       expect(done.version).toBe(round);
@@ -66,7 +67,7 @@ describe('secure rounds over WebSocket', () => {
       // exact: the decoded sum is the sum of what the trainers quantized
       const plain = plaintextSum(ts, round, done.survivors);
       expect(plain).toBeDefined();
-      expect(agg.sum).toEqual(Array.from(plain as Float64Array));
+      expect(agg.sum).toEqual(plain);
       // the model equals plaintext FedAvg (src/ml) of the same float updates, up to quantization
       const updates = ts.map((t) => t.trained.get(round)!);
       const start = updates[0]!.global;
@@ -113,8 +114,8 @@ describe('secure rounds over WebSocket', () => {
     const r1 = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === 1, 60_000, 'round 1')) as Done;
     expect(r1.survivors).toHaveLength(8); // the one that crashed after sending is counted
     expect(r1.membersAnswered).toHaveLength(3);
-    const agg1 = (await s.events.waitFor((e): e is Agg => e.type === 'test_aggregate' && e.round === 1)) as Agg;
-    expect(agg1.sum).toEqual(Array.from(plaintextSum(ts, 1, r1.survivors)!));
+    const agg1 = await s.decoded.waitFor((d) => d.round === 1);
+    expect(agg1.sum).toEqual(plaintextSum(ts, 1, r1.survivors));
     const cut1 = await s.events.waitFor((e) => e.type === 'cutoff' && e.round === 1);
     expect(cut1.type === 'cutoff' && cut1.dropped).toHaveLength(2);
 
@@ -131,7 +132,7 @@ describe('secure rounds over WebSocket', () => {
 
     const r3 = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === 3, 60_000, 'round 3')) as Done;
     expect(r3.version).toBe(2);
-    const agg3 = (await s.events.waitFor((e): e is Agg => e.type === 'test_aggregate' && e.round === 3)) as Agg;
-    expect(agg3.sum).toEqual(Array.from(plaintextSum(ts, 3, r3.survivors)!));
+    const agg3 = await s.decoded.waitFor((d) => d.round === 3);
+    expect(agg3.sum).toEqual(plaintextSum(ts, 3, r3.survivors));
   });
 });

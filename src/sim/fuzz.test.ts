@@ -8,20 +8,26 @@
  */
 import { encode } from '@msgpack/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FederationEvent } from '../server/events.js';
+import type { FederationEvent } from '../wire/events.js';
 import type { WireErrorCode } from '../wire/codec.js';
 import type { ContributionMsg, ServerMessage } from '../wire/messages.js';
-import { type TestServer, startTestServer } from './harness.js';
-import { type KitParticipant, RawClient, collectingLogger, kitParticipant, kitSum, waitForNew } from './test-kit.js';
+import { type TestServer, startTestServer } from '../../test/support/federation.js';
+import {
+  type KitParticipant,
+  RawClient,
+  collectingLogger,
+  kitParticipant,
+  plaintextSum,
+  waitForNew,
+} from '../../test/support/participants.js';
 import { decode } from '@msgpack/msgpack';
 import type { RefusalCode } from '../server/refusal.js';
 import { type MemberIdentity, type SecAggErrorCode, createIdentity } from '../secagg/index.js';
 
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
-type Agg = Extract<FederationEvent, { type: 'test_aggregate' }>;
 
 const WIRE_CODES: WireErrorCode[] = ['TOO_LARGE', 'MALFORMED', 'UNKNOWN_TYPE', 'BAD_VERSION'];
-const REFUSAL_CODES: RefusalCode[] = ['NOT_JOINED', 'UNAUTHENTICATED', 'ALREADY_JOINED', 'NO_ROUND', 'WRONG_ROUND', 'NOT_A_TRAINER', 'NOT_A_MEMBER', 'INSECURE_MODE_ONLY', 'TEXT_FRAME'];
+const REFUSAL_CODES: RefusalCode[] = ['NOT_JOINED', 'UNAUTHENTICATED', 'ALREADY_JOINED', 'NO_ROUND', 'NOT_A_TRAINER', 'NOT_A_MEMBER', 'INSECURE_MODE_ONLY', 'TEXT_FRAME'];
 const SECAGG_CODES: SecAggErrorCode[] = ['MALFORMED_INPUT', 'DUPLICATE', 'LATE', 'WRONG_ROUND', 'INCONSISTENT_SURVIVOR_SET'];
 const KNOWN = new Set<string>([...WIRE_CODES, ...REFUSAL_CODES, ...SECAGG_CODES]);
 
@@ -279,7 +285,7 @@ async function fuzzWire(p: KitParticipant, r: Rng, n: number, bases: Bases, t: T
       /* not msgpack: fine */
     }
     p.tap.inbox.skipAll();
-    expect(p.engine.wire.sendRaw(frame)).toBe(frame.byteLength);
+    expect(p.tap.sendRaw(frame)).toBe(frame.byteLength);
     t.sent++;
     const reply = await p.tap.inbox.next(10_000, `the reply to ${p.label}'s fuzz frame ${i}`);
     expect(reply, `reply to frame ${i} of ${p.label}`).toBeDefined();
@@ -379,10 +385,10 @@ describe('fuzzing the server', () => {
       cGate.open();
       for (const round of [1, 2]) {
         const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === round, 30_000, `round ${round}`)) as Done;
-        const agg = (await s.events.waitFor((e): e is Agg => e.type === 'test_aggregate' && e.round === round)) as Agg;
+        const agg = await s.decoded.waitFor((d) => d.round === round);
         expect(done.survivors).toHaveLength(3);
         expect(done.version).toBe(round);
-        expect(agg.sum).toEqual(kitSum(trainers, round, done.survivors));
+        expect(agg.sum).toEqual(plaintextSum(trainers, round, done.survivors));
       }
       expect(crashes).toEqual([]);
     } finally {

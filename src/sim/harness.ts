@@ -1,22 +1,23 @@
 /**
  * Running a federation in one process over real sockets on 127.0.0.1: a server on a random
- * port and headless participants. Used by the integration tests and `npm run simulate`.
- * The harness keeps each trainer's quantized update on its side (never asking the server),
- * so exactness can be checked independently.
+ * port and headless participants. Used by `npm run simulate`, the demo's headless pool and the
+ * bench; the tests build their fixtures on it (test/support/). The harness keeps each trainer's
+ * quantized update on its side (never asking the server), so exactness can be checked
+ * independently.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import type { CryptoRunner } from '../client/crypto/types.js';
 import { type DropPoint, type EngineEvent, ParticipantEngine } from '../client/engine.js';
 import type { LocalEvaluator, LocalTrainer } from '../client/trainers/types.js';
-import type { SocketLike } from '../client/transport.js';
+import type { SocketFactory, SocketLike } from '../client/transport.js';
 import type { MemberIdentity } from '../secagg/index.js';
 import { createIdentity } from '../secagg/index.js';
 import { type ServerConfig, resolveConfig } from '../server/config.js';
-import type { FederationEvent } from '../server/events.js';
-import { Federation } from '../server/federation.js';
+import { Federation, type FederationOptions } from '../server/federation.js';
 import { type RunningServer, listen } from '../server/http.js';
 import { type Logger, createLogger } from '../server/log.js';
 
@@ -55,32 +56,38 @@ export class EventLog<E> {
   }
 }
 
-export interface TestServer {
+/** A federation server in this process, listening on 127.0.0.1 (a random port unless one is given). */
+export interface LocalServer {
   fed: Federation;
   server: RunningServer;
   config: ServerConfig;
-  events: EventLog<FederationEvent>;
   wsUrl: string;
   token: string;
   stop(): Promise<void>;
 }
 
-/** Server logs are silent in tests unless SPEAKONCE_TEST_LOG=debug|info|warn is set. */
-function testLogger(): Logger {
+/** Server logs are silent unless SPEAKONCE_TEST_LOG=debug|info|warn is set. */
+function quietLogger(): Logger {
   const level = process.env.SPEAKONCE_TEST_LOG;
   return level === 'debug' || level === 'info' || level === 'warn' ? createLogger(level) : createLogger('silent');
 }
 
-export async function startTestServer(overrides: Partial<ServerConfig> = {}, log: Logger = testLogger()): Promise<TestServer> {
+/**
+ * Starts a server in this process: a temporary data directory and a random join token unless
+ * given, port 0 and no pause between rounds unless overridden.
+ */
+export async function startLocalServer(
+  overrides: Partial<ServerConfig> = {},
+  log: Logger = quietLogger(),
+  options: FederationOptions = {},
+): Promise<LocalServer> {
   const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), 'speakonce-')));
   const token = overrides.token ?? randomBytes(8).toString('hex');
-  const config = resolveConfig({ port: 0, pauseMs: 0, testMode: true, logLevel: 'silent', ...overrides, dataDir, token });
-  const fed = new Federation(config, log);
-  const events = new EventLog<FederationEvent>();
-  fed.onEvent((e) => events.push(e));
+  const config = resolveConfig({ port: 0, pauseMs: 0, logLevel: 'silent', ...overrides, dataDir, token });
+  const fed = new Federation(config, log, options);
   await fed.init();
   const server = await listen(fed, config.host, config.port, log);
-  return { fed, server, config, events, wsUrl: `ws://127.0.0.1:${server.port}/ws`, token, stop: () => server.close() };
+  return { fed, server, config, wsUrl: `ws://127.0.0.1:${server.port}/ws`, token, stop: () => server.close() };
 }
 
 export interface SimParticipant {
@@ -107,8 +114,17 @@ export interface ParticipantSpec {
   quantized?: Map<number, Int32Array>;
   /** Local held-out evaluation for the secure metrics. */
   evaluator?: LocalEvaluator;
+  /** The participant's sockets (default: `ws`). */
+  socketFactory?: SocketFactory;
+  /** Where the protocol's arithmetic runs (default: in process). */
+  crypto?: CryptoRunner;
 }
 
+/**
+ * The one builder of headless participants (the simulator, the demo's headless pool, and the
+ * tests' participants, which wrap it): a started ParticipantEngine whose events and quantized
+ * updates are recorded on this side.
+ */
 export function startParticipant(spec: ParticipantSpec): SimParticipant {
   const identity = spec.identity ?? createIdentity();
   const quantized = spec.quantized ?? new Map<number, Int32Array>();
@@ -128,9 +144,10 @@ export function startParticipant(spec: ParticipantSpec): SimParticipant {
     train: spec.train,
     committee: spec.committee,
     ...(spec.label ? { label: spec.label } : {}),
-    socketFactory: nodeSocket,
+    socketFactory: spec.socketFactory ?? nodeSocket,
     ...(trainer ? { trainer } : {}),
     ...(spec.evaluator ? { evaluator: spec.evaluator } : {}),
+    ...(spec.crypto ? { crypto: spec.crypto } : {}),
     onQuantized: (round, q) => quantized.set(round, q.slice()),
     ...(spec.dropAt ? { dropAt: spec.dropAt } : {}),
   });
@@ -138,28 +155,4 @@ export function startParticipant(spec: ParticipantSpec): SimParticipant {
   engine.on((e) => events.push(e));
   engine.start();
   return { engine, identity, events, quantized, trained };
-}
-
-/** Σ of the survivors' quantized updates, from the harness's own records. */
-export function plaintextSum(participants: readonly SimParticipant[], round: number, survivorIds: readonly string[]): Float64Array | undefined {
-  const ids = new Set(survivorIds);
-  let sum: Float64Array | undefined;
-  for (const p of participants) {
-    if (!ids.has(p.engine.state.clientId ?? '')) continue;
-    const q = p.quantized.get(round);
-    if (!q) return undefined;
-    sum ??= new Float64Array(q.length);
-    for (let i = 0; i < q.length; i++) sum[i] = (sum[i] as number) + (q[i] as number);
-  }
-  return sum;
-}
-
-/** A drop policy shared by several participants: the first `count` that reach `point` in `round` crash. */
-export function dropFirst(round: number, point: DropPoint, count: number): (r: number, p: DropPoint) => boolean {
-  let left = count;
-  return (r, p) => {
-    if (r !== round || p !== point || left <= 0) return false;
-    left--;
-    return true;
-  };
 }

@@ -3,7 +3,7 @@
  * (Node 20 has no EventSource). Used by the simulator and tests; the dashboard uses the
  * browser's EventSource.
  */
-import type { FederationEvent } from '../server/events.js';
+import type { FederationEvent } from '../wire/events.js';
 
 export interface Observer {
   close(): void;

@@ -7,14 +7,22 @@
 import { createIdentity } from '../secagg/index.js';
 import { decode } from '@msgpack/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FederationEvent } from '../server/events.js';
+import type { FederationEvent } from '../wire/events.js';
 import { encodeMessage } from '../wire/codec.js';
 import type { AnswerMsg, ContributionMsg, ErrorMsg, ServerMessage } from '../wire/messages.js';
-import { type TestServer, startTestServer } from './harness.js';
-import { type KitParticipant, type LogLine, Gate, RawClient, collectingLogger, kitParticipant, kitSum, waitForNew } from './test-kit.js';
+import { type TestServer, startTestServer } from '../../test/support/federation.js';
+import {
+  Gate,
+  type KitParticipant,
+  type LogLine,
+  RawClient,
+  collectingLogger,
+  kitParticipant,
+  plaintextSum,
+  waitForNew,
+} from '../../test/support/participants.js';
 
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
-type Agg = Extract<FederationEvent, { type: 'test_aggregate' }>;
 
 let server: TestServer | undefined;
 let parts: KitParticipant[] = [];
@@ -59,7 +67,7 @@ async function refusedRaw(c: RawClient, bytes: Uint8Array | string, code: string
 /** Sends one frame on a participant's own connection and expects an `error` reply with this code. */
 async function refusedFrom(p: KitParticipant, bytes: Uint8Array, code: string, ref?: string): Promise<ErrorMsg> {
   const reply = waitForNew(p.tap.received, isError, 10_000, `${code} reply to ${p.label}`);
-  expect(p.engine.wire.sendRaw(bytes)).toBe(bytes.byteLength);
+  expect(p.tap.sendRaw(bytes)).toBe(bytes.byteLength);
   const e = (await reply) as ErrorMsg;
   expect(e.code).toBe(code);
   if (ref !== undefined) expect(e.ref).toBe(ref);
@@ -87,10 +95,10 @@ function startFederation(s: TestServer): { trainers: KitParticipant[]; members: 
 
 async function expectExactRound(s: TestServer, trainers: KitParticipant[], round: number, answered: number): Promise<Done> {
   const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === round, 30_000, `round ${round} done`)) as Done;
-  const agg = (await s.events.waitFor((e): e is Agg => e.type === 'test_aggregate' && e.round === round)) as Agg;
+  const agg = await s.decoded.waitFor((d) => d.round === round);
   expect(done.survivors).toHaveLength(trainers.length);
   expect(done.membersAnswered).toHaveLength(answered);
-  const plain = kitSum(trainers, round, done.survivors);
+  const plain = plaintextSum(trainers, round, done.survivors);
   expect(plain).toBeDefined();
   expect(agg.sum).toEqual(plain);
   return done;
@@ -293,8 +301,8 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
     await refusedFrom(Q, encodeMessage({ t: 'answer', round: 1, memberIndex: 1, hS: new Uint8Array(32), sum: new Uint8Array(8) }), 'NOT_A_MEMBER', 'answer');
     qGate.open();
     const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === 1, 30_000, 'plaintext round')) as Done;
-    const agg = (await s.events.waitFor((e): e is Agg => e.type === 'test_aggregate' && e.round === 1)) as Agg;
-    expect(agg.sum).toEqual(kitSum(trainers, 1, done.survivors));
+    const agg = await s.decoded.waitFor((d) => d.round === 1);
+    expect(agg.sum).toEqual(plaintextSum(trainers, 1, done.survivors));
     expect(done.survivors).toHaveLength(2);
     expectLogged(lines, 'INSECURE_MODE_ONLY', Q.engine.state.clientId);
     expectLogged(lines, 'DUPLICATE', P.engine.state.clientId);

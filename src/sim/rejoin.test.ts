@@ -4,12 +4,11 @@
  * out the deadline; a member that had already answered never answers twice.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FederationEvent } from '../server/events.js';
-import { type TestServer, startTestServer } from './harness.js';
-import { type KitParticipant, kitParticipant, kitSum } from './test-kit.js';
+import type { FederationEvent } from '../wire/events.js';
+import { type TestServer, startTestServer } from '../../test/support/federation.js';
+import { type KitParticipant, kitParticipant, plaintextSum } from '../../test/support/participants.js';
 
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
-type Agg = Extract<FederationEvent, { type: 'test_aggregate' }>;
 
 let server: TestServer | undefined;
 let parts: KitParticipant[] = [];
@@ -43,7 +42,7 @@ describe('rejoining mid-round', () => {
     const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === 1, 60_000, 'round 1')) as Done;
     expect(done.survivors).toHaveLength(3);
     expect(done.survivors).toContain(C2.engine.state.clientId);
-    const agg = (await s.events.waitFor((e): e is Agg => e.type === 'test_aggregate' && e.round === 1)) as Agg;
-    expect(agg.sum).toEqual(kitSum([trainers[0]!, trainers[1]!, C2], 1, done.survivors));
+    const agg = await s.decoded.waitFor((d) => d.round === 1);
+    expect(agg.sum).toEqual(plaintextSum([trainers[0]!, trainers[1]!, C2], 1, done.survivors));
   }, 90_000);
 });

@@ -16,13 +16,13 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../ml/checkpoint-node.js';
 import type { ServerConfig } from '../server/config.js';
-import type { FederationEvent } from '../server/events.js';
+import type { FederationEvent } from '../wire/events.js';
 import type { FederationState, RoundRecord } from '../server/store.js';
-import { EventLog, type TestServer, startTestServer } from './harness.js';
-import { type KitParticipant, kitParticipant, kitSum, waitForNew } from './test-kit.js';
+import { type TestServer, startTestServer } from '../../test/support/federation.js';
+import { type KitParticipant, kitParticipant, plaintextSum, waitForNew } from '../../test/support/participants.js';
+import { EventLog } from './harness.js';
 
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
-type Agg = Extract<FederationEvent, { type: 'test_aggregate' }>;
 type Started = Extract<FederationEvent, { type: 'round_started' }>;
 
 let servers: TestServer[] = [];
@@ -91,12 +91,19 @@ async function staleTrainingEnded(t: KitParticipant, round: number): Promise<voi
 }
 
 /** A round completes: exact sum of the trainers' quantized updates, from the given start weights. */
-async function expectRound(events: EventLog<FederationEvent>, trainers: KitParticipant[], round: number, version: number, from: Float32Array, timeoutMs = 30_000): Promise<void> {
-  const done = (await events.waitFor((e): e is Done => e.type === 'round_done' && e.round === round, timeoutMs, `round ${round} done`)) as Done;
+async function expectRound(
+  s: TestServer,
+  trainers: KitParticipant[],
+  round: number,
+  version: number,
+  from: Float32Array,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === round, timeoutMs, `round ${round} done`)) as Done;
   expect(done.version).toBe(version);
   expect(done.survivors).toHaveLength(trainers.length);
-  const agg = (await events.waitFor((e): e is Agg => e.type === 'test_aggregate' && e.round === round)) as Agg;
-  expect(agg.sum).toEqual(kitSum(trainers, round, done.survivors));
+  const agg = await s.decoded.waitFor((d) => d.round === round);
+  expect(agg.sum).toEqual(plaintextSum(trainers, round, done.survivors));
   for (const t of trainers) {
     const input = t.trainer!.inputs.get(round);
     expect(input, `${t.label} trained in round ${round}`).toBeDefined();
@@ -119,7 +126,7 @@ describe('restarting the server on the same data directory', () => {
     const [T1] = trainers as [KitParticipant, KitParticipant];
     const heldRound3 = T1.trainer!.hold(3); // later: keeps round 3 open so the server can be stopped mid-round
     await s1.events.waitFor((e) => e.type === 'finished', 30_000, 'server 1 finished');
-    await expectRound(s1.events, trainers, 1, 1, w0);
+    await expectRound(s1, trainers, 1, 1, w0);
     const w1 = s1.fed.globalWeights.slice();
     expect(w1).not.toEqual(w0);
     const reconnecting = parts.map((p) => waitForNew(p.events, (e) => e.type === 'state' && e.state.connection === 'connecting', 10_000, `${p.label} reconnecting`));
@@ -146,7 +153,7 @@ describe('restarting the server on the same data directory', () => {
     expect(s2.fed.federationId).toBe(fedId);
     expect(s2.fed.version).toBe(1);
     expect(s2.fed.globalWeights).toEqual(w1);
-    await expectRound(s2.events, trainers, 2, 2, w1);
+    await expectRound(s2, trainers, 2, 2, w1);
     const w2 = s2.fed.globalWeights.slice();
     for (const t of trainers) await t.events.waitFor((e) => e.type === 'result' && e.round === 2 && e.ok && e.version === 2);
 
@@ -180,7 +187,7 @@ describe('restarting the server on the same data directory', () => {
     const r4 = (await s3.events.waitFor((e): e is Started => e.type === 'round_started', 30_000, 'a round on server 3')) as Started;
     expect(r4.round).toBe(4);
     expect(r4.version).toBe(2);
-    await expectRound(s3.events, trainers, 4, 3, w2);
+    await expectRound(s3, trainers, 4, 3, w2);
     heldRound3.open(); // the stale round-3 training ends; the engine must not send for it
     await staleTrainingEnded(T1, 3);
     expect(T1.quantized.has(3)).toBe(false);
@@ -200,7 +207,7 @@ describe('restarting the server on the same data directory', () => {
     dirs.push(dataDir);
     const token = 'crash-token';
     const childEvents = new EventLog<FederationEvent | { type: 'listening'; port: number }>();
-    const script = fileURLToPath(new URL('./restart-child.ts', import.meta.url));
+    const script = fileURLToPath(new URL('../../test/support/restart-child.ts', import.meta.url));
     child = spawn(process.execPath, ['--import', 'tsx', script], {
       env: { ...process.env, SPEAKONCE_CHILD_CONFIG: JSON.stringify({ ...SETTINGS, dataDir, token, rounds: 0 }) },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -226,7 +233,7 @@ describe('restarting the server on the same data directory', () => {
     // round 1 was exact: the child cannot hand us its aggregate, but its digest can be checked.
     // NOTE: events.ts documents the digest as over little-endian int32; the server (and
     // src/sim/simulate.ts) hash the Float64Array of the sum — checked here as implemented.
-    const plain1 = kitSum(trainers, 1, done1.type === 'round_done' ? done1.survivors : []);
+    const plain1 = plaintextSum(trainers, 1, done1.type === 'round_done' ? done1.survivors : []);
     expect(plain1).toBeDefined();
     const digest = createHash('sha256').update(new Uint8Array(Float64Array.from(plain1!).buffer)).digest('hex');
     expect(done1.type === 'round_done' && done1.sumDigest).toBe(digest);
@@ -252,7 +259,7 @@ describe('restarting the server on the same data directory', () => {
     expect(s.fed.globalWeights).toEqual(w1);
     const r3 = (await s.events.waitFor((e): e is Started => e.type === 'round_started', 30_000, 'a round after the crash')) as Started;
     expect(r3.round).toBe(3);
-    await expectRound(s.events, trainers, 3, 2, w1);
+    await expectRound(s, trainers, 3, 2, w1);
     held.open();
     await staleTrainingEnded(T1, 2);
     expect(T1.quantized.has(2)).toBe(false);

@@ -17,8 +17,8 @@ import { partitionDataset } from '../ml/partition.js';
 import { evaluateModel, modelFromFlat } from '../ml/pipeline.js';
 import { splitDataset } from '../ml/split.js';
 import { type CommitteeSettings, type MemberIdentity, createIdentity, explicitCommittee } from '../secagg/index.js';
-import type { FederationEvent } from '../server/events.js';
-import { EventLog, type TestServer, startParticipant, startTestServer, type SimParticipant } from './harness.js';
+import type { FederationEvent } from '../wire/events.js';
+import { EventLog, type LocalServer, type SimParticipant, startLocalServer, startParticipant } from './harness.js';
 import { pick } from './headless.js';
 import { observe } from './observe.js';
 
@@ -78,11 +78,17 @@ export interface SimulateResult {
 
 const TRAINER_POINTS: DropPoint[] = ['before-train', 'before-send', 'after-send'];
 
-/** Default explicit committee for m members of which `silent` may stay silent. */
+/**
+ * The simulator's committee: all m volunteers. Unless t_rec (`threshold`) is given it tolerates
+ * d_max = max(1, silent) silent members (at most m − 2), and unless ρ is given (capped at
+ * t_rec − 1) c_max = ⌈m/3⌉ colluding ones (at most t_rec − 1); the core derives and checks
+ * t_rec = m − d_max and ρ = t_rec − c_max.
+ */
 export function defaultCommittee(m: number, silent: number, threshold?: number, rho?: number): CommitteeSettings {
-  const tRec = threshold ?? Math.max(2, m - Math.max(1, silent));
-  const r = rho ?? Math.max(1, tRec - Math.ceil(m / 3));
-  return explicitCommittee({ m, tRec, rho: Math.min(r, tRec - 1) });
+  const dMax = threshold === undefined ? Math.min(Math.max(1, silent), m - 2) : m - threshold;
+  const tRec = m - dMax;
+  const cMax = rho === undefined ? Math.min(Math.ceil(m / 3), tRec - 1) : tRec - Math.min(rho, tRec - 1);
+  return explicitCommittee({ m, tRec, rho: tRec - cMax });
 }
 
 function sumDigest(sum: Float64Array): string {
@@ -95,7 +101,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   const shards = partitionDataset(splits.train, { clients: o.trainers, mode: o.nonIid ? 'non-iid' : 'iid' });
   // Each trainer also holds out a shard of the validation split for the secure metrics.
   const heldOut = partitionDataset(splits.validation, { clients: o.trainers, mode: o.nonIid ? 'non-iid' : 'iid' });
-  let server: TestServer | undefined;
+  let server: LocalServer | undefined;
   let baseUrl: string;
   let wsUrl: string;
   let token: string;
@@ -105,7 +111,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
     wsUrl = `${baseUrl.replace(/^http/, 'ws')}/ws`;
     token = o.token ?? '';
   } else {
-    server = await startTestServer({
+    server = await startLocalServer({
       committee: { m: committee.m, tRec: committee.tRec, rho: committee.rho },
       rounds: o.rounds,
       minTrainers: 2,

@@ -5,18 +5,16 @@
  */
 import { Encoder, decode } from '@msgpack/msgpack';
 import * as v from 'valibot';
+import { CodedError } from '../base/error.js';
 import { type ClientMessage, ClientMessageSchema, type ServerMessage, ServerMessageSchema } from './messages.js';
 
 export type WireErrorCode = 'TOO_LARGE' | 'MALFORMED' | 'UNKNOWN_TYPE' | 'BAD_VERSION';
 
-export class WireError extends Error {
-  readonly code: WireErrorCode;
+export class WireError extends CodedError<WireErrorCode> {
   /** The message type, when the envelope decoded far enough to know it. */
   readonly ref: string | undefined;
   constructor(code: WireErrorCode, message: string, ref?: string) {
-    super(message);
-    this.name = 'WireError';
-    this.code = code;
+    super(code, message);
     this.ref = ref;
   }
 }

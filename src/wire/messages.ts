@@ -9,6 +9,7 @@
  * (committee members), result, error.
  */
 import * as v from 'valibot';
+import { SecAggError, validateRoundConfig } from '../secagg/index.js';
 
 export const WIRE_VERSION = 1;
 
@@ -17,6 +18,13 @@ const bytes32 = v.pipe(bytes, v.length(32));
 const uint = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 const clientId = v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,128}$/));
 const finite = v.pipe(v.number(), v.finite());
+
+/**
+ * A round's id within its federation: assigned by the server, increasing, never reused (not
+ * even across restarts). Every message about a round carries it as `round`.
+ */
+export type RoundId = number;
+const roundId = uint;
 
 // ---- participant → server ------------------------------------------------------------------
 
@@ -34,7 +42,7 @@ export const JoinSchema = v.strictObject({
 
 export const ContributionSchema = v.strictObject({
   t: v.literal('contribution'),
-  round: uint,
+  round: roundId,
   y1: bytes,
   y2: bytes,
   eph: bytes32,
@@ -43,7 +51,7 @@ export const ContributionSchema = v.strictObject({
 
 export const AnswerSchema = v.strictObject({
   t: v.literal('answer'),
-  round: uint,
+  round: roundId,
   memberIndex: uint,
   hS: bytes32,
   sum: bytes,
@@ -52,7 +60,7 @@ export const AnswerSchema = v.strictObject({
 /** Insecure plaintext contribution, accepted only by a server in the labelled benchmark mode. */
 export const PlainSchema = v.strictObject({
   t: v.literal('plain'),
-  round: uint,
+  round: roundId,
   x: bytes,
 });
 
@@ -82,29 +90,67 @@ export const WelcomeSchema = v.strictObject({
   federation: v.string(),
   version: uint,
   insecurePlaintext: v.optional(v.boolean()),
-  /** The server runs in test mode: clients may expose test hooks (never in production). */
-  testMode: v.optional(v.boolean()),
 });
 
 export const RoleSchema = v.picklist(['trainer', 'member', 'idle']);
 
+/** A committee's sharing scheme (m, t_rec, ρ); its constraints are the core's (validateScheme). */
+export const CommitteeSchema = v.strictObject({ m: uint, tRec: uint, rho: uint });
+
+/**
+ * A secure round's configuration: exactly the core's RoundConfig (src/secagg/params.ts) and
+ * everything a trainer or member needs for the protocol's arithmetic.
+ */
+const SecureRoundConfigSchema = v.strictObject({
+  mode: v.literal('secure'),
+  federation: v.string(),
+  round: roundId,
+  /** Coordinates of the masked vector (src/wire/layout.ts). */
+  length: uint,
+  delta: uint,
+  bits: uint,
+  nMax: uint,
+  committee: CommitteeSchema,
+  /** Long-term X25519 public keys of the members; member j (1-based) is at index j − 1. */
+  memberKeys: v.array(bytes32),
+  publicSeed: bytes32,
+});
+
+/** INSECURE benchmark mode: trainers send their quantized update in the clear; no committee. */
+const PlaintextRoundConfigSchema = v.strictObject({
+  mode: v.literal('plaintext'),
+  federation: v.string(),
+  round: roundId,
+  length: uint,
+  bits: uint,
+});
+
+/**
+ * The round's configuration as one object (one round, one configuration for every party). A
+ * secure configuration is validated by the core (validateRoundConfig) when it is decoded.
+ */
+export const RoundConfigSchema = v.pipe(
+  v.variant('mode', [SecureRoundConfigSchema, PlaintextRoundConfigSchema]),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed || dataset.value.mode !== 'secure') return;
+    try {
+      validateRoundConfig(dataset.value);
+    } catch (e) {
+      if (!(e instanceof SecAggError)) throw e;
+      addIssue({ message: e.message });
+    }
+  }),
+);
+
 export const RoundSchema = v.strictObject({
   t: v.literal('round'),
-  federation: v.string(),
-  round: uint,
+  config: RoundConfigSchema,
   /** Global model version the round starts from. */
   version: uint,
   /** Global weights, float32 little-endian. */
   weights: bytes,
   /** Model architecture (validated by src/ml). */
   architecture: v.unknown(),
-  publicSeed: bytes32,
-  length: uint,
-  delta: uint,
-  bits: uint,
-  nMax: uint,
-  committee: v.strictObject({ m: uint, tRec: uint, rho: uint }),
-  memberKeys: v.array(bytes32),
   role: RoleSchema,
   memberIndex: v.optional(uint),
   /** Deadlines as milliseconds since the epoch (server clock). */
@@ -118,7 +164,7 @@ export const RoundSchema = v.strictObject({
 
 export const JobSchema = v.strictObject({
   t: v.literal('job'),
-  round: uint,
+  round: roundId,
   memberIndex: uint,
   survivors: v.array(v.strictObject({ id: clientId, digest: bytes32 })),
   hS: bytes32,
@@ -127,7 +173,7 @@ export const JobSchema = v.strictObject({
 
 export const ResultSchema = v.strictObject({
   t: v.literal('result'),
-  round: uint,
+  round: roundId,
   ok: v.boolean(),
   /** Model version after the round (unchanged when the round failed). */
   version: uint,
@@ -141,7 +187,7 @@ export const ErrorSchema = v.strictObject({
   t: v.literal('error'),
   code: v.string(),
   message: v.string(),
-  round: v.optional(uint),
+  round: v.optional(roundId),
   /** The type of the refused message, when it was known. */
   ref: v.optional(v.string()),
 });
@@ -152,6 +198,9 @@ export type HelloMsg = v.InferOutput<typeof HelloSchema>;
 export type WelcomeMsg = v.InferOutput<typeof WelcomeSchema>;
 export type Role = v.InferOutput<typeof RoleSchema>;
 export type RoundMsg = v.InferOutput<typeof RoundSchema>;
+export type WireRoundConfig = v.InferOutput<typeof RoundConfigSchema>;
+export type SecureRoundConfig = Extract<WireRoundConfig, { mode: 'secure' }>;
+export type PlaintextRoundConfig = Extract<WireRoundConfig, { mode: 'plaintext' }>;
 export type JobMsg = v.InferOutput<typeof JobSchema>;
 export type ResultMsg = v.InferOutput<typeof ResultSchema>;
 export type ErrorMsg = v.InferOutput<typeof ErrorSchema>;

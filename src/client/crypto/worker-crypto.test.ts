@@ -14,7 +14,7 @@ import {
   answerJob,
   buildContribution,
 } from '../../secagg/index.js';
-import { makeFederation, randomUpdate } from '../../secagg/test-harness.js';
+import { makeFederation, randomUpdate } from '../../../test/support/secagg.js';
 import { inProcessCrypto } from './in-process.js';
 import { RemoteCryptoError, type WorkerCrypto, createWorkerCrypto } from './worker-crypto.js';
 

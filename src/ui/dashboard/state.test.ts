@@ -1,53 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { FederationEvent, FederationMetrics } from '../../server/events.js';
-import { ReplayBuffer } from '../../server/replay.js';
+import { M, T, failedRound, metrics, okRound, started } from '../../../test/support/observer-events.js';
+import type { FederationEvent } from '../../wire/events.js';
 import { describeNow, explainFailure, secondsLeft } from './narration.js';
 import { type DashAction, type DashState, chartSeries, failedPhase, initialState, latestMetrics, reduce } from './state.js';
-
-const T = ['paaaaaaa11111111', 'pbbbbbbb22222222', 'pccccccc33333333', 'pddddddd44444444'];
-const M = ['pmmmmmm1xxxxxxxx', 'pmmmmmm2xxxxxxxx', 'pmmmmmm3xxxxxxxx'];
-
-function metrics(version: number, auc: number): FederationMetrics {
-  return { version, n: 1000, frauds: 10, loss: 0.3, auc_pr: auc, roc_auc: 0.9, recall_at_1pct_fpr: auc / 2, precision: 0.5, recall: 0.5, f1: 0.5 };
-}
-
-function started(round: number, version: number): FederationEvent {
-  return { type: 'round_started', round, version, trainers: T, members: M, m: 3, tRec: 2, rho: 1, length: 4096, submitBy: 100_000, answerBy: 200_000, insecurePlaintext: false };
-}
-
-/** A successful round: every trainer but `drop` sends, every member answers. */
-function okRound(round: number, version: number, drop = 0): FederationEvent[] {
-  const survivors = T.slice(0, T.length - drop);
-  return [
-    started(round, version),
-    ...survivors.map((_, i): FederationEvent => ({ type: 'contribution', round, received: i + 1, expected: T.length, bytes: (i + 1) * 1000 })),
-    { type: 'cutoff', round, survivors, dropped: T.slice(T.length - drop) },
-    ...M.map((_, i): FederationEvent => ({ type: 'answer', round, answered: i + 1, tRec: 2, m: 3 })),
-    {
-      type: 'round_done',
-      round,
-      version: version + 1,
-      survivors,
-      membersAnswered: [1, 2, 3],
-      timings: { descriptor_ms: 5, cutoff_ms: 900, answers_ms: 1000, total_ms: 1200 },
-      bytesIn: survivors.length * 1000 + 300,
-      bytesOut: 5000,
-      sumDigest: 'ab',
-      metrics: metrics(version, 0.5 + version / 10),
-      preview: { masked: [0.1, 0.9, 0.5], aggregate: [0.01, -0.02, 0] },
-    },
-  ];
-}
-
-function failedRound(round: number, version: number): FederationEvent[] {
-  return [
-    started(round, version),
-    ...T.map((_, i): FederationEvent => ({ type: 'contribution', round, received: i + 1, expected: T.length, bytes: (i + 1) * 1000 })),
-    { type: 'cutoff', round, survivors: T, dropped: [] },
-    { type: 'answer', round, answered: 1, tRec: 2, m: 3 },
-    { type: 'round_failed', round, version, code: 'THRESHOLD_NOT_MET', reason: 'only 1 consistent committee answers, 2 needed: 2 member(s) silent', timings: { total_ms: 900 }, bytesIn: 5000, bytesOut: 7000 },
-  ];
-}
 
 const run = (events: DashAction[], s: DashState = initialState()): DashState => events.reduce(reduce, s);
 
@@ -108,18 +63,6 @@ describe('dashboard reducer', () => {
     expect(twice.story).toEqual(once.story);
     expect(twice.current).toEqual(once.current);
     expect(twice.version).toBe(2);
-  });
-
-  it('a dashboard opened late gets every round from the server replay (compact beyond its window)', () => {
-    const events = [...okRound(1, 0), ...failedRound(2, 1), ...okRound(3, 1, 2), ...okRound(4, 2), ...okRound(5, 3, 1)];
-    const live = run(events);
-    const buf = new ReplayBuffer({ window: 12 });
-    for (const e of events) buf.add(e);
-    const late = run(buf.replay());
-    expect(late.rounds).toEqual(live.rounds);
-    expect(late.rounds.map((r) => r.round)).toEqual([1, 2, 3, 4, 5]);
-    expect(late.version).toBe(live.version);
-    expect(late.current).toEqual(live.current);
   });
 
   it('ignores progress events of a round it is not showing', () => {

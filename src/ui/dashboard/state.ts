@@ -4,7 +4,7 @@
  * (src/server/replay.ts), so every step is idempotent per round: replaying history converges to the same
  * state.
  */
-import { type FederationMetrics, SHORT_ID } from '../../server/events.js';
+import { type FederationMetrics, SHORT_ID } from '../../wire/events.js';
 import { narrateEvent } from './narration.js';
 import { type CurrentRound, type DashAction, type DashState, PHASES, type Phase, type RoundRecord } from './types.js';
 
@@ -174,8 +174,6 @@ function apply(s: DashState, e: DashAction): DashState {
       return { ...s, refused: s.refused + 1 };
     case 'finished':
       return { ...s, finished: { rounds: e.rounds, version: e.version }, version: Math.max(s.version, e.version) };
-    case 'test_aggregate':
-      return s;
   }
 }
 

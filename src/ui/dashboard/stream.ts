@@ -3,7 +3,7 @@
  * server replays its recent history on every connect; EventSource reconnects by itself).
  * No polling.
  */
-import type { FederationEventType } from '../../server/events.js';
+import type { FederationEventType } from '../../wire/events.js';
 import type { DashAction, StatusSnapshot } from './state.js';
 
 const TYPES: FederationEventType[] = ['participants', 'waiting', 'round_started', 'contribution', 'cutoff', 'answer', 'round_done', 'round_failed', 'refused', 'finished'];

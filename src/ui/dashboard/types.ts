@@ -3,7 +3,7 @@
  * lines it keeps. The reducer (state.ts) and the narration (narration.ts) both build on these,
  * so neither has to import the other's types.
  */
-import type { FederationEvent, FederationMetrics, FederationStatus } from '../../server/events.js';
+import type { FederationEvent, FederationMetrics, FederationStatus } from '../../wire/events.js';
 
 export type Tone = 'info' | 'ok' | 'warn' | 'bad';
 

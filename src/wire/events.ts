@@ -1,7 +1,11 @@
 /**
- * Events of the federation, for the observer stream (Server-Sent Events at /events), the
- * dashboard and test harnesses. No event carries an individual update.
+ * The observer protocol: events of the federation as the server streams them (Server-Sent
+ * Events at /events, one JSON object per event, named by its `type`) and the JSON of GET
+ * /status. Read by the dashboard, the simulator and the end-to-end suites. No event carries an
+ * individual update.
  */
+import type { RoundId } from './messages.js';
+
 /** Federation-wide metrics of a model version, decoded from the securely summed statistics. */
 export interface FederationMetrics {
   /** The model version evaluated (the one the round started from). */
@@ -32,7 +36,7 @@ export type FederationEvent =
   | { type: 'waiting'; reason: string }
   | {
       type: 'round_started';
-      round: number;
+      round: RoundId;
       version: number;
       trainers: string[];
       members: string[];
@@ -44,12 +48,12 @@ export type FederationEvent =
       answerBy: number;
       insecurePlaintext: boolean;
     }
-  | { type: 'contribution'; round: number; received: number; expected: number; bytes: number }
-  | { type: 'cutoff'; round: number; survivors: string[]; dropped: string[] }
-  | { type: 'answer'; round: number; answered: number; tRec: number; m: number }
+  | { type: 'contribution'; round: RoundId; received: number; expected: number; bytes: number }
+  | { type: 'cutoff'; round: RoundId; survivors: string[]; dropped: string[] }
+  | { type: 'answer'; round: RoundId; answered: number; tRec: number; m: number }
   | {
       type: 'round_done';
-      round: number;
+      round: RoundId;
       version: number;
       survivors: string[];
       membersAnswered: number[];
@@ -69,11 +73,9 @@ export type FederationEvent =
        * survivors are then short ids and the preview is empty. */
       summary?: true;
     }
-  | { type: 'round_failed'; round: number; version: number; code: string; reason: string; timings: Record<string, number>; bytesIn: number; bytesOut: number; summary?: true }
+  | { type: 'round_failed'; round: RoundId; version: number; code: string; reason: string; timings: Record<string, number>; bytesIn: number; bytesOut: number; summary?: true }
   | { type: 'refused'; clientId?: string; code: string; message: string; ref?: string }
-  | { type: 'finished'; rounds: number; version: number }
-  /** Test mode only: the decoded aggregate, for harnesses that check exactness. */
-  | { type: 'test_aggregate'; round: number; sum: number[] };
+  | { type: 'finished'; rounds: number; version: number };
 
 export type FederationEventType = FederationEvent['type'];
 
@@ -81,7 +83,7 @@ export type FederationEventType = FederationEvent['type'];
 export interface FederationStatus {
   federation: string;
   version: number;
-  round: number | null;
+  round: RoundId | null;
   phase: string;
   participants: { connected: number; trainers: number; volunteers: number };
   insecurePlaintext: boolean;

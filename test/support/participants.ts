@@ -1,20 +1,22 @@
 /**
- * Test helpers for the refusal, fuzz and restart suites (src/sim/*.test.ts): a fast fake
- * trainer that can be held at a gate, a socket wrapper that records (and can rewrite) the
- * frames a participant sends, a raw WebSocket client, and a logger that keeps its lines.
+ * Participants for the integration tests (src/sim/*.test.ts): a fast fake trainer that can be
+ * held at a gate, a socket wrapper that records (and can rewrite) the frames a participant sends
+ * and sends raw frames on its connection, test participants built on the product's one
+ * participant builder (src/sim/harness.ts), their plaintext sums and drop policies, a raw
+ * WebSocket client, and a logger that keeps its lines.
  */
 import { decode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
-import { inProcessCrypto } from '../client/crypto/in-process.js';
-import type { CryptoRunner } from '../client/crypto/types.js';
-import { type DropPoint, type EngineEvent, ParticipantEngine } from '../client/engine.js';
-import type { LocalTrainer, TrainInput, TrainOutput } from '../client/trainers/types.js';
-import type { SocketLike } from '../client/transport.js';
-import { type MemberIdentity, createIdentity, joinProof } from '../secagg/index.js';
-import { type Logger, createLogger } from '../server/log.js';
-import { decodeServerMessage } from '../wire/codec.js';
-import type { ServerMessage } from '../wire/messages.js';
-import { EventLog, nodeSocket } from './harness.js';
+import { inProcessCrypto } from '../../src/client/crypto/in-process.js';
+import type { CryptoRunner } from '../../src/client/crypto/types.js';
+import type { DropPoint } from '../../src/client/engine.js';
+import type { LocalTrainer, TrainInput, TrainOutput } from '../../src/client/trainers/types.js';
+import type { SocketLike } from '../../src/client/transport.js';
+import { type MemberIdentity, joinProof } from '../../src/secagg/index.js';
+import { type Logger, createLogger } from '../../src/server/log.js';
+import { EventLog, type SimParticipant, nodeSocket, startParticipant } from '../../src/sim/harness.js';
+import { decodeServerMessage } from '../../src/wire/codec.js';
+import type { ServerMessage } from '../../src/wire/messages.js';
 
 /** A queue of received items, read in order (cheap for tens of thousands of request/replies). */
 export class Inbox<T> {
@@ -109,15 +111,21 @@ export class FakeTrainer implements LocalTrainer {
   }
 }
 
-/** Records what a participant's socket sends and receives; `rewrite` may replace outgoing frames. */
+/**
+ * Records what a participant's socket sends and receives; `rewrite` may replace outgoing frames;
+ * `sendRaw` sends any bytes on the participant's open connection (malformed or replayed frames),
+ * past the engine.
+ */
 export class Tap {
   readonly sent: Uint8Array[] = [];
   readonly received = new EventLog<ServerMessage>();
   readonly inbox = new Inbox<ServerMessage>();
   rewrite: ((bytes: Uint8Array) => Uint8Array | undefined) | undefined;
+  private socket: SocketLike | undefined;
 
   factory = (url: string): SocketLike => {
     const inner = nodeSocket(url);
+    this.socket = inner;
     const tap = this;
     let onmessage: SocketLike['onmessage'] = null;
     const wrapper: SocketLike = {
@@ -179,6 +187,13 @@ export class Tap {
     return wrapper;
   };
 
+  /** Sends raw bytes on the current connection; returns their size, or 0 if it is not open. */
+  sendRaw(bytes: Uint8Array): number {
+    if (this.socket?.readyState !== WebSocket.OPEN) return 0;
+    this.socket.send(bytes);
+    return bytes.byteLength;
+  }
+
   /** The last frame of the given type this participant sent (before any rewrite). */
   lastSent(t: string): Uint8Array | undefined {
     for (let i = this.sent.length - 1; i >= 0; i--) {
@@ -201,14 +216,11 @@ export function gatedCrypto(gates: Map<number, Gate>): CryptoRunner {
   };
 }
 
-export interface KitParticipant {
+/** A test participant: the product's headless participant, with a tap, a fake trainer and answer gates. */
+export interface KitParticipant extends SimParticipant {
   label: string;
-  engine: ParticipantEngine;
-  identity: MemberIdentity;
-  events: EventLog<EngineEvent>;
   tap: Tap;
   trainer: FakeTrainer | undefined;
-  quantized: Map<number, Int32Array>;
   answerGates: Map<number, Gate>;
 }
 
@@ -224,31 +236,30 @@ export interface KitSpec {
 }
 
 export function kitParticipant(spec: KitSpec): KitParticipant {
-  const identity = spec.identity ?? createIdentity();
   const tap = new Tap();
   const trainer = spec.train ? new FakeTrainer(spec.seed ?? 1) : undefined;
-  const quantized = new Map<number, Int32Array>();
   const answerGates = new Map<number, Gate>();
-  const engine = new ParticipantEngine({
+  const p = startParticipant({
     url: spec.url,
     token: spec.token,
-    identity,
     train: spec.train,
     committee: spec.committee,
     label: spec.label,
-    socketFactory: tap.factory,
+    ...(spec.identity ? { identity: spec.identity } : {}),
     ...(trainer ? { trainer } : {}),
-    crypto: gatedCrypto(answerGates),
-    onQuantized: (round, q) => quantized.set(round, q.slice()),
     ...(spec.dropAt ? { dropAt: spec.dropAt } : {}),
+    socketFactory: tap.factory,
+    crypto: gatedCrypto(answerGates),
   });
-  const events = new EventLog<EngineEvent>();
-  engine.on((e) => events.push(e));
-  engine.start();
-  return { label: spec.label, engine, identity, events, tap, trainer, quantized, answerGates };
+  return { ...p, label: spec.label, tap, trainer, answerGates };
 }
 
-export function kitSum(ps: readonly KitParticipant[], round: number, survivors: readonly string[]): number[] | undefined {
+/** Σ of the survivors' quantized updates, from the participants' own records (undefined if one is missing). */
+export function plaintextSum(
+  ps: readonly SimParticipant[],
+  round: number,
+  survivors: readonly string[],
+): number[] | undefined {
   const ids = new Set(survivors);
   let sum: number[] | undefined;
   for (const p of ps) {
@@ -259,6 +270,16 @@ export function kitSum(ps: readonly KitParticipant[], round: number, survivors: 
     for (let i = 0; i < q.length; i++) sum[i] = (sum[i] as number) + (q[i] as number);
   }
   return sum;
+}
+
+/** A drop policy shared by several participants: the first `count` that reach `point` in `round` crash. */
+export function dropFirst(round: number, point: DropPoint, count: number): (r: number, p: DropPoint) => boolean {
+  let left = count;
+  return (r, p) => {
+    if (r !== round || p !== point || left <= 0) return false;
+    left--;
+    return true;
+  };
 }
 
 /** A raw WebSocket client that decodes every frame the server sends. */

@@ -3,11 +3,9 @@
  * settings in SPEAKONCE_CHILD_CONFIG (JSON), it prints `{"port": …}` and then every federation
  * event as one JSON line on stdout, until it is killed.
  */
-import { startTestServer } from './harness.js';
+import { startTestServer } from './federation.js';
 
 const overrides = JSON.parse(process.env.SPEAKONCE_CHILD_CONFIG ?? '{}') as Parameters<typeof startTestServer>[0];
 const s = await startTestServer(overrides);
-s.fed.onEvent((e) => {
-  if (e.type !== 'test_aggregate') process.stdout.write(`${JSON.stringify(e)}\n`);
-});
+s.fed.onEvent((e) => process.stdout.write(`${JSON.stringify(e)}\n`));
 process.stdout.write(`${JSON.stringify({ type: 'listening', port: s.server.port })}\n`);

@@ -1,5 +1,5 @@
 /**
- * Test-only helpers (Node): location of the real data sample, which lives
+ * ML test helpers (Node): location of the real data sample, which lives
  * outside the repository at `../shared/data/creditcard-sample.csv` relative to
  * the repository root and is never copied into it.
  */

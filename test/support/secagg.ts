@@ -1,9 +1,13 @@
-/** Test-only helpers: whole rounds in process, with the plaintext kept by the harness. */
-import { createIdentity } from './identity.js';
-import type { MemberIdentity } from './member.js';
-import { DEFAULT_PROFILE, type RoundConfig, maxQuantized } from './params.js';
-import { SecretRandom } from './random.js';
-import type { SharingScheme } from './shamir.js';
+/** Protocol-core test helpers: whole rounds in process, with the plaintext kept by the harness. */
+import {
+  DEFAULT_PROFILE,
+  type MemberIdentity,
+  type RoundConfig,
+  SecretRandom,
+  type SharingScheme,
+  createIdentity,
+  maxQuantized,
+} from '../../src/secagg/index.js';
 
 /** A deterministic 32-byte seed from a small integer. */
 export function seedOf(n: number, tag = 0): Uint8Array {

@@ -1,0 +1,138 @@
+/**
+ * A round's outcome: the decoded sum applied to the global model (FedAvg) and saved as the next
+ * version, the secure metrics decoded from it, the round log line, the observers' event and
+ * every participant's `result`. A sum that cannot be applied fails the round; the model is then
+ * unchanged.
+ */
+import { createHash } from 'node:crypto';
+import { statsToMetrics } from '../ml/stats.js';
+import { SecAggError } from '../secagg/index.js';
+import type { FederationEvent, FederationMetrics } from '../wire/events.js';
+import { decodeStats, vectorLayout } from '../wire/layout.js';
+import type { RoundId, ServerMessage } from '../wire/messages.js';
+import type { ServerConfig } from './config.js';
+import { observedScheme } from './descriptor.js';
+import type { Ledger } from './ledger.js';
+import type { Logger } from './log.js';
+import { applyDecodedSum } from './model.js';
+import { PREVIEW_LENGTH, type RoundOutcome, type RoundPlan } from './round.js';
+
+export interface OutcomeHost {
+  readonly config: ServerConfig;
+  readonly ledger: Ledger;
+  readonly log: Logger;
+  emit(e: FederationEvent): void;
+  send(id: string, msg: ServerMessage): number;
+  /** Test mode only: the decoded sum, before the `round_done` event. */
+  readonly onDecodedForTest: ((round: RoundId, sum: Float64Array) => void) | undefined;
+}
+
+type Applied = { versionAfter: number; aggregatePreview: number[] } | { code: string; reason: string };
+
+/** The new model version from a decoded sum, saved; or why it could not be applied. */
+async function apply(host: OutcomeHost, round: RoundId, sum: Float64Array, survivors: number): Promise<Applied> {
+  const { config, ledger } = host;
+  try {
+    const q = { bits: config.bits, clip: config.clip };
+    const { weights, mean, weightSum } = applyDecodedSum(ledger.model.weights, sum, q);
+    const aggregatePreview = Array.from(mean.subarray(0, PREVIEW_LENGTH));
+    const versionAfter = await ledger.commitVersion({ ...ledger.model, weights }, { round, survivors, weightSum });
+    return { versionAfter, aggregatePreview };
+  } catch (e) {
+    const code = e instanceof SecAggError ? e.code : 'APPLY_FAILED';
+    return { code, reason: `the aggregate could not be applied: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+/** The federation's metrics of the round's starting model, from the digits in the sum. */
+function secureMetrics(
+  host: OutcomeHost,
+  round: RoundId,
+  sum: Float64Array,
+  version: number,
+): FederationMetrics | undefined {
+  const layout = vectorLayout(host.ledger.model.weights.length, host.config.secureMetrics);
+  if (layout.metricsOffset < 0) return undefined;
+  try {
+    const mt = statsToMetrics(decodeStats(sum.subarray(layout.metricsOffset, layout.length), host.config.bits), 0.5);
+    const { n, frauds, loss, auc_pr, roc_auc, recall_at_1pct_fpr, precision, recall, f1 } = mt;
+    return { version, n, frauds, loss, auc_pr, roc_auc, recall_at_1pct_fpr, precision, recall, f1 };
+  } catch (e) {
+    host.log.warn('metrics_undecodable', { round, error: String(e) });
+    return undefined;
+  }
+}
+
+/** Applies, persists, records and announces a finished round; returns whether the model moved on. */
+export async function settleRound(
+  host: OutcomeHost,
+  plan: RoundPlan,
+  o: RoundOutcome,
+  startedAt: string,
+): Promise<boolean> {
+  const round = plan.config.round;
+  const versionBefore = host.ledger.version;
+  const applied = o.ok ? await apply(host, round, o.sum, o.survivors.length) : { code: o.code, reason: o.reason };
+  const ok = o.ok && 'versionAfter' in applied;
+  const versionAfter = 'versionAfter' in applied ? applied.versionAfter : versionBefore;
+  const code = 'code' in applied ? applied.code : undefined;
+  const reason = 'reason' in applied ? applied.reason : undefined;
+  const metrics = o.ok && ok ? secureMetrics(host, round, o.sum, versionBefore) : undefined;
+  await host.ledger.appendRound({
+    round,
+    outcome: ok ? 'ok' : 'failed',
+    ...(code ? { code } : {}),
+    ...(reason ? { reason } : {}),
+    versionBefore,
+    versionAfter,
+    trainers: [...plan.trainers],
+    survivors: o.survivors,
+    members: [...plan.members],
+    membersAnswered: o.membersAnswered,
+    tRec: observedScheme(plan.config).tRec,
+    timings: o.timings,
+    bytesIn: o.bytesIn,
+    bytesOut: o.bytesOut,
+    ...(metrics ? { metrics: { ...metrics } } : {}),
+    startedAt,
+    endedAt: new Date().toISOString(),
+  });
+  if (o.ok && 'versionAfter' in applied) {
+    const bytes = new Uint8Array(o.sum.buffer, o.sum.byteOffset, o.sum.byteLength);
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const survivors = o.survivors.length;
+    const answered = o.membersAnswered.length;
+    host.log.info('round_done', { round, version: versionAfter, survivors, answered, ...o.timings });
+    host.onDecodedForTest?.(round, o.sum);
+    host.emit({
+      type: 'round_done',
+      round,
+      version: versionAfter,
+      survivors: o.survivors,
+      membersAnswered: o.membersAnswered,
+      timings: o.timings,
+      bytesIn: o.bytesIn,
+      bytesOut: o.bytesOut,
+      sumDigest: digest,
+      ...(metrics ? { metrics } : {}),
+      preview: { masked: o.maskedPreview, aggregate: applied.aggregatePreview },
+    });
+  } else {
+    host.log.warn('round_failed', { round, version: versionBefore, code, reason });
+    const { timings, bytesIn, bytesOut } = o;
+    const failed = { code: code ?? 'UNKNOWN', reason: reason ?? '' };
+    host.emit({ type: 'round_failed', round, version: versionBefore, ...failed, timings, bytesIn, bytesOut });
+  }
+  const result: ServerMessage = {
+    t: 'result',
+    round,
+    ok,
+    version: versionAfter,
+    survivors: o.survivors.length,
+    answered: o.membersAnswered.length,
+    ...(code ? { code } : {}),
+    ...(reason ? { reason } : {}),
+  };
+  for (const id of new Set([...plan.trainers, ...plan.members])) host.send(id, result);
+  return ok;
+}
