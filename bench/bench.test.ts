@@ -70,7 +70,16 @@ describe('bench: secagg section (tiny plan)', () => {
     expect(textTable(res.records).split('\n')).toHaveLength(res.records.length + 2);
     expect(markdownTable(res.records).split('\n')).toHaveLength(res.records.length + 2);
     const md = markdownReport({
-      machine: { cpu: 'test', cores: 1, node: process.version, platform: 'test', memoryGiB: 1, date: 'now', backends: { aes: 'noble', x25519: 'noble' }, uvThreadpool: '4' },
+      machine: {
+        cpu: 'test',
+        cores: 1,
+        node: process.version,
+        platform: 'test',
+        memoryGiB: 1,
+        date: 'now',
+        backends: { aes: 'noble', x25519: 'noble' },
+        uvThreadpool: '4',
+      },
       sections: [{ id: 'secagg', title: 'Secure aggregation', wall_s: 1, ...res }],
       quick: true,
       wall_s: 1,
@@ -103,11 +112,18 @@ describe('bench: rounds section (tiny plan, real server process and sockets)', (
       target: { n: 6, ratio: 1.3 },
     };
     const res = await runRoundsBench(plan);
-    expect(res.records.map((r) => r.name)).toEqual(['plaintext_round', 'secure_round', 'round_bytes_per_trainer', 'server_peak_rss']);
+    expect(res.records.map((r) => r.name)).toEqual([
+      'plaintext_round',
+      'secure_round',
+      'round_bytes_per_trainer',
+      'server_peak_rss',
+    ]);
     const [plain, secure, bytes, rss] = res.records as [BenchRecord, BenchRecord, BenchRecord, BenchRecord];
     for (const r of res.records) {
       expect(Number.isFinite(r.median_ms) && r.median_ms > 0, `${r.name}.median_ms = ${r.median_ms}`).toBe(true);
-      expect(Number.isSafeInteger(r.bytes) && (r.bytes as number) > 0, `${r.name}.bytes = ${String(r.bytes)}`).toBe(true);
+      expect(Number.isSafeInteger(r.bytes) && (r.bytes as number) > 0, `${r.name}.bytes = ${String(r.bytes)}`).toBe(
+        true,
+      );
       expect(JSON.parse(JSON.stringify(r))).toEqual(r);
     }
     expect(plain).toMatchObject({ n: 6, trainers: 3, runs: 2, insecure: true });

@@ -63,7 +63,9 @@ export const QUICK_PLAN: BrowserPlan = {
 
 /** The Chromium to drive: $CHROMIUM_PATH, else Debian's /usr/bin/chromium, else undefined. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
+  const candidates = [env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    (p): p is string => !!p,
+  );
   return candidates.find((p) => existsSync(p));
 }
 
@@ -80,7 +82,16 @@ function newestMtime(p: string, skip: (name: string) => boolean): number {
 }
 
 /** Sources whose change makes a build stale. */
-export const BUILD_INPUTS = ['src', 'workers', 'bench/browser', 'index.html', 'dashboard.html', 'vite.config.ts', 'package-lock.json', 'public'];
+export const BUILD_INPUTS = [
+  'src',
+  'workers',
+  'bench/browser',
+  'index.html',
+  'dashboard.html',
+  'vite.config.ts',
+  'package-lock.json',
+  'public',
+];
 
 /** True when `outDir` has no bench page or one older than any build input under `root`. */
 export function isStale(outDir: string, root = ROOT): boolean {
@@ -93,7 +104,10 @@ export function isStale(outDir: string, root = ROOT): boolean {
 
 function runVite(args: string[], log: (s: string) => void): Promise<{ ok: boolean; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -108,8 +122,15 @@ function runVite(args: string[], log: (s: string) => void): Promise<{ ok: boolea
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 function firstError(output: string): string {
-  const lines = output.replace(ANSI, '').split('\n').map((l) => l.trim());
-  return lines.find((l) => /error|could not|failed/i.test(l) && !/^✗/.test(l)) ?? lines.find((l) => l.length > 0) ?? 'unknown error';
+  const lines = output
+    .replace(ANSI, '')
+    .split('\n')
+    .map((l) => l.trim());
+  return (
+    lines.find((l) => /error|could not|failed/i.test(l) && !/^✗/.test(l)) ??
+    lines.find((l) => l.length > 0) ??
+    'unknown error'
+  );
 }
 
 /** Where the built page lives: dist/ (built if stale) or the bench-only fallback build. */
@@ -119,15 +140,22 @@ async function ensureBuild(log: (s: string) => void): Promise<{ dir: string; not
   log('building the app (vite build) …');
   const t0 = performance.now();
   const full = await runVite(['build'], log);
-  if (full.ok && existsSync(path.join(dist, PAGE))) return { dir: dist, note: `built dist/ with \`vite build\` in ${((performance.now() - t0) / 1000).toFixed(1)} s` };
+  if (full.ok && existsSync(path.join(dist, PAGE)))
+    return { dir: dist, note: `built dist/ with \`vite build\` in ${((performance.now() - t0) / 1000).toFixed(1)} s` };
   const why = full.ok ? `dist/${PAGE} missing after the build` : firstError(full.output);
   log(`the app did not build (${why}); building the bench page alone`);
   const alone = path.join(ROOT, 'node_modules/.cache/speakonce-bench-dist');
   if (!isStale(alone)) return { dir: alone, note: `the app did not build (${why}); used the bench-page-only build` };
   const t1 = performance.now();
-  const res = await runVite(['build', '--config', 'bench/browser/vite.config.ts', '--outDir', alone, '--emptyOutDir'], log);
+  const res = await runVite(
+    ['build', '--config', 'bench/browser/vite.config.ts', '--outDir', alone, '--emptyOutDir'],
+    log,
+  );
   if (!res.ok) throw new Error(`vite could not build the bench page: ${firstError(res.output)}`);
-  return { dir: alone, note: `the app did not build (${why}); built the bench page alone in ${((performance.now() - t1) / 1000).toFixed(1)} s` };
+  return {
+    dir: alone,
+    note: `the app did not build (${why}); built the bench page alone in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
+  };
 }
 
 const MIME: Record<string, string> = {
@@ -171,7 +199,6 @@ export async function serveStatic(dir: string): Promise<{ server: Server; url: s
   return { server, url: `http://127.0.0.1:${port}` };
 }
 
-
 interface ChoiceResult {
   name: string;
   reason: string;
@@ -209,10 +236,14 @@ function sealRecord(name: string, where: string, r: SealResult): BenchRecord {
   };
 }
 
-export async function runBrowserBench(plan: BrowserPlan, log: (s: string) => void = () => undefined): Promise<SectionResult> {
+export async function runBrowserBench(
+  plan: BrowserPlan,
+  log: (s: string) => void = () => undefined,
+): Promise<SectionResult> {
   const chromium = findChromium();
   if (!chromium) {
-    const note = 'Skipped: no Chromium found (set CHROMIUM_PATH or `apt-get install -y chromium`, which gives /usr/bin/chromium).';
+    const note =
+      'Skipped: no Chromium found (set CHROMIUM_PATH or `apt-get install -y chromium`, which gives /usr/bin/chromium).';
     log(note);
     return { records: [], notes: note };
   }
@@ -231,11 +262,19 @@ export async function runBrowserBench(plan: BrowserPlan, log: (s: string) => voi
     });
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     await page.goto(`${url}/${PAGE}`);
-    await page.waitForFunction(() => (window as unknown as { speakonceBench?: { ready?: boolean } }).speakonceBench?.ready === true, undefined, { timeout: 30_000 });
-    const call = <K extends keyof PageApi>(fn: K, ...args: Parameters<PageApi[K]>): Promise<Awaited<ReturnType<PageApi[K]>>> =>
+    await page.waitForFunction(
+      () => (window as unknown as { speakonceBench?: { ready?: boolean } }).speakonceBench?.ready === true,
+      undefined,
+      { timeout: 30_000 },
+    );
+    const call = <K extends keyof PageApi>(
+      fn: K,
+      ...args: Parameters<PageApi[K]>
+    ): Promise<Awaited<ReturnType<PageApi[K]>>> =>
       page.evaluate(
         ([f, a]) => {
-          const api = (window as unknown as { speakonceBench: Record<string, (...x: unknown[]) => Promise<unknown>> }).speakonceBench;
+          const api = (window as unknown as { speakonceBench: Record<string, (...x: unknown[]) => Promise<unknown>> })
+            .speakonceBench;
           return (api[f as string] as (...x: unknown[]) => Promise<unknown>)(...(a as unknown[]));
         },
         [fn, args] as const,
@@ -249,11 +288,21 @@ export async function runBrowserBench(plan: BrowserPlan, log: (s: string) => voi
     // The app's own choice first (a fresh page state: nothing initialised yet).
     const choice = await call('choose');
     log(`choice: ${choice.label} (${choice.startupMs.toFixed(0)} ms)`);
-    records.push({ name: 'browser_backend_choice', median_ms: choice.startupMs, backend: choice.name, reason: choice.reason });
+    records.push({
+      name: 'browser_backend_choice',
+      median_ms: choice.startupMs,
+      backend: choice.name,
+      reason: choice.reason,
+    });
     // The same with software GPUs measured too (a longer budget; backends now warm).
     const full = await call('choose', { budgetMs: 15_000, measureSoftware: true });
     log(`choice, software GPUs measured: ${full.label} (${full.startupMs.toFixed(0)} ms)`);
-    records.push({ name: 'browser_backend_choice_measured', median_ms: full.startupMs, backend: full.name, reason: full.reason });
+    records.push({
+      name: 'browser_backend_choice_measured',
+      median_ms: full.startupMs,
+      backend: full.name,
+      reason: full.reason,
+    });
 
     // (a) Training throughput per backend.
     const train: TrainResult[] = [];
@@ -276,7 +325,8 @@ export async function runBrowserBench(plan: BrowserPlan, log: (s: string) => voi
     }
     const fastest = train.filter((t) => t.ok).sort((a, b) => (b.samples_per_s ?? 0) - (a.samples_per_s ?? 0))[0];
     for (const r of records) {
-      if (r.name === 'browser_train' && fastest?.samples_per_s && typeof r.samples_per_s === 'number') r.vs_fastest = fastest.samples_per_s / r.samples_per_s;
+      if (r.name === 'browser_train' && fastest?.samples_per_s && typeof r.samples_per_s === 'number')
+        r.vs_fastest = fastest.samples_per_s / r.samples_per_s;
     }
 
     // (b) Sealing in a module worker vs in Node.
@@ -298,7 +348,9 @@ export async function runBrowserBench(plan: BrowserPlan, log: (s: string) => voi
       loss = await call('lossRecovery');
       if (loss.skipped) log(`  skipped: ${String(loss.note)}`);
       else {
-        log(`  ${loss.ok ? 'recovered' : 'FAILED'} on ${String(loss.backendAfter)} in ${Number(loss.ms ?? NaN).toFixed(0)} ms${loss.error ? ` (${String(loss.error)})` : ''}`);
+        log(
+          `  ${loss.ok ? 'recovered' : 'FAILED'} on ${String(loss.backendAfter)} in ${Number(loss.ms ?? NaN).toFixed(0)} ms${loss.error ? ` (${String(loss.error)})` : ''}`,
+        );
         records.push({
           name: 'browser_webgpu_loss_recovery',
           median_ms: Number(loss.ms ?? NaN),
@@ -311,29 +363,62 @@ export async function runBrowserBench(plan: BrowserPlan, log: (s: string) => voi
     }
 
     // Notes for RESULTS.md.
-    notes.push(`Headless Chromium ${browserVersion} (${chromium}, flags \`${CHROMIUM_ARGS.join(' ')}\`), page served from ${build.dir === path.join(ROOT, 'dist') ? '`dist/`' : 'a bench-page-only build'} (${build.note}); crossOriginIsolated = ${String(info.crossOriginIsolated)}.`);
+    notes.push(
+      `Headless Chromium ${browserVersion} (${chromium}, flags \`${CHROMIUM_ARGS.join(' ')}\`), page served from ${build.dir === path.join(ROOT, 'dist') ? '`dist/`' : 'a bench-page-only build'} (${build.note}); crossOriginIsolated = ${String(info.crossOriginIsolated)}.`,
+    );
     const gpu = info.webgpu as { adapter?: Record<string, unknown>; note?: string } | undefined;
     notes.push(
-      `WebGPU adapter: ${gpu?.adapter ? Object.entries(gpu.adapter).map(([k, v]) => `${k}=${String(v)}`).join(', ') : `none (${gpu?.note ?? '?'})`}; WebGL renderer: ${String(info.webglRenderer ?? 'none')}.`,
+      `WebGPU adapter: ${
+        gpu?.adapter
+          ? Object.entries(gpu.adapter)
+              .map(([k, v]) => `${k}=${String(v)}`)
+              .join(', ')
+          : `none (${gpu?.note ?? '?'})`
+      }; WebGL renderer: ${String(info.webglRenderer ?? 'none')}.`,
     );
     notes.push('');
-    notes.push(`**Training** (\`browser_train\`): the project's MLP (${plan.train.rows} synthetic rows, batch ${plan.train.batchSize}, ${plan.train.warmupEpochs} warm-up + ${plan.train.epochs} timed epoch(s), \`trainModel\` of src/ml); \`median_ms\` is per epoch.`);
+    notes.push(
+      `**Training** (\`browser_train\`): the project's MLP (${plan.train.rows} synthetic rows, batch ${plan.train.batchSize}, ${plan.train.warmupEpochs} warm-up + ${plan.train.epochs} timed epoch(s), \`trainModel\` of src/ml); \`median_ms\` is per epoch.`,
+    );
     for (const t of train) {
-      notes.push(t.ok ? `- ${t.backend}: ${Math.round(t.samples_per_s ?? 0)} samples/s (${fmtMs(t.median_ms ?? NaN)} ms/epoch)` : `- ${t.backend}: **not available** — ${t.note ?? 'unknown'}`);
+      notes.push(
+        t.ok
+          ? `- ${t.backend}: ${Math.round(t.samples_per_s ?? 0)} samples/s (${fmtMs(t.median_ms ?? NaN)} ms/epoch)`
+          : `- ${t.backend}: **not available** — ${t.note ?? 'unknown'}`,
+      );
     }
     notes.push('');
-    const cands = (c: ChoiceResult): string => c.candidates.map((k) => `${k.name} ${k.ok ? (k.msPerStep !== undefined ? `${fmtMs(k.msPerStep)} ms/step` : 'unmeasured') : 'failed'}${k.software ? ' (software)' : ''}${k.note ? ` — ${k.note}` : ''}`).join('; ');
-    notes.push(`**Backend choice** (src/client/backend/choose.ts): as the app runs it (\`browser_backend_choice\`, start-up ${fmtMs(choice.startupMs)} ms, software GPUs not measured): \`${choice.label}\`. Candidates: ${cands(choice)}.`);
-    notes.push(`With software GPUs measured as well (\`browser_backend_choice_measured\`, ${fmtMs(full.startupMs)} ms, backends already initialised): \`${full.label}\`. Candidates: ${cands(full)}.`);
+    const cands = (c: ChoiceResult): string =>
+      c.candidates
+        .map(
+          (k) =>
+            `${k.name} ${k.ok ? (k.msPerStep !== undefined ? `${fmtMs(k.msPerStep)} ms/step` : 'unmeasured') : 'failed'}${k.software ? ' (software)' : ''}${k.note ? ` — ${k.note}` : ''}`,
+        )
+        .join('; ');
+    notes.push(
+      `**Backend choice** (src/client/backend/choose.ts): as the app runs it (\`browser_backend_choice\`, start-up ${fmtMs(choice.startupMs)} ms, software GPUs not measured): \`${choice.label}\`. Candidates: ${cands(choice)}.`,
+    );
+    notes.push(
+      `With software GPUs measured as well (\`browser_backend_choice_measured\`, ${fmtMs(full.startupMs)} ms, backends already initialised): \`${full.label}\`. Candidates: ${cands(full)}.`,
+    );
     notes.push('');
     notes.push(
       `**Sealing** (\`buildContribution\`, L = ${plan.seal.L}, committee m = ${bSeal.m}): browser module worker ${fmtMs(bSeal.median_ms)} ms (AES ${bSeal.backends.aes}, X25519 ${bSeal.backends.x25519}; worker start ${fmtMs(bSeal.worker_start_ms)} ms not included) vs Node ${fmtMs(nSeal.median_ms)} ms (AES ${nSeal.backends.aes}, X25519 ${nSeal.backends.x25519}) — browser/Node = ${fmtRatio(bSeal.median_ms / nSeal.median_ms)}.`,
     );
     if (loss && !loss.skipped) {
       notes.push('');
-      notes.push(`**WebGPU device loss** (\`browser_webgpu_loss_recovery\`): forced webgpu, destroyed its GPUDevice after the first epoch of a BrowserTrainer call; ${loss.ok ? `the controller fell back to ${String(loss.backendAfter)} and the call was retried and completed` : `recovery failed: ${String(loss.error ?? 'see log')}`}.`);
+      notes.push(
+        `**WebGPU device loss** (\`browser_webgpu_loss_recovery\`): forced webgpu, destroyed its GPUDevice after the first epoch of a BrowserTrainer call; ${loss.ok ? `the controller fell back to ${String(loss.backendAfter)} and the call was retried and completed` : `recovery failed: ${String(loss.error ?? 'see log')}`}.`,
+      );
     }
-    if (consoleErrors.length) notes.push('', `Page console errors: ${consoleErrors.slice(0, 5).map((e) => `\`${e.slice(0, 200)}\``).join('; ')}`);
+    if (consoleErrors.length)
+      notes.push(
+        '',
+        `Page console errors: ${consoleErrors
+          .slice(0, 5)
+          .map((e) => `\`${e.slice(0, 200)}\``)
+          .join('; ')}`,
+      );
   } finally {
     await browser.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -15,7 +15,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { activeBackends } from '../src/secagg/index.js';
 import { browserSection } from './browser.js';
-import { type MachineInfo, type Section, type SectionOutput, markdownReport, targetLines, textTable } from './report.js';
+import {
+  type MachineInfo,
+  type Section,
+  type SectionOutput,
+  markdownReport,
+  targetLines,
+  textTable,
+} from './report.js';
 import { roundsSection } from './rounds.js';
 import { secaggSection } from './secagg.js';
 
@@ -76,7 +83,9 @@ async function machineInfo(): Promise<MachineInfo> {
     date: new Date().toISOString(),
     backends: await activeBackends(),
     loadavg: { start: os.loadavg()[0] ?? 0, end: os.loadavg()[0] ?? 0 },
-    uvThreadpool: process.env.UV_THREADPOOL_SIZE ? `UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE}` : '4 threads (default)',
+    uvThreadpool: process.env.UV_THREADPOOL_SIZE
+      ? `UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE}`
+      : '4 threads (default)',
   };
 }
 
@@ -86,11 +95,14 @@ async function main(): Promise<void> {
     process.stderr.write(`${msg}\n`);
   };
   const unknown = cli.sections.filter((id) => !SECTIONS.some((s) => s.id === id));
-  if (unknown.length) throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.map((s) => s.id).join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.map((s) => s.id).join(', ')}`);
   const chosen = cli.sections.length ? SECTIONS.filter((s) => cli.sections.includes(s.id)) : SECTIONS;
 
   const machine = await machineInfo();
-  log(`bench${cli.quick ? ' (quick)' : ''}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, AES=${machine.backends.aes}, X25519=${machine.backends.x25519}`);
+  log(
+    `bench${cli.quick ? ' (quick)' : ''}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, AES=${machine.backends.aes}, X25519=${machine.backends.x25519}`,
+  );
   const t0 = performance.now();
   const outputs: SectionOutput[] = [];
   for (const s of chosen) {

@@ -112,7 +112,10 @@ class ServerProcess {
   static start(overrides: Partial<ServerConfig>): ServerProcess {
     const prof = process.env.SPEAKONCE_BENCH_CPU_PROF;
     const nodeArgs = prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [];
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SERVER_SCRIPT, JSON.stringify(overrides)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SERVER_SCRIPT, JSON.stringify(overrides)], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     return new ServerProcess(child);
   }
 
@@ -195,14 +198,20 @@ async function startCrowd(url: string, token: string, trainers: number, members:
           engine.on((e: EngineEvent) => {
             if (e.type === 'state' && e.state.clientId) resolve();
             else if (e.type === 'sent') crowd.sent.set(e.round, [...(crowd.sent.get(e.round) ?? []), e.bytes]);
-            else if (e.type === 'error') crowd.errors.push(`${engine.state.clientId ?? `#${i}`}: ${e.code} ${e.message}`);
+            else if (e.type === 'error')
+              crowd.errors.push(`${engine.state.clientId ?? `#${i}`}: ${e.code} ${e.message}`);
           });
         }),
       );
       crowd.engines.push(engine);
       engine.start();
     }
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`participants ${start}–${start + batch.length - 1} not welcomed within 60 s`)), 60_000).unref());
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`participants ${start}–${start + batch.length - 1} not welcomed within 60 s`)),
+        60_000,
+      ).unref(),
+    );
     await Promise.race([Promise.all(batch), timeout]);
   }
   return crowd;
@@ -231,7 +240,14 @@ export interface RunResult {
  * Runs `rounds` rounds of one federation: a fresh server process, `trainers` trainers and (secure
  * mode) an explicit committee of volunteers, all connected before round 1 starts.
  */
-export async function runFederation(opts: { mode: 'secure' | 'plaintext'; trainers: number; committee: Scheme; rounds: number; warmup: number; hidden?: number[] | undefined }): Promise<RunResult> {
+export async function runFederation(opts: {
+  mode: 'secure' | 'plaintext';
+  trainers: number;
+  committee: Scheme;
+  rounds: number;
+  warmup: number;
+  hidden?: number[] | undefined;
+}): Promise<RunResult> {
   const secure = opts.mode === 'secure';
   const members = secure ? opts.committee.m : 0;
   const total = opts.trainers + members;
@@ -248,20 +264,36 @@ export async function runFederation(opts: { mode: 'secure' | 'plaintext'; traine
   });
   let crowd: Crowd | undefined;
   try {
-    const ready = await server.wait((l): l is Extract<ServerLine, { type: 'ready' }> => l.type === 'ready', 60_000, 'the server to listen');
+    const ready = await server.wait(
+      (l): l is Extract<ServerLine, { type: 'ready' }> => l.type === 'ready',
+      60_000,
+      'the server to listen',
+    );
     crowd = await startCrowd(`ws://127.0.0.1:${ready.port}/ws`, ready.token, opts.trainers, members);
     const budget = 60_000 + opts.rounds * total * 100;
-    const fin = await server.wait((l): l is Extract<ServerLine, { type: 'finished' }> => l.type === 'finished' || (l.type === 'round' && !l.ok), budget, `${opts.rounds} ${opts.mode} round(s) with ${opts.trainers} trainers`);
+    const fin = await server.wait(
+      (l): l is Extract<ServerLine, { type: 'finished' }> => l.type === 'finished' || (l.type === 'round' && !l.ok),
+      budget,
+      `${opts.rounds} ${opts.mode} round(s) with ${opts.trainers} trainers`,
+    );
     const lines = server.lines.events.filter((l): l is RoundLine => l.type === 'round');
     const failed = lines.find((l) => !l.ok);
-    if (failed && !failed.ok) throw new Error(`${opts.mode} round ${failed.round} with ${opts.trainers} trainers failed: ${failed.code} ${failed.reason}`);
+    if (failed && !failed.ok)
+      throw new Error(
+        `${opts.mode} round ${failed.round} with ${opts.trainers} trainers failed: ${failed.code} ${failed.reason}`,
+      );
     if (fin.type !== 'finished') throw new Error('unreachable');
     const rounds = lines.filter((l): l is Extract<RoundLine, { ok: true }> => l.ok);
     for (const r of rounds) {
-      if (r.survivors !== opts.trainers) throw new Error(`${opts.mode} round ${r.round}: ${r.survivors} of ${opts.trainers} trainers survived (a deadline or a refusal?)`);
-      if (secure && r.answered !== members) throw new Error(`secure round ${r.round}: ${r.answered} of ${members} members answered`);
+      if (r.survivors !== opts.trainers)
+        throw new Error(
+          `${opts.mode} round ${r.round}: ${r.survivors} of ${opts.trainers} trainers survived (a deadline or a refusal?)`,
+        );
+      if (secure && r.answered !== members)
+        throw new Error(`secure round ${r.round}: ${r.answered} of ${members} members answered`);
     }
-    if (crowd.errors.length) throw new Error(`participants reported errors:\n  ${crowd.errors.slice(0, 5).join('\n  ')}`);
+    if (crowd.errors.length)
+      throw new Error(`participants reported errors:\n  ${crowd.errors.slice(0, 5).join('\n  ')}`);
     const timed = rounds.slice(opts.warmup).map((r) => r.round);
     const uploads = timed.flatMap((r) => crowd?.sent.get(r) ?? []);
     const participantsCpuMs: number[] = [];
@@ -270,7 +302,15 @@ export async function runFederation(opts: { mode: 'secure' | 'plaintext'; traine
       const b = server.cpuAtRound.get(r);
       if (a && b) participantsCpuMs.push((b.user - a.user + b.system - a.system) / 1000);
     }
-    return { mode: opts.mode, trainers: opts.trainers, members, rounds, memory: fin.memory, uploadBytes: uploads.length ? median(uploads) : Number.NaN, participantsCpuMs };
+    return {
+      mode: opts.mode,
+      trainers: opts.trainers,
+      members,
+      rounds,
+      memory: fin.memory,
+      uploadBytes: uploads.length ? median(uploads) : Number.NaN,
+      participantsCpuMs,
+    };
   } finally {
     crowd?.stop();
     await server.stop();
@@ -303,7 +343,8 @@ function roundRecords(p: Pair): BenchRecord[] {
   const qMed = med(qWall);
   const sCpu = med(s.map((r) => r.cpu_ms));
   const qCpu = med(q.map((r) => r.cpu_ms));
-  const phase = (rs: typeof s, a: string, b: string): number => med(rs.map((r) => (r.timings[b] ?? Number.NaN) - (a ? (r.timings[a] ?? Number.NaN) : 0)));
+  const phase = (rs: typeof s, a: string, b: string): number =>
+    med(rs.map((r) => (r.timings[b] ?? Number.NaN) - (a ? (r.timings[a] ?? Number.NaN) : 0)));
   return [
     {
       name: 'plaintext_round',
@@ -389,30 +430,32 @@ function notes(plan: RoundsPlan, records: readonly BenchRecord[]): string {
   const find = (name: string, n: number): BenchRecord | undefined => records.find((r) => r.name === name && r.n === n);
   lines.push(
     '- **Setup**: a server (`Federation` + `listen()`, port 0) in a process of its own (`bench/server-process.ts`, a fresh one per configuration) and every participant a headless `ParticipantEngine` with its own `ws` connection to 127.0.0.1, all in the bench process. ' +
-      'Trainers do **not** train: their `LocalTrainer` returns a deterministic pseudo-random delta in ±0.01 of the model\'s length, so the rounds measure the protocol and the transport, not TensorFlow.js. ' +
+      "Trainers do **not** train: their `LocalTrainer` returns a deterministic pseudo-random delta in ±0.01 of the model's length, so the rounds measure the protocol and the transport, not TensorFlow.js. " +
       `Model: the server's ${plan.hidden ? `MLP with hidden layers [${plan.hidden.join(', ')}]` : 'default MLP'} (vector length \`L\`, incl. the FedAvg weight coordinate). Deadlines are 10 min and \`pauseMs\` 0, so every round closes as soon as everyone has sent / answered; round 1 waits for all participants.`,
   );
   lines.push(
     '- **Secure round** (`secure_round`): n participants = n − m trainers + an explicitly set committee of m volunteers (' +
-      plan.sizes.map((s) => `n = ${s.n}: m = ${s.committee.m}, t_rec = ${s.committee.tRec}, ρ = ${s.committee.rho}`).join('; ') +
+      plan.sizes
+        .map((s) => `n = ${s.n}: m = ${s.committee.m}, t_rec = ${s.committee.tRec}, ρ = ${s.committee.rho}`)
+        .join('; ') +
       '). **Plaintext round** (`plaintext_round`, same `n` label): the same n − m trainers and no committee, on a server in the **INSECURE** `insecurePlaintext` benchmark mode — trainers send their quantized update in the clear and the server sums it. That mode exists only for this comparison.',
   );
   lines.push(
-    '- **Wall time** (`median_ms`) = from the server\'s decision to start the round (before the public ring is expanded and the descriptors are sent) to its `round_done` event (after the decoded sum is applied and the new model version saved), measured in the server process; median over the rounds after `warmup` rounds. ' +
-      '`server_cpu_ms` = the server process\'s CPU time (all threads) over the same span. `collect_ms`, `committee_ms`, `unmask_ms` = the server\'s own phase marks (descriptors → cut-off, cut-off → last answer, last answer → decoded sum; whole ms).',
+    "- **Wall time** (`median_ms`) = from the server's decision to start the round (before the public ring is expanded and the descriptors are sent) to its `round_done` event (after the decoded sum is applied and the new model version saved), measured in the server process; median over the rounds after `warmup` rounds. " +
+      "`server_cpu_ms` = the server process's CPU time (all threads) over the same span. `collect_ms`, `committee_ms`, `unmask_ms` = the server's own phase marks (descriptors → cut-off, cut-off → last answer, last answer → decoded sum; whole ms).",
   );
   lines.push(
     '- **Caveat**: all trainers and members share one Node process (one main thread + the libuv pool) on a 2-core machine shared with the server process, so their work — which in a deployment runs in parallel on their own devices — is serialized here. ' +
-      'In the secure round each trainer masks, secret-shares and seals to m members (~5 ms at L ≈ 10^3, see the secagg section) and each member opens one slice per survivor; that serialized client work, not the server, dominates `secure_round` at n ≥ 100. `server_cpu_ratio` (server CPU secure ÷ plaintext) isolates the server\'s share; `participants_cpu_ms` = CPU time of the participants\' process per round (between the server\'s reports of consecutive rounds), of which one trainer\'s share (÷ trainers) is what a device would spend.',
+      "In the secure round each trainer masks, secret-shares and seals to m members (~5 ms at L ≈ 10^3, see the secagg section) and each member opens one slice per survivor; that serialized client work, not the server, dominates `secure_round` at n ≥ 100. `server_cpu_ratio` (server CPU secure ÷ plaintext) isolates the server's share; `participants_cpu_ms` = CPU time of the participants' process per round (between the server's reports of consecutive rounds), of which one trainer's share (÷ trainers) is what a device would spend.",
   );
   lines.push(
-    '- **Bytes** (`bytes` of the round records and `round_bytes_per_trainer`) = size of the one message a trainer uploads per round (its `sent` event: the encoded WebSocket frame), median; `plaintext_bytes` = the plaintext mode\'s. `server_in_bytes`/`server_out_bytes` = everything the server received / sent in a secure round (contributions + member answers / descriptors + committee jobs). ' +
-      '`round_bytes_per_trainer`.`median_ms` repeats the secure round\'s median wall time.',
+    "- **Bytes** (`bytes` of the round records and `round_bytes_per_trainer`) = size of the one message a trainer uploads per round (its `sent` event: the encoded WebSocket frame), median; `plaintext_bytes` = the plaintext mode's. `server_in_bytes`/`server_out_bytes` = everything the server received / sent in a secure round (contributions + member answers / descriptors + committee jobs). " +
+      "`round_bytes_per_trainer`.`median_ms` repeats the secure round's median wall time.",
   );
   if (plan.memory) {
     lines.push(
       `- **Server memory** (\`server_peak_rss\`): ${plan.memory.rounds} secure round(s) with ${plan.memory.trainers} trainers + a committee of m = ${plan.memory.committee.m} (t_rec = ${plan.memory.committee.tRec}, ρ = ${plan.memory.committee.rho}); ` +
-        '`bytes` = the server process\'s RSS high-water mark (`VmHWM` of /proc/self/status: its peak over its whole life, start-up included; not getrusage\'s `maxRSS`, which on Linux carries the parent\'s peak across fork + exec); `sampled_peak_bytes` = highest `process.memoryUsage().rss` sampled every 10 ms; `baseline_rss_bytes` = before anyone joined (the Node runtime, the tsx loader and every module the server imports — today including @tensorflow/tfjs, through src/ml/model.ts), `connected_rss_bytes` = all connected, before round 1; ' +
+        "`bytes` = the server process's RSS high-water mark (`VmHWM` of /proc/self/status: its peak over its whole life, start-up included; not getrusage's `maxRSS`, which on Linux carries the parent's peak across fork + exec); `sampled_peak_bytes` = highest `process.memoryUsage().rss` sampled every 10 ms; `baseline_rss_bytes` = before anyone joined (the Node runtime, the tsx loader and every module the server imports — today including @tensorflow/tfjs, through src/ml/model.ts), `connected_rss_bytes` = all connected, before round 1; " +
         '`plaintext_peak_rss_bytes` = the same with the plaintext mode. `median_ms` = the wall time of those rounds.',
     );
   }
@@ -420,7 +463,9 @@ function notes(plan: RoundsPlan, records: readonly BenchRecord[]): string {
 
   lines.push('### Secure ÷ plaintext');
   lines.push('');
-  lines.push('| n | trainers | m | plaintext round | secure round | secure ÷ plaintext | server CPU plaintext | server CPU secure | server CPU ratio | participants\' CPU plaintext / secure | upload / trainer (secure vs plaintext) |');
+  lines.push(
+    "| n | trainers | m | plaintext round | secure round | secure ÷ plaintext | server CPU plaintext | server CPU secure | server CPU ratio | participants' CPU plaintext / secure | upload / trainer (secure vs plaintext) |",
+  );
   lines.push('|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const s of plan.sizes) {
     const sec = find('secure_round', s.n);
@@ -441,7 +486,9 @@ function notes(plan: RoundsPlan, records: readonly BenchRecord[]): string {
         `Server CPU alone: ${fmtRatio(num(sec, 'server_cpu_ms') / num(pl, 'server_cpu_ms'))}. See the caveat above: the participants' serialized work in this single-process harness is counted in the secure round's wall time.`,
     );
   } else {
-    lines.push(`Target (issue 4): secure round ≤ ${t.ratio}× the plaintext round at ${t.n} participants — not measured in this run.`);
+    lines.push(
+      `Target (issue 4): secure round ≤ ${t.ratio}× the plaintext round at ${t.n} participants — not measured in this run.`,
+    );
   }
   lines.push('');
   const mem = records.find((r) => r.name === 'server_peak_rss');
@@ -462,9 +509,23 @@ export async function runRoundsBench(plan: RoundsPlan, log: (s: string) => void 
     const trainers = size.n - size.committee.m;
     const rounds = size.warmup + size.runs;
     const t0 = performance.now();
-    const plain = await runFederation({ mode: 'plaintext', trainers, committee: size.committee, rounds, warmup: size.warmup, hidden: plan.hidden });
+    const plain = await runFederation({
+      mode: 'plaintext',
+      trainers,
+      committee: size.committee,
+      rounds,
+      warmup: size.warmup,
+      hidden: plan.hidden,
+    });
     const t1 = performance.now();
-    const secure = await runFederation({ mode: 'secure', trainers, committee: size.committee, rounds, warmup: size.warmup, hidden: plan.hidden });
+    const secure = await runFederation({
+      mode: 'secure',
+      trainers,
+      committee: size.committee,
+      rounds,
+      warmup: size.warmup,
+      hidden: plan.hidden,
+    });
     const t2 = performance.now();
     const recs = roundRecords({ size, secure, plain });
     records.push(...recs);
@@ -474,17 +535,30 @@ export async function runRoundsBench(plan: RoundsPlan, log: (s: string) => void 
         `server CPU ${fmtRatio(num(sec, 'server_cpu_ratio'))}; upload ${fmtBytes(sec.bytes ?? 0)} vs ${fmtBytes(pl.bytes ?? 0)} (${((t1 - t0) / 1000).toFixed(1)} s + ${((t2 - t1) / 1000).toFixed(1)} s)`,
     );
     if (size.n === plan.target.n) {
-      targets.push({ label: `secure round at n = ${size.n} (limit = ${plan.target.ratio} × plaintext round ${fmtMs(pl.median_ms)} ms)`, measured_ms: sec.median_ms, limit_ms: plan.target.ratio * pl.median_ms });
+      targets.push({
+        label: `secure round at n = ${size.n} (limit = ${plan.target.ratio} × plaintext round ${fmtMs(pl.median_ms)} ms)`,
+        measured_ms: sec.median_ms,
+        limit_ms: plan.target.ratio * pl.median_ms,
+      });
     }
   }
   if (plan.memory) {
     const { trainers, committee, rounds } = plan.memory;
     const t0 = performance.now();
     const secure = await runFederation({ mode: 'secure', trainers, committee, rounds, warmup: 0, hidden: plan.hidden });
-    const plain = await runFederation({ mode: 'plaintext', trainers, committee, rounds, warmup: 0, hidden: plan.hidden });
+    const plain = await runFederation({
+      mode: 'plaintext',
+      trainers,
+      committee,
+      rounds,
+      warmup: 0,
+      hidden: plan.hidden,
+    });
     const rec = memoryRecord(plan.memory, secure, plain);
     records.push(rec);
-    log(`  server peak RSS, ${trainers} trainers + m=${committee.m}: ${fmtBytes(rec.bytes ?? 0)} (plaintext ${fmtBytes(num(rec, 'plaintext_peak_rss_bytes'))}), round ${fmtMs(rec.median_ms)} ms (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    log(
+      `  server peak RSS, ${trainers} trainers + m=${committee.m}: ${fmtBytes(rec.bytes ?? 0)} (plaintext ${fmtBytes(num(rec, 'plaintext_peak_rss_bytes'))}), round ${fmtMs(rec.median_ms)} ms (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    );
   }
   return { records, targets, notes: notes(plan, records) };
 }

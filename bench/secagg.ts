@@ -60,7 +60,12 @@ export const FULL_PLAN: SecaggPlan = {
     committees: [10, 128],
     reps: (L) => (L >= 1e6 ? { warmup: 3, runs: 31 } : L >= 1e5 ? { warmup: 3, runs: 31 } : { warmup: 5, runs: 41 }),
   },
-  member: { counts: [10, 100, 1000], committee: 10, length: 1000, reps: (n) => (n >= 1000 ? { warmup: 2, runs: 21 } : { warmup: 3, runs: 31 }) },
+  member: {
+    counts: [10, 100, 1000],
+    committee: 10,
+    length: 1000,
+    reps: (n) => (n >= 1000 ? { warmup: 2, runs: 21 } : { warmup: 3, runs: 31 }),
+  },
   server: {
     counts: [10, 100, 1000],
     length: 1e5,
@@ -149,7 +154,12 @@ function randomFloats(L: number): Float32Array {
 
 /** Bytes a trainer uploads: two u32 residue vectors, the ephemeral key and the sealed slices. */
 export function uploadBytes(c: Contribution): number {
-  return c.masked[0].byteLength + c.masked[1].byteLength + c.ephemeralPublic.length + c.sealed.reduce((a, s) => a + s.length, 0);
+  return (
+    c.masked[0].byteLength +
+    c.masked[1].byteLength +
+    c.ephemeralPublic.length +
+    c.sealed.reduce((a, s) => a + s.length, 0)
+  );
 }
 
 function stats(m: Measurement<unknown>): Pick<BenchRecord, 'min_ms' | 'max_ms' | 'runs'> {
@@ -157,7 +167,11 @@ function stats(m: Measurement<unknown>): Pick<BenchRecord, 'min_ms' | 'max_ms' |
 }
 
 /** Builds `count` real contributions (a few at a time, so WebCrypto work overlaps). */
-async function buildMany(cfg: RoundConfig, count: number, prefix: string): Promise<{ contributions: Contribution[]; updates: Int32Array[] }> {
+async function buildMany(
+  cfg: RoundConfig,
+  count: number,
+  prefix: string,
+): Promise<{ contributions: Contribution[]; updates: Int32Array[] }> {
   const contributions: Contribution[] = [];
   const updates: Int32Array[] = [];
   const BATCH = 8;
@@ -197,7 +211,16 @@ async function benchTrainer(plan: SecaggPlan, log: (s: string) => void): Promise
       },
     });
     const copyMs = copy.median_ms / inner;
-    out.push({ name: 'plaintext_copy', L, median_ms: copyMs, bytes: 4 * L, min_ms: copy.min_ms / inner, max_ms: copy.max_ms / inner, runs: copy.runs, inner });
+    out.push({
+      name: 'plaintext_copy',
+      L,
+      median_ms: copyMs,
+      bytes: 4 * L,
+      min_ms: copy.min_ms / inner,
+      max_ms: copy.max_ms / inner,
+      runs: copy.runs,
+      inner,
+    });
 
     const ctx = { federation: 'bench', round: 1 };
     const expand = await measure({ ...reps, run: () => expandPublicRing(PUBLIC_SEED, ctx, L) });
@@ -220,8 +243,16 @@ async function benchTrainer(plan: SecaggPlan, log: (s: string) => void): Promise
         const samples = total.results.map((t) => t[k]);
         const sorted = [...samples].sort((a, b) => a - b);
         const mid = sorted.length >> 1;
-        const med = sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-        return { median_ms: med, min_ms: sorted[0] as number, max_ms: sorted[sorted.length - 1] as number, runs: samples.length, samples, results: [] };
+        const med =
+          sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+        return {
+          median_ms: med,
+          min_ms: sorted[0] as number,
+          max_ms: sorted[sorted.length - 1] as number,
+          runs: samples.length,
+          samples,
+          results: [],
+        };
       };
       const mask = part('mask_ms');
       const shares = part('shares_ms');
@@ -239,7 +270,14 @@ async function benchTrainer(plan: SecaggPlan, log: (s: string) => void): Promise
         upload_ratio: bytes / (4 * L),
         vs_plaintext_copy: total.median_ms / copyMs,
       });
-      out.push({ name: 'trainer_mask', L, m, median_ms: mask.median_ms, ...stats(mask), expand_share: expand.median_ms / mask.median_ms });
+      out.push({
+        name: 'trainer_mask',
+        L,
+        m,
+        median_ms: mask.median_ms,
+        ...stats(mask),
+        expand_share: expand.median_ms / mask.median_ms,
+      });
       out.push({ name: 'trainer_shares', L, m, median_ms: shares.median_ms, ...stats(shares) });
       out.push({ name: 'trainer_seal', L, m, median_ms: seal.median_ms, ...stats(seal) });
       out.push({
@@ -277,7 +315,17 @@ async function benchMember(plan: SecaggPlan, log: (s: string) => void): Promise<
     const r = await measure({ ...reps, run: () => answerJob(cfg, job, me) });
     const answer = await answerJob(cfg, job, me);
     const jobBytes = job.slots.reduce((a, s) => a + s.sealed.length + s.ephemeralPublic.length, 0);
-    out.push({ name: 'member', L, n, m, median_ms: r.median_ms, bytes: jobBytes, ...stats(r), warmup: reps.warmup, answer_bytes: answer.sum.byteLength + answer.survivorHash.length });
+    out.push({
+      name: 'member',
+      L,
+      n,
+      m,
+      median_ms: r.median_ms,
+      bytes: jobBytes,
+      ...stats(r),
+      warmup: reps.warmup,
+      answer_bytes: answer.sum.byteLength + answer.survivorHash.length,
+    });
     log(`  member n=${n}: ${fmtMs(r.median_ms)} ms`);
   }
   return out;
@@ -298,7 +346,10 @@ function exactSum(updates: readonly Int32Array[], L: number): Float64Array {
   return s;
 }
 
-async function benchServer(plan: SecaggPlan, log: (s: string) => void): Promise<{ records: BenchRecord[]; targets: TargetCheck[] }> {
+async function benchServer(
+  plan: SecaggPlan,
+  log: (s: string) => void,
+): Promise<{ records: BenchRecord[]; targets: TargetCheck[] }> {
   const { length: L, counts, committees, realTrainers } = plan.server;
   const records: BenchRecord[] = [];
   const targets: TargetCheck[] = [];
@@ -311,7 +362,15 @@ async function benchServer(plan: SecaggPlan, log: (s: string) => void): Promise<
   for (const n of counts) {
     const r = await measure({ ...plan.plaintextReps, run: () => plaintextSum(n, pool, L) });
     plain.set(n, r.median_ms);
-    records.push({ name: 'plaintext_sum', L, n, median_ms: r.median_ms, bytes: 4 * L * n, ...stats(r), warmup: plan.plaintextReps.warmup });
+    records.push({
+      name: 'plaintext_sum',
+      L,
+      n,
+      median_ms: r.median_ms,
+      bytes: 4 * L * n,
+      ...stats(r),
+      warmup: plan.plaintextReps.warmup,
+    });
     log(`  plaintext_sum n=${n} L=${L}: ${fmtMs(r.median_ms)} ms`);
   }
 
@@ -330,7 +389,8 @@ async function benchServer(plan: SecaggPlan, log: (s: string) => void): Promise<
     const cut = first.closeContributions();
     const members = federation(m).members;
     const answers: CommitteeResponse[] = [];
-    for (let j = 0; j < cfg.committee.tRec; j++) answers.push(await answerJob(cfg, cut.jobs[j] as (typeof cut.jobs)[number], members[j] as MemberIdentity));
+    for (let j = 0; j < cfg.committee.tRec; j++)
+      answers.push(await answerJob(cfg, cut.jobs[j] as (typeof cut.jobs)[number], members[j] as MemberIdentity));
     const expected = exactSum(updates, L);
     const unmask = await measure({
       ...plan.server.unmaskReps,
@@ -347,14 +407,20 @@ async function benchServer(plan: SecaggPlan, log: (s: string) => void): Promise<
     });
     for (const res of unmask.results) {
       const bad = res.sum.findIndex((v, i) => v !== expected[i]);
-      if (bad >= 0) throw new Error(`unmasked sum differs from the plaintext sum at coordinate ${bad} (m=${m}, L=${L})`);
+      if (bad >= 0)
+        throw new Error(`unmasked sum differs from the plaintext sum at coordinate ${bad} (m=${m}, L=${L})`);
     }
-    log(`  server receive+unmask (t_rec=${cfg.committee.tRec}, L=${L}, m=${m}): ${fmtMs(unmask.median_ms)} ms, sum exact`);
+    log(
+      `  server receive+unmask (t_rec=${cfg.committee.tRec}, L=${L}, m=${m}): ${fmtMs(unmask.median_ms)} ms, sum exact`,
+    );
 
     for (const n of counts) {
       // Accumulate part: n contributions; beyond the real ones, real contributions re-labelled
       // with fresh client ids (add does not open slices, so the server's work is the same).
-      const relabelled = Array.from({ length: n }, (_, i): Contribution => ({ ...(contributions[i % contributions.length] as Contribution), clientId: `client-${String(i).padStart(5, '0')}` }));
+      const relabelled = Array.from({ length: n }, (_, i): Contribution => ({
+        ...(contributions[i % contributions.length] as Contribution),
+        clientId: `client-${String(i).padStart(5, '0')}`,
+      }));
       const reps = plan.server.accumulateReps(n);
       const acc = await measure({
         ...reps,
@@ -366,8 +432,26 @@ async function benchServer(plan: SecaggPlan, log: (s: string) => void): Promise<
       });
       const totalMs = acc.median_ms + unmask.median_ms;
       const plainMs = plain.get(n) as number;
-      records.push({ name: 'server_accumulate', L, n, m, median_ms: acc.median_ms, ...stats(acc), warmup: reps.warmup, distinct: Math.min(n, contributions.length) });
-      records.push({ name: 'server_receive_unmask', L, n, m, median_ms: unmask.median_ms, ...stats(unmask), warmup: plan.server.unmaskReps.warmup, real_trainers: contributions.length });
+      records.push({
+        name: 'server_accumulate',
+        L,
+        n,
+        m,
+        median_ms: acc.median_ms,
+        ...stats(acc),
+        warmup: reps.warmup,
+        distinct: Math.min(n, contributions.length),
+      });
+      records.push({
+        name: 'server_receive_unmask',
+        L,
+        n,
+        m,
+        median_ms: unmask.median_ms,
+        ...stats(unmask),
+        warmup: plan.server.unmaskReps.warmup,
+        real_trainers: contributions.length,
+      });
       records.push({
         name: 'server_unmask',
         L,
@@ -379,7 +463,9 @@ async function benchServer(plan: SecaggPlan, log: (s: string) => void): Promise<
         vs_plaintext_sum: totalMs / plainMs,
         composed: 'server_accumulate + server_receive_unmask',
       });
-      log(`  server n=${n} L=${L} m=${m}: accumulate ${fmtMs(acc.median_ms)} ms + unmask ${fmtMs(unmask.median_ms)} ms = ${fmtMs(totalMs)} ms (${fmtRatio(totalMs / plainMs)} plaintext_sum)`);
+      log(
+        `  server n=${n} L=${L} m=${m}: accumulate ${fmtMs(acc.median_ms)} ms + unmask ${fmtMs(unmask.median_ms)} ms = ${fmtMs(totalMs)} ms (${fmtRatio(totalMs / plainMs)} plaintext_sum)`,
+      );
       if (n === Math.max(...counts)) {
         // Breakdown of `add` at the largest n: the contribution digests alone.
         const few = { warmup: 1, runs: Math.max(3, Math.min(7, reps.runs)) };
@@ -389,11 +475,24 @@ async function benchServer(plan: SecaggPlan, log: (s: string) => void): Promise<
             for (const c of relabelled) await contributionDigest(c.ephemeralPublic, c.sealed, nodeSha256);
           },
         });
-        records.push({ name: 'server_digest', L, n, m, median_ms: dig.median_ms, ...stats(dig), warmup: few.warmup, accumulate_share: dig.median_ms / acc.median_ms });
+        records.push({
+          name: 'server_digest',
+          L,
+          n,
+          m,
+          median_ms: dig.median_ms,
+          ...stats(dig),
+          warmup: few.warmup,
+          accumulate_share: dig.median_ms / acc.median_ms,
+        });
         log(`    of which contributionDigest ${fmtMs(dig.median_ms)} ms`);
       }
       if (n === TARGETS.serverN && L === TARGETS.serverL) {
-        targets.push({ label: `server accumulate + unmask, n = 1,000, L = 10^5, m = ${m}`, measured_ms: totalMs, limit_ms: TARGETS.serverMs });
+        targets.push({
+          label: `server accumulate + unmask, n = 1,000, L = 10^5, m = ${m}`,
+          measured_ms: totalMs,
+          limit_ms: TARGETS.serverMs,
+        });
       }
     }
   }
@@ -402,13 +501,21 @@ async function benchServer(plan: SecaggPlan, log: (s: string) => void): Promise<
 
 function notes(plan: SecaggPlan, records: readonly BenchRecord[]): string {
   const get = (name: string, L?: number, m?: number, n?: number): BenchRecord | undefined =>
-    records.find((r) => r.name === name && (L === undefined || r.L === L) && (m === undefined || r.m === m) && (n === undefined || r.n === n));
+    records.find(
+      (r) =>
+        r.name === name &&
+        (L === undefined || r.L === L) &&
+        (m === undefined || r.m === m) &&
+        (n === undefined || r.n === n),
+    );
   const lines: string[] = [];
   const c10 = committeeFor(10);
   const c128 = committeeFor(128);
   lines.push('### Settings');
   lines.push('');
-  lines.push(`- Profile: Δ = 2^${Math.log2(DEFAULT_PROFILE.delta)}, b = ${DEFAULT_PROFILE.bits} bits, n_max = ${DEFAULT_PROFILE.nMax}; ring N = 2048, two 26-bit primes.`);
+  lines.push(
+    `- Profile: Δ = 2^${Math.log2(DEFAULT_PROFILE.delta)}, b = ${DEFAULT_PROFILE.bits} bits, n_max = ${DEFAULT_PROFILE.nMax}; ring N = 2048, two 26-bit primes.`,
+  );
   lines.push(
     `- m = 128: \`sizeCommittee({ n: 1000, m: 128 })\` (5 % corrupt, 10 % dropout, 2^-40) → t_rec = ${c128.tRec}, ρ = ${c128.rho}, c_max = ${c128.cMax}, d_max = ${c128.dMax}; a slice is ${2 * Math.ceil(2048 / c128.rho)} residues.`,
   );
@@ -425,8 +532,12 @@ function notes(plan: SecaggPlan, records: readonly BenchRecord[]): string {
       '`trainer_expand` times `expandPublicRing` alone (`expand_share` = its share of the mask median). `trainer_total_ring_cached` passes the ring in precomputed (`opts.ring`): the ring is the same for every party and can be expanded while the model trains. ' +
       'The arithmetic (NTT, masking, sharing) runs on the main thread; the AES-CTR keystreams (ring, noise, secrets), AES-GCM and X25519 are WebCrypto jobs on the libuv thread pool, so on this 2-core machine they can overlap with the main thread — the trainer numbers are not strictly single-core.',
   );
-  lines.push('- **Upload** (`bytes` of trainer records) = 8·L (two u32 residue vectors) + 32 (ephemeral key) + Σ sealed slice lengths; `upload_ratio` divides it by the 4·L bytes of a float32 update.');
-  lines.push(`- **Member**: \`answerJob\` for a job built by a real \`RoundAggregator\` from n real contributions (L = ${plan.member.length}, m = ${plan.member.committee}; member work does not depend on L). \`bytes\` = sealed slices + ephemeral keys in the job.`);
+  lines.push(
+    '- **Upload** (`bytes` of trainer records) = 8·L (two u32 residue vectors) + 32 (ephemeral key) + Σ sealed slice lengths; `upload_ratio` divides it by the 4·L bytes of a float32 update.',
+  );
+  lines.push(
+    `- **Member**: \`answerJob\` for a job built by a real \`RoundAggregator\` from n real contributions (L = ${plan.member.length}, m = ${plan.member.committee}; member work does not depend on L). \`bytes\` = sealed slices + ephemeral keys in the job.`,
+  );
   lines.push(
     `- **Server**: \`server_accumulate\` = \`add\` of n contributions (sequentially awaited, as they would arrive) + \`closeContributions\`. Only ${plan.server.realTrainers} real contributions are built per committee; ` +
       'the others are those same contributions re-labelled with fresh client ids. `add` validates, digests and sums but does not open slices, so its work is the same, but the sum of such a round is meaningless, so it is not unmasked. ' +
@@ -446,9 +557,14 @@ function notes(plan: SecaggPlan, records: readonly BenchRecord[]): string {
     lines.push('');
     lines.push('| L | m | upload | float32 plaintext | ratio |');
     lines.push('|--:|--:|--:|--:|--:|');
-    for (const r of ups) lines.push(`| ${r.L} | ${r.m} | ${r.bytes} B (${fmtBytes(r.bytes as number)}) | ${4 * (r.L as number)} B | ${fmtRatio(r.upload_ratio as number)} |`);
+    for (const r of ups)
+      lines.push(
+        `| ${r.L} | ${r.m} | ${r.bytes} B (${fmtBytes(r.bytes as number)}) | ${4 * (r.L as number)} B | ${fmtRatio(r.upload_ratio as number)} |`,
+      );
     lines.push('');
-    lines.push('The residue vectors alone are 2× the float32 size; the sealed slices (≈ 2·4·2048·m/ρ bytes + 16 per member) dominate at small L.');
+    lines.push(
+      'The residue vectors alone are 2× the float32 size; the sealed slices (≈ 2·4·2048·m/ρ bytes + 16 per member) dominate at small L.',
+    );
     lines.push('');
   }
 
@@ -487,8 +603,18 @@ export async function runSecaggBench(plan: SecaggPlan, log: (s: string) => void 
   for (const m of plan.trainer.committees) {
     const t = records.find((r) => r.name === 'trainer_total' && r.L === TARGETS.trainerL && r.m === m);
     const c = records.find((r) => r.name === 'trainer_total_ring_cached' && r.L === TARGETS.trainerL && r.m === m);
-    if (t) targets.push({ label: `trainer_total, L = 10^6, m = ${m}`, measured_ms: t.median_ms, limit_ms: TARGETS.trainerMs });
-    if (c) targets.push({ label: `trainer_total_ring_cached, L = 10^6, m = ${m}`, measured_ms: c.median_ms, limit_ms: TARGETS.trainerMs });
+    if (t)
+      targets.push({
+        label: `trainer_total, L = 10^6, m = ${m}`,
+        measured_ms: t.median_ms,
+        limit_ms: TARGETS.trainerMs,
+      });
+    if (c)
+      targets.push({
+        label: `trainer_total_ring_cached, L = 10^6, m = ${m}`,
+        measured_ms: c.median_ms,
+        limit_ms: TARGETS.trainerMs,
+      });
   }
   targets.push(...server.targets);
   return { records, targets, notes: notes(plan, records) };

@@ -67,7 +67,10 @@ export type RoundLine =
     }
   | { type: 'round'; round: number; ok: false; code: string; reason: string; wall_ms: number };
 
-export type ServerLine = { type: 'ready'; port: number; token: string; rss: number } | RoundLine | { type: 'finished'; rounds: number; memory: MemoryLine };
+export type ServerLine =
+  | { type: 'ready'; port: number; token: string; rss: number }
+  | RoundLine
+  | { type: 'finished'; rounds: number; memory: MemoryLine };
 
 /** VmHWM of /proc/self/status in bytes, or undefined where there is no such file. */
 function highWaterMark(): number | undefined {
@@ -85,7 +88,14 @@ function out(line: ServerLine): void {
 
 async function main(): Promise<void> {
   const overrides = JSON.parse(process.argv[2] ?? '{}') as Partial<ServerConfig>;
-  const mem: MemoryLine = { baseline_rss: 0, connected_rss: 0, peak_rss: 0, max_rss: 0, peak_heap_used: 0, peak_array_buffers: 0 };
+  const mem: MemoryLine = {
+    baseline_rss: 0,
+    connected_rss: 0,
+    peak_rss: 0,
+    max_rss: 0,
+    peak_heap_used: 0,
+    peak_array_buffers: 0,
+  };
   let roundPeak = 0;
   const sample = (): void => {
     const m = process.memoryUsage();
@@ -98,7 +108,8 @@ async function main(): Promise<void> {
 
   // The federation logs `round_started` right after it creates the round (before the ring
   // expansion and the descriptors): that is where a round's wall time starts.
-  let started: { round: number; t: number; cpu: NodeJS.CpuUsage; trainers: number; members: number; length: number } | undefined;
+  let started:
+    { round: number; t: number; cpu: NodeJS.CpuUsage; trainers: number; members: number; length: number } | undefined;
   const log: Logger = {
     debug: () => {},
     info: (event, fields) => {
@@ -107,7 +118,14 @@ async function main(): Promise<void> {
       if (!mem.connected_rss) mem.connected_rss = process.memoryUsage().rss;
       roundPeak = 0;
       const f = fields ?? {};
-      started = { round: Number(f.round), t: performance.now(), cpu: process.cpuUsage(), trainers: Number(f.trainers), members: Number(f.m ?? 0), length: Number(f.length) };
+      started = {
+        round: Number(f.round),
+        t: performance.now(),
+        cpu: process.cpuUsage(),
+        trainers: Number(f.trainers),
+        members: Number(f.m ?? 0),
+        length: Number(f.length),
+      };
     },
     warn: () => {},
     error: (event, fields) => process.stderr.write(`server-process: ${event} ${JSON.stringify(fields ?? {})}\n`),

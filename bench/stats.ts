@@ -30,7 +30,12 @@ export function quantile(xs: readonly number[], q: number): number {
 }
 
 export function summarize(samples: readonly number[]): Summary {
-  return { median_ms: median(samples), min_ms: Math.min(...samples), max_ms: Math.max(...samples), runs: samples.length };
+  return {
+    median_ms: median(samples),
+    min_ms: Math.min(...samples),
+    max_ms: Math.max(...samples),
+    runs: samples.length,
+  };
 }
 
 export interface MeasureOptions<S, R> {
@@ -53,8 +58,10 @@ export interface Measurement<R> extends Summary {
 
 /** Runs `warmup` + `runs` times and summarizes the timed runs. */
 export async function measure<S = undefined, R = unknown>(opts: MeasureOptions<S, R>): Promise<Measurement<R>> {
-  if (!(Number.isSafeInteger(opts.runs) && opts.runs >= 1)) throw new RangeError(`runs must be a positive integer, got ${opts.runs}`);
-  if (!(Number.isSafeInteger(opts.warmup) && opts.warmup >= 0)) throw new RangeError(`warmup must be a non-negative integer, got ${opts.warmup}`);
+  if (!(Number.isSafeInteger(opts.runs) && opts.runs >= 1))
+    throw new RangeError(`runs must be a positive integer, got ${opts.runs}`);
+  if (!(Number.isSafeInteger(opts.warmup) && opts.warmup >= 0))
+    throw new RangeError(`warmup must be a non-negative integer, got ${opts.warmup}`);
   const samples: number[] = [];
   const results: R[] = [];
   for (let i = 0; i < opts.warmup + opts.runs; i++) {

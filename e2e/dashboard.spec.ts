@@ -9,7 +9,13 @@ import { TestFederation } from './federation';
 
 let fed: TestFederation;
 test.beforeEach(async () => {
-  fed = await TestFederation.start({ trainers: 4, members: 3, committee: '3,2,1', pauseS: 1, extra: ['--fail-round', '2'] });
+  fed = await TestFederation.start({
+    trainers: 4,
+    members: 3,
+    committee: '3,2,1',
+    pauseS: 1,
+    extra: ['--fail-round', '2'],
+  });
 });
 test.afterEach(async () => {
   await fed.stop();
@@ -47,7 +53,9 @@ test('dashboard follows rounds, shows secure metrics and marks the failed round'
   await expect(failed).toHaveAttribute('data-outcome', 'failed');
   await expect(failed).toHaveClass(/failed/);
   await expect(failed).toContainText('Committee too quiet');
-  await expect(page.locator('#history tr[data-reason-for="2"]')).toContainText('Not enough committee members answered in time');
+  await expect(page.locator('#history tr[data-reason-for="2"]')).toContainText(
+    'Not enough committee members answered in time',
+  );
   await expect(page.locator('#history tr[data-round="1"]')).toHaveAttribute('data-outcome', 'ok');
   await expect(page.locator('#story')).toContainText('Round 2 failed');
   await expect(page.locator('#kpi-rounds')).toContainText('1 ✕');

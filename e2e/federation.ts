@@ -47,19 +47,29 @@ export class TestFederation {
     const token = `e2e-${Math.random().toString(36).slice(2, 10)}`;
     const args = [
       join(ROOT, 'scripts', 'start.ts'),
-      '--port', '0',
-      '--data-dir', dataDir,
-      '--token', token,
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--token',
+      token,
       '--test-mode',
-      '--trainers', String(o.trainers ?? 2),
-      '--members', String(o.members ?? 3),
-      '--committee', o.committee ?? '3,2,1',
-      '--pause-s', String(o.pauseS ?? 0.5),
+      '--trainers',
+      String(o.trainers ?? 2),
+      '--members',
+      String(o.members ?? 3),
+      '--committee',
+      o.committee ?? '3,2,1',
+      '--pause-s',
+      String(o.pauseS ?? 0.5),
       ...(o.rounds ? ['--rounds', String(o.rounds)] : []),
       ...(o.firstRound ? ['--first-round', String(o.firstRound)] : []),
       ...(o.extra ?? []),
     ];
-    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), args, {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     const joinUrl = await new Promise<string>((resolve, reject) => {

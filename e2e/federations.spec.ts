@@ -47,7 +47,14 @@ test.afterEach(async () => {
 
 test('5 trainer tabs + 3 committee tabs: 3 exact rounds, the global model improves', async ({ browser }, testInfo) => {
   test.setTimeout(240_000);
-  fed = await TestFederation.start({ trainers: 0, members: 0, committee: '3,2,1', rounds: 3, firstRound: 8, pauseS: 0.2 });
+  fed = await TestFederation.start({
+    trainers: 0,
+    members: 0,
+    committee: '3,2,1',
+    rounds: 3,
+    firstRound: 8,
+    pauseS: 0.2,
+  });
   const members = await openTabs(browser, fed, 'committee', 3, 'member');
   const trainers = await openTabs(browser, fed, 'trainer', 5, 'trainer');
   tabs.push(...members, ...trainers);
@@ -71,20 +78,42 @@ test('5 trainer tabs + 3 committee tabs: 3 exact rounds, the global model improv
   const auc: number[] = [];
   for (let v = 0; v <= 3; v++) auc.push(await aucPrOf(fed.modelDir(v)));
   console.log(`AUC-PR by version: ${auc.map((a, v) => `v${v} ${a.toFixed(4)}`).join(', ')}`);
-  testInfo.annotations.push({ type: 'auc_pr by version', description: auc.map((a, v) => `v${v}: ${a.toFixed(4)}`).join(', ') });
+  testInfo.annotations.push({
+    type: 'auc_pr by version',
+    description: auc.map((a, v) => `v${v}: ${a.toFixed(4)}`).join(', '),
+  });
   await testInfo.attach('auc_pr.json', { body: JSON.stringify(auc), contentType: 'application/json' });
   expect(auc[3] as number).toBeGreaterThan(auc[0] as number);
   expect(auc[3] as number).toBeGreaterThanOrEqual(Math.min(auc[1] as number, auc[2] as number));
 
-  await testInfo.attach('trainer tab', { body: await (trainers[0] as Tab).page.screenshot({ fullPage: true }), contentType: 'image/png' });
-  await testInfo.attach('committee tab', { body: await (members[0] as Tab).page.screenshot({ fullPage: true }), contentType: 'image/png' });
+  await testInfo.attach('trainer tab', {
+    body: await (trainers[0] as Tab).page.screenshot({ fullPage: true }),
+    contentType: 'image/png',
+  });
+  await testInfo.attach('committee tab', {
+    body: await (members[0] as Tab).page.screenshot({ fullPage: true }),
+    contentType: 'image/png',
+  });
   // (the server exits after its last round, so the tabs' reconnect attempts may fail: not a problem)
-  for (const t of tabs) expect(t.problems.filter((p) => !/WebSocket connection to .* failed/.test(p)), t.name).toEqual([]);
+  for (const t of tabs)
+    expect(
+      t.problems.filter((p) => !/WebSocket connection to .* failed/.test(p)),
+      t.name,
+    ).toEqual([]);
 });
 
-test('trainer dropout: one tab closed while training is dropped, one closed after sending is counted', async ({ browser }, testInfo) => {
+test('trainer dropout: one tab closed while training is dropped, one closed after sending is counted', async ({
+  browser,
+}, testInfo) => {
   test.setTimeout(180_000);
-  fed = await TestFederation.start({ trainers: 0, members: 0, committee: '3,2,1', rounds: 1, firstRound: 7, pauseS: 0.2 });
+  fed = await TestFederation.start({
+    trainers: 0,
+    members: 0,
+    committee: '3,2,1',
+    rounds: 1,
+    firstRound: 7,
+    pauseS: 0.2,
+  });
   // The two tabs that will leave are opened first, and their exits armed before the round exists.
   // The one that leaves while training brings a large CSV, so its training lasts long enough
   // (a few seconds, not a few hundred milliseconds) for the tab to be closed in the middle of it.
@@ -125,15 +154,21 @@ test('trainer dropout: one tab closed while training is dropped, one closed afte
   await expectExactSum(done, tabs, left);
 
   // The server's round log says the same: four trainers asked, three counted.
-  const log = (await readFile(join(fed.dataDir, 'rounds.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { round: number; outcome: string; trainers: string[]; survivors: string[] });
+  const log = (await readFile(join(fed.dataDir, 'rounds.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { round: number; outcome: string; trainers: string[]; survivors: string[] });
   const rec = log.find((r) => r.round === 1);
   expect(rec?.outcome).toBe('ok');
   expect(sorted(rec?.trainers ?? [])).toEqual(sorted(started.trainers));
   expect(sorted(rec?.survivors ?? [])).toEqual(sorted(done.survivors));
-  for (const t of tabs.filter((x) => !x.closed && x.role === 'trainer')) await expect(t.page.locator('tr[data-round="1"]')).toContainText('aggregated');
+  for (const t of tabs.filter((x) => !x.closed && x.role === 'trainer'))
+    await expect(t.page.locator('tr[data-round="1"]')).toContainText('aggregated');
 });
 
-test('committee dropout: down to t_rec still aggregates; below it fails loudly, model unchanged; a re-drawn committee recovers', async ({ browser }) => {
+test('committee dropout: down to t_rec still aggregates; below it fails loudly, model unchanged; a re-drawn committee recovers', async ({
+  browser,
+}) => {
   test.setTimeout(240_000);
   fed = await TestFederation.start({ trainers: 0, members: 0, committee: '3,2,1', firstRound: 9, pauseS: 0.2 });
   // One trainer's training is held (test hook) in rounds 1 and 2: the round keeps collecting
@@ -173,7 +208,9 @@ test('committee dropout: down to t_rec still aggregates; below it fails loudly, 
   expect(e2.version).toBe(1);
   const served = Buffer.from(await (await fetch(`${f.url}/model/weights.bin`)).arrayBuffer());
   expect(served.equals(weightsV1), 'served model weights unchanged after the failed round').toBe(true);
-  const inRound2 = tabs.filter((t) => !t.closed && (s2.trainers.includes(t.clientId) || s2.members.includes(t.clientId)));
+  const inRound2 = tabs.filter(
+    (t) => !t.closed && (s2.trainers.includes(t.clientId) || s2.members.includes(t.clientId)),
+  );
   expect(inRound2.length).toBe(4); // 3 trainers + the member that stayed
   for (const t of inRound2) {
     await expect(t.page.locator('#error-panel')).toBeVisible();
@@ -215,15 +252,28 @@ test('reload: a trainer tab resumes with the same identity and contributes to a 
   expect((await hookState(t.page)).clientId).toBe(before.id);
   await expect(t.page.locator('tr[data-round="1"]')).toContainText('aggregated'); // history kept in IndexedDB
 
-  const later = (await fed.waitFor((e: FederationEvent): e is RoundDone => e.type === 'round_done' && e.survivors.includes(before.id) && startedAfterReload(e.round), 150_000)) as RoundDone;
+  const later = (await fed.waitFor(
+    (e: FederationEvent): e is RoundDone =>
+      e.type === 'round_done' && e.survivors.includes(before.id) && startedAfterReload(e.round),
+    150_000,
+  )) as RoundDone;
   await expectExactSum(later, tabs);
   await expect(t.page.locator(`tr[data-round="${later.round}"]`)).toContainText('aggregated');
   await expectVersionAtLeast(t.page, later.version);
 });
 
-test('bad client: a malformed frame and a duplicate contribution are refused in that tab; the round is unaffected and exact', async ({ browser }) => {
+test('bad client: a malformed frame and a duplicate contribution are refused in that tab; the round is unaffected and exact', async ({
+  browser,
+}) => {
   test.setTimeout(180_000);
-  fed = await TestFederation.start({ trainers: 0, members: 0, committee: '3,2,1', rounds: 1, firstRound: 6, pauseS: 0.2 });
+  fed = await TestFederation.start({
+    trainers: 0,
+    members: 0,
+    committee: '3,2,1',
+    rounds: 1,
+    firstRound: 6,
+    pauseS: 0.2,
+  });
   const bad = await openTab(browser, fed, 'trainer', 'bad');
   // Armed before the round: the instant this tab starts training it sends a malformed frame,
   // and the instant it has sent its contribution it sends the same contribution again.
@@ -235,7 +285,8 @@ test('bad client: a malformed frame and a duplicate contribution are refused in 
       const hook = window.__speakonceTestHooks;
       if (!hook?.sendRaw || !hook.resendLastContribution) return;
       // 0xc1 is the one byte msgpack never uses: not a message at all
-      if (stepper.dataset.phase === 'training' && w.__malformed === undefined) w.__malformed = hook.sendRaw([0xc1, 0x00, 0xff, 0x13]);
+      if (stepper.dataset.phase === 'training' && w.__malformed === undefined)
+        w.__malformed = hook.sendRaw([0xc1, 0x00, 0xff, 0x13]);
       if (stepper.dataset.phase === 'sent' && w.__dupBytes === undefined) {
         w.__dupBytes = hook.resendLastContribution();
         obs.disconnect();
@@ -243,7 +294,10 @@ test('bad client: a malformed frame and a duplicate contribution are refused in 
     });
     obs.observe(stepper, { attributes: true, attributeFilter: ['data-phase'] });
   });
-  const others = [...(await openTabs(browser, fed, 'trainer', 2, 'trainer')), ...(await openTabs(browser, fed, 'committee', 3, 'member'))];
+  const others = [
+    ...(await openTabs(browser, fed, 'trainer', 2, 'trainer')),
+    ...(await openTabs(browser, fed, 'committee', 3, 'member')),
+  ];
   tabs.push(bad, ...others);
 
   await fed.waitFor(isStarted(1));
@@ -253,15 +307,21 @@ test('bad client: a malformed frame and a duplicate contribution are refused in 
   const dupBytes = await bad.page.waitForFunction(() => (window as unknown as { __dupBytes?: number }).__dupBytes);
   expect(await dupBytes.jsonValue()).toBeGreaterThan(1000);
   await expect(bad.page.locator('#errors .code', { hasText: /DUPLICATE|LATE/ }).first()).toBeVisible();
-  const refusedDup = await fed.waitFor((e: FederationEvent) => e.type === 'refused' && e.clientId === bad.clientId && e.ref === 'contribution');
-  const refusedMal = await fed.waitFor((e: FederationEvent) => e.type === 'refused' && e.clientId === bad.clientId && e.code === 'MALFORMED');
+  const refusedDup = await fed.waitFor(
+    (e: FederationEvent) => e.type === 'refused' && e.clientId === bad.clientId && e.ref === 'contribution',
+  );
+  const refusedMal = await fed.waitFor(
+    (e: FederationEvent) => e.type === 'refused' && e.clientId === bad.clientId && e.code === 'MALFORMED',
+  );
   expect(refusedMal.type).toBe('refused');
   const dupCode = refusedDup.type === 'refused' ? refusedDup.code : '';
   test.info().annotations.push({ type: 'duplicate refused as', description: dupCode });
   expect(['DUPLICATE', 'LATE']).toContain(dupCode);
 
   const done = await roundDone(fed, 1);
-  expect(sorted(done.survivors)).toEqual(sorted([bad, ...others].filter((t) => t.role === 'trainer').map((t) => t.clientId)));
+  expect(sorted(done.survivors)).toEqual(
+    sorted([bad, ...others].filter((t) => t.role === 'trainer').map((t) => t.clientId)),
+  );
   expect(done.membersAnswered).toHaveLength(3);
   await expectExactSum(done, tabs);
   await expect(bad.page.locator('tr[data-round="1"]')).toContainText('aggregated');

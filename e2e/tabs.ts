@@ -50,13 +50,31 @@ export interface OpenOptions {
 }
 
 /** Opens the join URL in a new browser context and joins as a trainer or a committee volunteer. */
-export async function openTab(browser: Browser, fed: { joinUrl: string }, role: Role, name: string, o: OpenOptions = {}): Promise<Tab> {
+export async function openTab(
+  browser: Browser,
+  fed: { joinUrl: string },
+  role: Role,
+  name: string,
+  o: OpenOptions = {},
+): Promise<Tab> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
   await context.addInitScript(PHASE_REPORTER);
   await context.addInitScript(installPageHooks);
   const page = await context.newPage();
   const problems: string[] = [];
-  const tab: Tab = { name, role, context, page, clientId: '', shortId: '', problems, phases: [], phase: undefined, phaseWaiters: [], closed: false };
+  const tab: Tab = {
+    name,
+    role,
+    context,
+    page,
+    clientId: '',
+    shortId: '',
+    problems,
+    phases: [],
+    phase: undefined,
+    phaseWaiters: [],
+    closed: false,
+  };
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
     const text = m.text();
@@ -64,8 +82,9 @@ export async function openTab(browser: Browser, fed: { joinUrl: string }, role: 
       const p = text.slice(PHASE_TAG.length);
       tab.phase = p;
       tab.phases.push(p);
-      for (const w of tab.phaseWaiters.splice(0)) if (w.phase === p) w.resolve();
-      else tab.phaseWaiters.push(w);
+      for (const w of tab.phaseWaiters.splice(0))
+        if (w.phase === p) w.resolve();
+        else tab.phaseWaiters.push(w);
     }
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
@@ -87,12 +106,21 @@ export async function openTab(browser: Browser, fed: { joinUrl: string }, role: 
   await page.locator('#join').click();
   tab.clientId = await waitClientId(page);
   tab.shortId = tab.clientId.slice(0, 9);
-  await page.waitForFunction((short) => document.getElementById('fact-client')?.textContent === short, tab.shortId, { timeout: 30_000 });
+  await page.waitForFunction((short) => document.getElementById('fact-client')?.textContent === short, tab.shortId, {
+    timeout: 30_000,
+  });
   return tab;
 }
 
 /** Opens several tabs one after another (parallel opening only contends for the 2 cores). */
-export async function openTabs(browser: Browser, fed: { joinUrl: string }, role: Role, n: number, prefix: string, o: OpenOptions = {}): Promise<Tab[]> {
+export async function openTabs(
+  browser: Browser,
+  fed: { joinUrl: string },
+  role: Role,
+  n: number,
+  prefix: string,
+  o: OpenOptions = {},
+): Promise<Tab[]> {
   const tabs: Tab[] = [];
   for (let i = 0; i < n; i++) tabs.push(await openTab(browser, fed, role, `${prefix}${i + 1}`, o));
   return tabs;
@@ -104,7 +132,10 @@ export async function openTabs(browser: Browser, fed: { joinUrl: string }, role:
  */
 export async function expectVersionAtLeast(page: Page, v: number): Promise<void> {
   await expect
-    .poll(async () => Number(/^v(\d+)$/.exec((await page.locator('#fact-version').textContent()) ?? '')?.[1] ?? -1), { timeout: 60_000, message: `model version ≥ v${v} shown` })
+    .poll(async () => Number(/^v(\d+)$/.exec((await page.locator('#fact-version').textContent()) ?? '')?.[1] ?? -1), {
+      timeout: 60_000,
+      message: `model version ≥ v${v} shown`,
+    })
     .toBeGreaterThanOrEqual(v);
 }
 
@@ -153,7 +184,13 @@ const PHASE_REPORTER = `(() => {
 export function waitPhase(tab: Tab, phase: string, timeout = 90_000): Promise<void> {
   if (tab.phase === phase) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${tab.name}: stepper never showed ${phase} within ${timeout} ms (saw ${tab.phases.join(' → ')})`)), timeout);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`${tab.name}: stepper never showed ${phase} within ${timeout} ms (saw ${tab.phases.join(' → ')})`),
+        ),
+      timeout,
+    );
     tab.phaseWaiters.push({ phase, resolve: () => (clearTimeout(timer), resolve()) });
   });
 }
@@ -196,7 +233,11 @@ export function digestOfSum(vectors: readonly (readonly number[])[]): string {
 }
 
 /** Checks a finished round's sum against the survivors' quantized updates, read from their tabs. */
-export async function expectExactSum(done: RoundDone, tabs: readonly Tab[], known: ReadonlyMap<string, number[]> = new Map()): Promise<void> {
+export async function expectExactSum(
+  done: RoundDone,
+  tabs: readonly Tab[],
+  known: ReadonlyMap<string, number[]> = new Map(),
+): Promise<void> {
   const vectors: number[][] = [];
   for (const id of done.survivors) {
     const pre = known.get(id);
@@ -208,15 +249,32 @@ export async function expectExactSum(done: RoundDone, tabs: readonly Tab[], know
     if (!tab) throw new Error(`round ${done.round}: survivor ${id} is not an open tab of this test`);
     vectors.push(await quantized(tab, done.round));
   }
-  expect(digestOfSum(vectors), `round ${done.round}: decoded sum = Σ of ${vectors.length} quantized updates`).toBe(done.sumDigest);
+  expect(digestOfSum(vectors), `round ${done.round}: decoded sum = Σ of ${vectors.length} quantized updates`).toBe(
+    done.sumDigest,
+  );
 }
 
-export const isStarted = (round: number) => (e: FederationEvent): e is RoundStarted => e.type === 'round_started' && e.round === round;
-export const isDone = (round: number) => (e: FederationEvent): e is RoundDone => e.type === 'round_done' && e.round === round;
-export const isFailed = (round: number) => (e: FederationEvent): e is RoundFailed => e.type === 'round_failed' && e.round === round;
-export const isCutoff = (round: number) => (e: FederationEvent): e is Cutoff => e.type === 'cutoff' && e.round === round;
+export const isStarted =
+  (round: number) =>
+  (e: FederationEvent): e is RoundStarted =>
+    e.type === 'round_started' && e.round === round;
+export const isDone =
+  (round: number) =>
+  (e: FederationEvent): e is RoundDone =>
+    e.type === 'round_done' && e.round === round;
+export const isFailed =
+  (round: number) =>
+  (e: FederationEvent): e is RoundFailed =>
+    e.type === 'round_failed' && e.round === round;
+export const isCutoff =
+  (round: number) =>
+  (e: FederationEvent): e is Cutoff =>
+    e.type === 'cutoff' && e.round === round;
 /** round_done or round_failed of `round`. */
-export const isEnded = (round: number) => (e: FederationEvent): e is RoundDone | RoundFailed => (e.type === 'round_done' || e.type === 'round_failed') && e.round === round;
+export const isEnded =
+  (round: number) =>
+  (e: FederationEvent): e is RoundDone | RoundFailed =>
+    (e.type === 'round_done' || e.type === 'round_failed') && e.round === round;
 
 export function ended(fed: TestFederation, round: number, timeoutMs = 120_000): Promise<RoundDone | RoundFailed> {
   return fed.waitFor(isEnded(round), timeoutMs);
@@ -240,7 +298,10 @@ async function tcpProxy(target: URL): Promise<{ port: number; cut: () => Promise
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       sockets.add(a);
       a.pipe(b);
       a.on('error', () => b.destroy());

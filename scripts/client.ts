@@ -44,54 +44,86 @@ runMain(CMD.help, async () => {
     throw new UsageError(`--url is not a URL: ${f.url}`);
   }
   const token = f.token ?? url.searchParams.get('join') ?? '';
-  const wsUrl = url.protocol.startsWith('ws') ? url.toString() : `${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}/ws`;
+  const wsUrl = url.protocol.startsWith('ws')
+    ? url.toString()
+    : `${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}/ws`;
   const role = f.role ?? 'trainer';
-  if (!['trainer', 'committee', 'both'].includes(role)) throw new UsageError(`--role must be trainer, committee or both, got '${role}'`);
+  if (!['trainer', 'committee', 'both'].includes(role))
+    throw new UsageError(`--role must be trainer, committee or both, got '${role}'`);
   const train = role !== 'committee';
 
   let identity = createIdentity();
   if (f.identity) {
     if (existsSync(f.identity)) {
       const saved = JSON.parse(readFileSync(f.identity, 'utf8')) as { secretKey?: string };
-      if (typeof saved.secretKey !== 'string' || saved.secretKey.length !== 64) throw new UsageError(`${f.identity} does not hold an identity ({"secretKey": "<64 hex>"})`);
+      if (typeof saved.secretKey !== 'string' || saved.secretKey.length !== 64)
+        throw new UsageError(`${f.identity} does not hold an identity ({"secretKey": "<64 hex>"})`);
       identity = createIdentity(fromHex(saved.secretKey));
     } else {
-      writeFileSync(f.identity, `${JSON.stringify({ secretKey: toHex(identity.secretKey), publicKey: toHex(identity.publicKey) }, null, 2)}\n`, { mode: 0o600 });
+      writeFileSync(
+        f.identity,
+        `${JSON.stringify({ secretKey: toHex(identity.secretKey), publicKey: toHex(identity.publicKey) }, null, 2)}\n`,
+        { mode: 0o600 },
+      );
     }
   }
 
   let trainer: MlTrainer | undefined;
   if (train) {
     const synthetic = !f.data || f.data === 'synthetic';
-    const { dataset, label } = await loadData({ ...f, data: f.data ?? 'synthetic', rows: f.rows ?? (synthetic ? '20000' : undefined), 'fraud-rate': f['fraud-rate'] ?? (synthetic ? '0.01' : undefined) });
+    const { dataset, label } = await loadData({
+      ...f,
+      data: f.data ?? 'synthetic',
+      rows: f.rows ?? (synthetic ? '20000' : undefined),
+      'fraud-rate': f['fraud-rate'] ?? (synthetic ? '0.01' : undefined),
+    });
     const m = /^(\d+)\/(\d+)$/.exec(f.shard ?? '1/1');
     const k = Number(m?.[1]);
     const n = Number(m?.[2]);
     if (!m || k < 1 || k > n) throw new UsageError(`--shard must be K/N with 1 ≤ K ≤ N, got '${f.shard}'`);
-    const shard = partitionDataset(splitDataset(dataset).train, { clients: n, mode: f['non-iid'] ? 'non-iid' : 'iid' })[k - 1];
+    const shard = partitionDataset(splitDataset(dataset).train, { clients: n, mode: f['non-iid'] ? 'non-iid' : 'iid' })[
+      k - 1
+    ];
     if (!shard || shard.size === 0) throw new UsageError(`shard ${k}/${n} of ${label} is empty`);
     log(`data: ${label}, shard ${k}/${n}: ${describe(shard)}`);
     trainer = new MlTrainer(shard, k);
   }
 
-  const engine = new ParticipantEngine({ url: wsUrl, token, identity, train, committee: role !== 'trainer', ...(f.label ? { label: f.label } : {}), socketFactory: nodeSocket, ...(trainer ? { trainer } : {}) });
+  const engine = new ParticipantEngine({
+    url: wsUrl,
+    token,
+    identity,
+    train,
+    committee: role !== 'trainer',
+    ...(f.label ? { label: f.label } : {}),
+    socketFactory: nodeSocket,
+    ...(trainer ? { trainer } : {}),
+  });
   let lastPhase = '';
   engine.on((e) => {
     switch (e.type) {
       case 'state':
         if (`${e.state.connection}/${e.state.phase}` !== lastPhase) {
           lastPhase = `${e.state.connection}/${e.state.phase}`;
-          log(`[${e.state.connection}] ${e.state.clientId ?? '…'} round ${e.state.round ?? '-'} ${e.state.role ?? ''} ${e.state.phase}`);
+          log(
+            `[${e.state.connection}] ${e.state.clientId ?? '…'} round ${e.state.round ?? '-'} ${e.state.role ?? ''} ${e.state.phase}`,
+          );
         }
         return;
       case 'trained':
         return log(`  trained on ${e.numSamples} rows${e.loss !== undefined ? `, loss ${e.loss.toFixed(4)}` : ''}`);
       case 'sent':
-        return log(`  sent ${(e.bytes / 1024).toFixed(1)} KiB (mask ${e.timings.mask_ms.toFixed(0)} ms, shares ${e.timings.shares_ms.toFixed(0)} ms, seal ${e.timings.seal_ms.toFixed(0)} ms)`);
+        return log(
+          `  sent ${(e.bytes / 1024).toFixed(1)} KiB (mask ${e.timings.mask_ms.toFixed(0)} ms, shares ${e.timings.shares_ms.toFixed(0)} ms, seal ${e.timings.seal_ms.toFixed(0)} ms)`,
+        );
       case 'answered':
         return log(`  answered the committee job (${e.survivors} survivors, ${(e.bytes / 1024).toFixed(1)} KiB)`);
       case 'result':
-        return log(e.ok ? `  round ${e.round}: model v${e.version} (${e.survivors} trainers, ${e.answered} members)` : `  round ${e.round} FAILED (${e.code}): ${e.reason}`);
+        return log(
+          e.ok
+            ? `  round ${e.round}: model v${e.version} (${e.survivors} trainers, ${e.answered} members)`
+            : `  round ${e.round} FAILED (${e.code}): ${e.reason}`,
+        );
       case 'error':
         return log(`  error ${e.code}: ${e.message}`);
       default:

@@ -45,7 +45,11 @@ async function main(): Promise<void> {
   }
   const committee =
     typeof given === 'number'
-      ? explicitCommittee({ m: given, tRec: int('threshold', values.threshold, 3, 2), rho: int('rho', values.rho, 1, 1) })
+      ? explicitCommittee({
+          m: given,
+          tRec: int('threshold', values.threshold, 3, 2),
+          rho: int('rho', values.rho, 1, 1),
+        })
       : given;
   const m = committee.m;
   const silent = int('silent', values.silent, 2, 0);
@@ -62,8 +66,11 @@ async function main(): Promise<void> {
     publicSeed: globalThis.crypto.getRandomValues(new Uint8Array(32)),
   };
   console.log(`SpeakOnce — one secure round in process (crypto: ${JSON.stringify(await activeBackends())})`);
-  console.log(`  ${n} trainers, vectors of ${L} coordinates, committee m=${m}, t_rec=${committee.tRec}, ρ=${committee.rho}, ${silent} member(s) silent`);
-  if (!committee.subsetSafe) console.log(`  note: these small settings are not subset-safe (2·t_rec ≤ m + c_max); fine for a demo`);
+  console.log(
+    `  ${n} trainers, vectors of ${L} coordinates, committee m=${m}, t_rec=${committee.tRec}, ρ=${committee.rho}, ${silent} member(s) silent`,
+  );
+  if (!committee.subsetSafe)
+    console.log(`  note: these small settings are not subset-safe (2·t_rec ≤ m + c_max); fine for a demo`);
 
   const agg = new RoundAggregator(cfg);
   const plain = new Float64Array(L);
@@ -85,8 +92,12 @@ async function main(): Promise<void> {
     const { sum, members: used } = await agg.unmask();
     const t3 = performance.now();
     const exact = sum.every((v, i) => v === plain[i]);
-    console.log(`  trainers: ${(t1 - t0).toFixed(0)} ms in all, ${(bytes / 1024).toFixed(1)} KiB each (${(bytes / (4 * L)).toFixed(2)}× the float32 update)`);
-    console.log(`  committee answered: members ${used.join(', ')} (${(t2 - t1).toFixed(0)} ms); unmask ${(t3 - t2).toFixed(0)} ms`);
+    console.log(
+      `  trainers: ${(t1 - t0).toFixed(0)} ms in all, ${(bytes / 1024).toFixed(1)} KiB each (${(bytes / (4 * L)).toFixed(2)}× the float32 update)`,
+    );
+    console.log(
+      `  committee answered: members ${used.join(', ')} (${(t2 - t1).toFixed(0)} ms); unmask ${(t3 - t2).toFixed(0)} ms`,
+    );
     console.log(`  decoded sum equals the plaintext sum: ${exact ? 'yes, exactly' : 'NO'}`);
     if (!exact) process.exitCode = 1;
   } catch (e) {

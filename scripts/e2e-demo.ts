@@ -79,14 +79,21 @@ runMain(CMD.help, async () => {
   const launch = config.use?.launchOptions ?? {};
   const exe = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
   const browser = await chromium.launch({ ...launch, ...(exe ? { executablePath: exe } : {}), headless: !f.headed });
-  const fed = await TestFederation.start({ trainers: 0, members: 0, committee: committee.join(','), firstRound: nT + nM, pauseS: num('pause-s', f['pause-s'], 0.5, { min: 0 }) });
+  const fed = await TestFederation.start({
+    trainers: 0,
+    members: 0,
+    committee: committee.join(','),
+    firstRound: nT + nM,
+    pauseS: num('pause-s', f['pause-s'], 0.5, { min: 0 }),
+  });
   const tabs: Tab[] = [];
   const rows: Row[] = [];
   try {
     log(`federation at ${fed.url}; data: ${dataLabel}`);
     const t0 = Date.now();
     for (let i = 0; i < nM; i++) tabs.push(await openTab(browser, fed, 'committee', `member-${i + 1}`));
-    for (let i = 0; i < nT; i++) tabs.push(await openTab(browser, fed, 'trainer', `trainer-${i + 1}`, shards[i] ? { csvPath: shards[i] } : {}));
+    for (let i = 0; i < nT; i++)
+      tabs.push(await openTab(browser, fed, 'trainer', `trainer-${i + 1}`, shards[i] ? { csvPath: shards[i] } : {}));
     log(`${tabs.length} tabs joined in ${((Date.now() - t0) / 1000).toFixed(1)} s (one browser context each)`);
 
     const auc0 = await aucPrOf(fed.modelDir(0), validation);
@@ -94,7 +101,18 @@ runMain(CMD.help, async () => {
     for (let r = 1; r <= rounds; r++) {
       const started = await fed.waitFor(isStarted(r), 180_000);
       const e = await ended(fed, r, 180_000);
-      const row: Row = { round: r, outcome: 'ok', trainers: started.trainers.length, survivors: 0, answered: '', roundS: 0, exact: '', version: e.version, aucPr: undefined, fedAucPr: undefined };
+      const row: Row = {
+        round: r,
+        outcome: 'ok',
+        trainers: started.trainers.length,
+        survivors: 0,
+        answered: '',
+        roundS: 0,
+        exact: '',
+        version: e.version,
+        aucPr: undefined,
+        fedAucPr: undefined,
+      };
       if (e.type === 'round_done') {
         const vectors: number[][] = [];
         for (const id of e.survivors) {
@@ -112,7 +130,9 @@ runMain(CMD.help, async () => {
         row.outcome = `FAILED ${e.code}`;
       }
       rows.push(row);
-      log(`round ${r}: ${row.outcome}, ${row.survivors}/${row.trainers} trainers, ${row.answered} answers, ${row.roundS.toFixed(1)} s, exact ${row.exact}, AUC-PR ${row.aucPr?.toFixed(4) ?? '—'}`);
+      log(
+        `round ${r}: ${row.outcome}, ${row.survivors}/${row.trainers} trainers, ${row.answered} answers, ${row.roundS.toFixed(1)} s, exact ${row.exact}, AUC-PR ${row.aucPr?.toFixed(4) ?? '—'}`,
+      );
     }
     const finalVersion = rows.at(-1)?.version ?? 0;
     const shots: [string, Tab | undefined][] = [
@@ -121,17 +141,30 @@ runMain(CMD.help, async () => {
     ];
     for (const [file, t] of shots) {
       if (!t) continue;
-      await t.page.waitForFunction((v) => document.getElementById('fact-version')?.textContent === `v${v}`, finalVersion, { timeout: 30_000 });
+      await t.page.waitForFunction(
+        (v) => document.getElementById('fact-version')?.textContent === `v${v}`,
+        finalVersion,
+        { timeout: 30_000 },
+      );
       await t.page.screenshot({ path: join(out, file), fullPage: true });
     }
 
-    const head = '| round | outcome | survivors | members answered | round time (s) | exact sum | model | AUC-PR (validation) | federated AUC-PR (secure, start model) |';
+    const head =
+      '| round | outcome | survivors | members answered | round time (s) | exact sum | model | AUC-PR (validation) | federated AUC-PR (secure, start model) |';
     const lines = [head, '|---:|---|---:|---:|---:|:---:|---:|---:|---:|'];
     lines.push(`| 0 | initial | — | — | — | — | v0 | ${auc0.toFixed(4)} | — |`);
-    for (const r of rows) lines.push(`| ${r.round} | ${r.outcome} | ${r.survivors}/${r.trainers} | ${r.answered} | ${r.roundS.toFixed(1)} | ${r.exact} | v${r.version} | ${r.aucPr?.toFixed(4) ?? '—'} | ${r.fedAucPr?.toFixed(4) ?? '—'} |`);
+    for (const r of rows)
+      lines.push(
+        `| ${r.round} | ${r.outcome} | ${r.survivors}/${r.trainers} | ${r.answered} | ${r.roundS.toFixed(1)} | ${r.exact} | v${r.version} | ${r.aucPr?.toFixed(4) ?? '—'} | ${r.fedAucPr?.toFixed(4) ?? '—'} |`,
+      );
     const table = lines.join('\n');
-    process.stdout.write(`\n${tabs.length} tabs (${nT} trainers, ${nM} committee volunteers), committee ${committee.join(',')}, data: ${dataLabel}\n\n${table}\n\nscreenshots and results.json in ${out}\n`);
-    writeFileSync(join(out, 'results.json'), JSON.stringify({ trainers: nT, members: nM, committee, data: dataLabel, auc0, rounds: rows }, null, 2));
+    process.stdout.write(
+      `\n${tabs.length} tabs (${nT} trainers, ${nM} committee volunteers), committee ${committee.join(',')}, data: ${dataLabel}\n\n${table}\n\nscreenshots and results.json in ${out}\n`,
+    );
+    writeFileSync(
+      join(out, 'results.json'),
+      JSON.stringify({ trainers: nT, members: nM, committee, data: dataLabel, auc0, rounds: rows }, null, 2),
+    );
     writeFileSync(join(out, 'table.md'), `${table}\n`);
   } finally {
     await closeAll(tabs);

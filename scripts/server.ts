@@ -20,7 +20,8 @@ const CMD = command({
     token: 'default: a random one, printed',
     open: true,
     rounds: 'default 0: run until stopped',
-    committee: 'for small federations; default: sized from the corrupt/dropout fractions at 2^-40, which needs many volunteers',
+    committee:
+      'for small federations; default: sized from the corrupt/dropout fractions at 2^-40, which needs many volunteers',
     corrupt: flag('F', 'assumed corrupt fraction for sizing (default 0.05)'),
     dropout: flag('F', 'assumed dropout fraction for sizing (default 0.10)'),
     'min-trainers': flag('N', 'trainers needed to start a round (default 2)'),
@@ -39,7 +40,8 @@ const CMD = command({
 
 runMain(CMD.help, async () => {
   const f = CMD.parse();
-  const opt = <T>(v: string | undefined, parse: (s: string) => T): T | undefined => (v === undefined ? undefined : parse(v));
+  const opt = <T>(v: string | undefined, parse: (s: string) => T): T | undefined =>
+    v === undefined ? undefined : parse(v);
   const committee = opt(f.committee, (s) => {
     const { m, tRec, rho } = parseCommittee(s);
     return { m, tRec, rho };

@@ -17,7 +17,22 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
 
 describe('npm run simulate', () => {
   it('runs rounds with dropouts and ends with the JSON summary line', () => {
-    const r = run(['--trainers', '6', '--committee', '4', '--rounds', '2', '--drop-trainers', '0.34', '--drop-members', '1', '--rows', '3000', '--epochs', '1']);
+    const r = run([
+      '--trainers',
+      '6',
+      '--committee',
+      '4',
+      '--rounds',
+      '2',
+      '--drop-trainers',
+      '0.34',
+      '--drop-members',
+      '1',
+      '--rows',
+      '3000',
+      '--epochs',
+      '1',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^round\s+status/);
@@ -37,7 +52,24 @@ describe('npm run simulate', () => {
   });
 
   it('more silent members than the committee tolerates: rounds fail loudly', () => {
-    const r = run(['--trainers', '4', '--committee', '4', '--threshold', '3', '--rho', '1', '--rounds', '1', '--drop-members', '2', '--rows', '2000', '--epochs', '1']);
+    const r = run([
+      '--trainers',
+      '4',
+      '--committee',
+      '4',
+      '--threshold',
+      '3',
+      '--rho',
+      '1',
+      '--rounds',
+      '1',
+      '--drop-members',
+      '2',
+      '--rows',
+      '2000',
+      '--epochs',
+      '1',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/FAILED.*THRESHOLD_NOT_MET/);
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as Record<string, unknown>;

@@ -58,15 +58,24 @@ runMain(CMD.help, async () => {
   let rho: number | undefined;
   if (typeof given !== 'number') ({ tRec: threshold, rho } = given);
   else {
-    threshold = f.threshold === undefined ? undefined : num('threshold', f.threshold, 0, { int: true, min: 2, max: committee });
+    threshold =
+      f.threshold === undefined ? undefined : num('threshold', f.threshold, 0, { int: true, min: 2, max: committee });
     rho = f.rho === undefined ? undefined : num('rho', f.rho, 0, { int: true, min: 1 });
   }
   const settings = defaultCommittee(committee, dropMembers, threshold, rho);
   if (f.url && !f.token) log('note: --url without --token works only with a server started with --open');
   const synthetic = !f.data || f.data === 'synthetic';
-  const { dataset, label } = await loadData({ ...f, data: f.data ?? 'synthetic', rows: f.rows ?? (synthetic ? '20000' : undefined), 'fraud-rate': f['fraud-rate'] ?? (synthetic ? '0.01' : undefined) });
-  log(`simulate: ${trainers} trainers, committee m=${settings.m} t_rec=${settings.tRec} ρ=${settings.rho}${settings.subsetSafe ? '' : ' (not subset-safe)'}, data ${label}: ${describe(dataset)}`);
-  if (dropMembers > settings.dMax) log(`note: ${dropMembers} silent member(s) exceed d_max = m − t_rec = ${settings.dMax}: rounds will fail loudly`);
+  const { dataset, label } = await loadData({
+    ...f,
+    data: f.data ?? 'synthetic',
+    rows: f.rows ?? (synthetic ? '20000' : undefined),
+    'fraud-rate': f['fraud-rate'] ?? (synthetic ? '0.01' : undefined),
+  });
+  log(
+    `simulate: ${trainers} trainers, committee m=${settings.m} t_rec=${settings.tRec} ρ=${settings.rho}${settings.subsetSafe ? '' : ' (not subset-safe)'}, data ${label}: ${describe(dataset)}`,
+  );
+  if (dropMembers > settings.dMax)
+    log(`note: ${dropMembers} silent member(s) exceed d_max = m − t_rec = ${settings.dMax}: rounds will fail loudly`);
   process.stdout.write(`${TABLE_HEADER}\n`);
   const res = await simulate({
     trainers,

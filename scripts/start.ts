@@ -16,7 +16,20 @@ import { listen } from '../src/server/http.js';
 import { createLogger } from '../src/server/log.js';
 import { staticApp } from '../src/server/static.js';
 import { HeadlessPool } from '../src/sim/headless.js';
-import { DATA_FLAGS, UsageError, command, describe, flag, intList, loadData, log, num, parseCommittee, runMain, toggle } from './cli.js';
+import {
+  DATA_FLAGS,
+  UsageError,
+  command,
+  describe,
+  flag,
+  intList,
+  loadData,
+  log,
+  num,
+  parseCommittee,
+  runMain,
+  toggle,
+} from './cli.js';
 
 const CMD = command({
   usage: 'npm start -- [options]        (npm run demo -- [options]: the same with --demo)',
@@ -51,7 +64,10 @@ runMain(CMD.help, async () => {
   const demo = !!f.demo;
   const dist = join(import.meta.dirname, '..', 'dist');
   const app = staticApp(dist);
-  if (!app) throw new UsageError(`the web app is not built (no ${dist}/index.html): run \`npm run build\`, or use \`npm start\`, which builds first`);
+  if (!app)
+    throw new UsageError(
+      `the web app is not built (no ${dist}/index.html): run \`npm run build\`, or use \`npm start\`, which builds first`,
+    );
   const committee = parseCommittee(f.committee ?? (demo ? '5,3,1' : '3,2,1'));
   const { m, tRec, rho } = committee;
   const trainers = num('trainers', f.trainers, demo ? 10 : 2, { int: true, min: 0 });
@@ -86,7 +102,12 @@ runMain(CMD.help, async () => {
     logLevel: 'warn',
   });
   const synthetic = !f.data || f.data === 'synthetic';
-  const { dataset, label } = await loadData({ ...f, data: f.data ?? 'synthetic', rows: f.rows ?? (synthetic ? '20000' : undefined), 'fraud-rate': f['fraud-rate'] ?? (synthetic ? '0.01' : undefined) });
+  const { dataset, label } = await loadData({
+    ...f,
+    data: f.data ?? 'synthetic',
+    rows: f.rows ?? (synthetic ? '20000' : undefined),
+    'fraud-rate': f['fraud-rate'] ?? (synthetic ? '0.01' : undefined),
+  });
 
   const logger = createLogger(config.logLevel);
   const fed = new Federation(config, logger);
@@ -120,7 +141,9 @@ runMain(CMD.help, async () => {
   fed.onEvent((e) => {
     if (e.type === 'round_done') {
       pool.roundEnded(e.round);
-      log(`round ${e.round}: model v${e.version} from ${e.survivors.length} trainer(s), ${e.membersAnswered.length} committee answer(s), ${e.timings.total_ms} ms${e.metrics ? `, federation AUC-PR of v${e.metrics.version}: ${e.metrics.auc_pr.toFixed(3)}` : ''}`);
+      log(
+        `round ${e.round}: model v${e.version} from ${e.survivors.length} trainer(s), ${e.membersAnswered.length} committee answer(s), ${e.timings.total_ms} ms${e.metrics ? `, federation AUC-PR of v${e.metrics.version}: ${e.metrics.auc_pr.toFixed(3)}` : ''}`,
+      );
     } else if (e.type === 'round_failed') {
       pool.roundEnded(e.round);
       log(`round ${e.round} FAILED (${e.code}): ${e.reason}`);

@@ -66,7 +66,8 @@ async function train(plan: TrainPlan): Promise<TrainResult> {
     const gpu = await probeWebGpu();
     if (!gpu.adapter) return { backend, ok: false, note: gpu.note ?? 'no adapter' };
   }
-  if (backend === 'webgl' && probeWebGlRenderer() === undefined) return { backend, ok: false, note: 'no WebGL context' };
+  if (backend === 'webgl' && probeWebGlRenderer() === undefined)
+    return { backend, ok: false, note: 'no WebGL context' };
   if (backend === 'wasm') configureWasmPaths();
   const t0 = performance.now();
   try {
@@ -89,7 +90,10 @@ async function train(plan: TrainPlan): Promise<TrainResult> {
         if (p.kind === 'epoch') stamps.push(performance.now());
       },
     });
-    const times = stamps.slice(1).map((t, i) => t - (stamps[i] as number)).slice(plan.warmupEpochs);
+    const times = stamps
+      .slice(1)
+      .map((t, i) => t - (stamps[i] as number))
+      .slice(plan.warmupEpochs);
     const total = times.reduce((a, b) => a + b, 0);
     const sorted = [...times].sort((a, b) => a - b);
     return {
@@ -126,7 +130,9 @@ async function seal(plan: SealPlan): Promise<SealResult & { worker_start_ms: num
   }
 }
 
-async function choose(opts: { budgetMs?: number; measureSoftware?: boolean } = {}): Promise<BackendChoice & { label: string; log: string[] }> {
+async function choose(
+  opts: { budgetMs?: number; measureSoftware?: boolean } = {},
+): Promise<BackendChoice & { label: string; log: string[] }> {
   const log: string[] = [];
   const choice = await chooseBackend({ ...opts, log: (m) => log.push(m) });
   return { ...choice, label: backendLabel(choice), log };
@@ -141,7 +147,11 @@ async function lossRecovery(): Promise<Record<string, unknown>> {
   const events: unknown[] = [];
   let controller: BackendController;
   try {
-    controller = await BackendController.start({ backend: 'webgpu', log: (m) => log.push(m), onFallback: (ev) => events.push(ev) });
+    controller = await BackendController.start({
+      backend: 'webgpu',
+      log: (m) => log.push(m),
+      onFallback: (ev) => events.push(ev),
+    });
   } catch (e) {
     return { ok: false, skipped: true, note: errText(e) };
   }
@@ -164,7 +174,11 @@ async function lossRecovery(): Promise<Record<string, unknown>> {
       },
     );
     return {
-      ok: destroyed && controller.name !== 'webgpu' && out.delta.length === weights.length && Number.isFinite(out.loss ?? NaN),
+      ok:
+        destroyed &&
+        controller.name !== 'webgpu' &&
+        out.delta.length === weights.length &&
+        Number.isFinite(out.loss ?? NaN),
       destroyed,
       backendAfter: controller.name,
       ms: performance.now() - t0,
@@ -199,7 +213,8 @@ document.getElementById('run')?.addEventListener('click', async () => {
   if (status) status.textContent = 'running…';
   show(await info());
   show(await choose());
-  for (const backend of ['cpu', 'wasm', 'webgl', 'webgpu']) show(await train({ backend, rows: 2048, warmupEpochs: 1, epochs: 1, batchSize: 256 }));
+  for (const backend of ['cpu', 'wasm', 'webgl', 'webgpu'])
+    show(await train({ backend, rows: 2048, warmupEpochs: 1, epochs: 1, batchSize: 256 }));
   show(await seal({ L: 1e5, warmup: 1, runs: 3 }));
   if (status) status.textContent = 'done';
 });

@@ -74,7 +74,12 @@ export async function runSealBench(plan: SealPlan): Promise<SealResult> {
   });
   const last = m.results.at(-1);
   const c = last?.contribution;
-  const upload = c ? c.masked[0].byteLength + c.masked[1].byteLength + c.ephemeralPublic.length + c.sealed.reduce((a, s) => a + s.length, 0) : 0;
+  const upload = c
+    ? c.masked[0].byteLength +
+      c.masked[1].byteLength +
+      c.ephemeralPublic.length +
+      c.sealed.reduce((a, s) => a + s.length, 0)
+    : 0;
   return {
     L: plan.L,
     m: committee.m,

@@ -71,7 +71,9 @@ runMain(CMD.help, async () => {
       setFlatWeights(probe, r.global);
       const v = computeMetrics(await predictDataset(probe, split.validation, m.scaling), split.validation.labels);
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
-      log(`round ${r.round}/${r.rounds}  train loss ${r.trainLoss.toFixed(5)}  val AUC-PR ${v.auc_pr.toFixed(4)}  (${secs} s)`);
+      log(
+        `round ${r.round}/${r.rounds}  train loss ${r.trainLoss.toFixed(5)}  val AUC-PR ${v.auc_pr.toFixed(4)}  (${secs} s)`,
+      );
     },
   });
   probe.dispose();

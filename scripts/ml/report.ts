@@ -19,7 +19,18 @@ import { DEFAULT_SCALING, numInputs, type ScalingSpec } from '../../src/ml/scali
 import { SPLIT_SEED, splitDataset, type SplitName } from '../../src/ml/split';
 import { command, flag, loadData, log, num, runMain } from '../cli';
 
-const D = { data: '../shared/data/creditcard-sample.csv', out: 'bench/ml-results.md', epochs: 20, batch: 64, lr: 0.003, localEpochs: 3, localBatch: 32, localLr: 0.01, rounds: 20, clients: 10 };
+const D = {
+  data: '../shared/data/creditcard-sample.csv',
+  out: 'bench/ml-results.md',
+  epochs: 20,
+  batch: 64,
+  lr: 0.003,
+  localEpochs: 3,
+  localBatch: 32,
+  localLr: 0.01,
+  rounds: 20,
+  clients: 10,
+};
 
 const CMD = command({
   usage: 'npm run report:ml -- [options]',
@@ -66,7 +77,13 @@ runMain(CMD.help, async () => {
   for (const time of [true, false]) {
     const scaling: ScalingSpec = { ...DEFAULT_SCALING, useTime: time };
     let t0 = performance.now();
-    const c = await trainCentral(split.train, split.validation, { epochs, batchSize: D.batch, learningRate: D.lr, scaling, seed: 1 });
+    const c = await trainCentral(split.train, split.validation, {
+      epochs,
+      batchSize: D.batch,
+      learningRate: D.lr,
+      scaling,
+      seed: 1,
+    });
     let seconds = (performance.now() - t0) / 1000;
     rows.push({
       setup: 'centralized',
@@ -88,7 +105,8 @@ runMain(CMD.help, async () => {
         scaling,
         seed: 1,
         local: { epochs: localEpochs, batchSize: D.localBatch, learningRate: localLr },
-        onRound: (r) => log(`  fedavg ${mode} (time=${time}) round ${r.round}/${r.rounds} loss ${r.trainLoss.toFixed(4)}`),
+        onRound: (r) =>
+          log(`  fedavg ${mode} (time=${time}) round ${r.round}/${r.rounds} loss ${r.trainLoss.toFixed(4)}`),
       });
       seconds = (performance.now() - t0) / 1000;
       const m = await modelFromFlat(g, arch, scaling, split.validation);
@@ -104,11 +122,15 @@ runMain(CMD.help, async () => {
     }
   }
 
-  const head = '| setup | time-of-day inputs | test AUC-PR | test recall@1%FPR | test ROC-AUC | val AUC-PR | Δ test AUC-PR vs central | 95 % CI of Δ (paired bootstrap) | train time (s) | samples/s |';
+  const head =
+    '| setup | time-of-day inputs | test AUC-PR | test recall@1%FPR | test ROC-AUC | val AUC-PR | Δ test AUC-PR vs central | 95 % CI of Δ (paired bootstrap) | train time (s) | samples/s |';
   const lines = [head, '|---|---|---|---|---|---|---|---|---|---|'];
   for (const r of rows) {
     const central = rows.find((c) => c.setup === 'centralized' && c.time === r.time) as Row;
-    const ci = r === central ? undefined : pairedBootstrapAucPr(split.test.labels, central.testScores, r.testScores, { resamples: BOOTSTRAP_RESAMPLES });
+    const ci =
+      r === central
+        ? undefined
+        : pairedBootstrapAucPr(split.test.labels, central.testScores, r.testScores, { resamples: BOOTSTRAP_RESAMPLES });
     lines.push(
       `| ${r.setup} | ${r.time ? 'yes' : 'no'} | ${r.test.auc_pr.toFixed(4)} | ${r.test.recall_at_1pct_fpr.toFixed(4)} | ${r.test.roc_auc.toFixed(4)} | ${r.validation.auc_pr.toFixed(4)} | ${(r.test.auc_pr - central.test.auc_pr).toFixed(4)} | ${ci ? `[${ci.low.toFixed(4)}, ${ci.high.toFixed(4)}]` : '—'} | ${r.seconds.toFixed(1)} | ${Math.round(r.samples / r.seconds)} |`,
     );

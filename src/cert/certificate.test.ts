@@ -1,7 +1,14 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { canonical } from './canonical.js';
-import { type Certificate, type CertificateBody, authorityId, certificateBytes, issueCertificate, verifyCertificate } from './certificate.js';
+import {
+  type Certificate,
+  type CertificateBody,
+  authorityId,
+  certificateBytes,
+  issueCertificate,
+  verifyCertificate,
+} from './certificate.js';
 import { CertificateError } from './errors.js';
 
 const authSk = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
@@ -69,7 +76,9 @@ describe('participant certificates', () => {
   });
 
   it('refuses malformed bodies with a typed error', () => {
-    expect(code(() => issueCertificate(authSk, { ...body, sealKey: new Uint8Array(31) }))).toBe('MALFORMED_CERTIFICATE');
+    expect(code(() => issueCertificate(authSk, { ...body, sealKey: new Uint8Array(31) }))).toBe(
+      'MALFORMED_CERTIFICATE',
+    );
     expect(code(() => issueCertificate(authSk, { ...body, roles: [] }))).toBe('MALFORMED_CERTIFICATE');
     expect(code(() => issueCertificate(authSk, { ...body, notAfter: body.notBefore }))).toBe('MALFORMED_CERTIFICATE');
     expect(code(() => verifyCertificate({ body, signature: new Uint8Array(63) }, check))).toBe('MALFORMED_CERTIFICATE');
@@ -77,7 +86,8 @@ describe('participant certificates', () => {
 
   it('canonical encoding: a fixed byte layout, distinct for distinct values and labels', () => {
     expect(Array.from(canonical('L', ['a', 1, Uint8Array.of(9), [2]]))).toEqual([
-      1, 0x4c, 1, 0, 0, 0, 1, 0x61, 2, 0, 0, 0, 0, 0, 0, 0, 1, 3, 0, 0, 0, 1, 9, 4, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 2,
+      1, 0x4c, 1, 0, 0, 0, 1, 0x61, 2, 0, 0, 0, 0, 0, 0, 0, 1, 3, 0, 0, 0, 1, 9, 4, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0,
+      2,
     ]);
     expect(canonical('L', ['ab', 'c'])).not.toEqual(canonical('L', ['a', 'bc']));
     expect(canonical('L', [[1], 2])).not.toEqual(canonical('L', [[1, 2]]));

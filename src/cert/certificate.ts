@@ -80,19 +80,35 @@ export function verifyCertificate(cert: Certificate, check: CertificateCheck): v
     throw new CertificateError('MALFORMED_CERTIFICATE', 'certificate signature must be 64 bytes');
   }
   const key = check.authorities.find((k) => bytesEqual(authorityId(k), b.authority));
-  if (!key) throw new CertificateError('UNKNOWN_AUTHORITY', `certificate of ${b.participantId} names an authority this client does not pin`);
+  if (!key)
+    throw new CertificateError(
+      'UNKNOWN_AUTHORITY',
+      `certificate of ${b.participantId} names an authority this client does not pin`,
+    );
   let ok = false;
   try {
     ok = ed25519.verify(cert.signature, certificateBytes(b), key);
   } catch {
     ok = false;
   }
-  if (!ok) throw new CertificateError('BAD_SIGNATURE', `certificate of ${b.participantId} does not verify under the authority's key`);
+  if (!ok)
+    throw new CertificateError(
+      'BAD_SIGNATURE',
+      `certificate of ${b.participantId} does not verify under the authority's key`,
+    );
   if (b.federation !== check.federation) {
-    throw new CertificateError('WRONG_FEDERATION', `certificate of ${b.participantId} is for federation ${b.federation}, not ${check.federation}`);
+    throw new CertificateError(
+      'WRONG_FEDERATION',
+      `certificate of ${b.participantId} is for federation ${b.federation}, not ${check.federation}`,
+    );
   }
-  if (check.now < b.notBefore) throw new CertificateError('CERTIFICATE_NOT_YET_VALID', `certificate of ${b.participantId} is not valid yet`);
-  if (check.now >= b.notAfter) throw new CertificateError('CERTIFICATE_EXPIRED', `certificate of ${b.participantId} expired at ${new Date(b.notAfter).toISOString()}`);
+  if (check.now < b.notBefore)
+    throw new CertificateError('CERTIFICATE_NOT_YET_VALID', `certificate of ${b.participantId} is not valid yet`);
+  if (check.now >= b.notAfter)
+    throw new CertificateError(
+      'CERTIFICATE_EXPIRED',
+      `certificate of ${b.participantId} expired at ${new Date(b.notAfter).toISOString()}`,
+    );
   if (check.role && !b.roles.includes(check.role)) {
     throw new CertificateError('WRONG_ROLE', `certificate of ${b.participantId} does not grant the ${check.role} role`);
   }
@@ -100,15 +116,31 @@ export function verifyCertificate(cert: Certificate, check: CertificateCheck): v
 
 function checkBody(b: CertificateBody): void {
   const bad = (why: string) => new CertificateError('MALFORMED_CERTIFICATE', `certificate: ${why}`);
-  if (typeof b.federation !== 'string' || b.federation.length === 0 || b.federation.length > 128) throw bad('federation must be 1–128 characters');
-  if (typeof b.participantId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(b.participantId)) throw bad('participant id must be 1–128 printable ASCII characters');
-  for (const [name, k] of [['sealKey', b.sealKey], ['signKey', b.signKey], ['authority', b.authority]] as const) {
+  if (typeof b.federation !== 'string' || b.federation.length === 0 || b.federation.length > 128)
+    throw bad('federation must be 1–128 characters');
+  if (typeof b.participantId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(b.participantId))
+    throw bad('participant id must be 1–128 printable ASCII characters');
+  for (const [name, k] of [
+    ['sealKey', b.sealKey],
+    ['signKey', b.signKey],
+    ['authority', b.authority],
+  ] as const) {
     if (!(k instanceof Uint8Array) || k.length !== 32) throw bad(`${name} must be 32 bytes`);
   }
-  if (!Array.isArray(b.roles) || b.roles.length === 0 || b.roles.some((r) => !ROLES.includes(r)) || new Set(b.roles).size !== b.roles.length) {
+  if (
+    !Array.isArray(b.roles) ||
+    b.roles.length === 0 ||
+    b.roles.some((r) => !ROLES.includes(r)) ||
+    new Set(b.roles).size !== b.roles.length
+  ) {
     throw bad('roles must be a non-empty set of trainer, member');
   }
-  if (!Number.isSafeInteger(b.notBefore) || !Number.isSafeInteger(b.notAfter) || b.notBefore < 0 || b.notAfter <= b.notBefore) {
+  if (
+    !Number.isSafeInteger(b.notBefore) ||
+    !Number.isSafeInteger(b.notAfter) ||
+    b.notBefore < 0 ||
+    b.notAfter <= b.notBefore
+  ) {
     throw bad('validity must be 0 ≤ notBefore < notAfter (ms since the epoch)');
   }
 }

@@ -77,14 +77,31 @@ export interface EngineOptions {
 export type EngineEvent =
   | { type: 'state'; state: EngineSnapshot }
   | { type: 'progress'; phase: 'training' | 'sealing'; fraction: number; detail?: string }
-  | { type: 'round'; round: number; role: Role; version: number; memberIndex?: number; weights: Float32Array; architecture: unknown }
+  | {
+      type: 'round';
+      round: number;
+      role: Role;
+      version: number;
+      memberIndex?: number;
+      weights: Float32Array;
+      architecture: unknown;
+    }
   | { type: 'trained'; round: number; numSamples: number; loss?: number }
   /** This participant's own evaluation of the round's global model (stays local; only its
    * sufficient statistics enter the masked vector). */
   | { type: 'evaluated'; round: number; version: number; n: number; aucPr: number; loss: number }
   | { type: 'sent'; round: number; bytes: number; timings: TrainerTimings }
   | { type: 'answered'; round: number; bytes: number; survivors: number }
-  | { type: 'result'; round: number; ok: boolean; version: number; code?: string; reason?: string; survivors: number; answered: number }
+  | {
+      type: 'result';
+      round: number;
+      ok: boolean;
+      version: number;
+      code?: string;
+      reason?: string;
+      survivors: number;
+      answered: number;
+    }
   | { type: 'error'; code: string; message: string; round?: number }
   | { type: 'dropped'; round: number; point: DropPoint };
 
@@ -109,7 +126,17 @@ export class ParticipantEngine {
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private readonly crypto: CryptoRunner;
   private readonly memoryAnswered = new Set<string>();
-  private snap: EngineSnapshot = { connection: 'closed', clientId: undefined, federation: undefined, version: 0, round: undefined, role: undefined, phase: 'idle', memberIndex: undefined, lastError: undefined };
+  private snap: EngineSnapshot = {
+    connection: 'closed',
+    clientId: undefined,
+    federation: undefined,
+    version: 0,
+    round: undefined,
+    role: undefined,
+    phase: 'idle',
+    memberIndex: undefined,
+    lastError: undefined,
+  };
   private current: RoundMsg | undefined;
   /** Contribution/answer frames this engine sent in the current round. */
   private sentThisRound = 0;
@@ -121,9 +148,16 @@ export class ParticipantEngine {
     this.crypto = opts.crypto ?? inProcessCrypto;
     this.transport = new Transport(opts.url, opts.socketFactory, {
       open: () => this.update({ connection: 'open' }), // the join answers the server's hello
-      message: (m) => void this.onMessage(m).catch((e: unknown) => this.fail(this.snap.round, 'CLIENT_ERROR', e instanceof Error ? e.message : String(e))),
+      message: (m) =>
+        void this.onMessage(m).catch((e: unknown) =>
+          this.fail(this.snap.round, 'CLIENT_ERROR', e instanceof Error ? e.message : String(e)),
+        ),
       invalid: (e) => this.emit({ type: 'error', code: e.code, message: `server message refused: ${e.message}` }),
-      close: (_code, reason, retry) => this.update({ connection: retry ? 'connecting' : 'closed', ...(retry ? {} : { lastError: reason || this.snap.lastError }) }),
+      close: (_code, reason, retry) =>
+        this.update({
+          connection: retry ? 'connecting' : 'closed',
+          ...(retry ? {} : { lastError: reason || this.snap.lastError }),
+        }),
     });
   }
 
@@ -183,11 +217,25 @@ export class ParticipantEngine {
       case 'hello': {
         const o = this.opts;
         const proof = await joinProof(o.identity, m.challenge);
-        this.transport.send({ t: 'join', v: WIRE_VERSION, token: o.token, publicKey: o.identity.publicKey, proof, train: o.train, committee: o.committee, ...(o.label ? { label: o.label } : {}) });
+        this.transport.send({
+          t: 'join',
+          v: WIRE_VERSION,
+          token: o.token,
+          publicKey: o.identity.publicKey,
+          proof,
+          train: o.train,
+          committee: o.committee,
+          ...(o.label ? { label: o.label } : {}),
+        });
         return;
       }
       case 'welcome':
-        this.update({ clientId: m.clientId, federation: m.federation, version: m.version, phase: this.snap.phase === 'idle' ? 'waiting' : this.snap.phase });
+        this.update({
+          clientId: m.clientId,
+          federation: m.federation,
+          version: m.version,
+          phase: this.snap.phase === 'idle' ? 'waiting' : this.snap.phase,
+        });
         return;
       case 'round':
         return this.onRound(m);
@@ -201,11 +249,30 @@ export class ParticipantEngine {
   }
 
   private async onRound(m: RoundMsg): Promise<void> {
-    if (this.current?.config.round === m.config.round && (this.snap.phase === 'training' || this.snap.phase === 'sealing')) return; // already at work on it
+    if (
+      this.current?.config.round === m.config.round &&
+      (this.snap.phase === 'training' || this.snap.phase === 'sealing')
+    )
+      return; // already at work on it
     this.current = m;
     this.sentThisRound = 0;
-    this.update({ round: m.config.round, role: m.role, memberIndex: m.memberIndex, version: m.version, phase: 'waiting', lastError: undefined });
-    this.emit({ type: 'round', round: m.config.round, role: m.role, version: m.version, ...(m.memberIndex ? { memberIndex: m.memberIndex } : {}), weights: bytesToF32(m.weights, 'weights'), architecture: m.architecture });
+    this.update({
+      round: m.config.round,
+      role: m.role,
+      memberIndex: m.memberIndex,
+      version: m.version,
+      phase: 'waiting',
+      lastError: undefined,
+    });
+    this.emit({
+      type: 'round',
+      round: m.config.round,
+      role: m.role,
+      version: m.version,
+      ...(m.memberIndex ? { memberIndex: m.memberIndex } : {}),
+      weights: bytesToF32(m.weights, 'weights'),
+      architecture: m.architecture,
+    });
     if (m.role === 'trainer') await this.trainAndSend(m);
     else if (m.role === 'member') this.update({ phase: 'waiting' });
   }
@@ -216,37 +283,74 @@ export class ParticipantEngine {
 
   private async trainAndSend(m: RoundMsg): Promise<void> {
     const trainer = this.opts.trainer;
-    if (!trainer) return this.fail(m.config.round, 'NOT_A_TRAINER', 'asked to train, but this participant has no training data');
+    if (!trainer)
+      return this.fail(m.config.round, 'NOT_A_TRAINER', 'asked to train, but this participant has no training data');
     if (this.maybeDrop(m.config.round, 'before-train')) return;
     this.update({ phase: 'training' });
     const weights = bytesToF32(m.weights, 'weights');
     const layout = vectorLayout(weights.length, m.metrics);
-    if (layout.length !== m.config.length) return this.fail(m.config.round, 'MALFORMED', `descriptor has ${weights.length} weights${m.metrics ? ' and metrics' : ''} for a vector of ${m.config.length}`);
+    if (layout.length !== m.config.length)
+      return this.fail(
+        m.config.round,
+        'MALFORMED',
+        `descriptor has ${weights.length} weights${m.metrics ? ' and metrics' : ''} for a vector of ${m.config.length}`,
+      );
     let stats: Float64Array | undefined;
     if (m.metrics) {
-      stats = this.opts.evaluator ? await this.opts.evaluator.evaluate(weights, m.architecture) : new Float64Array(STATS_LENGTH);
+      stats = this.opts.evaluator
+        ? await this.opts.evaluator.evaluate(weights, m.architecture)
+        : new Float64Array(STATS_LENGTH);
       if (!this.stillCurrent(m)) return;
       if (this.opts.evaluator) {
         const mt = statsToMetrics(stats);
-        this.emit({ type: 'evaluated', round: m.config.round, version: m.version, n: mt.n, aucPr: mt.auc_pr, loss: mt.loss });
+        this.emit({
+          type: 'evaluated',
+          round: m.config.round,
+          version: m.version,
+          n: mt.n,
+          aucPr: mt.auc_pr,
+          loss: mt.loss,
+        });
       }
     }
     const out = await trainer.train(
-      { round: m.config.round, weights, architecture: m.architecture, epochs: m.train.epochs, batchSize: m.train.batchSize, learningRate: m.train.learningRate },
+      {
+        round: m.config.round,
+        weights,
+        architecture: m.architecture,
+        epochs: m.train.epochs,
+        batchSize: m.train.batchSize,
+        learningRate: m.train.learningRate,
+      },
       (fraction, detail) => this.emit({ type: 'progress', phase: 'training', fraction, ...(detail ? { detail } : {}) }),
     );
     if (!this.stillCurrent(m)) return;
-    this.emit({ type: 'trained', round: m.config.round, numSamples: out.numSamples, ...(out.loss !== undefined ? { loss: out.loss } : {}) });
+    this.emit({
+      type: 'trained',
+      round: m.config.round,
+      numSamples: out.numSamples,
+      ...(out.loss !== undefined ? { loss: out.loss } : {}),
+    });
     this.update({ phase: 'sealing' });
     const weight = Math.min(out.numSamples, m.quant.weightCap) / m.quant.weightCap;
-    const update = quantize(out.delta, weight, { bits: m.config.bits, clip: m.quant.clip, ...(m.quant.l2Clip ? { l2Clip: m.quant.l2Clip } : {}) }, (this.opts.randomWords ?? secureWords)(out.delta.length + 1));
+    const update = quantize(
+      out.delta,
+      weight,
+      { bits: m.config.bits, clip: m.quant.clip, ...(m.quant.l2Clip ? { l2Clip: m.quant.l2Clip } : {}) },
+      (this.opts.randomWords ?? secureWords)(out.delta.length + 1),
+    );
     let q = update;
     if (stats) {
       q = new Int32Array(layout.length);
       q.set(update, 0);
       q.set(encodeStats(stats, m.config.bits), layout.metricsOffset);
     }
-    if (q.length !== m.config.length) return this.fail(m.config.round, 'MALFORMED', `update has ${q.length} coordinates, the round expects ${m.config.length}`);
+    if (q.length !== m.config.length)
+      return this.fail(
+        m.config.round,
+        'MALFORMED',
+        `update has ${q.length} coordinates, the round expects ${m.config.length}`,
+      );
     this.opts.onQuantized?.(m.config.round, q);
     if (this.maybeDrop(m.config.round, 'before-send')) return;
     if (m.config.mode === 'plaintext') {
@@ -260,10 +364,22 @@ export class ParticipantEngine {
     const { contribution: c, timings } = await this.crypto.contribute(cfg, this.snap.clientId ?? '', q);
     if (!this.stillCurrent(m)) return;
     this.emit({ type: 'progress', phase: 'sealing', fraction: 1 });
-    const encoded = encodeMessage({ t: 'contribution', round: m.config.round, y1: u32ToBytes(c.masked[0]), y2: u32ToBytes(c.masked[1]), eph: c.ephemeralPublic, sealed: [...c.sealed] });
+    const encoded = encodeMessage({
+      t: 'contribution',
+      round: m.config.round,
+      y1: u32ToBytes(c.masked[0]),
+      y2: u32ToBytes(c.masked[1]),
+      eph: c.ephemeralPublic,
+      sealed: [...c.sealed],
+    });
     const bytes = this.transport.sendRaw(encoded);
     this.sentThisRound++;
-    if (bytes === 0) return this.fail(m.config.round, 'DISCONNECTED', 'not connected when the contribution was ready; it was not sent');
+    if (bytes === 0)
+      return this.fail(
+        m.config.round,
+        'DISCONNECTED',
+        'not connected when the contribution was ready; it was not sent',
+      );
     this.update({ phase: 'sent' });
     this.emit({ type: 'sent', round: m.config.round, bytes, timings });
     this.maybeDrop(m.config.round, 'after-send');
@@ -272,7 +388,11 @@ export class ParticipantEngine {
   private async onJob(j: JobMsg): Promise<void> {
     const m = this.current;
     if (!m || m.config.round !== j.round || m.role !== 'member' || m.memberIndex !== j.memberIndex) {
-      return this.fail(j.round, 'UNEXPECTED_JOB', `job for round ${j.round} as member ${j.memberIndex} does not match this participant's role`);
+      return this.fail(
+        j.round,
+        'UNEXPECTED_JOB',
+        `job for round ${j.round} as member ${j.memberIndex} does not match this participant's role`,
+      );
     }
     const key = `${m.config.federation}\u0000${m.config.round}`;
     const store = this.opts.answeredRounds;
@@ -294,7 +414,13 @@ export class ParticipantEngine {
     try {
       const r = await this.crypto.answer(descriptorConfig(m), job, this.opts.identity);
       if (!this.stillCurrent(m)) return;
-      const bytes = this.transport.send({ t: 'answer', round: r.round, memberIndex: r.memberIndex, hS: r.survivorHash, sum: u32ToBytes(r.sum) });
+      const bytes = this.transport.send({
+        t: 'answer',
+        round: r.round,
+        memberIndex: r.memberIndex,
+        hS: r.survivorHash,
+        sum: u32ToBytes(r.sum),
+      });
       this.sentThisRound++;
       this.update({ phase: 'answered' });
       this.emit({ type: 'answered', round: j.round, bytes, survivors: j.survivors.length });
@@ -305,16 +431,29 @@ export class ParticipantEngine {
   }
 
   private onResult(r: ResultMsg): void {
-    if (r.round === this.snap.round) this.update({ phase: r.ok ? 'done' : 'failed', version: r.version, ...(r.ok ? {} : { lastError: r.reason }) });
+    if (r.round === this.snap.round)
+      this.update({ phase: r.ok ? 'done' : 'failed', version: r.version, ...(r.ok ? {} : { lastError: r.reason }) });
     else this.update({ version: Math.max(this.snap.version, r.version) });
-    this.emit({ type: 'result', round: r.round, ok: r.ok, version: r.version, survivors: r.survivors, answered: r.answered, ...(r.code ? { code: r.code } : {}), ...(r.reason ? { reason: r.reason } : {}) });
+    this.emit({
+      type: 'result',
+      round: r.round,
+      ok: r.ok,
+      version: r.version,
+      survivors: r.survivors,
+      answered: r.answered,
+      ...(r.code ? { code: r.code } : {}),
+      ...(r.reason ? { reason: r.reason } : {}),
+    });
   }
 
   private onError(e: ErrorMsg): void {
     // A refusal of this round's one message fails the round for this participant; a refusal of
     // a replay after an accepted message (duplicate) does not undo the accepted one.
-    const ownRound = e.round !== undefined && e.round === this.snap.round && (e.ref === 'contribution' || e.ref === 'answer' || e.ref === 'plain') && this.sentThisRound <= 1;
+    const ownRound =
+      e.round !== undefined &&
+      e.round === this.snap.round &&
+      (e.ref === 'contribution' || e.ref === 'answer' || e.ref === 'plain') &&
+      this.sentThisRound <= 1;
     this.fail(ownRound ? e.round : undefined, e.code, e.message);
   }
 }
-

@@ -8,12 +8,26 @@ import { openDB } from 'idb';
 import { describe, expect, it } from 'vitest';
 import { makeDataset } from '../ml/dataset.js';
 import { x25519PublicKey } from '../secagg/index.js';
-import { ClientStoreError, DB_VERSION, type JoinedFederation, type RoundHistoryEntry, STORES, openClientStore } from './storage.js';
+import {
+  ClientStoreError,
+  DB_VERSION,
+  type JoinedFederation,
+  type RoundHistoryEntry,
+  STORES,
+  openClientStore,
+} from './storage.js';
 
 let n = 0;
 const fresh = () => `speakonce-test-${++n}`;
 
-const fed: JoinedFederation = { serverUrl: 'http://127.0.0.1:8080', token: 'tok-1', train: true, committee: true, label: 'bank A', joinedAt: '2025-01-02T03:04:05.000Z' };
+const fed: JoinedFederation = {
+  serverUrl: 'http://127.0.0.1:8080',
+  token: 'tok-1',
+  train: true,
+  committee: true,
+  label: 'bank A',
+  joinedAt: '2025-01-02T03:04:05.000Z',
+};
 
 function dataset(rows: number) {
   const features = new Float32Array(rows * 30).map((_, i) => i * 0.5 - 7);
@@ -21,7 +35,19 @@ function dataset(rows: number) {
   return makeDataset(features, labels);
 }
 
-const entry = (round: number, extra: Partial<RoundHistoryEntry> = {}): RoundHistoryEntry => ({ round, role: 'trainer', ok: true, version: round, survivors: 3, answered: 3, loss: 0.25, aucPr: 0.7, bytesSent: 51234, at: '2025-01-02T03:04:05.000Z', ...extra });
+const entry = (round: number, extra: Partial<RoundHistoryEntry> = {}): RoundHistoryEntry => ({
+  round,
+  role: 'trainer',
+  ok: true,
+  version: round,
+  survivors: 3,
+  answered: 3,
+  loss: 0.25,
+  aucPr: 0.7,
+  bytesSent: 51234,
+  at: '2025-01-02T03:04:05.000Z',
+  ...extra,
+});
 
 /** Writes a raw record behind the store's back (a damaged or foreign database). */
 async function rawPut(name: string, store: string, value: unknown, key?: IDBValidKey): Promise<void> {
@@ -87,7 +113,9 @@ describe('client store', () => {
     s.close();
     const s2 = await openClientStore(name);
     expect(await s2.getFederation()).toEqual(up);
-    expect(await codeOf(s2.saveFederation({ ...fed, train: 'yes' } as unknown as JoinedFederation))).toBe('INVALID_RECORD');
+    expect(await codeOf(s2.saveFederation({ ...fed, train: 'yes' } as unknown as JoinedFederation))).toBe(
+      'INVALID_RECORD',
+    );
     expect(await codeOf(s2.saveFederation({ ...fed, serverUrl: '' }))).toBe('INVALID_RECORD');
     await s2.leave();
     expect(await codeOf(s2.updateFederation({ clientId: 'x' }))).toBe('NOT_JOINED');
@@ -113,7 +141,15 @@ describe('client store', () => {
     expect(got!.data.labels).toEqual(view.labels);
     expect(got).toMatchObject({ name: 'creditcard.csv', kind: 'csv', rows: 20, frauds: 3, data: { size: 20 } });
     expect(await codeOf(s2.saveDataset({ name: 'x', kind: 'parquet' as 'csv', data: view }))).toBe('INVALID_RECORD');
-    expect(await codeOf(s2.saveDataset({ name: 'x', kind: 'csv', data: { features: new Float32Array(31), labels: new Uint8Array(1), size: 1 } }))).toBe('INVALID_RECORD');
+    expect(
+      await codeOf(
+        s2.saveDataset({
+          name: 'x',
+          kind: 'csv',
+          data: { features: new Float32Array(31), labels: new Uint8Array(1), size: 1 },
+        }),
+      ),
+    ).toBe('INVALID_RECORD');
     s2.close();
   });
 
@@ -133,7 +169,9 @@ describe('client store', () => {
     expect(m?.architecture).toEqual(architecture);
     expect(m?.federation).toBeUndefined();
     expect(await codeOf(s2.saveModel({ version: -1, weights, architecture }))).toBe('INVALID_RECORD');
-    expect(await codeOf(s2.saveModel({ version: 1, weights: [1, 2] as unknown as Float32Array, architecture }))).toBe('INVALID_RECORD');
+    expect(await codeOf(s2.saveModel({ version: 1, weights: [1, 2] as unknown as Float32Array, architecture }))).toBe(
+      'INVALID_RECORD',
+    );
     expect(await codeOf(s2.saveModel({ version: 1, weights, architecture: undefined }))).toBe('INVALID_RECORD');
     s2.close();
   });
@@ -142,14 +180,38 @@ describe('client store', () => {
     const name = fresh();
     const s = await openClientStore(name, { historyCap: 5 });
     for (const r of [3, 1, 2]) await s.addHistory(entry(r));
-    await s.addHistory(entry(2, { ok: false, code: 'THRESHOLD_NOT_MET', reason: 'only 2 answers', role: 'member #2', loss: undefined, note: 'failed' }));
+    await s.addHistory(
+      entry(2, {
+        ok: false,
+        code: 'THRESHOLD_NOT_MET',
+        reason: 'only 2 answers',
+        role: 'member #2',
+        loss: undefined,
+        note: 'failed',
+      }),
+    );
     const h = await s.getHistory();
     expect(h.map((e) => e.round)).toEqual([1, 2, 3]);
-    expect(h[1]).toEqual({ round: 2, role: 'member #2', ok: false, version: 2, survivors: 3, answered: 3, aucPr: 0.7, bytesSent: 51234, code: 'THRESHOLD_NOT_MET', reason: 'only 2 answers', note: 'failed', at: '2025-01-02T03:04:05.000Z' });
+    expect(h[1]).toEqual({
+      round: 2,
+      role: 'member #2',
+      ok: false,
+      version: 2,
+      survivors: 3,
+      answered: 3,
+      aucPr: 0.7,
+      bytesSent: 51234,
+      code: 'THRESHOLD_NOT_MET',
+      reason: 'only 2 answers',
+      note: 'failed',
+      at: '2025-01-02T03:04:05.000Z',
+    });
     for (let r = 4; r <= 9; r++) await s.addHistory(entry(r));
     expect((await s.getHistory()).map((e) => e.round)).toEqual([5, 6, 7, 8, 9]);
     expect((await s.getHistory(2)).map((e) => e.round)).toEqual([8, 9]);
-    expect(await codeOf(s.addHistory({ ...entry(10), ok: 'yes' } as unknown as RoundHistoryEntry))).toBe('INVALID_RECORD');
+    expect(await codeOf(s.addHistory({ ...entry(10), ok: 'yes' } as unknown as RoundHistoryEntry))).toBe(
+      'INVALID_RECORD',
+    );
     expect(await codeOf(s.addHistory({ ...entry(10), loss: Number.NaN }))).toBe('INVALID_RECORD');
     s.close();
     const s2 = await openClientStore(name);
@@ -214,17 +276,81 @@ describe('client store', () => {
     const s = await openClientStore(name);
     const id = await s.getOrCreateIdentity();
     s.close();
-    const cases: [string, unknown, IDBValidKey | undefined, (st: Awaited<ReturnType<typeof openClientStore>>) => Promise<unknown>][] = [
-      ['identity', { secretKey: new Uint8Array(31), publicKey: id.publicKey }, 'current', (st) => st.getOrCreateIdentity()],
+    const cases: [
+      string,
+      unknown,
+      IDBValidKey | undefined,
+      (st: Awaited<ReturnType<typeof openClientStore>>) => Promise<unknown>,
+    ][] = [
+      [
+        'identity',
+        { secretKey: new Uint8Array(31), publicKey: id.publicKey },
+        'current',
+        (st) => st.getOrCreateIdentity(),
+      ],
       ['identity', { secretKey: id.secretKey, publicKey: new Uint8Array(32) }, 'current', (st) => st.getIdentity()],
       ['identity', 'hello', 'current', (st) => st.getOrCreateIdentity()],
       ['federation', { ...fed, committee: 1 }, 'current', (st) => st.getFederation()],
-      ['dataset', { name: 'd', kind: 'csv', rows: 1, frauds: 0, savedAt: fed.joinedAt, features: new Float64Array(30), labels: new Uint8Array(1) }, 'current', (st) => st.getDataset()],
-      ['dataset', { name: 'd', kind: 'csv', rows: 1, frauds: 0, savedAt: fed.joinedAt, features: new Float32Array(30), labels: new Uint8Array([2]) }, 'current', (st) => st.getDataset()],
-      ['dataset', { name: 'd', kind: 'csv', rows: 2, frauds: 0, savedAt: fed.joinedAt, features: new Float32Array(30), labels: new Uint8Array([0]) }, 'current', (st) => st.getDataset()],
-      ['model', { version: 1, weights: new Float32Array(2), architectureJson: '{oops', savedAt: fed.joinedAt }, 'current', (st) => st.getModel()],
-      ['model', { version: 1.5, weights: new Float32Array(2), architectureJson: '{}', savedAt: fed.joinedAt }, 'current', (st) => st.getModel()],
-      ['history', { round: 4, role: 'trainer', ok: true, version: 'four', at: fed.joinedAt }, undefined, (st) => st.getHistory()],
+      [
+        'dataset',
+        {
+          name: 'd',
+          kind: 'csv',
+          rows: 1,
+          frauds: 0,
+          savedAt: fed.joinedAt,
+          features: new Float64Array(30),
+          labels: new Uint8Array(1),
+        },
+        'current',
+        (st) => st.getDataset(),
+      ],
+      [
+        'dataset',
+        {
+          name: 'd',
+          kind: 'csv',
+          rows: 1,
+          frauds: 0,
+          savedAt: fed.joinedAt,
+          features: new Float32Array(30),
+          labels: new Uint8Array([2]),
+        },
+        'current',
+        (st) => st.getDataset(),
+      ],
+      [
+        'dataset',
+        {
+          name: 'd',
+          kind: 'csv',
+          rows: 2,
+          frauds: 0,
+          savedAt: fed.joinedAt,
+          features: new Float32Array(30),
+          labels: new Uint8Array([0]),
+        },
+        'current',
+        (st) => st.getDataset(),
+      ],
+      [
+        'model',
+        { version: 1, weights: new Float32Array(2), architectureJson: '{oops', savedAt: fed.joinedAt },
+        'current',
+        (st) => st.getModel(),
+      ],
+      [
+        'model',
+        { version: 1.5, weights: new Float32Array(2), architectureJson: '{}', savedAt: fed.joinedAt },
+        'current',
+        (st) => st.getModel(),
+      ],
+      [
+        'history',
+        { round: 4, role: 'trainer', ok: true, version: 'four', at: fed.joinedAt },
+        undefined,
+        (st) => st.getHistory(),
+      ],
     ];
     for (const [store, value, key, read] of cases) {
       await rawPut(name, store, value, key);

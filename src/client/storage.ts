@@ -140,7 +140,9 @@ export interface ClientStore {
   getFederation(): Promise<JoinedFederation | undefined>;
   saveFederation(f: JoinedFederation): Promise<void>;
   /** Records the ids the server gave (federation, clientId) or a new label. */
-  updateFederation(patch: Partial<Pick<JoinedFederation, 'federation' | 'clientId' | 'label'>>): Promise<JoinedFederation>;
+  updateFederation(
+    patch: Partial<Pick<JoinedFederation, 'federation' | 'clientId' | 'label'>>,
+  ): Promise<JoinedFederation>;
   getDataset(): Promise<StoredDataset | undefined>;
   saveDataset(d: DatasetInput): Promise<Omit<StoredDataset, 'data'>>;
   getModel(): Promise<StoredModel | undefined>;
@@ -230,7 +232,9 @@ const isIso = (v: unknown): v is string => typeof v === 'string' && v.length <= 
 
 /** A copy with its own exact buffer: structured cloning a view stores its whole buffer. */
 function exact<T extends Uint8Array | Float32Array>(a: T): T {
-  return (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer ? a : a.slice()) as T;
+  return (
+    a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer ? a : a.slice()
+  ) as T;
 }
 
 /** Checks `r` field by field; `bad` makes the store's error (corrupt on read, invalid on write). */
@@ -238,10 +242,18 @@ function checkFederation(r: unknown, bad: (w: string) => ClientStoreError): Join
   if (!isRec(r)) throw bad('not an object');
   if (!isStr(r.serverUrl) || r.serverUrl.length === 0) throw bad('serverUrl must be a non-empty string');
   if (!isStr(r.token)) throw bad('token must be a string');
-  if (typeof r.train !== 'boolean' || typeof r.committee !== 'boolean') throw bad('train and committee must be booleans');
-  for (const k of ['label', 'federation', 'clientId'] as const) if (r[k] !== undefined && !isStr(r[k], 256)) throw bad(`${k} must be a string of at most 256 characters`);
+  if (typeof r.train !== 'boolean' || typeof r.committee !== 'boolean')
+    throw bad('train and committee must be booleans');
+  for (const k of ['label', 'federation', 'clientId'] as const)
+    if (r[k] !== undefined && !isStr(r[k], 256)) throw bad(`${k} must be a string of at most 256 characters`);
   if (!isIso(r.joinedAt)) throw bad('joinedAt must be an ISO date');
-  const f: JoinedFederation = { serverUrl: r.serverUrl, token: r.token, train: r.train, committee: r.committee, joinedAt: r.joinedAt };
+  const f: JoinedFederation = {
+    serverUrl: r.serverUrl,
+    token: r.token,
+    train: r.train,
+    committee: r.committee,
+    joinedAt: r.joinedAt,
+  };
   if (r.label !== undefined) f.label = r.label as string;
   if (r.federation !== undefined) f.federation = r.federation as string;
   if (r.clientId !== undefined) f.clientId = r.clientId as string;
@@ -277,10 +289,13 @@ function checkHistory(r: unknown, bad: (w: string) => ClientStoreError): RoundHi
 function readIdentity(r: unknown): MemberIdentity {
   if (!isRec(r)) throw corrupt('identity', 'not an object');
   const { secretKey, publicKey } = r;
-  if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32) throw corrupt('identity', 'the secret key must be 32 bytes');
-  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) throw corrupt('identity', 'the public key must be 32 bytes');
+  if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32)
+    throw corrupt('identity', 'the secret key must be 32 bytes');
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32)
+    throw corrupt('identity', 'the public key must be 32 bytes');
   const derived = x25519PublicKey(secretKey);
-  if (derived.some((b, i) => b !== publicKey[i])) throw corrupt('identity', 'the public key does not belong to the secret key');
+  if (derived.some((b, i) => b !== publicKey[i]))
+    throw corrupt('identity', 'the public key does not belong to the secret key');
   return { secretKey, publicKey };
 }
 
@@ -318,7 +333,13 @@ function readModel(r: unknown): StoredModel {
   } catch {
     throw bad('architecture is not valid JSON');
   }
-  return { version: r.version, weights: r.weights, architecture, savedAt: r.savedAt, ...(r.federation !== undefined ? { federation: r.federation as string } : {}) };
+  return {
+    version: r.version,
+    weights: r.weights,
+    architecture,
+    savedAt: r.savedAt,
+    ...(r.federation !== undefined ? { federation: r.federation as string } : {}),
+  };
 }
 
 // ---------------------------------------------------------------- opening
@@ -337,21 +358,37 @@ export interface OpenClientStoreOptions {
 /** Maps IndexedDB's DOMExceptions to typed errors; lets ours through. */
 function storageError(e: unknown, store?: string): Error {
   if (e instanceof ClientStoreError) return e;
-  const name = e instanceof Error || (typeof e === 'object' && e !== null && 'name' in e) ? String((e as { name: unknown }).name) : '';
+  const name =
+    e instanceof Error || (typeof e === 'object' && e !== null && 'name' in e)
+      ? String((e as { name: unknown }).name)
+      : '';
   const message = e instanceof Error ? e.message : String(e);
-  if (name === 'QuotaExceededError') return new ClientStoreError('QUOTA_EXCEEDED', `the browser's storage quota is exhausted: ${message}`, store);
-  if (name === 'VersionError') return new ClientStoreError('NEWER_SCHEMA', `the stored data was written by a newer version of SpeakOnce (${message}); reload the page`, store);
-  if (name === 'InvalidStateError') return new ClientStoreError('CLOSED', `the storage connection is closed: ${message}`, store);
-  if (name === 'DataCloneError') return new ClientStoreError('INVALID_RECORD', `value cannot be stored: ${message}`, store);
+  if (name === 'QuotaExceededError')
+    return new ClientStoreError('QUOTA_EXCEEDED', `the browser's storage quota is exhausted: ${message}`, store);
+  if (name === 'VersionError')
+    return new ClientStoreError(
+      'NEWER_SCHEMA',
+      `the stored data was written by a newer version of SpeakOnce (${message}); reload the page`,
+      store,
+    );
+  if (name === 'InvalidStateError')
+    return new ClientStoreError('CLOSED', `the storage connection is closed: ${message}`, store);
+  if (name === 'DataCloneError')
+    return new ClientStoreError('INVALID_RECORD', `value cannot be stored: ${message}`, store);
   return new ClientStoreError('STORAGE_UNAVAILABLE', `IndexedDB failed${name ? ` (${name})` : ''}: ${message}`, store);
 }
 
 /** Opens (creating or upgrading as needed) the participant's database. */
 export async function openClientStore(name: string = DB_NAME, opts: OpenClientStoreOptions = {}): Promise<ClientStore> {
   const factory = opts.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-  if (!factory) throw new ClientStoreError('STORAGE_UNAVAILABLE', 'IndexedDB is not available in this browser (a private window may disable it)');
+  if (!factory)
+    throw new ClientStoreError(
+      'STORAGE_UNAVAILABLE',
+      'IndexedDB is not available in this browser (a private window may disable it)',
+    );
   const historyCap = opts.historyCap ?? DEFAULT_HISTORY_CAP;
-  if (!Number.isSafeInteger(historyCap) || historyCap < 1) throw new RangeError('historyCap must be a positive integer');
+  if (!Number.isSafeInteger(historyCap) || historyCap < 1)
+    throw new RangeError('historyCap must be a positive integer');
 
   let db: IDBPDatabase<SpeakOnceSchema>;
   try {
@@ -369,7 +406,10 @@ export async function openClientStore(name: string = DB_NAME, opts: OpenClientSt
   const missing = STORES.filter((s) => !db.objectStoreNames.contains(s));
   if (missing.length > 0) {
     db.close();
-    throw new ClientStoreError('SCHEMA_MISMATCH', `database "${name}" lacks the stores ${missing.join(', ')}; it was not created by this app (delete it to start over)`);
+    throw new ClientStoreError(
+      'SCHEMA_MISMATCH',
+      `database "${name}" lacks the stores ${missing.join(', ')}; it was not created by this app (delete it to start over)`,
+    );
   }
   let closed = false;
   db.addEventListener('versionchange', () => {
@@ -381,7 +421,12 @@ export async function openClientStore(name: string = DB_NAME, opts: OpenClientSt
 
   /** Runs one operation, mapping failures to typed errors. */
   async function op<T>(store: string | undefined, f: () => Promise<T>): Promise<T> {
-    if (closed) throw new ClientStoreError('CLOSED', 'the storage connection is closed (another tab may have upgraded it); reload the page', store);
+    if (closed)
+      throw new ClientStoreError(
+        'CLOSED',
+        'the storage connection is closed (another tab may have upgraded it); reload the page',
+        store,
+      );
     try {
       return await f();
     } catch (e) {
@@ -393,7 +438,8 @@ export async function openClientStore(name: string = DB_NAME, opts: OpenClientSt
     has: (key) => op('answered', async () => (await db.getKey('answered', key)) !== undefined),
     add: (key) =>
       op('answered', async () => {
-        if (typeof key !== 'string' || key.length === 0) throw invalid('answered round', 'the key must be a non-empty string');
+        if (typeof key !== 'string' || key.length === 0)
+          throw invalid('answered round', 'the key must be a non-empty string');
         // strict durability: on disk before the engine sends the answer
         const tx = db.transaction('answered', 'readwrite', { durability: 'strict' });
         await Promise.all([tx.store.put({ key, at: new Date().toISOString() }), tx.done]);
@@ -426,7 +472,13 @@ export async function openClientStore(name: string = DB_NAME, opts: OpenClientSt
           return readIdentity(existing);
         }
         const id = createIdentity(); // synchronous: the transaction stays active
-        await Promise.all([tx.store.put({ secretKey: exact(id.secretKey), publicKey: exact(id.publicKey), createdAt: new Date().toISOString() }, ONE), tx.done]);
+        await Promise.all([
+          tx.store.put(
+            { secretKey: exact(id.secretKey), publicKey: exact(id.publicKey), createdAt: new Date().toISOString() },
+            ONE,
+          ),
+          tx.done,
+        ]);
         return id;
       }),
 
@@ -438,7 +490,11 @@ export async function openClientStore(name: string = DB_NAME, opts: OpenClientSt
 
     saveFederation: (f) =>
       op('federation', async () => {
-        await db.put('federation', checkFederation(f, (w) => invalid('federation', w)), ONE);
+        await db.put(
+          'federation',
+          checkFederation(f, (w) => invalid('federation', w)),
+          ONE,
+        );
       }),
 
     updateFederation: (patch) =>
@@ -463,14 +519,21 @@ export async function openClientStore(name: string = DB_NAME, opts: OpenClientSt
         const bad = (w: string) => invalid('dataset', w);
         if (!isRec(d) || !isStr(d.name, 1024)) throw bad('name must be a string of at most 1024 characters');
         if (d.kind !== 'synthetic' && d.kind !== 'csv') throw bad(`kind must be 'synthetic' or 'csv'`);
-        if (!isRec(d.data) || !(d.data.features instanceof Float32Array) || !(d.data.labels instanceof Uint8Array)) throw bad('data must hold Float32Array features and Uint8Array labels');
+        if (!isRec(d.data) || !(d.data.features instanceof Float32Array) || !(d.data.labels instanceof Uint8Array))
+          throw bad('data must hold Float32Array features and Uint8Array labels');
         let data: Dataset;
         try {
           data = makeDataset(d.data.features, d.data.labels);
         } catch (e) {
           throw bad(e instanceof Error ? e.message : String(e));
         }
-        const meta = { name: d.name, kind: d.kind, rows: data.size, frauds: countFrauds(data), savedAt: new Date().toISOString() };
+        const meta = {
+          name: d.name,
+          kind: d.kind,
+          rows: data.size,
+          frauds: countFrauds(data),
+          savedAt: new Date().toISOString(),
+        };
         await db.put('dataset', { ...meta, features: exact(data.features), labels: exact(data.labels) }, ONE);
         return meta;
       }),
@@ -494,7 +557,17 @@ export async function openClientStore(name: string = DB_NAME, opts: OpenClientSt
           throw bad(`architecture is not JSON: ${e instanceof Error ? e.message : String(e)}`);
         }
         if (architectureJson === undefined) throw bad('architecture is not a JSON value');
-        await db.put('model', { version: m.version, weights: exact(m.weights), architectureJson, savedAt: new Date().toISOString(), ...(m.federation !== undefined ? { federation: m.federation } : {}) }, ONE);
+        await db.put(
+          'model',
+          {
+            version: m.version,
+            weights: exact(m.weights),
+            architectureJson,
+            savedAt: new Date().toISOString(),
+            ...(m.federation !== undefined ? { federation: m.federation } : {}),
+          },
+          ONE,
+        );
       }),
 
     addHistory: (e) =>

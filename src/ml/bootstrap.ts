@@ -34,7 +34,10 @@ export function pairedBootstrapAucPr(
   const n = labels.length;
   const resamples = opts.resamples ?? 2000;
   const level = opts.level ?? 0.95;
-  require_(a.length === n && b.length === n, `scores must have one entry per label (${n}); got ${a.length} and ${b.length}`);
+  require_(
+    a.length === n && b.length === n,
+    `scores must have one entry per label (${n}); got ${a.length} and ${b.length}`,
+  );
   require_(n > 0, 'no rows to resample');
   require_(Number.isSafeInteger(resamples) && resamples >= 10, `resamples must be an integer ≥ 10, got ${resamples}`);
   require_(level > 0 && level < 1, `level must be in (0, 1), got ${level}`);
@@ -57,5 +60,11 @@ export function pairedBootstrapAucPr(
   }
   diffs.sort((x, y) => x - y);
   const at = (q: number) => diffs[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))] as number;
-  return { delta: aucPr(b, labels) - aucPr(a, labels), low: at((1 - level) / 2), high: at(1 - (1 - level) / 2), level, resamples };
+  return {
+    delta: aucPr(b, labels) - aucPr(a, labels),
+    low: at((1 - level) / 2),
+    high: at(1 - (1 - level) / 2),
+    level,
+    resamples,
+  };
 }

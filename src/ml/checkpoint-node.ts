@@ -29,7 +29,8 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     throw new CheckpointFormatError(`${join(dir, MANIFEST_FILE)} is not valid JSON`);
   }
   const file = (json as { weights?: { file?: unknown } } | null)?.weights?.file;
-  if (typeof file !== 'string' || file.includes('/') || file.includes('\\')) throw new CheckpointFormatError('manifest weights.file must be a bare file name');
+  if (typeof file !== 'string' || file.includes('/') || file.includes('\\'))
+    throw new CheckpointFormatError('manifest weights.file must be a bare file name');
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(join(dir, file)));

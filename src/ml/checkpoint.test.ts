@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from './backend';
-import { checkpointFromBytes, checkpointToBytes, createCheckpoint, decodeWeights, encodeWeights, modelFromCheckpoint } from './checkpoint';
+import {
+  checkpointFromBytes,
+  checkpointToBytes,
+  createCheckpoint,
+  decodeWeights,
+  encodeWeights,
+  modelFromCheckpoint,
+} from './checkpoint';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint-node';
 import { CheckpointFormatError } from './errors';
 import { buildModel, mlpArchitecture } from './model';
@@ -50,7 +57,10 @@ describe('checkpoints', () => {
     await saveCheckpoint(join(dir, 'b'), ckpt);
     writeFileSync(join(dir, 'b', 'model.json'), JSON.stringify({ ...ckpt.manifest, version: 99 }));
     await expect(loadCheckpoint(join(dir, 'b'))).rejects.toThrow(/version/);
-    writeFileSync(join(dir, 'b', 'model.json'), JSON.stringify({ ...ckpt.manifest, architecture: { ...arch, hidden: [7] } }));
+    writeFileSync(
+      join(dir, 'b', 'model.json'),
+      JSON.stringify({ ...ckpt.manifest, architecture: { ...arch, hidden: [7] } }),
+    );
     await expect(loadCheckpoint(join(dir, 'b'))).rejects.toThrow(CheckpointFormatError);
   });
 });

@@ -56,7 +56,8 @@ export function encodeWeights(w: Float32Array): Uint8Array<ArrayBuffer> {
 
 /** Inverse of {@link encodeWeights}. */
 export function decodeWeights(bytes: Uint8Array): Float32Array<ArrayBuffer> {
-  if (bytes.length % 4 !== 0) throw new CheckpointFormatError(`weights byte length ${bytes.length} is not a multiple of 4`);
+  if (bytes.length % 4 !== 0)
+    throw new CheckpointFormatError(`weights byte length ${bytes.length} is not a multiple of 4`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(bytes.length / 4);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
@@ -95,7 +96,8 @@ export function createCheckpoint(
 export function parseManifest(value: unknown): CheckpointManifest {
   const m = value as Partial<CheckpointManifest> | null;
   if (!m || m.format !== CHECKPOINT_FORMAT) throw new CheckpointFormatError(`not a ${CHECKPOINT_FORMAT} manifest`);
-  if (m.version !== CHECKPOINT_VERSION) throw new CheckpointFormatError(`unsupported checkpoint version ${String(m.version)}`);
+  if (m.version !== CHECKPOINT_VERSION)
+    throw new CheckpointFormatError(`unsupported checkpoint version ${String(m.version)}`);
   let architecture: MlpArchitecture;
   let scaling: ScalingSpec;
   try {
@@ -104,12 +106,21 @@ export function parseManifest(value: unknown): CheckpointManifest {
   } catch (e) {
     throw new CheckpointFormatError((e as Error).message);
   }
-  if (architecture.inputs !== numInputs(scaling)) throw new CheckpointFormatError('architecture inputs do not match the scaling');
+  if (architecture.inputs !== numInputs(scaling))
+    throw new CheckpointFormatError('architecture inputs do not match the scaling');
   const w = m.weights;
-  if (!w || w.dtype !== 'float32' || w.byteOrder !== 'little' || w.length !== parameterCount(architecture) || typeof w.sha256 !== 'string' || !Array.isArray(w.specs)) {
+  if (
+    !w ||
+    w.dtype !== 'float32' ||
+    w.byteOrder !== 'little' ||
+    w.length !== parameterCount(architecture) ||
+    typeof w.sha256 !== 'string' ||
+    !Array.isArray(w.specs)
+  ) {
     throw new CheckpointFormatError(`bad weights section: ${JSON.stringify(w)?.slice(0, 200)}`);
   }
-  if (typeof m.threshold !== 'number' || !(m.threshold >= 0 && m.threshold <= 1)) throw new CheckpointFormatError(`bad threshold ${String(m.threshold)}`);
+  if (typeof m.threshold !== 'number' || !(m.threshold >= 0 && m.threshold <= 1))
+    throw new CheckpointFormatError(`bad threshold ${String(m.threshold)}`);
   return { ...(m as CheckpointManifest), architecture, scaling, meta: m.meta ?? {} };
 }
 
@@ -118,9 +129,12 @@ export function checkpointFromParts(manifestJson: unknown, weightBytes: Uint8Arr
   const manifest = parseManifest(manifestJson);
   const weights = decodeWeights(weightBytes);
   if (weights.length !== manifest.weights.length) {
-    throw new CheckpointFormatError(`weights file has ${weights.length} values, manifest says ${manifest.weights.length}`);
+    throw new CheckpointFormatError(
+      `weights file has ${weights.length} values, manifest says ${manifest.weights.length}`,
+    );
   }
-  if (bytesToHex(sha256(weightBytes)) !== manifest.weights.sha256) throw new CheckpointFormatError('weights checksum mismatch');
+  if (bytesToHex(sha256(weightBytes)) !== manifest.weights.sha256)
+    throw new CheckpointFormatError('weights checksum mismatch');
   return { manifest, weights };
 }
 
@@ -139,7 +153,8 @@ export function checkpointToBytes(ckpt: Checkpoint): Uint8Array {
 
 /** Inverse of {@link checkpointToBytes}. */
 export function checkpointFromBytes(bytes: Uint8Array): Checkpoint {
-  if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) throw new CheckpointFormatError('not a SpeakOnce checkpoint buffer');
+  if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b))
+    throw new CheckpointFormatError('not a SpeakOnce checkpoint buffer');
   const len = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
   if (8 + len > bytes.length) throw new CheckpointFormatError('truncated checkpoint buffer');
   let manifest: unknown;

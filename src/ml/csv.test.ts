@@ -29,7 +29,14 @@ describe.skipIf(!HAS_SAMPLE)('loader on the real sample', () => {
     expect(again.dataset.labels).toEqual(dataset.labels);
     const quoted = text
       .split('\n')
-      .map((l, i) => (i === 0 ? l.split(',').map((c) => `"${c}"`).join(',') : l.replace(/,(\d)$/, ',"$1"')))
+      .map((l, i) =>
+        i === 0
+          ? l
+              .split(',')
+              .map((c) => `"${c}"`)
+              .join(',')
+          : l.replace(/,(\d)$/, ',"$1"'),
+      )
       .join('\r\n');
     const q = await loadCreditCardCsv(quoted);
     expect(q.dataset.labels).toEqual(dataset.labels);
@@ -75,7 +82,9 @@ describe('loader validation', () => {
   });
 
   it("reports bad rows instead of throwing with onBadRows: 'report'", async () => {
-    const r = await loadCreditCardCsv([header, row(0, '1', '0'), row(1, '1', 'x'), row(2, '3', '1')].join('\n'), { onBadRows: 'report' });
+    const r = await loadCreditCardCsv([header, row(0, '1', '0'), row(1, '1', 'x'), row(2, '3', '1')].join('\n'), {
+      onBadRows: 'report',
+    });
     expect(r.dataset.size).toBe(2);
     expect(r.badRowCount).toBe(1);
     expect(r.issues).toEqual([{ line: 3, reason: 'Class must be 0 or 1, got "x"' }]);

@@ -8,11 +8,7 @@
 import { require_ } from './errors';
 
 /** Raw input columns in CSV order (the label column `Class` is separate). */
-export const RAW_COLUMNS: readonly string[] = [
-  'Time',
-  ...Array.from({ length: 28 }, (_, i) => `V${i + 1}`),
-  'Amount',
-];
+export const RAW_COLUMNS: readonly string[] = ['Time', ...Array.from({ length: 28 }, (_, i) => `V${i + 1}`), 'Amount'];
 /** All CSV columns, in order, as Kaggle ships them. */
 export const CSV_COLUMNS: readonly string[] = [...RAW_COLUMNS, 'Class'];
 /** Number of raw inputs per row (30). */

@@ -61,8 +61,20 @@ describe('FedAvg', () => {
   it('one client with one round equals its local update', async () => {
     const data = generateSynthetic({ rows: 400, fraudRate: 0.1, seed: 3 });
     const parts = partitionDataset(data, { clients: 2 });
-    const result = await runFedAvg(parts, { rounds: 2, arch, scaling: DEFAULT_SCALING, seed: 1, local: { epochs: 1, batchSize: 50 } });
-    const again = await runFedAvg(parts, { rounds: 2, arch, scaling: DEFAULT_SCALING, seed: 1, local: { epochs: 1, batchSize: 50 } });
+    const result = await runFedAvg(parts, {
+      rounds: 2,
+      arch,
+      scaling: DEFAULT_SCALING,
+      seed: 1,
+      local: { epochs: 1, batchSize: 50 },
+    });
+    const again = await runFedAvg(parts, {
+      rounds: 2,
+      arch,
+      scaling: DEFAULT_SCALING,
+      seed: 1,
+      local: { epochs: 1, batchSize: 50 },
+    });
     expect(result).toEqual(again);
     expect(result).not.toEqual(flattenWeights(buildModel(arch, 1)));
   });

@@ -37,7 +37,11 @@ export interface LocalUpdate {
 }
 
 /** Trains from `globalFlat` on the client's data and returns the weight delta. */
-export async function localUpdate(globalFlat: Float32Array, data: Dataset, opts: LocalUpdateOptions): Promise<LocalUpdate> {
+export async function localUpdate(
+  globalFlat: Float32Array,
+  data: Dataset,
+  opts: LocalUpdateOptions,
+): Promise<LocalUpdate> {
   require_(data.size > 0, 'client dataset is empty');
   const model = opts.model ?? buildModel(opts.arch);
   try {
@@ -54,13 +58,20 @@ export async function localUpdate(globalFlat: Float32Array, data: Dataset, opts:
 }
 
 /** FedAvg: `global + sumOfWeightedDeltas / sumOfWeights` (a new array). */
-export function applyAggregate(globalFlat: Float32Array, sumOfWeightedDeltas: ArrayLike<number>, sumOfWeights: number): Float32Array<ArrayBuffer> {
+export function applyAggregate(
+  globalFlat: Float32Array,
+  sumOfWeightedDeltas: ArrayLike<number>,
+  sumOfWeights: number,
+): Float32Array<ArrayBuffer> {
   if (sumOfWeightedDeltas.length !== globalFlat.length) {
-    throw new ShapeMismatchError(`aggregate has length ${sumOfWeightedDeltas.length}, global weights ${globalFlat.length}`);
+    throw new ShapeMismatchError(
+      `aggregate has length ${sumOfWeightedDeltas.length}, global weights ${globalFlat.length}`,
+    );
   }
   require_(Number.isFinite(sumOfWeights) && sumOfWeights > 0, `sumOfWeights must be > 0, got ${sumOfWeights}`);
   const out = new Float32Array(globalFlat.length);
-  for (let i = 0; i < out.length; i++) out[i] = (globalFlat[i] as number) + (sumOfWeightedDeltas[i] as number) / sumOfWeights;
+  for (let i = 0; i < out.length; i++)
+    out[i] = (globalFlat[i] as number) + (sumOfWeightedDeltas[i] as number) / sumOfWeights;
   return out;
 }
 
@@ -105,7 +116,10 @@ export interface FedRoundInfo {
 /** Plain federated averaging over in-memory clients (no networking, no masking). */
 export async function runFedAvg(clients: readonly Dataset[], opts: FedAvgOptions): Promise<Float32Array> {
   require_(clients.length > 0, 'need at least one client');
-  require_(Number.isInteger(opts.rounds) && opts.rounds >= 0, `rounds must be a non-negative integer, got ${opts.rounds}`);
+  require_(
+    Number.isInteger(opts.rounds) && opts.rounds >= 0,
+    `rounds must be a non-negative integer, got ${opts.rounds}`,
+  );
   const seed = opts.seed ?? 0;
   const scratch = buildModel(opts.arch, seed);
   try {
@@ -116,7 +130,15 @@ export async function runFedAvg(clients: readonly Dataset[], opts: FedAvgOptions
         const data = clients[k] as Dataset;
         if (data.size === 0) continue;
         const clientSeed = (seed ^ hashLabel(`round ${round} client ${k}`)) | 0;
-        updates.push(await localUpdate(global, data, { ...opts.local, arch: opts.arch, scaling: opts.scaling, model: scratch, seed: clientSeed }));
+        updates.push(
+          await localUpdate(global, data, {
+            ...opts.local,
+            arch: opts.arch,
+            scaling: opts.scaling,
+            model: scratch,
+            seed: clientSeed,
+          }),
+        );
       }
       const { sum, weight } = sumWeightedDeltas(updates);
       global = applyAggregate(global, sum, weight);

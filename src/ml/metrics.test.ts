@@ -3,7 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { MlInputError } from './errors';
 import { chooseThreshold, computeMetrics } from './metrics';
 import { Rng } from './rng';
-import { addStats, metricsToStats, scoreBin, STATS_BINS, STATS_LENGTH, STATS_LOGIT_MAX, STATS_LOGIT_MIN, STATS_OFFSETS, statsToMetrics } from './stats';
+import {
+  addStats,
+  metricsToStats,
+  scoreBin,
+  STATS_BINS,
+  STATS_LENGTH,
+  STATS_LOGIT_MAX,
+  STATS_LOGIT_MIN,
+  STATS_OFFSETS,
+  statsToMetrics,
+} from './stats';
 
 /** A score's bin representative: the bin centre in logit space, mapped back to a probability. */
 function binCentre(score: number): number {
@@ -50,7 +60,14 @@ describe('sufficient statistics', () => {
   it('have the documented layout', () => {
     const s = metricsToStats(scores, labels, 0.65);
     expect(s.length).toBe(STATS_LENGTH);
-    expect([s[STATS_OFFSETS.n], s[STATS_OFFSETS.positives], s[STATS_OFFSETS.tp], s[STATS_OFFSETS.fp], s[STATS_OFFSETS.tn], s[STATS_OFFSETS.fn]]).toEqual([6, 3, 2, 1, 2, 1]);
+    expect([
+      s[STATS_OFFSETS.n],
+      s[STATS_OFFSETS.positives],
+      s[STATS_OFFSETS.tp],
+      s[STATS_OFFSETS.fp],
+      s[STATS_OFFSETS.tn],
+      s[STATS_OFFSETS.fn],
+    ]).toEqual([6, 3, 2, 1, 2, 1]);
     const hist = (o: number): number => s.subarray(o, o + (STATS_LENGTH - 7) / 2).reduce((a, b) => a + b, 0);
     expect(hist(STATS_OFFSETS.negHist)).toBe(3);
     expect(hist(STATS_OFFSETS.posHist)).toBe(3);
@@ -74,7 +91,9 @@ describe('sufficient statistics', () => {
         const cuts = [0, ...Array.from({ length: k - 1 }, (_, i) => Math.floor(((i + 1) * n) / k)), n];
         const parts = cuts.slice(1).map((end, i) => metricsToStats(s.slice(cuts[i], end), y.slice(cuts[i], end), 0.3));
         const summed = addStats(...parts);
-        expect(Array.from(summed)).toEqual(Array.from(metricsToStats(s, y, 0.3)).map((v, i) => (i === 2 ? summed[2] : v)));
+        expect(Array.from(summed)).toEqual(
+          Array.from(metricsToStats(s, y, 0.3)).map((v, i) => (i === 2 ? summed[2] : v)),
+        );
         expect(summed[2]).toBeCloseTo(metricsToStats(s, y, 0.3)[2] as number, 6);
         const exact = computeMetrics(s, y, 0.3);
         const approx = statsToMetrics(summed, 0.3);

@@ -50,7 +50,9 @@ export interface RankStep {
 /** Cumulative (TP, FP) at each distinct score, from the highest score down. */
 export function rankSteps(scores: ArrayLike<number>, labels: ArrayLike<number>): RankStep[] {
   checkInputs(scores, labels);
-  const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
+  const idx = Array.from({ length: scores.length }, (_, i) => i).sort(
+    (a, b) => (scores[b] as number) - (scores[a] as number),
+  );
   const steps: RankStep[] = [];
   let tp = 0;
   let fp = 0;

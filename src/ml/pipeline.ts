@@ -56,11 +56,20 @@ export async function modelFromFlat(
 }
 
 /** The max-F1 threshold of `model` on `validation`. */
-export async function thresholdOnValidation(model: tf.LayersModel, validation: Dataset, scaling: ScalingSpec): Promise<number> {
+export async function thresholdOnValidation(
+  model: tf.LayersModel,
+  validation: Dataset,
+  scaling: ScalingSpec,
+): Promise<number> {
   return chooseThreshold(await predictDataset(model, validation, scaling), validation.labels);
 }
 
 /** Exact metrics of `model` on `data` at `threshold`. */
-export async function evaluateModel(model: tf.LayersModel, data: Dataset, scaling: ScalingSpec, threshold: number): Promise<Metrics> {
+export async function evaluateModel(
+  model: tf.LayersModel,
+  data: Dataset,
+  scaling: ScalingSpec,
+  threshold: number,
+): Promise<Metrics> {
   return computeMetrics(await predictDataset(model, data, scaling), data.labels, threshold);
 }

@@ -5,7 +5,12 @@ import { require_ } from './errors';
 import { transformFeatures, type ScalingSpec } from './scaling';
 
 /** Scores `sigmoid(model(x))` for row-major inputs `x` with `d` columns. */
-export async function predictScores(model: tf.LayersModel, x: Float32Array, d: number, batchSize = 4096): Promise<Float32Array> {
+export async function predictScores(
+  model: tf.LayersModel,
+  x: Float32Array,
+  d: number,
+  batchSize = 4096,
+): Promise<Float32Array> {
   require_(x.length % d === 0, `input length ${x.length} is not a multiple of ${d}`);
   const n = x.length / d;
   const out = new Float32Array(n);
@@ -22,7 +27,11 @@ export async function predictScores(model: tf.LayersModel, x: Float32Array, d: n
 }
 
 /** Scores for a raw dataset under the given scaling. */
-export async function predictDataset(model: tf.LayersModel, data: Dataset, scaling: ScalingSpec): Promise<Float32Array> {
+export async function predictDataset(
+  model: tf.LayersModel,
+  data: Dataset,
+  scaling: ScalingSpec,
+): Promise<Float32Array> {
   const x = transformFeatures(data, scaling);
   const d = data.size === 0 ? 1 : x.length / data.size;
   return predictScores(model, x, d);

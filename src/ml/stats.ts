@@ -27,7 +27,17 @@ import { bce, metricsFromCounts, PROB_EPS, type Metrics } from './metrics';
 export const STATS_BINS = 512;
 export const STATS_LOGIT_MIN = -16;
 export const STATS_LOGIT_MAX = 16;
-export const STATS_OFFSETS = { n: 0, positives: 1, lossSum: 2, tp: 3, fp: 4, tn: 5, fn: 6, negHist: 7, posHist: 7 + STATS_BINS } as const;
+export const STATS_OFFSETS = {
+  n: 0,
+  positives: 1,
+  lossSum: 2,
+  tp: 3,
+  fp: 4,
+  tn: 5,
+  fn: 6,
+  negHist: 7,
+  posHist: 7 + STATS_BINS,
+} as const;
 export const STATS_LENGTH = 7 + 2 * STATS_BINS;
 
 /** Histogram bin of a score. */

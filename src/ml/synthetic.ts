@@ -54,9 +54,7 @@ const cents = (x: number): number => Math.round(x * 100) / 100;
 
 /** Relative transaction intensity at hour-of-day `h` for the class. */
 function intensity(h: number, fraud: boolean): number {
-  return fraud
-    ? 1 + 0.3 * Math.cos((2 * Math.PI * (h - 11)) / 24)
-    : 1 + 0.85 * Math.cos((2 * Math.PI * (h - 15)) / 24);
+  return fraud ? 1 + 0.3 * Math.cos((2 * Math.PI * (h - 11)) / 24) : 1 + 0.85 * Math.cos((2 * Math.PI * (h - 15)) / 24);
 }
 
 function sampleTime(rng: Rng, fraud: boolean): number {
@@ -86,7 +84,10 @@ export function generateSynthetic(opts: SyntheticOptions = {}): Dataset {
   const fraudRate = opts.fraudRate ?? FRAUD_RATE;
   const seed = opts.seed ?? DEFAULT_SYNTHETIC_SEED;
   require_(Number.isInteger(rows) && rows >= 1, `rows must be a positive integer, got ${rows}`);
-  require_(Number.isFinite(fraudRate) && fraudRate >= 0 && fraudRate <= 1, `fraudRate must be in [0, 1], got ${fraudRate}`);
+  require_(
+    Number.isFinite(fraudRate) && fraudRate >= 0 && fraudRate <= 1,
+    `fraudRate must be in [0, 1], got ${fraudRate}`,
+  );
   require_(Number.isInteger(seed), `seed must be an integer, got ${seed}`);
 
   const root = new Rng(seed);

@@ -50,7 +50,11 @@ describe('training lets the event loop run', () => {
       fired = true;
       firedAtBatch = batches;
     }, 0);
-    await trainModel(model, x, data.labels, arch.inputs, { epochs: 4, batchSize: 16, onProgress: (p) => void (p.kind === 'batch' && batches++) });
+    await trainModel(model, x, data.labels, arch.inputs, {
+      epochs: 4,
+      batchSize: 16,
+      onProgress: (p) => void (p.kind === 'batch' && batches++),
+    });
     model.dispose();
     expect(fired).toBe(true);
     expect(firedAtBatch).toBeGreaterThan(0);

@@ -111,7 +111,11 @@ export async function trainModel(
         }
         const xt = tf.tensor2d(xb.subarray(0, m * d), [m, d]);
         const yt = tf.tensor2d(yb.subarray(0, m), [m, 1]);
-        const lt = optimizer.minimize(() => lossFromLogits(loss, yt, model.apply(xt, { training: true }) as tf.Tensor), true, vars);
+        const lt = optimizer.minimize(
+          () => lossFromLogits(loss, yt, model.apply(xt, { training: true }) as tf.Tensor),
+          true,
+          vars,
+        );
         const batchLoss = lt ? ((await lt.data())[0] as number) : NaN;
         tf.dispose(lt ? [xt, yt, lt] : [xt, yt]);
         sum += batchLoss * m;
@@ -123,7 +127,15 @@ export async function trainModel(
         }
       }
       epochLosses.push(sum / n);
-      opts.onProgress?.({ kind: 'epoch', epoch, epochs, batch: batches - 1, batches, loss: sum / n, samplesSeen: seen });
+      opts.onProgress?.({
+        kind: 'epoch',
+        epoch,
+        epochs,
+        batch: batches - 1,
+        batches,
+        loss: sum / n,
+        samplesSeen: seen,
+      });
     }
   } finally {
     optimizer.dispose();

@@ -7,7 +7,15 @@
  * it), and finally Σs, from which only Σx follows.
  */
 import { bytesEqual } from './encoding.js';
-import { CapacityError, DuplicateError, LateError, MalformedInputError, SurvivorSetError, ThresholdError, WrongRoundError } from './errors.js';
+import {
+  CapacityError,
+  DuplicateError,
+  LateError,
+  MalformedInputError,
+  SurvivorSetError,
+  ThresholdError,
+  WrongRoundError,
+} from './errors.js';
 import { PRIMES } from './field.js';
 import { type PublicRing, type Residues, expandPublicRing, removeMask } from './mask.js';
 import type { CommitteeJob, CommitteeResponse } from './member.js';
@@ -75,18 +83,36 @@ export class RoundAggregator {
   /** Validates and accumulates one contribution. Throws a typed error and changes nothing on refusal. */
   async add(c: Contribution): Promise<void> {
     const cfg = this.cfg;
-    if (c.federation !== cfg.federation || c.round !== cfg.round) throw new WrongRoundError(`contribution for ${c.federation}#${c.round}, this round is ${cfg.federation}#${cfg.round}`);
+    if (c.federation !== cfg.federation || c.round !== cfg.round)
+      throw new WrongRoundError(
+        `contribution for ${c.federation}#${c.round}, this round is ${cfg.federation}#${cfg.round}`,
+      );
     validateClientId(c.clientId);
     if (this.phase !== 'collecting') throw new LateError(`contribution from ${c.clientId} after the cut-off`);
-    if (this.held.has(c.clientId) || this.pending.has(c.clientId)) throw new DuplicateError(`second contribution from ${c.clientId} in round ${cfg.round}`);
-    if (this.held.size + this.pending.size >= cfg.nMax) throw new CapacityError(`round ${cfg.round} already holds n_max = ${cfg.nMax} contributions; more would break the decoding budget`);
+    if (this.held.has(c.clientId) || this.pending.has(c.clientId))
+      throw new DuplicateError(`second contribution from ${c.clientId} in round ${cfg.round}`);
+    if (this.held.size + this.pending.size >= cfg.nMax)
+      throw new CapacityError(
+        `round ${cfg.round} already holds n_max = ${cfg.nMax} contributions; more would break the decoding budget`,
+      );
     const [y1, y2] = c.masked;
-    if (!(y1 instanceof Uint32Array) || !(y2 instanceof Uint32Array) || y1.length !== cfg.length || y2.length !== cfg.length) {
-      throw new MalformedInputError(`masked vector of ${c.clientId} must be two Uint32Arrays of ${cfg.length} residues`);
+    if (
+      !(y1 instanceof Uint32Array) ||
+      !(y2 instanceof Uint32Array) ||
+      y1.length !== cfg.length ||
+      y2.length !== cfg.length
+    ) {
+      throw new MalformedInputError(
+        `masked vector of ${c.clientId} must be two Uint32Arrays of ${cfg.length} residues`,
+      );
     }
-    if (!(c.ephemeralPublic instanceof Uint8Array) || c.ephemeralPublic.length !== 32) throw new MalformedInputError(`ephemeral key of ${c.clientId} must be 32 bytes`);
+    if (!(c.ephemeralPublic instanceof Uint8Array) || c.ephemeralPublic.length !== 32)
+      throw new MalformedInputError(`ephemeral key of ${c.clientId} must be 32 bytes`);
     const sealedLen = sliceLength(cfg.committee) * 4 + 16;
-    if (c.sealed.length !== cfg.committee.m || c.sealed.some((s) => !(s instanceof Uint8Array) || s.length !== sealedLen)) {
+    if (
+      c.sealed.length !== cfg.committee.m ||
+      c.sealed.some((s) => !(s instanceof Uint8Array) || s.length !== sealedLen)
+    ) {
       throw new MalformedInputError(`${c.clientId} must send ${cfg.committee.m} sealed slices of ${sealedLen} bytes`);
     }
     this.pending.add(c.clientId);
@@ -137,15 +163,20 @@ export class RoundAggregator {
   /** Records one committee answer; refuses wrong rounds, duplicates, late answers and a wrong H_S. */
   receive(r: CommitteeResponse): void {
     const cfg = this.cfg;
-    if (r.federation !== cfg.federation || r.round !== cfg.round) throw new WrongRoundError(`answer for ${r.federation}#${r.round}, this round is ${cfg.federation}#${cfg.round}`);
-    if (this.phase === 'collecting') throw new MalformedInputError(`answer from member ${r.memberIndex} before the cut-off`);
-    if (this.phase !== 'committee') throw new LateError(`answer from member ${r.memberIndex} after the round ${this.phase}`);
-    if (!Number.isSafeInteger(r.memberIndex) || r.memberIndex < 1 || r.memberIndex > cfg.committee.m) throw new MalformedInputError(`member index ${r.memberIndex} outside 1..${cfg.committee.m}`);
+    if (r.federation !== cfg.federation || r.round !== cfg.round)
+      throw new WrongRoundError(`answer for ${r.federation}#${r.round}, this round is ${cfg.federation}#${cfg.round}`);
+    if (this.phase === 'collecting')
+      throw new MalformedInputError(`answer from member ${r.memberIndex} before the cut-off`);
+    if (this.phase !== 'committee')
+      throw new LateError(`answer from member ${r.memberIndex} after the round ${this.phase}`);
+    if (!Number.isSafeInteger(r.memberIndex) || r.memberIndex < 1 || r.memberIndex > cfg.committee.m)
+      throw new MalformedInputError(`member index ${r.memberIndex} outside 1..${cfg.committee.m}`);
     if (this.answers.has(r.memberIndex)) throw new DuplicateError(`second answer from member ${r.memberIndex}`);
     if (!(r.survivorHash instanceof Uint8Array) || !bytesEqual(r.survivorHash, (this.cut as CutOff).survivorHash)) {
       throw new SurvivorSetError(`member ${r.memberIndex} answered for a different survivor set`);
     }
-    if (!(r.sum instanceof Uint32Array) || r.sum.length !== sliceLength(cfg.committee)) throw new MalformedInputError(`answer of member ${r.memberIndex} has the wrong length`);
+    if (!(r.sum instanceof Uint32Array) || r.sum.length !== sliceLength(cfg.committee))
+      throw new MalformedInputError(`answer of member ${r.memberIndex} has the wrong length`);
     this.answers.set(r.memberIndex, r);
   }
 
@@ -170,14 +201,20 @@ export class RoundAggregator {
       throw new ThresholdError(this.answers.size, need);
     }
     try {
-      const shares = [...this.answers.values()].sort((a, b) => a.memberIndex - b.memberIndex).map((r) => ({ index: r.memberIndex, values: r.sum }));
+      const shares = [...this.answers.values()]
+        .sort((a, b) => a.memberIndex - b.memberIndex)
+        .map((r) => ({ index: r.memberIndex, values: r.sum }));
       const sumS = reconstruct(shares, this.cfg.committee);
       const ctx = { federation: this.cfg.federation, round: this.cfg.round };
       this.ring ??= expandPublicRing(this.cfg.publicSeed, ctx, this.cfg.length);
       const reduced: Residues = [reduceInto(this.sumY[0], PRIMES[0]), reduceInto(this.sumY[1], PRIMES[1])];
       const sum = removeMask(reduced, sumS, await this.ring, this.cfg.delta, this.cfg.length);
       this.phase = 'unmasked';
-      return { sum, survivors: (this.cut as CutOff).survivors.map((s) => s.clientId), members: shares.map((s) => s.index) };
+      return {
+        sum,
+        survivors: (this.cut as CutOff).survivors.map((s) => s.clientId),
+        members: shares.map((s) => s.index),
+      };
     } catch (e) {
       this.phase = 'failed';
       throw e;

@@ -18,7 +18,8 @@ function popcount(x: number): number {
 
 /** `count` noise values from `count·6` bytes. */
 export function cbdFromBytes(bytes: Uint8Array, count: number): Int8Array {
-  if (bytes.length < count * CBD_BYTES) throw new RangeError(`CBD needs ${count * CBD_BYTES} bytes, got ${bytes.length}`);
+  if (bytes.length < count * CBD_BYTES)
+    throw new RangeError(`CBD needs ${count * CBD_BYTES} bytes, got ${bytes.length}`);
   const out = new Int8Array(count);
   for (let i = 0, o = 0; i < count; i++, o += CBD_BYTES) {
     const b0 = bytes[o] as number;

@@ -41,7 +41,9 @@ function logFactorial(n: number): number {
   // Stirling series; absolute error < 1e-16 for n ≥ 1024.
   const inv = 1 / n;
   const inv2 = inv * inv;
-  return n * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI * n) + inv / 12 - (inv * inv2) / 360 + (inv * inv2 * inv2) / 1260;
+  return (
+    n * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI * n) + inv / 12 - (inv * inv2) / 360 + (inv * inv2 * inv2) / 1260
+  );
 }
 
 function logChoose(n: number, k: number): number {
@@ -80,7 +82,8 @@ export function sizeCommittee(input: SizingInput): CommitteeSettings {
   const { n } = input;
   if (!Number.isSafeInteger(n) || n < 2) throw new ParameterError(`participants n must be an integer ≥ 2, got ${n}`);
   const m = input.m ?? Math.min(128, n);
-  if (!Number.isSafeInteger(m) || m < 2 || m > n) throw new ParameterError(`committee size m must be an integer in 2..n=${n}, got ${m}`);
+  if (!Number.isSafeInteger(m) || m < 2 || m > n)
+    throw new ParameterError(`committee size m must be an integer in 2..n=${n}, got ${m}`);
   const fc = fraction('corruptFraction', input.corruptFraction ?? 0.05);
   const fd = fraction('dropoutFraction', input.dropoutFraction ?? 0.1);
   const sigma = input.sigma ?? 40;

@@ -67,7 +67,10 @@ export class SurvivorSetError extends SecAggError {
 export class InconsistentSharesError extends SecAggError {
   readonly members: number[];
   constructor(members: number[], message?: string) {
-    super('INCONSISTENT_SHARES', message ?? `committee answers of members ${members.join(', ')} are inconsistent with the others`);
+    super(
+      'INCONSISTENT_SHARES',
+      message ?? `committee answers of members ${members.join(', ')} are inconsistent with the others`,
+    );
     this.members = members;
   }
 }

@@ -36,7 +36,12 @@ export async function joinProof(me: MemberIdentity, challenge: Uint8Array): Prom
 }
 
 /** The server's check; false for a wrong proof, a malformed or a low-order public key. */
-export async function verifyJoinProof(challengeSecret: Uint8Array, challenge: Uint8Array, publicKey: Uint8Array, proof: Uint8Array): Promise<boolean> {
+export async function verifyJoinProof(
+  challengeSecret: Uint8Array,
+  challenge: Uint8Array,
+  publicKey: Uint8Array,
+  proof: Uint8Array,
+): Promise<boolean> {
   try {
     return bytesEqual(proofFrom(await x25519Shared(challengeSecret, publicKey), challenge, publicKey), proof);
   } catch {

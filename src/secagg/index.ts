@@ -12,7 +12,16 @@ export { CBD_BYTES, ETA, cbdFromBytes } from './cbd.js';
 export * from './mask.js';
 export * from './shamir.js';
 export * from './committee.js';
-export { DEFAULT_PROFILE, MAX_LENGTH, PROTOCOL_VERSION, checkBudget, maxQuantized, validateRoundConfig, type Profile, type RoundConfig } from './params.js';
+export {
+  DEFAULT_PROFILE,
+  MAX_LENGTH,
+  PROTOCOL_VERSION,
+  checkBudget,
+  maxQuantized,
+  validateRoundConfig,
+  type Profile,
+  type RoundConfig,
+} from './params.js';
 export * from './quantize.js';
 export * from './seal.js';
 export * from './transcript.js';

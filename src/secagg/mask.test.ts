@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ETA, cbdFromBytes } from './cbd.js';
 import { PRIMES } from './field.js';
-import { type Residues, applyMask, centredValues, expandPublicRing, removeMask, sampleNoise, sampleSecret } from './mask.js';
+import {
+  type Residues,
+  applyMask,
+  centredValues,
+  expandPublicRing,
+  removeMask,
+  sampleNoise,
+  sampleSecret,
+} from './mask.js';
 import { N } from './ntt.js';
 import { SecretRandom } from './random.js';
 import { deterministicRng, seedOf } from '../../test/support/secagg.js';
@@ -63,9 +71,14 @@ describe('seed-homomorphic mask', () => {
     const rngs = [1, 2, 3].map((i) => deterministicRng(i, 9));
     const s1 = await sampleSecret(rngs[0] as SecretRandom);
     const s2 = await sampleSecret(rngs[1] as SecretRandom);
-    const s12: Residues = [s1[0].map((v, i) => (v + (s2[0][i] as number)) % PRIMES[0]), s1[1].map((v, i) => (v + (s2[1][i] as number)) % PRIMES[1])];
+    const s12: Residues = [
+      s1[0].map((v, i) => (v + (s2[0][i] as number)) % PRIMES[0]),
+      s1[1].map((v, i) => (v + (s2[1][i] as number)) % PRIMES[1]),
+    ];
     const masks = await Promise.all(
-      [s1, s2, s12].map(async (s, i) => applyMask(undefined, s, ring, await sampleNoise(rngs[i] as SecretRandom, L), 2 ** 19, L)),
+      [s1, s2, s12].map(async (s, i) =>
+        applyMask(undefined, s, ring, await sampleNoise(rngs[i] as SecretRandom, L), 2 ** 19, L),
+      ),
     );
     const [m1, m2, m12] = masks.map(centredValues) as [Float64Array, Float64Array, Float64Array];
     let maxAbs = 0;

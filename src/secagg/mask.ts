@@ -31,7 +31,8 @@ export function blocksFor(length: number): number {
 
 /** Expand the public ring elements for vectors of `length` coordinates (once per round). */
 export async function expandPublicRing(publicSeed: Uint8Array, ctx: RoundContext, length: number): Promise<PublicRing> {
-  if (!Number.isSafeInteger(length) || length < 1) throw new MalformedInputError(`vector length must be a positive integer, got ${length}`);
+  if (!Number.isSafeInteger(length) || length < 1)
+    throw new MalformedInputError(`vector length must be a positive integer, got ${length}`);
   const blocks = blocksFor(length);
   const stream = new KeyStream(publicRingKey(publicSeed, ctx));
   const a: Residues = [new Uint32Array(blocks * N), new Uint32Array(blocks * N)];
@@ -78,14 +79,24 @@ function scaledSecret(s: Uint32Array, k: 0 | 1): Int32Array {
 }
 
 function checkRing(ring: PublicRing, length: number): void {
-  if (ring.blocks < blocksFor(length)) throw new MalformedInputError(`public ring has ${ring.blocks} blocks, ${blocksFor(length)} needed for length ${length}`);
+  if (ring.blocks < blocksFor(length))
+    throw new MalformedInputError(
+      `public ring has ${ring.blocks} blocks, ${blocksFor(length)} needed for length ${length}`,
+    );
 }
 
 /**
  * y = Δ·x + Mask(ŝ) mod (q1, q2) for the `length` first coordinates. `x` may be undefined
  * (x = 0, the bare mask). `noise` must have `length` entries.
  */
-export function applyMask(x: Int32Array | undefined, s: Residues, ring: PublicRing, noise: Int8Array, delta: number, length: number): Residues {
+export function applyMask(
+  x: Int32Array | undefined,
+  s: Residues,
+  ring: PublicRing,
+  noise: Int8Array,
+  delta: number,
+  length: number,
+): Residues {
   checkRing(ring, length);
   if (noise.length < length) throw new MalformedInputError('noise shorter than the vector');
   if (x && x.length !== length) throw new MalformedInputError(`update has ${x.length} coordinates, expected ${length}`);
@@ -123,9 +134,16 @@ export function applyMask(x: Int32Array | undefined, s: Residues, ring: PublicRi
  * Removes the aggregate mask and decodes: z = Σy − INTT(â ⊙ Σŝ) mod q, centred into
  * (−q/2, q/2] by CRT, then round(z / Δ). Exact while |Σe| < Δ/2 and the sum is in budget.
  */
-export function removeMask(sumY: Residues, sumS: Residues, ring: PublicRing, delta: number, length: number): Float64Array {
+export function removeMask(
+  sumY: Residues,
+  sumS: Residues,
+  ring: PublicRing,
+  delta: number,
+  length: number,
+): Float64Array {
   checkRing(ring, length);
-  if (sumY[0].length !== length || sumY[1].length !== length) throw new MalformedInputError('masked sum has the wrong length');
+  if (sumY[0].length !== length || sumY[1].length !== length)
+    throw new MalformedInputError('masked sum has the wrong length');
   const z: Residues = [new Uint32Array(length), new Uint32Array(length)];
   const buf = new Int32Array(N);
   for (const k of [0, 1] as const) {

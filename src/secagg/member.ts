@@ -50,28 +50,42 @@ export interface MemberIdentity {
  */
 export async function answerJob(cfg: RoundConfig, job: CommitteeJob, me: MemberIdentity): Promise<CommitteeResponse> {
   validateRoundConfig(cfg);
-  if (job.federation !== cfg.federation || job.round !== cfg.round) throw new WrongRoundError(`job for ${job.federation}#${job.round}, this round is ${cfg.federation}#${cfg.round}`);
+  if (job.federation !== cfg.federation || job.round !== cfg.round)
+    throw new WrongRoundError(`job for ${job.federation}#${job.round}, this round is ${cfg.federation}#${cfg.round}`);
   const { memberIndex } = job;
-  if (!Number.isSafeInteger(memberIndex) || memberIndex < 1 || memberIndex > cfg.committee.m) throw new MalformedInputError(`member index ${memberIndex} outside 1..${cfg.committee.m}`);
-  if (!bytesEqual(cfg.memberKeys[memberIndex - 1] as Uint8Array, me.publicKey)) throw new MalformedInputError(`job addressed to member ${memberIndex}, whose key is not this member's`);
+  if (!Number.isSafeInteger(memberIndex) || memberIndex < 1 || memberIndex > cfg.committee.m)
+    throw new MalformedInputError(`member index ${memberIndex} outside 1..${cfg.committee.m}`);
+  if (!bytesEqual(cfg.memberKeys[memberIndex - 1] as Uint8Array, me.publicKey))
+    throw new MalformedInputError(`job addressed to member ${memberIndex}, whose key is not this member's`);
   const ctx = { federation: cfg.federation, round: cfg.round };
   const expected = survivorHash(ctx, job.survivors);
-  if (!bytesEqual(expected, job.survivorHash)) throw new SurvivorSetError('the survivor list does not hash to the H_S of the job');
-  if (job.slots.length !== job.survivors.length) throw new SurvivorSetError(`${job.slots.length} slices for ${job.survivors.length} survivors`);
+  if (!bytesEqual(expected, job.survivorHash))
+    throw new SurvivorSetError('the survivor list does not hash to the H_S of the job');
+  if (job.slots.length !== job.survivors.length)
+    throw new SurvivorSetError(`${job.slots.length} slices for ${job.survivors.length} survivors`);
   if (job.survivors.length === 0) throw new SurvivorSetError('empty survivor set');
   const len = sliceLength(cfg.committee);
   const opened = await Promise.all(
     job.slots.map((slot, i) => {
       const s = job.survivors[i] as SurvivorEntry;
       validateClientId(slot.clientId);
-      if (slot.clientId !== s.clientId) throw new SurvivorSetError(`slice ${i} is from ${slot.clientId}, survivor ${i} is ${s.clientId}`);
-      return openSlice({ ctx, clientId: slot.clientId, memberIndex }, slot.sealed, slot.ephemeralPublic, me.secretKey, me.publicKey);
+      if (slot.clientId !== s.clientId)
+        throw new SurvivorSetError(`slice ${i} is from ${slot.clientId}, survivor ${i} is ${s.clientId}`);
+      return openSlice(
+        { ctx, clientId: slot.clientId, memberIndex },
+        slot.sealed,
+        slot.ephemeralPublic,
+        me.secretKey,
+        me.publicKey,
+      );
     }),
   );
   const sum = new Uint32Array(len);
   opened.forEach((v, i) => {
-    if (v.length !== len) throw new MalformedInputError(`slice of ${job.survivors[i]?.clientId} has ${v.length} residues, expected ${len}`);
-    if (!residuesInRange(v)) throw new MalformedInputError(`slice of ${job.survivors[i]?.clientId} has a residue out of range`);
+    if (v.length !== len)
+      throw new MalformedInputError(`slice of ${job.survivors[i]?.clientId} has ${v.length} residues, expected ${len}`);
+    if (!residuesInRange(v))
+      throw new MalformedInputError(`slice of ${job.survivors[i]?.clientId} has a residue out of range`);
     addSliceInto(sum, v);
   });
   return { federation: cfg.federation, round: cfg.round, memberIndex, survivorHash: job.survivorHash, sum };

@@ -34,12 +34,20 @@ export function maxQuantized(bits: number): number {
  */
 export function checkBudget(p: Profile): void {
   const { delta, bits, nMax } = p;
-  if (!Number.isSafeInteger(nMax) || nMax < 1) throw new ParameterError(`n_max must be a positive integer, got ${nMax}`);
-  if (!Number.isSafeInteger(bits) || bits < 2 || bits > 30) throw new ParameterError(`quantization bits must be an integer in 2..30, got ${bits}`);
-  if (!Number.isSafeInteger(delta) || delta < 2 || Math.log2(delta) % 1 !== 0) throw new ParameterError(`Δ must be a power of two, got ${delta}`);
-  if (!(delta > 2 * nMax * ETA)) throw new BudgetError(`Δ = ${delta} must exceed 2·n_max·η = ${2 * nMax * ETA}: the summed noise would not round away`);
+  if (!Number.isSafeInteger(nMax) || nMax < 1)
+    throw new ParameterError(`n_max must be a positive integer, got ${nMax}`);
+  if (!Number.isSafeInteger(bits) || bits < 2 || bits > 30)
+    throw new ParameterError(`quantization bits must be an integer in 2..30, got ${bits}`);
+  if (!Number.isSafeInteger(delta) || delta < 2 || Math.log2(delta) % 1 !== 0)
+    throw new ParameterError(`Δ must be a power of two, got ${delta}`);
+  if (!(delta > 2 * nMax * ETA))
+    throw new BudgetError(
+      `Δ = ${delta} must exceed 2·n_max·η = ${2 * nMax * ETA}: the summed noise would not round away`,
+    );
   if (!(nMax * 2 ** (bits - 1) < Q / (2 * delta))) {
-    throw new BudgetError(`n_max·2^(b−1) = ${nMax * 2 ** (bits - 1)} must be below q/(2Δ) = ${Math.floor(Q / (2 * delta))}: the sum would wrap around q (lower b or n_max, or Δ)`);
+    throw new BudgetError(
+      `n_max·2^(b−1) = ${nMax * 2 ** (bits - 1)} must be below q/(2Δ) = ${Math.floor(Q / (2 * delta))}: the sum would wrap around q (lower b or n_max, or Δ)`,
+    );
   }
 }
 
@@ -60,16 +68,22 @@ export interface RoundConfig extends Profile {
 export const MAX_LENGTH = 10_000_000;
 
 export function validateRoundConfig(c: RoundConfig): void {
-  if (typeof c.federation !== 'string' || c.federation.length === 0 || c.federation.length > 256) throw new MalformedInputError('federation must be a non-empty string of at most 256 characters');
-  if (!Number.isSafeInteger(c.round) || c.round < 0) throw new MalformedInputError(`round must be a non-negative integer, got ${c.round}`);
-  if (!Number.isSafeInteger(c.length) || c.length < 1 || c.length > MAX_LENGTH) throw new MalformedInputError(`length must be an integer in 1..${MAX_LENGTH}, got ${c.length}`);
+  if (typeof c.federation !== 'string' || c.federation.length === 0 || c.federation.length > 256)
+    throw new MalformedInputError('federation must be a non-empty string of at most 256 characters');
+  if (!Number.isSafeInteger(c.round) || c.round < 0)
+    throw new MalformedInputError(`round must be a non-negative integer, got ${c.round}`);
+  if (!Number.isSafeInteger(c.length) || c.length < 1 || c.length > MAX_LENGTH)
+    throw new MalformedInputError(`length must be an integer in 1..${MAX_LENGTH}, got ${c.length}`);
   checkBudget(c);
   validateScheme(c.committee);
-  if (c.memberKeys.length !== c.committee.m) throw new MalformedInputError(`${c.memberKeys.length} member keys for a committee of ${c.committee.m}`);
+  if (c.memberKeys.length !== c.committee.m)
+    throw new MalformedInputError(`${c.memberKeys.length} member keys for a committee of ${c.committee.m}`);
   c.memberKeys.forEach((k, i) => {
-    if (!(k instanceof Uint8Array) || k.length !== 32) throw new MalformedInputError(`member ${i + 1}'s public key must be 32 bytes`);
+    if (!(k instanceof Uint8Array) || k.length !== 32)
+      throw new MalformedInputError(`member ${i + 1}'s public key must be 32 bytes`);
   });
-  if (!(c.publicSeed instanceof Uint8Array) || c.publicSeed.length !== 32) throw new MalformedInputError('public seed must be 32 bytes');
+  if (!(c.publicSeed instanceof Uint8Array) || c.publicSeed.length !== 32)
+    throw new MalformedInputError('public seed must be 32 bytes');
 }
 
 export { N };

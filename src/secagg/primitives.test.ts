@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SealError } from './errors.js';
-import { KeyStream, activeBackends, gcmOpen, gcmSeal, useBackend, x25519PublicKey, x25519Shared } from './primitives.js';
+import {
+  KeyStream,
+  activeBackends,
+  gcmOpen,
+  gcmSeal,
+  useBackend,
+  x25519PublicKey,
+  x25519Shared,
+} from './primitives.js';
 
 afterEach(() => useBackend(undefined));
 

@@ -106,26 +106,44 @@ export class KeyStream {
 }
 
 /** AES-256-GCM encryption; returns ciphertext ‖ 16-byte tag. */
-export async function gcmSeal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+export async function gcmSeal(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  ad: Uint8Array,
+  plaintext: Uint8Array,
+): Promise<Uint8Array<ArrayBuffer>> {
   const c = await caps();
   const s = subtle();
   if (c.aes && s) {
     const k = await s.importKey('raw', new Uint8Array(key), 'AES-GCM', false, ['encrypt']);
-    const out = await s.encrypt({ name: 'AES-GCM', iv: new Uint8Array(nonce), additionalData: new Uint8Array(ad), tagLength: 128 }, k, new Uint8Array(plaintext));
+    const out = await s.encrypt(
+      { name: 'AES-GCM', iv: new Uint8Array(nonce), additionalData: new Uint8Array(ad), tagLength: 128 },
+      k,
+      new Uint8Array(plaintext),
+    );
     return new Uint8Array(out);
   }
   return new Uint8Array(gcm(key, nonce, ad).encrypt(plaintext));
 }
 
 /** AES-256-GCM decryption; throws SealError when the tag does not verify. */
-export async function gcmOpen(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, sealed: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+export async function gcmOpen(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  ad: Uint8Array,
+  sealed: Uint8Array,
+): Promise<Uint8Array<ArrayBuffer>> {
   if (sealed.length < 16) throw new SealError('sealed slice shorter than its tag');
   const c = await caps();
   const s = subtle();
   try {
     if (c.aes && s) {
       const k = await s.importKey('raw', new Uint8Array(key), 'AES-GCM', false, ['decrypt']);
-      const out = await s.decrypt({ name: 'AES-GCM', iv: new Uint8Array(nonce), additionalData: new Uint8Array(ad), tagLength: 128 }, k, new Uint8Array(sealed));
+      const out = await s.decrypt(
+        { name: 'AES-GCM', iv: new Uint8Array(nonce), additionalData: new Uint8Array(ad), tagLength: 128 },
+        k,
+        new Uint8Array(sealed),
+      );
       return new Uint8Array(out);
     }
     return new Uint8Array(gcm(key, nonce, ad).decrypt(sealed));
@@ -140,7 +158,9 @@ export function x25519PublicKey(secretKey: Uint8Array): Uint8Array {
 }
 
 // PKCS#8 prefix of an X25519 private key (RFC 8410): SEQUENCE { 0, AlgId 1.3.101.110, OCTET STRING { OCTET STRING(32) } }.
-const PKCS8_X25519 = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
+const PKCS8_X25519 = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
+]);
 
 /** Imported private keys, cached per secret so a member opening n slices imports once. */
 const privCache = new WeakMap<Uint8Array, Promise<CryptoKey>>();

@@ -25,7 +25,11 @@ import { type Contribution, buildContribution } from './trainer.js';
 
 async function contributions(fed: ReturnType<typeof makeFederation>, n: number, seed: number) {
   const updates = Array.from({ length: n }, (_, i) => randomUpdate(fed.cfg.length, fed.cfg.bits, seed * 1000 + i));
-  const built = await Promise.all(updates.map((u, i) => buildContribution(fed.cfg, `client-${String(i).padStart(3, '0')}`, u, { rng: deterministicRng(seed, i) })));
+  const built = await Promise.all(
+    updates.map((u, i) =>
+      buildContribution(fed.cfg, `client-${String(i).padStart(3, '0')}`, u, { rng: deterministicRng(seed, i) }),
+    ),
+  );
   return { updates, contributions: built.map((b) => b.contribution) };
 }
 
@@ -40,7 +44,13 @@ function plainSum(updates: Int32Array[], ids: number[], L: number): Float64Array
 
 const setting = fc
   .integer({ min: 3, max: 20 })
-  .chain((m) => fc.integer({ min: 2, max: m }).chain((tRec) => fc.record({ m: fc.constant(m), tRec: fc.constant(tRec), rho: fc.integer({ min: 1, max: tRec - 1 }) })));
+  .chain((m) =>
+    fc
+      .integer({ min: 2, max: m })
+      .chain((tRec) =>
+        fc.record({ m: fc.constant(m), tRec: fc.constant(tRec), rho: fc.integer({ min: 1, max: tRec - 1 }) }),
+      ),
+  );
 
 describe('one-shot rounds', () => {
   it('decode exactly for random L, trainers, survivors and t_rec-subsets of answers', async () => {
@@ -59,8 +69,11 @@ describe('one-shot rounds', () => {
           for (const i of survivors) await agg.add(cs[i] as Contribution);
           const cut = agg.closeContributions();
           // a random t_rec-subset of the members answers; the rest stay silent
-          const order = fed.members.map((_, j) => j).sort((a, b) => ((a * 40503 + seed) % 101) - ((b * 40503 + seed) % 101));
-          for (const j of order.slice(0, committee.tRec)) agg.receive(await answerJob(fed.cfg, cut.jobs[j] as CommitteeJob, fed.members[j]!));
+          const order = fed.members
+            .map((_, j) => j)
+            .sort((a, b) => ((a * 40503 + seed) % 101) - ((b * 40503 + seed) % 101));
+          for (const j of order.slice(0, committee.tRec))
+            agg.receive(await answerJob(fed.cfg, cut.jobs[j] as CommitteeJob, fed.members[j]!));
           const res = await agg.unmask();
           expect(res.survivors).toHaveLength(survivors.length);
           expect(res.sum).toEqual(plainSum(updates, survivors, L));
@@ -78,7 +91,8 @@ describe('one-shot rounds', () => {
     for (const c of cs.slice(0, 10)) await agg.add(c);
     const cut = agg.closeContributions();
     // exactly t_rec answer, from the end of the committee (the first d_max stay silent)
-    for (let j = 128 - committee.tRec; j < 128; j++) agg.receive(await answerJob(fed.cfg, cut.jobs[j] as CommitteeJob, fed.members[j]!));
+    for (let j = 128 - committee.tRec; j < 128; j++)
+      agg.receive(await answerJob(fed.cfg, cut.jobs[j] as CommitteeJob, fed.members[j]!));
     const res = await agg.unmask();
     expect(res.sum).toEqual(plainSum(updates, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 3000));
     expect(res.members).toHaveLength(committee.tRec);
@@ -160,8 +174,12 @@ describe('refusals', () => {
     await expect(agg.add(c0)).rejects.toBeInstanceOf(DuplicateError);
     await expect(agg.add({ ...c1, round: 2 })).rejects.toBeInstanceOf(WrongRoundError);
     await expect(agg.add({ ...c1, federation: 'other' })).rejects.toBeInstanceOf(WrongRoundError);
-    await expect(agg.add({ ...c1, masked: [c1.masked[0].subarray(1), c1.masked[1]] })).rejects.toBeInstanceOf(MalformedInputError);
-    await expect(agg.add({ ...c1, masked: [c1.masked[0], new Uint32Array(300).fill(0xffffffff)] })).rejects.toBeInstanceOf(MalformedInputError);
+    await expect(agg.add({ ...c1, masked: [c1.masked[0].subarray(1), c1.masked[1]] })).rejects.toBeInstanceOf(
+      MalformedInputError,
+    );
+    await expect(
+      agg.add({ ...c1, masked: [c1.masked[0], new Uint32Array(300).fill(0xffffffff)] }),
+    ).rejects.toBeInstanceOf(MalformedInputError);
     await expect(agg.add({ ...c1, sealed: c1.sealed.slice(1) })).rejects.toBeInstanceOf(MalformedInputError);
     await expect(agg.add({ ...c1, ephemeralPublic: new Uint8Array(3) })).rejects.toBeInstanceOf(MalformedInputError);
     await expect(agg.add({ ...c1, clientId: '' })).rejects.toBeInstanceOf(MalformedInputError);
@@ -202,8 +220,12 @@ describe('refusals', () => {
     u[3] = 40000;
     await expect(buildContribution(fed.cfg, 'a', u)).rejects.toBeInstanceOf(MalformedInputError);
     await expect(buildContribution(fed.cfg, 'a', new Int32Array(9))).rejects.toBeInstanceOf(MalformedInputError);
-    await expect(buildContribution({ ...fed.cfg, memberKeys: fed.cfg.memberKeys.slice(1) }, 'a', new Int32Array(10))).rejects.toBeInstanceOf(MalformedInputError);
-    await expect(buildContribution({ ...fed.cfg, committee: { m: 3, tRec: 2, rho: 2 } }, 'a', new Int32Array(10))).rejects.toThrow(/ρ/);
+    await expect(
+      buildContribution({ ...fed.cfg, memberKeys: fed.cfg.memberKeys.slice(1) }, 'a', new Int32Array(10)),
+    ).rejects.toBeInstanceOf(MalformedInputError);
+    await expect(
+      buildContribution({ ...fed.cfg, committee: { m: 3, tRec: 2, rho: 2 } }, 'a', new Int32Array(10)),
+    ).rejects.toThrow(/ρ/);
   });
 
   it('a member answers once per round and only for itself', async () => {
@@ -215,7 +237,11 @@ describe('refusals', () => {
     const member = new CommitteeMember(fed.members[0]!);
     await member.answer(fed.cfg, cut.jobs[0] as CommitteeJob);
     await expect(member.answer(fed.cfg, cut.jobs[0] as CommitteeJob)).rejects.toBeInstanceOf(DuplicateError);
-    await expect(answerJob(fed.cfg, cut.jobs[1] as CommitteeJob, fed.members[0]!)).rejects.toBeInstanceOf(MalformedInputError);
-    await expect(answerJob({ ...fed.cfg, round: 2 }, cut.jobs[0] as CommitteeJob, fed.members[0]!)).rejects.toBeInstanceOf(WrongRoundError);
+    await expect(answerJob(fed.cfg, cut.jobs[1] as CommitteeJob, fed.members[0]!)).rejects.toBeInstanceOf(
+      MalformedInputError,
+    );
+    await expect(
+      answerJob({ ...fed.cfg, round: 2 }, cut.jobs[0] as CommitteeJob, fed.members[0]!),
+    ).rejects.toBeInstanceOf(WrongRoundError);
   });
 });

@@ -21,9 +21,12 @@ export interface QuantizationOptions {
 }
 
 function checkOptions(o: QuantizationOptions): void {
-  if (!Number.isSafeInteger(o.bits) || o.bits < 2 || o.bits > 30) throw new ParameterError(`bits must be an integer in 2..30, got ${o.bits}`);
-  if (!(Number.isFinite(o.clip) && o.clip > 0)) throw new ParameterError(`clip must be a positive number, got ${o.clip}`);
-  if (o.l2Clip !== undefined && !(Number.isFinite(o.l2Clip) && o.l2Clip > 0)) throw new ParameterError(`l2Clip must be a positive number, got ${o.l2Clip}`);
+  if (!Number.isSafeInteger(o.bits) || o.bits < 2 || o.bits > 30)
+    throw new ParameterError(`bits must be an integer in 2..30, got ${o.bits}`);
+  if (!(Number.isFinite(o.clip) && o.clip > 0))
+    throw new ParameterError(`clip must be a positive number, got ${o.clip}`);
+  if (o.l2Clip !== undefined && !(Number.isFinite(o.l2Clip) && o.l2Clip > 0))
+    throw new ParameterError(`l2Clip must be a positive number, got ${o.l2Clip}`);
 }
 
 /** Uniform [0, 1) from a 32-bit word. */
@@ -39,11 +42,18 @@ function stochasticRound(v: number, word: number, limit: number): number {
  * Quantizes `update` scaled by `weight` ∈ [0, 1] into L + 1 integers (the last is the weight).
  * `randomWords` (≥ L + 1 words) drives the stochastic rounding; use secret randomness.
  */
-export function quantize(update: Float32Array | Float64Array, weight: number, o: QuantizationOptions, randomWords: Uint32Array): Int32Array {
+export function quantize(
+  update: Float32Array | Float64Array,
+  weight: number,
+  o: QuantizationOptions,
+  randomWords: Uint32Array,
+): Int32Array {
   checkOptions(o);
   const L = update.length;
-  if (!(Number.isFinite(weight) && weight >= 0 && weight <= 1)) throw new MalformedInputError(`weight must be in [0, 1], got ${weight}`);
-  if (randomWords.length < L + 1) throw new MalformedInputError(`quantization needs ${L + 1} random words, got ${randomWords.length}`);
+  if (!(Number.isFinite(weight) && weight >= 0 && weight <= 1))
+    throw new MalformedInputError(`weight must be in [0, 1], got ${weight}`);
+  if (randomWords.length < L + 1)
+    throw new MalformedInputError(`quantization needs ${L + 1} random words, got ${randomWords.length}`);
   let norm2 = 0;
   for (let i = 0; i < L; i++) {
     const v = update[i] as number;

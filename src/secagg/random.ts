@@ -20,7 +20,14 @@ const MASK26 = 0x3ffffff;
 
 /** Fill `out[offset..offset+count)` with uniform residues mod q from the keystream words
  * starting at `word`; returns the next unread word index, or −1 if the bytes ran out. */
-export function rejectionSample(bytes: Uint8Array, word: number, q: number, out: Uint32Array | Float64Array, offset: number, count: number): number {
+export function rejectionSample(
+  bytes: Uint8Array,
+  word: number,
+  q: number,
+  out: Uint32Array | Float64Array,
+  offset: number,
+  count: number,
+): number {
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
   const le = littleEndian;
   let w = word;
@@ -44,7 +51,12 @@ function swap32(x: number): number {
  * `primes[k]`, drawn in order. The keystream starts with 64 words of slack per 4096 and is
  * regenerated twice as long if rejections exhaust it, so the output depends only on the key.
  */
-export async function uniformFromStream(stream: KeyStream, nonce: Uint8Array, primes: readonly number[], counts: readonly number[]): Promise<Uint32Array[]> {
+export async function uniformFromStream(
+  stream: KeyStream,
+  nonce: Uint8Array,
+  primes: readonly number[],
+  counts: readonly number[],
+): Promise<Uint32Array[]> {
   const total = counts.reduce((a, b) => a + b, 0);
   let words = total + 64 + Math.ceil(total / 64);
   for (;;) {

@@ -46,7 +46,9 @@ describe('robust unmasking (Reed–Solomon decoding of the answers)', () => {
     fc.assert(
       fc.property(setting, fc.integer({ min: 0, max: 100 }), ({ m, tRec, rho, n, seed }, wrongPick) => {
         const { secret, slices, next } = dealt(m, tRec, rho, seed);
-        const members = Array.from({ length: m }, (_, j) => j + 1).sort(() => (next() & 1 ? 1 : -1)).slice(0, n);
+        const members = Array.from({ length: m }, (_, j) => j + 1)
+          .sort(() => (next() & 1 ? 1 : -1))
+          .slice(0, n);
         const e = correctable(n, tRec) === 0 ? 0 : wrongPick % (correctable(n, tRec) + 1);
         const wrong = new Set(members.slice(0, e));
         const shares: IndexedShare[] = members.map((index) => {
@@ -89,8 +91,12 @@ describe('robust unmasking (Reed–Solomon decoding of the answers)', () => {
   it('refuses when more answers are wrong than can be corrected', () => {
     const { slices, next } = dealt(9, 3, 2, 11);
     // n = 9, t = 3: corrects 3; 4 independent wrong answers are too many.
-    const shares = Array.from({ length: 9 }, (_, j) => ({ index: j + 1, values: Uint32Array.from(slices[j] as Uint32Array) }));
-    for (const j of [0, 3, 5, 8]) for (let i = 0; i < 40; i++) (shares[j] as IndexedShare).values[i] = next() % PRIMES[0];
+    const shares = Array.from({ length: 9 }, (_, j) => ({
+      index: j + 1,
+      values: Uint32Array.from(slices[j] as Uint32Array),
+    }));
+    for (const j of [0, 3, 5, 8])
+      for (let i = 0; i < 40; i++) (shares[j] as IndexedShare).values[i] = next() % PRIMES[0];
     expect(() => robustReconstruct(shares, { m: 9, tRec: 3, rho: 2 })).toThrow(InconsistentSharesError);
   });
 

@@ -18,7 +18,15 @@
 import { InconsistentSharesError, ThresholdError } from './errors.js';
 import { PRIMES, invMod, mulMod, reduce, subMod } from './field.js';
 import type { Residues } from './mask.js';
-import { type IndexedShare, type SharingScheme, checkShares, lagrangeMatrix, polyCount, reconstruct, validateScheme } from './shamir.js';
+import {
+  type IndexedShare,
+  type SharingScheme,
+  checkShares,
+  lagrangeMatrix,
+  polyCount,
+  reconstruct,
+  validateScheme,
+} from './shamir.js';
 
 export interface RobustResult {
   /** Σs: N residues per prime. */
@@ -80,13 +88,17 @@ export function robustReconstruct(
       const ys = sorted.map((sh) => fold(sh.values, k * P, P, c, q));
       const bad = locateErrors(xs, ys, s.tRec, correctable(n, s.tRec), q);
       if (bad === undefined) {
-        throw new InconsistentSharesError(xs, `more than ${correctable(n, s.tRec)} of ${n} answers are wrong: cannot correct`);
+        throw new InconsistentSharesError(
+          xs,
+          `more than ${correctable(n, s.tRec)} of ${n} answers are wrong: cannot correct`,
+        );
       }
       for (const j of bad) faulty.add(j);
     }
   }
   const good = sorted.filter((sh) => !faulty.has(sh.index));
-  if (good.length < s.tRec) throw new ThresholdError(good.length, s.tRec, `members ${[...faulty].join(', ')} answered wrongly`);
+  if (good.length < s.tRec)
+    throw new ThresholdError(good.length, s.tRec, `members ${[...faulty].join(', ')} answered wrongly`);
   const secrets = reconstruct(good, s);
   return {
     secrets,
@@ -111,7 +123,13 @@ function fold(v: Uint32Array, off: number, P: number, c: Float64Array, q: number
  * decodes finds the true polynomial, because any two decodings agree on ≥ n − 2·eMax ≥ t
  * points). Undefined when no such polynomial exists.
  */
-export function locateErrors(xs: readonly number[], ys: readonly number[], t: number, eMax: number, q: number): number[] | undefined {
+export function locateErrors(
+  xs: readonly number[],
+  ys: readonly number[],
+  t: number,
+  eMax: number,
+  q: number,
+): number[] | undefined {
   if (consistent(xs, ys, t, q)) return [];
   for (let e = 1; e <= eMax; e++) {
     const poly = berlekampWelch(xs, ys, t, e, q);
@@ -138,7 +156,13 @@ function consistent(xs: readonly number[], ys: readonly number[], t: number, q: 
  * Solves Q(x_i) = y_i·E(x_i) for Q of degree < t + e and E monic of degree e, and returns
  * Q / E when E divides Q (undefined otherwise or when the system has no solution).
  */
-function berlekampWelch(xs: readonly number[], ys: readonly number[], t: number, e: number, q: number): number[] | undefined {
+function berlekampWelch(
+  xs: readonly number[],
+  ys: readonly number[],
+  t: number,
+  e: number,
+  q: number,
+): number[] | undefined {
   const n = xs.length;
   const cols = t + 2 * e; // Q: t + e coefficients, E: e non-leading coefficients
   if (n < cols) return undefined;
@@ -202,7 +226,8 @@ function divideExact(Qc: number[], Ec: number[], q: number, t: number): number[]
     const coef = rem[i] as number;
     out[i - dE] = coef;
     if (coef === 0) continue;
-    for (let j = 0; j <= dE; j++) rem[i - dE + j] = subMod(rem[i - dE + j] as number, mulMod(coef, Ec[j] as number, q), q);
+    for (let j = 0; j <= dE; j++)
+      rem[i - dE + j] = subMod(rem[i - dE + j] as number, mulMod(coef, Ec[j] as number, q), q);
   }
   for (let i = 0; i < dE; i++) if (rem[i] !== 0) return undefined;
   for (let i = t; i < out.length; i++) if (out[i] !== 0) return undefined;

@@ -25,7 +25,9 @@ describe('sealing of share slices', () => {
       { ...id, ctx: { ...ctx, round: 2 } },
       { ...id, ctx: { ...ctx, federation: 'g' } },
     ]) {
-      await expect(openSlice(wrong, sealed, ephPub, member.secretKey, member.publicKey)).rejects.toBeInstanceOf(SealError);
+      await expect(openSlice(wrong, sealed, ephPub, member.secretKey, member.publicKey)).rejects.toBeInstanceOf(
+        SealError,
+      );
     }
   });
 
@@ -39,6 +41,8 @@ describe('sealing of share slices', () => {
     const badEph = ephPub.slice();
     badEph[0] = (badEph[0] as number) ^ 1;
     await expect(openSlice(id, sealed, badEph, member.secretKey, member.publicKey)).rejects.toBeInstanceOf(SealError);
-    await expect(openSlice(id, sealed.subarray(0, 10), ephPub, member.secretKey, member.publicKey)).rejects.toBeInstanceOf(SealError);
+    await expect(
+      openSlice(id, sealed.subarray(0, 10), ephPub, member.secretKey, member.publicKey),
+    ).rejects.toBeInstanceOf(SealError);
   });
 });

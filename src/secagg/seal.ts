@@ -28,8 +28,19 @@ export function sliceAssociatedData(id: SlotId): Uint8Array {
   return concatBytes(utf8('SpeakOnce/v1/slice'), encodeContext(id.ctx), lpString(id.clientId), u32be(id.memberIndex));
 }
 
-function derive(shared: Uint8Array, ephemeralPublic: Uint8Array, memberPublic: Uint8Array, ad: Uint8Array): { key: Uint8Array; nonce: Uint8Array } {
-  const okm = hkdf(sha256, shared, concatBytes(ephemeralPublic, memberPublic), concatBytes(utf8('SpeakOnce/v1/seal'), ad), 44);
+function derive(
+  shared: Uint8Array,
+  ephemeralPublic: Uint8Array,
+  memberPublic: Uint8Array,
+  ad: Uint8Array,
+): { key: Uint8Array; nonce: Uint8Array } {
+  const okm = hkdf(
+    sha256,
+    shared,
+    concatBytes(ephemeralPublic, memberPublic),
+    concatBytes(utf8('SpeakOnce/v1/seal'), ad),
+    44,
+  );
   return { key: okm.subarray(0, 32), nonce: okm.subarray(32, 44) };
 }
 
@@ -74,7 +85,8 @@ export async function openSlice(
   try {
     return decodeSlice(await gcmOpen(key, nonce, ad, sealed));
   } catch (e) {
-    if (e instanceof SealError) throw new SealError(`slice from ${id.clientId} to member ${id.memberIndex} does not authenticate`);
+    if (e instanceof SealError)
+      throw new SealError(`slice from ${id.clientId} to member ${id.memberIndex} does not authenticate`);
     throw e;
   }
 }

@@ -12,12 +12,21 @@ function lcg(seed: number): () => number {
 }
 
 function randomResidues(count: number, next: () => number): Residues {
-  return [Uint32Array.from({ length: count }, () => next() % PRIMES[0]), Uint32Array.from({ length: count }, () => next() % PRIMES[1])];
+  return [
+    Uint32Array.from({ length: count }, () => next() % PRIMES[0]),
+    Uint32Array.from({ length: count }, () => next() % PRIMES[1]),
+  ];
 }
 
 const scheme = fc
   .integer({ min: 3, max: 20 })
-  .chain((m) => fc.integer({ min: 2, max: m }).chain((tRec) => fc.record({ m: fc.constant(m), tRec: fc.constant(tRec), rho: fc.integer({ min: 1, max: tRec - 1 }) })));
+  .chain((m) =>
+    fc
+      .integer({ min: 2, max: m })
+      .chain((tRec) =>
+        fc.record({ m: fc.constant(m), tRec: fc.constant(tRec), rho: fc.integer({ min: 1, max: tRec - 1 }) }),
+      ),
+  );
 
 describe('packed Shamir', () => {
   it('validates settings', () => {
@@ -33,7 +42,11 @@ describe('packed Shamir', () => {
     // f(x) = 3 + 5x + 7x² at nodes 1, 2, 3 → f(−1) = 5, f(0) = 3.
     const f = (x: number) => (((3 + 5 * x + 7 * x * x) % q) + q) % q;
     const M = lagrangeMatrix([1, 2, 3], [-1, 0], q);
-    const at = (row: number) => [1, 2, 3].reduce((acc, x, j) => (acc + Number((BigInt(M[row * 3 + j] as number) * BigInt(f(x))) % BigInt(q))) % q, 0);
+    const at = (row: number) =>
+      [1, 2, 3].reduce(
+        (acc, x, j) => (acc + Number((BigInt(M[row * 3 + j] as number) * BigInt(f(x))) % BigInt(q))) % q,
+        0,
+      );
     expect(at(0)).toBe(f(-1));
     expect(at(1)).toBe(3);
     expect(() => lagrangeMatrix([1, 2], [2], q)).toThrow(MalformedInputError);
@@ -47,7 +60,9 @@ describe('packed Shamir', () => {
         const slices = share(secret, randomResidues(randomnessLength(s), next), s);
         expect(slices).toHaveLength(s.m);
         // a random t_rec-subset of the members, in random order
-        const order = Array.from({ length: s.m }, (_, j) => j + 1).sort((a, b) => ((a * 2654435761 + pick) % 97) - ((b * 2654435761 + pick) % 97));
+        const order = Array.from({ length: s.m }, (_, j) => j + 1).sort(
+          (a, b) => ((a * 2654435761 + pick) % 97) - ((b * 2654435761 + pick) % 97),
+        );
         const chosen = order.slice(0, s.tRec).map((index) => ({ index, values: slices[index - 1] as Uint32Array }));
         const out = reconstruct(chosen, s);
         expect(out[0]).toEqual(secret[0]);
@@ -69,11 +84,13 @@ describe('packed Shamir', () => {
       const v = (sa[index - 1] as Uint32Array).slice();
       const w = sb[index - 1] as Uint32Array;
       const P = v.length / 2;
-      for (let i = 0; i < v.length; i++) v[i] = ((v[i] as number) + (w[i] as number)) % (PRIMES[i < P ? 0 : 1] as number);
+      for (let i = 0; i < v.length; i++)
+        v[i] = ((v[i] as number) + (w[i] as number)) % (PRIMES[i < P ? 0 : 1] as number);
       return { index, values: v };
     });
     const out = reconstruct(summed, s);
-    for (const k of [0, 1] as const) for (let i = 0; i < N; i++) expect(out[k][i]).toBe(((a[k][i] as number) + (b[k][i] as number)) % PRIMES[k]);
+    for (const k of [0, 1] as const)
+      for (let i = 0; i < N; i++) expect(out[k][i]).toBe(((a[k][i] as number) + (b[k][i] as number)) % PRIMES[k]);
   });
 
   it('detects a garbage answer among more than t_rec', () => {
@@ -92,9 +109,20 @@ describe('packed Shamir', () => {
     const next = lcg(9);
     const slices = share(randomResidues(N, next), randomResidues(randomnessLength(s), next), s);
     const ok = slices.slice(0, 3).map((values, j) => ({ index: j + 1, values }));
-    expect(() => reconstruct([...ok.slice(0, 2), { index: 1, values: slices[2] as Uint32Array }], s)).toThrow(MalformedInputError);
-    expect(() => reconstruct([...ok.slice(0, 2), { index: 9, values: slices[2] as Uint32Array }], s)).toThrow(MalformedInputError);
-    expect(() => reconstruct([...ok.slice(0, 2), { index: 3, values: new Uint32Array(5) }], s)).toThrow(MalformedInputError);
-    expect(() => reconstruct([...ok.slice(0, 2), { index: 3, values: new Uint32Array((slices[2] as Uint32Array).length).fill(PRIMES[0]) }], s)).toThrow(MalformedInputError);
+    expect(() => reconstruct([...ok.slice(0, 2), { index: 1, values: slices[2] as Uint32Array }], s)).toThrow(
+      MalformedInputError,
+    );
+    expect(() => reconstruct([...ok.slice(0, 2), { index: 9, values: slices[2] as Uint32Array }], s)).toThrow(
+      MalformedInputError,
+    );
+    expect(() => reconstruct([...ok.slice(0, 2), { index: 3, values: new Uint32Array(5) }], s)).toThrow(
+      MalformedInputError,
+    );
+    expect(() =>
+      reconstruct(
+        [...ok.slice(0, 2), { index: 3, values: new Uint32Array((slices[2] as Uint32Array).length).fill(PRIMES[0]) }],
+        s,
+      ),
+    ).toThrow(MalformedInputError);
   });
 });

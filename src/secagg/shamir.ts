@@ -26,7 +26,8 @@ export interface SharingScheme {
 /** Validates 1 ≤ ρ ≤ t − 1, t ≤ m, m ≥ 2, all integers. */
 export function validateScheme(s: SharingScheme): void {
   const { m, tRec, rho } = s;
-  if (![m, tRec, rho].every(Number.isSafeInteger)) throw new ParameterError(`committee settings must be integers (m=${m}, t_rec=${tRec}, ρ=${rho})`);
+  if (![m, tRec, rho].every(Number.isSafeInteger))
+    throw new ParameterError(`committee settings must be integers (m=${m}, t_rec=${tRec}, ρ=${rho})`);
   if (m < 2 || m > 4096) throw new ParameterError(`committee size m=${m} must be between 2 and 4096`);
   if (tRec > m) throw new ParameterError(`t_rec=${tRec} exceeds the committee size m=${m}`);
   if (rho < 1 || rho > tRec - 1) throw new ParameterError(`ρ=${rho} must satisfy 1 ≤ ρ ≤ t_rec − 1 = ${tRec - 1}`);
@@ -102,7 +103,8 @@ export function share(secret: Residues, randomness: Residues, s: SharingScheme):
   const rnd = t - rho;
   for (const k of [0, 1] as const) {
     if (secret[k].length !== N) throw new MalformedInputError(`secret must have ${N} residues per prime`);
-    if (randomness[k].length !== rnd * P) throw new MalformedInputError(`sharing randomness must have ${rnd * P} residues per prime`);
+    if (randomness[k].length !== rnd * P)
+      throw new MalformedInputError(`sharing randomness must have ${rnd * P} residues per prime`);
   }
   const mats = shareMatrices(s);
   const slices = Array.from({ length: m }, () => new Uint32Array(2 * P));
@@ -139,11 +141,14 @@ export function checkShares(shares: readonly IndexedShare[], s: SharingScheme): 
   const seen = new Set<number>();
   const len = sliceLength(s);
   for (const sh of shares) {
-    if (!Number.isSafeInteger(sh.index) || sh.index < 1 || sh.index > s.m) throw new MalformedInputError(`member index ${sh.index} outside 1..${s.m}`);
+    if (!Number.isSafeInteger(sh.index) || sh.index < 1 || sh.index > s.m)
+      throw new MalformedInputError(`member index ${sh.index} outside 1..${s.m}`);
     if (seen.has(sh.index)) throw new MalformedInputError(`member index ${sh.index} given twice`);
     seen.add(sh.index);
-    if (sh.values.length !== len) throw new MalformedInputError(`share of member ${sh.index} has ${sh.values.length} residues, expected ${len}`);
-    if (!residuesInRange(sh.values)) throw new MalformedInputError(`share of member ${sh.index} has a residue out of range`);
+    if (sh.values.length !== len)
+      throw new MalformedInputError(`share of member ${sh.index} has ${sh.values.length} residues, expected ${len}`);
+    if (!residuesInRange(sh.values))
+      throw new MalformedInputError(`share of member ${sh.index} has a residue out of range`);
   }
 }
 
@@ -167,12 +172,19 @@ export function reconstruct(shares: readonly IndexedShare[], s: SharingScheme): 
   for (const k of [0, 1] as const) {
     const q = PRIMES[k];
     const mu = lagrangeMatrix(nodes, secretTargets, q);
-    const check = extra.length ? lagrangeMatrix(nodes, extra.map((e) => e.index), q) : undefined;
+    const check = extra.length
+      ? lagrangeMatrix(
+          nodes,
+          extra.map((e) => e.index),
+          q,
+        )
+      : undefined;
     for (let p = 0; p < P; p++) {
       const off = k * P + p;
       for (let i = 0; i < rho; i++) {
         let acc = 0;
-        for (let j = 0; j < t; j++) acc += mulMod(mu[i * t + j] as number, (used[j] as IndexedShare).values[off] as number, q);
+        for (let j = 0; j < t; j++)
+          acc += mulMod(mu[i * t + j] as number, (used[j] as IndexedShare).values[off] as number, q);
         const v = acc % q;
         const idx = p * rho + i;
         if (idx < N) out[k][idx] = v;
@@ -181,7 +193,8 @@ export function reconstruct(shares: readonly IndexedShare[], s: SharingScheme): 
       if (check) {
         extra.forEach((e, a) => {
           let acc = 0;
-          for (let j = 0; j < t; j++) acc += mulMod(check[a * t + j] as number, (used[j] as IndexedShare).values[off] as number, q);
+          for (let j = 0; j < t; j++)
+            acc += mulMod(check[a * t + j] as number, (used[j] as IndexedShare).values[off] as number, q);
           if (acc % q !== e.values[off]) bad.add(e.index);
         });
       }

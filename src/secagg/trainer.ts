@@ -44,17 +44,20 @@ export interface TrainerOptions {
 const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
 
 export function validateClientId(id: string): void {
-  if (typeof id !== 'string' || !CLIENT_ID.test(id)) throw new MalformedInputError('client id must be 1–128 printable ASCII characters');
+  if (typeof id !== 'string' || !CLIENT_ID.test(id))
+    throw new MalformedInputError('client id must be 1–128 printable ASCII characters');
 }
 
 /** Checks that every coordinate is an integer within ±(2^(b−1) − 1). */
 export function validateQuantized(update: Int32Array, cfg: RoundConfig): void {
   if (!(update instanceof Int32Array)) throw new MalformedInputError('quantized update must be an Int32Array');
-  if (update.length !== cfg.length) throw new MalformedInputError(`quantized update has ${update.length} coordinates, the round expects ${cfg.length}`);
+  if (update.length !== cfg.length)
+    throw new MalformedInputError(`quantized update has ${update.length} coordinates, the round expects ${cfg.length}`);
   const limit = maxQuantized(cfg.bits);
   for (let i = 0; i < update.length; i++) {
     const v = update[i] as number;
-    if (v > limit || v < -limit) throw new MalformedInputError(`coordinate ${i} = ${v} is outside the ${cfg.bits}-bit range ±${limit}`);
+    if (v > limit || v < -limit)
+      throw new MalformedInputError(`coordinate ${i} = ${v} is outside the ${cfg.bits}-bit range ±${limit}`);
   }
 }
 
@@ -95,7 +98,13 @@ export async function buildContribution(
   const ephemeralPublic = x25519PublicKey(ephemeralSecret);
   const sealed = await Promise.all(
     slices.map((slice, j) =>
-      sealSlice({ ctx, clientId, memberIndex: j + 1 }, slice, ephemeralSecret, ephemeralPublic, cfg.memberKeys[j] as Uint8Array),
+      sealSlice(
+        { ctx, clientId, memberIndex: j + 1 },
+        slice,
+        ephemeralSecret,
+        ephemeralPublic,
+        cfg.memberKeys[j] as Uint8Array,
+      ),
     ),
   );
   const seal_ms = performance.now() - t0;

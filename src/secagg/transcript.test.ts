@@ -14,15 +14,32 @@ describe('transcript hashes', () => {
     expect(await contributionDigest(eph, sealed, () => createHash('sha256'))).toEqual(web);
     // and it binds every byte and the slice boundaries
     expect(await contributionDigest(eph, [sealed[0]!, sealed[1]!])).not.toEqual(web);
-    expect(await contributionDigest(eph, [new Uint8Array(99).fill(1), new Uint8Array(101).fill(2), sealed[2]!])).not.toEqual(web);
+    expect(
+      await contributionDigest(eph, [new Uint8Array(99).fill(1), new Uint8Array(101).fill(2), sealed[2]!]),
+    ).not.toEqual(web);
   });
 
   it('H_S needs a sorted, unique survivor list with 32-byte digests', () => {
     const ctx = { federation: 'f', round: 1 };
     const d = new Uint8Array(32);
-    expect(survivorHash(ctx, [{ clientId: 'a', digest: d }, { clientId: 'b', digest: d }])).toHaveLength(32);
-    expect(() => survivorHash(ctx, [{ clientId: 'b', digest: d }, { clientId: 'a', digest: d }])).toThrow(MalformedInputError);
-    expect(() => survivorHash(ctx, [{ clientId: 'a', digest: d }, { clientId: 'a', digest: d }])).toThrow(MalformedInputError);
+    expect(
+      survivorHash(ctx, [
+        { clientId: 'a', digest: d },
+        { clientId: 'b', digest: d },
+      ]),
+    ).toHaveLength(32);
+    expect(() =>
+      survivorHash(ctx, [
+        { clientId: 'b', digest: d },
+        { clientId: 'a', digest: d },
+      ]),
+    ).toThrow(MalformedInputError);
+    expect(() =>
+      survivorHash(ctx, [
+        { clientId: 'a', digest: d },
+        { clientId: 'a', digest: d },
+      ]),
+    ).toThrow(MalformedInputError);
     expect(() => survivorHash(ctx, [{ clientId: 'a', digest: new Uint8Array(31) }])).toThrow(MalformedInputError);
   });
 });

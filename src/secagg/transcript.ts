@@ -22,7 +22,11 @@ export interface Sha256Hasher {
   digest(): Uint8Array;
 }
 
-export async function contributionDigest(ephemeralPublic: Uint8Array, sealed: readonly Uint8Array[], hasher?: () => Sha256Hasher): Promise<Uint8Array> {
+export async function contributionDigest(
+  ephemeralPublic: Uint8Array,
+  sealed: readonly Uint8Array[],
+  hasher?: () => Sha256Hasher,
+): Promise<Uint8Array> {
   const parts: Uint8Array[] = [utf8('SpeakOnce/v1/contribution'), ephemeralPublic, u32be(sealed.length)];
   for (const s of sealed) parts.push(u32be(s.length), s);
   if (hasher) {
@@ -48,7 +52,8 @@ export function survivorHash(ctx: RoundContext, survivors: readonly SurvivorEntr
   const parts: Uint8Array[] = [utf8('SpeakOnce/v1/survivors'), encodeContext(ctx), u32be(survivors.length)];
   for (let i = 0; i < survivors.length; i++) {
     const s = survivors[i] as SurvivorEntry;
-    if (i > 0 && compareIds((survivors[i - 1] as SurvivorEntry).clientId, s.clientId) >= 0) throw new MalformedInputError('survivor list is not sorted and unique');
+    if (i > 0 && compareIds((survivors[i - 1] as SurvivorEntry).clientId, s.clientId) >= 0)
+      throw new MalformedInputError('survivor list is not sorted and unique');
     if (s.digest.length !== 32) throw new MalformedInputError(`digest of ${s.clientId} must be 32 bytes`);
     parts.push(lpString(s.clientId), s.digest);
   }

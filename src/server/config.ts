@@ -116,7 +116,9 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}, file?: stri
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, x]) => x !== undefined));
   const parsed = v.safeParse(ServerConfigSchema, { ...DEFAULT_CONFIG, ...fromFile, ...defined });
   if (!parsed.success) {
-    const problems = parsed.issues.map((i) => `${i.path?.map((p) => String(p.key)).join('.') ?? '(config)'}: ${i.message}`);
+    const problems = parsed.issues.map(
+      (i) => `${i.path?.map((p) => String(p.key)).join('.') ?? '(config)'}: ${i.message}`,
+    );
     throw new ConfigError('INVALID_CONFIG', `invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const cfg = parsed.output;

@@ -32,7 +32,13 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-export async function listen(fed: Federation, host: string, port: number, log: Logger, opts: HttpOptions = {}): Promise<RunningServer> {
+export async function listen(
+  fed: Federation,
+  host: string,
+  port: number,
+  log: Logger,
+  opts: HttpOptions = {},
+): Promise<RunningServer> {
   const replay = new ReplayBuffer();
   const sse = new Set<ServerResponse>();
   fed.onEvent((e) => {
@@ -44,10 +50,15 @@ export async function listen(fed: Federation, host: string, port: number, log: L
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (req.method === 'GET' && url.pathname === '/status') return json(res, 200, { ...fed.status(), recentEvents: replay.latest(20) });
+      if (req.method === 'GET' && url.pathname === '/status')
+        return json(res, 200, { ...fed.status(), recentEvents: replay.latest(20) });
       if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
       if (req.method === 'GET' && url.pathname === '/events') {
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-store',
+          connection: 'keep-alive',
+        });
         res.write(`retry: 2000\n\n`);
         // Replay the history so a dashboard opened late has context (see replay.ts).
         for (const e of replay.replay()) res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
@@ -59,7 +70,10 @@ export async function listen(fed: Federation, host: string, port: number, log: L
         // The current global model (every participant receives it each round anyway).
         const file = url.pathname.slice('/model/'.length);
         const body = await readFile(join(fed.modelDir, file));
-        res.writeHead(200, { 'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream', 'cache-control': 'no-store' });
+        res.writeHead(200, {
+          'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+          'cache-control': 'no-store',
+        });
         res.end(body);
         return;
       }
@@ -86,7 +100,11 @@ export async function listen(fed: Federation, host: string, port: number, log: L
       close: (code, reason) => ws.close(code, reason),
     });
     ws.on('message', (data, isBinary) => {
-      const bytes = Array.isArray(data) ? new Uint8Array(Buffer.concat(data)) : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      const bytes = Array.isArray(data)
+        ? new Uint8Array(Buffer.concat(data))
+        : data instanceof ArrayBuffer
+          ? new Uint8Array(data)
+          : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       void session.message(bytes, isBinary);
     });
     ws.on('close', () => session.close());

@@ -9,10 +9,15 @@ export interface Logger {
   error(event: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(min: Level | 'silent' = 'info', sink: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Logger {
-  const emit = (level: Level) => (event: string, fields: Record<string, unknown> = {}) => {
-    if (min === 'silent' || ORDER[level] < ORDER[min]) return;
-    sink(JSON.stringify({ ts: new Date().toISOString(), level, event, ...fields }));
-  };
+export function createLogger(
+  min: Level | 'silent' = 'info',
+  sink: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Logger {
+  const emit =
+    (level: Level) =>
+    (event: string, fields: Record<string, unknown> = {}) => {
+      if (min === 'silent' || ORDER[level] < ORDER[min]) return;
+      sink(JSON.stringify({ ts: new Date().toISOString(), level, event, ...fields }));
+    };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

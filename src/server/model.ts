@@ -31,7 +31,11 @@ export function modelFromCheckpoint(c: Checkpoint): GlobalModel {
 
 /** new = global + Σ wᵢ·Δᵢ / Σ wᵢ, from the exact integer sum (update coordinates then weight);
  * also returns that mean update Σ wᵢ·Δᵢ / Σ wᵢ. */
-export function applyDecodedSum(global: Float32Array, sum: Float64Array, q: QuantizationOptions): { weights: Float32Array; mean: Float32Array; weightSum: number } {
+export function applyDecodedSum(
+  global: Float32Array,
+  sum: Float64Array,
+  q: QuantizationOptions,
+): { weights: Float32Array; mean: Float32Array; weightSum: number } {
   const { mean, weightSum } = dequantizeMean(sum.subarray(0, global.length + 1), q);
   const out = new Float32Array(global.length);
   for (let i = 0; i < out.length; i++) out[i] = (global[i] as number) + (mean[i] as number);

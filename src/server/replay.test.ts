@@ -7,14 +7,53 @@ const T = Array.from({ length: 6 }, (_, i) => `p${String(i).repeat(7)}${'f'.repe
 /** One round: started, a contribution per trainer, cut-off, done (or failed when `fail`). */
 function roundEvents(round: number, fail = false, trainers: readonly string[] = T): FederationEvent[] {
   const evs: FederationEvent[] = [
-    { type: 'round_started', round, version: round - 1, trainers: [...trainers], members: [], m: 3, tRec: 2, rho: 1, length: 100, submitBy: 0, answerBy: 0, insecurePlaintext: false },
-    ...trainers.map((_, i): FederationEvent => ({ type: 'contribution', round, received: i + 1, expected: trainers.length, bytes: 1000 * (i + 1) })),
+    {
+      type: 'round_started',
+      round,
+      version: round - 1,
+      trainers: [...trainers],
+      members: [],
+      m: 3,
+      tRec: 2,
+      rho: 1,
+      length: 100,
+      submitBy: 0,
+      answerBy: 0,
+      insecurePlaintext: false,
+    },
+    ...trainers.map((_, i): FederationEvent => ({
+      type: 'contribution',
+      round,
+      received: i + 1,
+      expected: trainers.length,
+      bytes: 1000 * (i + 1),
+    })),
     { type: 'cutoff', round, survivors: [...trainers], dropped: [] },
   ];
   evs.push(
     fail
-      ? { type: 'round_failed', round, version: round - 1, code: 'THRESHOLD_NOT_MET', reason: 'quiet', timings: { total_ms: 9 }, bytesIn: 1, bytesOut: 2 }
-      : { type: 'round_done', round, version: round, survivors: [...trainers], membersAnswered: [1, 2], timings: { total_ms: 9 }, bytesIn: 1, bytesOut: 2, sumDigest: 'ab', preview: { masked: [0.5], aggregate: [0.1] } },
+      ? {
+          type: 'round_failed',
+          round,
+          version: round - 1,
+          code: 'THRESHOLD_NOT_MET',
+          reason: 'quiet',
+          timings: { total_ms: 9 },
+          bytesIn: 1,
+          bytesOut: 2,
+        }
+      : {
+          type: 'round_done',
+          round,
+          version: round,
+          survivors: [...trainers],
+          membersAnswered: [1, 2],
+          timings: { total_ms: 9 },
+          bytesIn: 1,
+          bytesOut: 2,
+          sumDigest: 'ab',
+          preview: { masked: [0.5], aggregate: [0.1] },
+        },
   );
   return evs;
 }
@@ -49,7 +88,12 @@ describe('observer replay', () => {
     const beyond = out.slice(1, -20);
     expect(beyond.filter((e) => e.type === 'contribution')).toEqual([]);
     expect(JSON.stringify(beyond)).not.toContain('f'.repeat(56));
-    for (let r = 1; r <= 8; r++) expect(beyond.filter((e) => 'round' in e && e.round === r).map((e) => e.type)).toEqual(['round_started', 'cutoff', r === 4 ? 'round_failed' : 'round_done']);
+    for (let r = 1; r <= 8; r++)
+      expect(beyond.filter((e) => 'round' in e && e.round === r).map((e) => e.type)).toEqual([
+        'round_started',
+        'cutoff',
+        r === 4 ? 'round_failed' : 'round_done',
+      ]);
   });
 
   it("keeps the running round's start and cut-off when its contributions overflow the window", () => {

@@ -14,7 +14,10 @@
  */
 import { type FederationEvent, SHORT_ID } from '../wire/events.js';
 
-type Milestone = Extract<FederationEvent, { type: 'round_started' | 'cutoff' | 'answer' | 'round_done' | 'round_failed' }>;
+type Milestone = Extract<
+  FederationEvent,
+  { type: 'round_started' | 'cutoff' | 'answer' | 'round_done' | 'round_failed' }
+>;
 
 export interface ReplayOptions {
   /** Events kept verbatim (default 200). */
@@ -55,13 +58,22 @@ export class ReplayBuffer {
   constructor(opts: ReplayOptions = {}) {
     this.window = opts.window ?? 200;
     this.maxRounds = opts.maxRounds ?? 2000;
-    if (!Number.isSafeInteger(this.window) || this.window < 1) throw new RangeError('window must be a positive integer');
-    if (!Number.isSafeInteger(this.maxRounds) || this.maxRounds < 0) throw new RangeError('maxRounds must be a non-negative integer');
+    if (!Number.isSafeInteger(this.window) || this.window < 1)
+      throw new RangeError('window must be a positive integer');
+    if (!Number.isSafeInteger(this.maxRounds) || this.maxRounds < 0)
+      throw new RangeError('maxRounds must be a non-negative integer');
   }
 
   add(e: FederationEvent): void {
     if (e.type === 'participants') this.participants = e;
-    if (e.type === 'round_started' || e.type === 'cutoff' || e.type === 'answer' || e.type === 'round_done' || e.type === 'round_failed') this.keep(e);
+    if (
+      e.type === 'round_started' ||
+      e.type === 'cutoff' ||
+      e.type === 'answer' ||
+      e.type === 'round_done' ||
+      e.type === 'round_failed'
+    )
+      this.keep(e);
     this.recent.push(e);
     if (this.recent.length > this.window) this.recent.shift();
   }
@@ -91,7 +103,8 @@ export class ReplayBuffer {
     const out: FederationEvent[] = [];
     if (this.participants && !inWindow.has(this.participants)) out.push(this.participants);
     for (const r of this.rounds.values()) {
-      for (const k of [r.started, r.cutoff, r.answer, r.outcome]) if (k && !inWindow.has(k.original)) out.push(k.compact);
+      for (const k of [r.started, r.cutoff, r.answer, r.outcome])
+        if (k && !inWindow.has(k.original)) out.push(k.compact);
     }
     out.push(...this.recent);
     return out;

@@ -66,8 +66,26 @@ export interface RoundHost {
 export const PREVIEW_LENGTH = 256;
 
 export type RoundOutcome =
-  | { ok: true; sum: Float64Array; survivors: string[]; membersAnswered: number[]; timings: Record<string, number>; bytesIn: number; bytesOut: number; maskedPreview: number[] }
-  | { ok: false; code: string; reason: string; survivors: string[]; membersAnswered: number[]; timings: Record<string, number>; bytesIn: number; bytesOut: number };
+  | {
+      ok: true;
+      sum: Float64Array;
+      survivors: string[];
+      membersAnswered: number[];
+      timings: Record<string, number>;
+      bytesIn: number;
+      bytesOut: number;
+      maskedPreview: number[];
+    }
+  | {
+      ok: false;
+      code: string;
+      reason: string;
+      survivors: string[];
+      membersAnswered: number[];
+      timings: Record<string, number>;
+      bytesIn: number;
+      bytesOut: number;
+    };
 
 export class RoundRun {
   readonly plan: RoundPlan;
@@ -147,7 +165,8 @@ export class RoundRun {
     if (round !== this.round) {
       throw new WrongRoundError(`message for round ${round}, the current round is ${this.round}`);
     }
-    if (!this.trainerSet.has(clientId)) throw new Refusal('NOT_A_TRAINER', `${clientId} is not a trainer of round ${this.round}`);
+    if (!this.trainerSet.has(clientId))
+      throw new Refusal('NOT_A_TRAINER', `${clientId} is not a trainer of round ${this.round}`);
   }
 
   async contribution(clientId: string, msg: ContributionMsg, size: number): Promise<void> {
@@ -156,7 +175,8 @@ export class RoundRun {
       const why = 'this server runs the insecure plaintext benchmark mode; send plain updates';
       throw new Refusal('INSECURE_MODE_ONLY', why);
     }
-    if (this.phaseValue !== 'collecting' || !this.agg) throw new LateError(`contribution from ${clientId} outside the collection phase of round ${this.round}`);
+    if (this.phaseValue !== 'collecting' || !this.agg)
+      throw new LateError(`contribution from ${clientId} outside the collection phase of round ${this.round}`);
     const c: Contribution = {
       federation: this.plan.config.federation,
       round: msg.round,
@@ -167,20 +187,23 @@ export class RoundRun {
     };
     await this.agg.add(c); // throws typed errors (duplicate, late, malformed) and changes nothing then
     this.bytesIn += size;
-    if (this.maskedPreview.length === 0) this.maskedPreview = Array.from(c.masked[0].subarray(0, PREVIEW_LENGTH), (v) => v / Q1);
+    if (this.maskedPreview.length === 0)
+      this.maskedPreview = Array.from(c.masked[0].subarray(0, PREVIEW_LENGTH), (v) => v / Q1);
     this.accepted(clientId);
   }
 
   plain(clientId: string, msg: PlainMsg, size: number): void {
     this.requireTrainer(clientId, msg.round);
-    if (!this.plainSum) throw new Refusal('INSECURE_MODE_ONLY', 'plaintext updates are refused: this federation aggregates securely');
+    if (!this.plainSum)
+      throw new Refusal('INSECURE_MODE_ONLY', 'plaintext updates are refused: this federation aggregates securely');
     if (this.phaseValue !== 'collecting') throw new LateError(`update from ${clientId} after the cut-off`);
     if (this.sent.has(clientId)) throw new DuplicateError(`second update from ${clientId}`);
     const x = bytesToI32(msg.x, 'x');
     const { length } = this.plan.config;
     if (x.length !== length) throw new MalformedInputError(`update has ${x.length} coordinates, expected ${length}`);
     const limit = maxQuantized(this.plan.config.bits);
-    for (let i = 0; i < x.length; i++) if (Math.abs(x[i] as number) > limit) throw new MalformedInputError(`coordinate ${i} out of range`);
+    for (let i = 0; i < x.length; i++)
+      if (Math.abs(x[i] as number) > limit) throw new MalformedInputError(`coordinate ${i} out of range`);
     for (let i = 0; i < x.length; i++) this.plainSum[i] = (this.plainSum[i] as number) + (x[i] as number);
     this.bytesIn += size;
     this.accepted(clientId);
@@ -189,7 +212,13 @@ export class RoundRun {
   private accepted(clientId: string): void {
     this.sent.add(clientId);
     this.notSent.delete(clientId);
-    this.host.emit({ type: 'contribution', round: this.round, received: this.sent.size, expected: this.plan.trainers.length, bytes: this.bytesIn });
+    this.host.emit({
+      type: 'contribution',
+      round: this.round,
+      received: this.sent.size,
+      expected: this.plan.trainers.length,
+      bytes: this.bytesIn,
+    });
     this.checkAllSent();
   }
 
@@ -242,7 +271,10 @@ export class RoundRun {
     this.host.log.info('cutoff', { round: this.round, why, survivors: this.survivors.length, dropped: dropped.length });
     this.host.emit({ type: 'cutoff', round: this.round, survivors: this.survivors, dropped });
     if (this.survivors.length < this.plan.minSurvivors) {
-      this.fail('TOO_FEW_SURVIVORS', `${this.survivors.length} trainer(s) sent, ${this.plan.minSurvivors} needed to unmask a sum without revealing an individual update`);
+      this.fail(
+        'TOO_FEW_SURVIVORS',
+        `${this.survivors.length} trainer(s) sent, ${this.plan.minSurvivors} needed to unmask a sum without revealing an individual update`,
+      );
       return;
     }
     if (!this.agg) {
@@ -273,7 +305,8 @@ export class RoundRun {
       throw new WrongRoundError(`answer for round ${msg.round}, the current round is ${this.round}`);
     }
     const j = this.memberIndex.get(clientId) ?? 0;
-    if (j === 0 || msg.memberIndex !== j) throw new Refusal('NOT_A_MEMBER', `${clientId} is not member ${msg.memberIndex} of round ${this.round}`);
+    if (j === 0 || msg.memberIndex !== j)
+      throw new Refusal('NOT_A_MEMBER', `${clientId} is not member ${msg.memberIndex} of round ${this.round}`);
     if (!this.agg) throw new Refusal('INSECURE_MODE_ONLY', 'no committee in the plaintext benchmark mode');
     const { committee } = this.agg.cfg;
     const r: CommitteeResponse = {
@@ -320,7 +353,16 @@ export class RoundRun {
   private finish(sum: Float64Array): void {
     this.phaseValue = 'done';
     this.mark('total_ms');
-    this.resolve({ ok: true, sum, survivors: this.survivors, membersAnswered: this.membersAnswered(), timings: this.timings, bytesIn: this.bytesIn, bytesOut: this.bytesOut, maskedPreview: this.maskedPreview });
+    this.resolve({
+      ok: true,
+      sum,
+      survivors: this.survivors,
+      membersAnswered: this.membersAnswered(),
+      timings: this.timings,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      maskedPreview: this.maskedPreview,
+    });
   }
 
   /** Ends the round without a model change. */
@@ -329,6 +371,15 @@ export class RoundRun {
     clearTimeout(this.timer);
     this.phaseValue = 'failed';
     this.mark('total_ms');
-    this.resolve({ ok: false, code, reason, survivors: this.survivors, membersAnswered: this.membersAnswered(), timings: this.timings, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
+    this.resolve({
+      ok: false,
+      code,
+      reason,
+      survivors: this.survivors,
+      membersAnswered: this.membersAnswered(),
+      timings: this.timings,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+    });
   }
 }

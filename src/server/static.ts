@@ -4,7 +4,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import sirv from 'sirv';
 
-export function staticApp(distDir: string): ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined {
+export function staticApp(
+  distDir: string,
+): ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined {
   if (!existsSync(join(distDir, 'index.html'))) return undefined;
   const serve = sirv(distDir, { etag: true, gzip: false, dev: false, extensions: ['html'] });
   return (req, res) =>

@@ -68,7 +68,11 @@ export class Store {
       throw e;
     }
     const s = JSON.parse(text) as FederationState;
-    if (typeof s.federation !== 'string' || !Number.isSafeInteger(s.version) || !Number.isSafeInteger(s.lastStartedRound)) {
+    if (
+      typeof s.federation !== 'string' ||
+      !Number.isSafeInteger(s.version) ||
+      !Number.isSafeInteger(s.lastStartedRound)
+    ) {
       throw new Error(`${this.statePath} is corrupt`);
     }
     return s;

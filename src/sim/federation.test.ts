@@ -32,21 +32,56 @@ const data = generateSynthetic({ rows: 6000, fraudRate: 0.02, seed: 3 });
 
 const heldOutData = generateSynthetic({ rows: 3000, fraudRate: 0.05, seed: 9 });
 
-function trainers(n: number, s: TestServer, dropAt?: Parameters<typeof startParticipant>[0]['dropAt']): SimParticipant[] {
+function trainers(
+  n: number,
+  s: TestServer,
+  dropAt?: Parameters<typeof startParticipant>[0]['dropAt'],
+): SimParticipant[] {
   const shards = partitionDataset(data, { clients: n, seed: 5 });
   const heldOut = partitionDataset(heldOutData, { clients: n, seed: 5 });
   return shards.map((d, i) =>
-    startParticipant({ url: s.wsUrl, token: s.token, train: true, committee: false, trainer: new MlTrainer(d, i), evaluator: new MlEvaluator(heldOut[i]!), label: `t${i}`, ...(dropAt ? { dropAt } : {}) }),
+    startParticipant({
+      url: s.wsUrl,
+      token: s.token,
+      train: true,
+      committee: false,
+      trainer: new MlTrainer(d, i),
+      evaluator: new MlEvaluator(heldOut[i]!),
+      label: `t${i}`,
+      ...(dropAt ? { dropAt } : {}),
+    }),
   );
 }
 
-function members(n: number, s: TestServer, dropAt?: Parameters<typeof startParticipant>[0]['dropAt']): SimParticipant[] {
-  return Array.from({ length: n }, (_, i) => startParticipant({ url: s.wsUrl, token: s.token, train: false, committee: true, label: `m${i}`, ...(dropAt ? { dropAt } : {}) }));
+function members(
+  n: number,
+  s: TestServer,
+  dropAt?: Parameters<typeof startParticipant>[0]['dropAt'],
+): SimParticipant[] {
+  return Array.from({ length: n }, (_, i) =>
+    startParticipant({
+      url: s.wsUrl,
+      token: s.token,
+      train: false,
+      committee: true,
+      label: `m${i}`,
+      ...(dropAt ? { dropAt } : {}),
+    }),
+  );
 }
 
 describe('secure rounds over WebSocket', () => {
   it('8 trainers + 5 members, 3 rounds: exact sums and the plaintext FedAvg model', async () => {
-    server = await startTestServer({ committee: { m: 5, tRec: 3, rho: 1 }, minTrainers: 8, firstRoundParticipants: 13, rounds: 3, epochs: 1, batchSize: 64, submitMs: 60_000, committeeMs: 30_000 });
+    server = await startTestServer({
+      committee: { m: 5, tRec: 3, rho: 1 },
+      minTrainers: 8,
+      firstRoundParticipants: 13,
+      rounds: 3,
+      epochs: 1,
+      batchSize: 64,
+      submitMs: 60_000,
+      committeeMs: 30_000,
+    });
     const s = server;
     const initial = s.fed.globalWeights.slice();
     const ts = trainers(8, s);
@@ -76,7 +111,8 @@ describe('secure rounds over WebSocket', () => {
       let wsum = 0;
       for (const u of updates) {
         expect(u.global).toEqual(start);
-        for (let i = 0; i < weighted.length; i++) weighted[i] = (weighted[i] as number) + u.numSamples * (u.delta[i] as number);
+        for (let i = 0; i < weighted.length; i++)
+          weighted[i] = (weighted[i] as number) + u.numSamples * (u.delta[i] as number);
         wsum += u.numSamples;
       }
       const reference = applyAggregate(start, weighted, wsum);
@@ -93,7 +129,7 @@ describe('secure rounds over WebSocket', () => {
       // each trainer's stochastic rounding is off by < 1 unit of clip/(2^15 − 1) in w·Δ, so the
       // mean is off by < (n + 1)·clip/((2^15 − 1)·Σw) (the +1 for the weight coordinate)
       for (const u of updates) expect(Math.max(...Array.from(u.delta, Math.abs))).toBeLessThan(s.config.clip); // nothing clipped
-      expect(maxErr).toBeLessThan((updates.length + 1) * s.config.clip / (32767 * fromServer.weightSum) + 1e-6);
+      expect(maxErr).toBeLessThan(((updates.length + 1) * s.config.clip) / (32767 * fromServer.weightSum) + 1e-6);
       expect(moved).toBeGreaterThan(100 * maxErr); // the round really changed the model
     }
     // every trainer saw the new version
@@ -101,17 +137,34 @@ describe('secure rounds over WebSocket', () => {
   });
 
   it('30 % of trainers and m − t_rec members drop: rounds complete; one more silent member fails loudly; the next round succeeds', async () => {
-    server = await startTestServer({ committee: { m: 5, tRec: 3, rho: 1 }, minTrainers: 4, firstRoundParticipants: 20, rounds: 3, epochs: 1, batchSize: 64, submitMs: 60_000, committeeMs: 30_000 });
+    server = await startTestServer({
+      committee: { m: 5, tRec: 3, rho: 1 },
+      minTrainers: 4,
+      firstRoundParticipants: 20,
+      rounds: 3,
+      epochs: 1,
+      batchSize: 64,
+      submitMs: 60_000,
+      committeeMs: 30_000,
+    });
     const s = server;
     // round 1: of 10 trainers, 1 crashes before training, 1 before sending, 1 right after sending
-    const trainerDrops = [dropFirst(1, 'before-train', 1), dropFirst(1, 'before-send', 1), dropFirst(1, 'after-send', 1)];
+    const trainerDrops = [
+      dropFirst(1, 'before-train', 1),
+      dropFirst(1, 'before-send', 1),
+      dropFirst(1, 'after-send', 1),
+    ];
     const ts = trainers(10, s, (r, p) => trainerDrops.some((d) => d(r, p)));
     // round 1: 2 members silent (= m − t_rec); round 2: 3 members silent (one too many)
     const memberDrops = [dropFirst(1, 'before-answer', 2), dropFirst(2, 'before-answer', 3)];
     const ms = members(10, s, (r, p) => memberDrops.some((d) => d(r, p)));
     parts = [...ts, ...ms];
 
-    const r1 = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === 1, 60_000, 'round 1')) as Done;
+    const r1 = (await s.events.waitFor(
+      (e): e is Done => e.type === 'round_done' && e.round === 1,
+      60_000,
+      'round 1',
+    )) as Done;
     expect(r1.survivors).toHaveLength(8); // the one that crashed after sending is counted
     expect(r1.membersAnswered).toHaveLength(3);
     const agg1 = await s.decoded.waitFor((d) => d.round === 1);
@@ -120,7 +173,11 @@ describe('secure rounds over WebSocket', () => {
     expect(cut1.type === 'cutoff' && cut1.dropped).toHaveLength(2);
 
     const weightsBefore = s.fed.globalWeights.slice();
-    const r2 = (await s.events.waitFor((e): e is Failed => e.type === 'round_failed' && e.round === 2, 60_000, 'round 2 failure')) as Failed;
+    const r2 = (await s.events.waitFor(
+      (e): e is Failed => e.type === 'round_failed' && e.round === 2,
+      60_000,
+      'round 2 failure',
+    )) as Failed;
     expect(r2.code).toBe('THRESHOLD_NOT_MET');
     expect(r2.version).toBe(1);
     expect(s.fed.version).toBe(1);
@@ -130,7 +187,11 @@ describe('secure rounds over WebSocket', () => {
     const told = await live[0]!.events.waitFor((e) => e.type === 'result' && e.round === 2);
     expect(told.type === 'result' && !told.ok && told.reason).toMatch(/needed/);
 
-    const r3 = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === 3, 60_000, 'round 3')) as Done;
+    const r3 = (await s.events.waitFor(
+      (e): e is Done => e.type === 'round_done' && e.round === 3,
+      60_000,
+      'round 3',
+    )) as Done;
     expect(r3.version).toBe(2);
     const agg3 = await s.decoded.waitFor((d) => d.round === 3);
     expect(agg3.sum).toEqual(plaintextSum(ts, 3, r3.survivors));

@@ -27,8 +27,23 @@ import { type MemberIdentity, type SecAggErrorCode, createIdentity } from '../se
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
 
 const WIRE_CODES: WireErrorCode[] = ['TOO_LARGE', 'MALFORMED', 'UNKNOWN_TYPE', 'BAD_VERSION'];
-const REFUSAL_CODES: RefusalCode[] = ['NOT_JOINED', 'UNAUTHENTICATED', 'ALREADY_JOINED', 'NO_ROUND', 'NOT_A_TRAINER', 'NOT_A_MEMBER', 'INSECURE_MODE_ONLY', 'TEXT_FRAME'];
-const SECAGG_CODES: SecAggErrorCode[] = ['MALFORMED_INPUT', 'DUPLICATE', 'LATE', 'WRONG_ROUND', 'INCONSISTENT_SURVIVOR_SET'];
+const REFUSAL_CODES: RefusalCode[] = [
+  'NOT_JOINED',
+  'UNAUTHENTICATED',
+  'ALREADY_JOINED',
+  'NO_ROUND',
+  'NOT_A_TRAINER',
+  'NOT_A_MEMBER',
+  'INSECURE_MODE_ONLY',
+  'TEXT_FRAME',
+];
+const SECAGG_CODES: SecAggErrorCode[] = [
+  'MALFORMED_INPUT',
+  'DUPLICATE',
+  'LATE',
+  'WRONG_ROUND',
+  'INCONSISTENT_SURVIVOR_SET',
+];
 const KNOWN = new Set<string>([...WIRE_CODES, ...REFUSAL_CODES, ...SECAGG_CODES]);
 
 // ---- a seeded generator ------------------------------------------------------------------------
@@ -65,7 +80,21 @@ class Rng {
   }
 }
 
-const TYPES = ['join', 'contribution', 'answer', 'plain', 'leave', 'welcome', 'round', 'error', '', 'JOIN', 'contribution\u0000', '__proto__', 'constructor'];
+const TYPES = [
+  'join',
+  'contribution',
+  'answer',
+  'plain',
+  'leave',
+  'welcome',
+  'round',
+  'error',
+  '',
+  'JOIN',
+  'contribution\u0000',
+  '__proto__',
+  'constructor',
+];
 
 function randomValue(r: Rng, depth = 0): unknown {
   switch (r.int(depth > 2 ? 14 : 17)) {
@@ -100,7 +129,12 @@ function randomValue(r: Rng, depth = 0): unknown {
     case 14:
       return Array.from({ length: r.int(5) }, () => randomValue(r, depth + 1));
     case 15:
-      return Object.fromEntries(Array.from({ length: r.int(5) }, () => [r.pick(['t', 'v', 'round', 'x', 'y1', 'sealed', 'hS', r.bytes(3).join('')]), randomValue(r, depth + 1)]));
+      return Object.fromEntries(
+        Array.from({ length: r.int(5) }, () => [
+          r.pick(['t', 'v', 'round', 'x', 'y1', 'sealed', 'hS', r.bytes(3).join('')]),
+          randomValue(r, depth + 1),
+        ]),
+      );
     default:
       return Array.from({ length: r.int(4) }, () => r.bytes(r.int(64)));
   }
@@ -195,7 +229,27 @@ function generate(r: Rng, bases: Bases, types: readonly string[]): Uint8Array {
   if (kind < 70) {
     // valid msgpack object with random field values
     const o: Record<string, unknown> = { t: r.chance(0.8) ? r.pick(types) : randomValue(r) };
-    for (let i = r.int(7); i > 0; i--) o[r.pick(['v', 'token', 'publicKey', 'train', 'committee', 'round', 'y1', 'y2', 'eph', 'sealed', 'memberIndex', 'hS', 'sum', 'x', 'label', 'z'])] = randomValue(r);
+    for (let i = r.int(7); i > 0; i--)
+      o[
+        r.pick([
+          'v',
+          'token',
+          'publicKey',
+          'train',
+          'committee',
+          'round',
+          'y1',
+          'y2',
+          'eph',
+          'sealed',
+          'memberIndex',
+          'hS',
+          'sum',
+          'x',
+          'label',
+          'z',
+        ])
+      ] = randomValue(r);
     return encode(o);
   }
   if (kind < 95) return encode(wrongTyped(r, r.pick(bases.valid))); // a message type with wrong field types
@@ -204,8 +258,24 @@ function generate(r: Rng, bases: Bases, types: readonly string[]): Uint8Array {
 
 function syntheticBases(token: string, publicKey: Uint8Array, round = 1): Record<string, unknown>[] {
   return [
-    { t: 'join', v: 1, token, publicKey, proof: new Uint8Array(32).fill(3), train: true, committee: false, label: 'fuzz' },
-    { t: 'contribution', round, y1: new Uint8Array(64), y2: new Uint8Array(64), eph: new Uint8Array(32), sealed: [new Uint8Array(48), new Uint8Array(48), new Uint8Array(48)] },
+    {
+      t: 'join',
+      v: 1,
+      token,
+      publicKey,
+      proof: new Uint8Array(32).fill(3),
+      train: true,
+      committee: false,
+      label: 'fuzz',
+    },
+    {
+      t: 'contribution',
+      round,
+      y1: new Uint8Array(64),
+      y2: new Uint8Array(64),
+      eph: new Uint8Array(32),
+      sealed: [new Uint8Array(48), new Uint8Array(48), new Uint8Array(48)],
+    },
     { t: 'answer', round, memberIndex: 1, hS: new Uint8Array(32), sum: new Uint8Array(64) },
     { t: 'plain', round, x: new Uint8Array(64) },
     { t: 'unknown', round },
@@ -240,7 +310,14 @@ function count(t: Tally, m: ServerMessage | undefined): void {
 /** Identities that also volunteer for the committee when fuzzRaw joins with them. */
 const committeeToo = new WeakSet<MemberIdentity>();
 
-async function fuzzRaw(s: TestServer, r: Rng, n: number, bases: Bases, t: Tally, joinAs?: MemberIdentity): Promise<void> {
+async function fuzzRaw(
+  s: TestServer,
+  r: Rng,
+  n: number,
+  bases: Bases,
+  t: Tally,
+  joinAs?: MemberIdentity,
+): Promise<void> {
   let c: RawClient | undefined;
   const fresh = async (): Promise<RawClient> => {
     const k = await RawClient.open(s.wsUrl);
@@ -319,7 +396,17 @@ describe('fuzzing the server', () => {
     process.on('uncaughtException', onCrash);
     try {
       const { log, lines } = collectingLogger();
-      server = await startTestServer({ committee: { m: 3, tRec: 2, rho: 1 }, minTrainers: 3, firstRoundParticipants: 6, rounds: 2, submitMs: 60_000, committeeMs: 60_000 }, log);
+      server = await startTestServer(
+        {
+          committee: { m: 3, tRec: 2, rho: 1 },
+          minTrainers: 3,
+          firstRoundParticipants: 6,
+          rounds: 2,
+          submitMs: 60_000,
+          committeeMs: 60_000,
+        },
+        log,
+      );
       const s = server;
       const fuzzIdentity = createIdentity(new Uint8Array(32).fill(9));
       const lateIdentity = createIdentity(new Uint8Array(32).fill(10));
@@ -343,17 +430,29 @@ describe('fuzzing the server', () => {
       await connectedBecomes(s, 0);
 
       // 3. mid-round: C holds the collection phase open
-      const trainers = ['A', 'B', 'C'].map((label, i) => kitParticipant({ url: s.wsUrl, token: s.token, label, train: true, committee: false, seed: i + 11 }));
-      const members = ['X', 'Y', 'Z'].map((label) => kitParticipant({ url: s.wsUrl, token: s.token, label, train: false, committee: true }));
+      const trainers = ['A', 'B', 'C'].map((label, i) =>
+        kitParticipant({ url: s.wsUrl, token: s.token, label, train: true, committee: false, seed: i + 11 }),
+      );
+      const members = ['X', 'Y', 'Z'].map((label) =>
+        kitParticipant({ url: s.wsUrl, token: s.token, label, train: false, committee: true }),
+      );
       parts = [...trainers, ...members];
       const [A, , C] = trainers as [KitParticipant, KitParticipant, KitParticipant];
       const X = members[0] as KitParticipant;
       const cGate = C.trainer!.hold(1);
-      await s.events.waitFor((e) => e.type === 'contribution' && e.round === 1 && e.received === 2, 30_000, 'A and B contributed');
+      await s.events.waitFor(
+        (e) => e.type === 'contribution' && e.round === 1 && e.received === 2,
+        30_000,
+        'A and B contributed',
+      );
       const real = A.tap.lastSent('contribution')!;
       const realMsg = decode(real) as ContributionMsg;
       const midBases: Bases = {
-        valid: [...syntheticBases(s.token, fuzzKey, 1), { ...realMsg, y1: realMsg.y1.subarray(0, 64), y2: realMsg.y2.subarray(0, 64) }, { t: 'answer', round: 1, memberIndex: 2, hS: new Uint8Array(32), sum: new Uint8Array(2 * 2048 * 4) }],
+        valid: [
+          ...syntheticBases(s.token, fuzzKey, 1),
+          { ...realMsg, y1: realMsg.y1.subarray(0, 64), y2: realMsg.y2.subarray(0, 64) },
+          { t: 'answer', round: 1, memberIndex: 2, hS: new Uint8Array(32), sum: new Uint8Array(2 * 2048 * 4) },
+        ],
         large: [real],
       };
       // a participant who joined after the round started (not in it), on a raw socket
@@ -372,10 +471,27 @@ describe('fuzzing the server', () => {
       expect(total).toBeGreaterThanOrEqual(10_000);
       const codes = new Map<string, number>();
       for (const t of [pre, post, mid]) for (const [k, v] of t.codes) codes.set(k, (codes.get(k) ?? 0) + v);
-      if (process.env.SPEAKONCE_FUZZ_STATS) console.log('fuzz', { seed, total, closes: pre.closes + post.closes + mid.closes, codes: Object.fromEntries(codes) });
+      if (process.env.SPEAKONCE_FUZZ_STATS)
+        console.log('fuzz', {
+          seed,
+          total,
+          closes: pre.closes + post.closes + mid.closes,
+          codes: Object.fromEntries(codes),
+        });
       for (const code of codes.keys()) expect(KNOWN, `unexpected error code ${code}`).toContain(code);
       // the fuzz reached deep: codec, join, roles, the round and the aggregator all refused something
-      for (const code of ['MALFORMED', 'UNKNOWN_TYPE', 'NOT_JOINED', 'UNAUTHENTICATED', 'ALREADY_JOINED', 'NO_ROUND', 'NOT_A_TRAINER', 'NOT_A_MEMBER', 'DUPLICATE', 'WRONG_ROUND']) {
+      for (const code of [
+        'MALFORMED',
+        'UNKNOWN_TYPE',
+        'NOT_JOINED',
+        'UNAUTHENTICATED',
+        'ALREADY_JOINED',
+        'NO_ROUND',
+        'NOT_A_TRAINER',
+        'NOT_A_MEMBER',
+        'DUPLICATE',
+        'WRONG_ROUND',
+      ]) {
         expect(codes.get(code) ?? 0, `fuzz frames refused with ${code}`).toBeGreaterThan(0);
       }
       expect(lines.filter((l) => l.event === 'internal_error' || l.level === 'error')).toEqual([]);
@@ -384,7 +500,11 @@ describe('fuzzing the server', () => {
       // the round the fuzz ran in completes exactly, and so does the next one
       cGate.open();
       for (const round of [1, 2]) {
-        const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === round, 30_000, `round ${round}`)) as Done;
+        const done = (await s.events.waitFor(
+          (e): e is Done => e.type === 'round_done' && e.round === round,
+          30_000,
+          `round ${round}`,
+        )) as Done;
         const agg = await s.decoded.waitFor((d) => d.round === round);
         expect(done.survivors).toHaveLength(3);
         expect(done.version).toBe(round);

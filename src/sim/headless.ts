@@ -46,7 +46,12 @@ export class HeadlessPool {
   }
 
   private add(label: string, data?: { train: Dataset; heldOut: Dataset }): void {
-    const slot: Slot = { identity: createIdentity(), label, ...(data ? { data } : {}), current: undefined as unknown as SimParticipant };
+    const slot: Slot = {
+      identity: createIdentity(),
+      label,
+      ...(data ? { data } : {}),
+      current: undefined as unknown as SimParticipant,
+    };
     this.slots.push(slot);
     slot.current = this.spawn(this.slots.length - 1);
   }
@@ -60,7 +65,9 @@ export class HeadlessPool {
       committee: !s.data,
       identity: s.identity,
       label: s.label,
-      ...(s.data ? { trainer: this.o.makeTrainer(s.data.train, i), evaluator: this.o.makeEvaluator(s.data.heldOut) } : {}),
+      ...(s.data
+        ? { trainer: this.o.makeTrainer(s.data.train, i), evaluator: this.o.makeEvaluator(s.data.heldOut) }
+        : {}),
       dropAt: (round, point) => this.plan(round).get(i) === point,
     });
   }
@@ -82,7 +89,8 @@ export class HeadlessPool {
       const members = this.slots.map((s, i) => (s.data ? -1 : i)).filter((i) => i >= 0);
       const trainers = this.slots.map((s, i) => (s.data ? i : -1)).filter((i) => i >= 0);
       for (const i of pick(members, this.silentMembers.get(round) ?? 0)) p.set(i, 'before-answer');
-      for (const i of pick(trainers, this.crashingTrainers.get(round) ?? 0)) p.set(i, TRAINER_POINTS[randomInt(TRAINER_POINTS.length)] as DropPoint);
+      for (const i of pick(trainers, this.crashingTrainers.get(round) ?? 0))
+        p.set(i, TRAINER_POINTS[randomInt(TRAINER_POINTS.length)] as DropPoint);
       this.planned.set(round, p);
     }
     return p;

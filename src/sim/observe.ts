@@ -11,12 +11,19 @@ export interface Observer {
   ready: Promise<void>;
 }
 
-export function observe(baseUrl: string, onEvent: (e: FederationEvent) => void, onError: (e: Error) => void = () => undefined): Observer {
+export function observe(
+  baseUrl: string,
+  onEvent: (e: FederationEvent) => void,
+  onError: (e: Error) => void = () => undefined,
+): Observer {
   const ctrl = new AbortController();
   let markReady!: () => void;
   const ready = new Promise<void>((r) => (markReady = r));
   void (async () => {
-    const res = await fetch(`${baseUrl.replace(/\/$/, '')}/events`, { signal: ctrl.signal, headers: { accept: 'text/event-stream' } });
+    const res = await fetch(`${baseUrl.replace(/\/$/, '')}/events`, {
+      signal: ctrl.signal,
+      headers: { accept: 'text/event-stream' },
+    });
     if (!res.ok || !res.body) throw new Error(`observer stream: HTTP ${res.status}`);
     markReady();
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -37,7 +37,14 @@ afterEach(async () => {
   server = undefined;
 });
 
-const ROUND_SETTINGS = { committee: { m: 3, tRec: 2, rho: 1 }, minTrainers: 3, firstRoundParticipants: 6, rounds: 1, submitMs: 60_000, committeeMs: 60_000 } as const;
+const ROUND_SETTINGS = {
+  committee: { m: 3, tRec: 2, rho: 1 },
+  minTrainers: 3,
+  firstRoundParticipants: 6,
+  rounds: 1,
+  submitMs: 60_000,
+  committeeMs: 60_000,
+} as const;
 
 function raw(msg: unknown): Uint8Array {
   return encodeMessage(msg as never);
@@ -75,7 +82,9 @@ async function refusedFrom(p: KitParticipant, bytes: Uint8Array, code: string, r
 }
 
 function expectLogged(lines: LogLine[], code: string, clientId?: string): void {
-  const hit = lines.find((l) => l.event === 'refused' && l.code === code && (clientId === undefined || l.clientId === clientId));
+  const hit = lines.find(
+    (l) => l.event === 'refused' && l.code === code && (clientId === undefined || l.clientId === clientId),
+  );
   expect(hit, `a "refused" log line with code ${code}${clientId ? ` for ${clientId}` : ''}`).toBeDefined();
   expect(hit?.level).toBe('warn');
   expect(typeof hit?.message).toBe('string');
@@ -83,18 +92,34 @@ function expectLogged(lines: LogLine[], code: string, clientId?: string): void {
 }
 
 function expectEvent(s: TestServer, code: string): void {
-  expect(s.events.events.some((e) => e.type === 'refused' && e.code === code), `a refused event with code ${code}`).toBe(true);
+  expect(
+    s.events.events.some((e) => e.type === 'refused' && e.code === code),
+    `a refused event with code ${code}`,
+  ).toBe(true);
 }
 
 function startFederation(s: TestServer): { trainers: KitParticipant[]; members: KitParticipant[] } {
-  const trainers = ['A', 'B', 'C'].map((label, i) => kitParticipant({ url: s.wsUrl, token: s.token, label, train: true, committee: false, seed: i + 1 }));
-  const members = ['X', 'Y', 'Z'].map((label) => kitParticipant({ url: s.wsUrl, token: s.token, label, train: false, committee: true }));
+  const trainers = ['A', 'B', 'C'].map((label, i) =>
+    kitParticipant({ url: s.wsUrl, token: s.token, label, train: true, committee: false, seed: i + 1 }),
+  );
+  const members = ['X', 'Y', 'Z'].map((label) =>
+    kitParticipant({ url: s.wsUrl, token: s.token, label, train: false, committee: true }),
+  );
   parts.push(...trainers, ...members);
   return { trainers, members };
 }
 
-async function expectExactRound(s: TestServer, trainers: KitParticipant[], round: number, answered: number): Promise<Done> {
-  const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === round, 30_000, `round ${round} done`)) as Done;
+async function expectExactRound(
+  s: TestServer,
+  trainers: KitParticipant[],
+  round: number,
+  answered: number,
+): Promise<Done> {
+  const done = (await s.events.waitFor(
+    (e): e is Done => e.type === 'round_done' && e.round === round,
+    30_000,
+    `round ${round} done`,
+  )) as Done;
   const agg = await s.decoded.waitFor((d) => d.round === round);
   expect(done.survivors).toHaveLength(trainers.length);
   expect(done.membersAnswered).toHaveLength(answered);
@@ -123,7 +148,19 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
     await refusedRaw(c, raw({ ...goodJoin, extra: 1 }), 'MALFORMED', 'join');
     await refusedRaw(c, 'hello as text', 'TEXT_FRAME');
     await refusedRaw(c, new Uint8Array(s.fed.maxMessageBytes + 1), 'TOO_LARGE');
-    await refusedRaw(c, raw({ t: 'contribution', round: 1, y1: new Uint8Array(8), y2: new Uint8Array(8), eph: new Uint8Array(32), sealed: [] }), 'NOT_JOINED', 'contribution');
+    await refusedRaw(
+      c,
+      raw({
+        t: 'contribution',
+        round: 1,
+        y1: new Uint8Array(8),
+        y2: new Uint8Array(8),
+        eph: new Uint8Array(32),
+        sealed: [],
+      }),
+      'NOT_JOINED',
+      'contribution',
+    );
     await refusedRaw(c, raw({ t: 'leave' }), 'NOT_JOINED', 'leave');
     await refusedRaw(c, raw({ ...goodJoin, v: 2 }), 'BAD_VERSION', 'join');
     await refusedRaw(c, raw({ ...goodJoin, train: false, committee: false }), 'NOT_JOINED', 'join');
@@ -134,9 +171,31 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
     expect(welcome.t).toBe('welcome');
     const id = welcome.t === 'welcome' ? welcome.clientId : '';
     await refusedRaw(c, raw(goodJoin), 'ALREADY_JOINED', 'join');
-    await refusedRaw(c, raw({ t: 'contribution', round: 'one', y1: 1, y2: 2, eph: 3, sealed: 4 }), 'MALFORMED', 'contribution');
-    await refusedRaw(c, raw({ t: 'answer', round: 1, memberIndex: -1, hS: new Uint8Array(32), sum: new Uint8Array(8) }), 'MALFORMED', 'answer');
-    await refusedRaw(c, raw({ t: 'contribution', round: 1, y1: new Uint8Array(8), y2: new Uint8Array(8), eph: new Uint8Array(32), sealed: [] }), 'NO_ROUND', 'contribution');
+    await refusedRaw(
+      c,
+      raw({ t: 'contribution', round: 'one', y1: 1, y2: 2, eph: 3, sealed: 4 }),
+      'MALFORMED',
+      'contribution',
+    );
+    await refusedRaw(
+      c,
+      raw({ t: 'answer', round: 1, memberIndex: -1, hS: new Uint8Array(32), sum: new Uint8Array(8) }),
+      'MALFORMED',
+      'answer',
+    );
+    await refusedRaw(
+      c,
+      raw({
+        t: 'contribution',
+        round: 1,
+        y1: new Uint8Array(8),
+        y2: new Uint8Array(8),
+        eph: new Uint8Array(32),
+        sealed: [],
+      }),
+      'NO_ROUND',
+      'contribution',
+    );
     await refusedRaw(c, new Uint8Array(s.fed.maxMessageBytes + 100), 'TOO_LARGE');
     expectLogged(lines, 'ALREADY_JOINED', id);
     expectLogged(lines, 'NO_ROUND', id);
@@ -153,20 +212,46 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
     // and closed, and the real participant's connection is not replaced
     const thief = createIdentity(new Uint8Array(32).fill(8));
     const imp = await rawClient(s);
-    const forged = { ...(await imp.joinMessage(thief, { token: s.token, train: true, committee: false })), publicKey: me.publicKey };
+    const forged = {
+      ...(await imp.joinMessage(thief, { token: s.token, train: true, committee: false })),
+      publicKey: me.publicKey,
+    };
     await refusedRaw(imp, raw(forged), 'UNAUTHENTICATED', 'join');
     expect((await imp.closedP).code).toBe(4001);
     const replay = await rawClient(s); // a proof captured on another connection does not verify here
     await refusedRaw(replay, raw(goodJoin), 'UNAUTHENTICATED', 'join');
     expect(c.closed).toBeUndefined();
-    expect((await c.request(raw({ t: 'contribution', round: 1, y1: new Uint8Array(8), y2: new Uint8Array(8), eph: new Uint8Array(32), sealed: [] }))).t).toBe('error');
+    expect(
+      (
+        await c.request(
+          raw({
+            t: 'contribution',
+            round: 1,
+            y1: new Uint8Array(8),
+            y2: new Uint8Array(8),
+            eph: new Uint8Array(32),
+            sealed: [],
+          }),
+        )
+      ).t,
+    ).toBe('error');
 
     // over twice the limit: ws drops the socket (1009), the server keeps serving
     const huge = await rawClient(s);
     huge.send(new Uint8Array(2 * s.fed.maxMessageBytes + 1));
     expect((await huge.closedP).code).toBe(1009);
 
-    for (const code of ['UNKNOWN_TYPE', 'MALFORMED', 'TEXT_FRAME', 'TOO_LARGE', 'NOT_JOINED', 'BAD_VERSION', 'ALREADY_JOINED', 'NO_ROUND', 'UNAUTHENTICATED']) {
+    for (const code of [
+      'UNKNOWN_TYPE',
+      'MALFORMED',
+      'TEXT_FRAME',
+      'TOO_LARGE',
+      'NOT_JOINED',
+      'BAD_VERSION',
+      'ALREADY_JOINED',
+      'NO_ROUND',
+      'UNAUTHENTICATED',
+    ]) {
       expectLogged(lines, code);
       expectEvent(s, code);
     }
@@ -203,7 +288,11 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
 
     const started = await s.events.waitFor((e) => e.type === 'round_started' && e.round === 1, 30_000, 'round 1');
     expect(started.type === 'round_started' && started.trainers).toHaveLength(3);
-    await s.events.waitFor((e) => e.type === 'contribution' && e.round === 1 && e.received === 2, 30_000, 'A and B contributed');
+    await s.events.waitFor(
+      (e) => e.type === 'contribution' && e.round === 1 && e.received === 2,
+      30_000,
+      'A and B contributed',
+    );
     await C.trainer!.started.waitFor((r) => r === 1);
     const ids = Object.fromEntries(parts.map((p) => [p.label, p.engine.state.clientId as string]));
 
@@ -217,25 +306,68 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
     expect(dup.round).toBe(1);
     await refusedFrom(A, encodeMessage({ ...aMsg, round: 2 }), 'WRONG_ROUND', 'contribution');
     await refusedFrom(A, encodeMessage({ ...aMsg, round: 0 }), 'WRONG_ROUND', 'contribution');
-    await refusedFrom(C, encodeMessage({ ...aMsg, y1: aMsg.y1.subarray(0, aMsg.y1.byteLength - 4) }), 'MALFORMED_INPUT', 'contribution');
+    await refusedFrom(
+      C,
+      encodeMessage({ ...aMsg, y1: aMsg.y1.subarray(0, aMsg.y1.byteLength - 4) }),
+      'MALFORMED_INPUT',
+      'contribution',
+    );
     await refusedFrom(C, encodeMessage({ ...aMsg, sealed: aMsg.sealed.slice(1) }), 'MALFORMED_INPUT', 'contribution');
-    await refusedFrom(C, encodeMessage({ ...aMsg, y1: aMsg.y1.subarray(0, aMsg.y1.byteLength - 1) }), 'MALFORMED', 'contribution'); // not whole u32s
+    await refusedFrom(
+      C,
+      encodeMessage({ ...aMsg, y1: aMsg.y1.subarray(0, aMsg.y1.byteLength - 1) }),
+      'MALFORMED',
+      'contribution',
+    ); // not whole u32s
     await refusedFrom(X, aBytes!, 'NOT_A_TRAINER', 'contribution');
     const length = started.type === 'round_started' ? started.length : 0;
     expect(length).toBeGreaterThan(1);
-    await refusedFrom(A, encodeMessage({ t: 'plain', round: 1, x: new Uint8Array(4 * length) }), 'INSECURE_MODE_ONLY', 'plain');
-    const fakeAnswer = { t: 'answer' as const, round: 1, memberIndex: 1, hS: new Uint8Array(32), sum: new Uint8Array(2 * 2048 * 4) };
+    await refusedFrom(
+      A,
+      encodeMessage({ t: 'plain', round: 1, x: new Uint8Array(4 * length) }),
+      'INSECURE_MODE_ONLY',
+      'plain',
+    );
+    const fakeAnswer = {
+      t: 'answer' as const,
+      round: 1,
+      memberIndex: 1,
+      hS: new Uint8Array(32),
+      sum: new Uint8Array(2 * 2048 * 4),
+    };
     await refusedFrom(A, encodeMessage(fakeAnswer), 'NOT_A_MEMBER', 'answer');
     await refusedFrom(X, encodeMessage({ ...fakeAnswer, memberIndex: 99 }), 'NOT_A_MEMBER', 'answer');
-    await refusedFrom(X, encodeMessage({ ...fakeAnswer, memberIndex: X.engine.state.memberIndex as number }), 'MALFORMED_INPUT', 'answer'); // before the cut-off
-    await refusedFrom(A, encodeMessage({ t: 'join', v: 1, token: s.token, publicKey: A.identity.publicKey, proof: new Uint8Array(32), train: true, committee: false }), 'ALREADY_JOINED', 'join');
+    await refusedFrom(
+      X,
+      encodeMessage({ ...fakeAnswer, memberIndex: X.engine.state.memberIndex as number }),
+      'MALFORMED_INPUT',
+      'answer',
+    ); // before the cut-off
+    await refusedFrom(
+      A,
+      encodeMessage({
+        t: 'join',
+        v: 1,
+        token: s.token,
+        publicKey: A.identity.publicKey,
+        proof: new Uint8Array(32),
+        train: true,
+        committee: false,
+      }),
+      'ALREADY_JOINED',
+      'join',
+    );
     expect(s.fed.status().phase).toBe('collecting');
 
     // C sends; the committee phase opens and X holds it
     cGate.open();
     const cut = await s.events.waitFor((e) => e.type === 'cutoff' && e.round === 1, 30_000, 'cut-off');
     expect(cut.type === 'cutoff' && cut.survivors).toHaveLength(3);
-    const zRefused = (await Z.tap.received.waitFor((m) => m.t === 'error' && m.code === 'INCONSISTENT_SURVIVOR_SET', 30_000, 'Z refused')) as ErrorMsg;
+    const zRefused = (await Z.tap.received.waitFor(
+      (m) => m.t === 'error' && m.code === 'INCONSISTENT_SURVIVOR_SET',
+      30_000,
+      'Z refused',
+    )) as ErrorMsg;
     expect(zRefused.ref).toBe('answer');
     await s.events.waitFor((e) => e.type === 'answer' && e.round === 1 && e.answered === 1, 30_000, "Y's answer");
     expect(s.fed.status().phase).toBe('committee');
@@ -281,9 +413,14 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
   });
   it('a secure contribution to a server in the insecure plaintext benchmark mode is refused (INSECURE_MODE_ONLY); the plaintext round completes', async () => {
     const { log, lines } = collectingLogger();
-    server = await startTestServer({ insecurePlaintext: true, minTrainers: 2, firstRoundParticipants: 2, rounds: 1, submitMs: 60_000 }, log);
+    server = await startTestServer(
+      { insecurePlaintext: true, minTrainers: 2, firstRoundParticipants: 2, rounds: 1, submitMs: 60_000 },
+      log,
+    );
     const s = server;
-    const trainers = ['P', 'Q'].map((label, i) => kitParticipant({ url: s.wsUrl, token: s.token, label, train: true, committee: false, seed: i + 5 }));
+    const trainers = ['P', 'Q'].map((label, i) =>
+      kitParticipant({ url: s.wsUrl, token: s.token, label, train: true, committee: false, seed: i + 5 }),
+    );
     parts.push(...trainers);
     const [P, Q] = trainers as [KitParticipant, KitParticipant];
     const qGate = Q.trainer!.hold(1);
@@ -293,14 +430,40 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
     const pPlain = P.tap.lastSent('plain');
     expect(pPlain).toBeDefined(); // P sent its update in plaintext, as told
     const length = started.type === 'round_started' ? started.length : 0;
-    const contribution = { t: 'contribution' as const, round: 1, y1: new Uint8Array(4 * length), y2: new Uint8Array(4 * length), eph: new Uint8Array(32), sealed: [] };
+    const contribution = {
+      t: 'contribution' as const,
+      round: 1,
+      y1: new Uint8Array(4 * length),
+      y2: new Uint8Array(4 * length),
+      eph: new Uint8Array(32),
+      sealed: [],
+    };
     await refusedFrom(Q, encodeMessage(contribution), 'INSECURE_MODE_ONLY', 'contribution');
     await refusedFrom(P, pPlain!, 'DUPLICATE', 'plain');
-    await refusedFrom(Q, encodeMessage({ t: 'plain', round: 1, x: new Uint8Array(4 * (length - 1)) }), 'MALFORMED_INPUT', 'plain');
-    await refusedFrom(Q, encodeMessage({ t: 'plain', round: 1, x: new Uint8Array(4 * length).fill(0x7f) }), 'MALFORMED_INPUT', 'plain'); // out of the 16-bit range
-    await refusedFrom(Q, encodeMessage({ t: 'answer', round: 1, memberIndex: 1, hS: new Uint8Array(32), sum: new Uint8Array(8) }), 'NOT_A_MEMBER', 'answer');
+    await refusedFrom(
+      Q,
+      encodeMessage({ t: 'plain', round: 1, x: new Uint8Array(4 * (length - 1)) }),
+      'MALFORMED_INPUT',
+      'plain',
+    );
+    await refusedFrom(
+      Q,
+      encodeMessage({ t: 'plain', round: 1, x: new Uint8Array(4 * length).fill(0x7f) }),
+      'MALFORMED_INPUT',
+      'plain',
+    ); // out of the 16-bit range
+    await refusedFrom(
+      Q,
+      encodeMessage({ t: 'answer', round: 1, memberIndex: 1, hS: new Uint8Array(32), sum: new Uint8Array(8) }),
+      'NOT_A_MEMBER',
+      'answer',
+    );
     qGate.open();
-    const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === 1, 30_000, 'plaintext round')) as Done;
+    const done = (await s.events.waitFor(
+      (e): e is Done => e.type === 'round_done' && e.round === 1,
+      30_000,
+      'plaintext round',
+    )) as Done;
     const agg = await s.decoded.waitFor((d) => d.round === 1);
     expect(agg.sum).toEqual(plaintextSum(trainers, 1, done.survivors));
     expect(done.survivors).toHaveLength(2);

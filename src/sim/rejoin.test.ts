@@ -22,10 +22,21 @@ afterEach(async () => {
 describe('rejoining mid-round', () => {
   it('a trainer that reconnects before sending gets its descriptor again; the round does not wait for the deadline', async () => {
     // Deadlines far beyond the test's own timeout: only a resent descriptor lets the round finish.
-    server = await startTestServer({ committee: { m: 3, tRec: 2, rho: 1 }, minTrainers: 3, firstRoundParticipants: 6, rounds: 1, submitMs: 600_000, committeeMs: 600_000 });
+    server = await startTestServer({
+      committee: { m: 3, tRec: 2, rho: 1 },
+      minTrainers: 3,
+      firstRoundParticipants: 6,
+      rounds: 1,
+      submitMs: 600_000,
+      committeeMs: 600_000,
+    });
     const s = server;
-    const trainers = ['A', 'B', 'C'].map((label, i) => kitParticipant({ url: s.wsUrl, token: s.token, label, train: true, committee: false, seed: i + 1 }));
-    const members = ['X', 'Y', 'Z'].map((label) => kitParticipant({ url: s.wsUrl, token: s.token, label, train: false, committee: true }));
+    const trainers = ['A', 'B', 'C'].map((label, i) =>
+      kitParticipant({ url: s.wsUrl, token: s.token, label, train: true, committee: false, seed: i + 1 }),
+    );
+    const members = ['X', 'Y', 'Z'].map((label) =>
+      kitParticipant({ url: s.wsUrl, token: s.token, label, train: false, committee: true }),
+    );
     parts = [...trainers, ...members];
     const C = trainers[2] as KitParticipant;
     C.trainer!.hold(1); // C is still training when its tab "reloads"
@@ -35,11 +46,23 @@ describe('rejoining mid-round', () => {
     const gateA = trainers[0]!.trainer!.hold(1);
     await C.trainer!.started.waitFor((r) => r === 1, 30_000, 'C training round 1');
     C.engine.stop();
-    const C2 = kitParticipant({ url: s.wsUrl, token: s.token, label: 'C2', train: true, committee: false, seed: 3, identity: C.identity });
+    const C2 = kitParticipant({
+      url: s.wsUrl,
+      token: s.token,
+      label: 'C2',
+      train: true,
+      committee: false,
+      seed: 3,
+      identity: C.identity,
+    });
     parts.push(C2);
     await C2.trainer!.started.waitFor((r) => r === 1, 30_000, 'C2 given its round-1 descriptor again');
     gateA.open();
-    const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === 1, 60_000, 'round 1')) as Done;
+    const done = (await s.events.waitFor(
+      (e): e is Done => e.type === 'round_done' && e.round === 1,
+      60_000,
+      'round 1',
+    )) as Done;
     expect(done.survivors).toHaveLength(3);
     expect(done.survivors).toContain(C2.engine.state.clientId);
     const agg = await s.decoded.waitFor((d) => d.round === 1);

@@ -41,7 +41,13 @@ afterEach(async () => {
   dirs = [];
 });
 
-const SETTINGS: Partial<ServerConfig> = { committee: { m: 3, tRec: 2, rho: 1 }, minTrainers: 2, firstRoundParticipants: 5, submitMs: 60_000, committeeMs: 60_000 };
+const SETTINGS: Partial<ServerConfig> = {
+  committee: { m: 3, tRec: 2, rho: 1 },
+  minTrainers: 2,
+  firstRoundParticipants: 5,
+  submitMs: 60_000,
+  committeeMs: 60_000,
+};
 
 async function start(overrides: Partial<ServerConfig>): Promise<TestServer> {
   const s = await startTestServer({ ...SETTINGS, ...overrides });
@@ -55,8 +61,12 @@ async function stopServer(s: TestServer): Promise<void> {
 }
 
 function federation(url: string, token: string): { trainers: KitParticipant[]; members: KitParticipant[] } {
-  const trainers = ['T1', 'T2'].map((label, i) => kitParticipant({ url, token, label, train: true, committee: false, seed: i + 21 }));
-  const members = ['M1', 'M2', 'M3'].map((label) => kitParticipant({ url, token, label, train: false, committee: true }));
+  const trainers = ['T1', 'T2'].map((label, i) =>
+    kitParticipant({ url, token, label, train: true, committee: false, seed: i + 21 }),
+  );
+  const members = ['M1', 'M2', 'M3'].map((label) =>
+    kitParticipant({ url, token, label, train: false, committee: true }),
+  );
   parts.push(...trainers, ...members);
   return { trainers, members };
 }
@@ -99,7 +109,11 @@ async function expectRound(
   from: Float32Array,
   timeoutMs = 30_000,
 ): Promise<void> {
-  const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === round, timeoutMs, `round ${round} done`)) as Done;
+  const done = (await s.events.waitFor(
+    (e): e is Done => e.type === 'round_done' && e.round === round,
+    timeoutMs,
+    `round ${round} done`,
+  )) as Done;
   expect(done.version).toBe(version);
   expect(done.survivors).toHaveLength(trainers.length);
   const agg = await s.decoded.waitFor((d) => d.round === round);
@@ -129,7 +143,14 @@ describe('restarting the server on the same data directory', () => {
     await expectRound(s1, trainers, 1, 1, w0);
     const w1 = s1.fed.globalWeights.slice();
     expect(w1).not.toEqual(w0);
-    const reconnecting = parts.map((p) => waitForNew(p.events, (e) => e.type === 'state' && e.state.connection === 'connecting', 10_000, `${p.label} reconnecting`));
+    const reconnecting = parts.map((p) =>
+      waitForNew(
+        p.events,
+        (e) => e.type === 'state' && e.state.connection === 'connecting',
+        10_000,
+        `${p.label} reconnecting`,
+      ),
+    );
     await stopServer(s1);
 
     // the data directory holds version 1, complete
@@ -155,18 +176,31 @@ describe('restarting the server on the same data directory', () => {
     expect(s2.fed.globalWeights).toEqual(w1);
     await expectRound(s2, trainers, 2, 2, w1);
     const w2 = s2.fed.globalWeights.slice();
-    for (const t of trainers) await t.events.waitFor((e) => e.type === 'result' && e.round === 2 && e.ok && e.version === 2);
+    for (const t of trainers)
+      await t.events.waitFor((e) => e.type === 'result' && e.round === 2 && e.ok && e.version === 2);
 
     // ---- round 3 starts; T2 contributes, T1 is held: stop mid-round
-    const r3 = (await s2.events.waitFor((e): e is Started => e.type === 'round_started' && e.round === 3, 30_000, 'round 3')) as Started;
+    const r3 = (await s2.events.waitFor(
+      (e): e is Started => e.type === 'round_started' && e.round === 3,
+      30_000,
+      'round 3',
+    )) as Started;
     expect(r3.version).toBe(2);
-    await s2.events.waitFor((e) => e.type === 'contribution' && e.round === 3 && e.received === 1, 30_000, 'T2 contributed to round 3');
+    await s2.events.waitFor(
+      (e) => e.type === 'contribution' && e.round === 3 && e.received === 1,
+      30_000,
+      'T2 contributed to round 3',
+    );
     await stopServer(s2);
     // graceful stop: once stop() returns, the interrupted round has failed with ABORTED (recorded,
     // and the participants told), and the model stays at version 2
     const aborted = s2.events.events.find((e) => e.type === 'round_failed' && e.round === 3);
     expect(aborted?.type === 'round_failed' && aborted.code).toBe('ABORTED');
-    const told = await trainers[1]!.events.waitFor((e) => e.type === 'result' && e.round === 3, 10_000, 'T2 told of the abort');
+    const told = await trainers[1]!.events.waitFor(
+      (e) => e.type === 'result' && e.round === 3,
+      10_000,
+      'T2 told of the abort',
+    );
     expect(told.type === 'result' && [told.ok, told.code, told.version]).toEqual([false, 'ABORTED', 2]);
     expect(s2.events.events.some((e) => e.type === 'round_done' && e.round === 3)).toBe(false);
     state = await readState(dataDir);
@@ -184,7 +218,11 @@ describe('restarting the server on the same data directory', () => {
     const s3 = await start({ dataDir, token, port, rounds: 1 });
     expect(s3.fed.version).toBe(2);
     expect(s3.fed.globalWeights).toEqual(w2);
-    const r4 = (await s3.events.waitFor((e): e is Started => e.type === 'round_started', 30_000, 'a round on server 3')) as Started;
+    const r4 = (await s3.events.waitFor(
+      (e): e is Started => e.type === 'round_started',
+      30_000,
+      'a round on server 3',
+    )) as Started;
     expect(r4.round).toBe(4);
     expect(r4.version).toBe(2);
     await expectRound(s3, trainers, 4, 3, w2);
@@ -193,7 +231,8 @@ describe('restarting the server on the same data directory', () => {
     expect(T1.quantized.has(3)).toBe(false);
     for (const m of members) await m.events.waitFor((e) => e.type === 'result' && e.round === 4 && e.ok);
     // no member ever refused a job as already answered (no round id was reused)
-    for (const m of members) expect(m.events.events.some((e) => e.type === 'error' && e.code === 'ALREADY_ANSWERED')).toBe(false);
+    for (const m of members)
+      expect(m.events.events.some((e) => e.type === 'error' && e.code === 'ALREADY_ANSWERED')).toBe(false);
     state = await readState(dataDir);
     expect(state).toMatchObject({ version: 3, lastStartedRound: 4 });
     rounds = await readRounds(dataDir);
@@ -228,17 +267,27 @@ describe('restarting the server on the same data directory', () => {
     const { trainers } = federation(url, token);
     const [T1] = trainers as [KitParticipant, KitParticipant];
     const held = T1.trainer!.hold(2);
-    const done1 = await childEvents.waitFor((e) => e.type === 'round_done' && e.round === 1, 30_000, 'round 1 in the child');
+    const done1 = await childEvents.waitFor(
+      (e) => e.type === 'round_done' && e.round === 1,
+      30_000,
+      'round 1 in the child',
+    );
     expect(done1.type === 'round_done' && done1.version).toBe(1);
     // round 1 was exact: the child cannot hand us its aggregate, but its digest can be checked.
     // NOTE: events.ts documents the digest as over little-endian int32; the server (and
     // src/sim/simulate.ts) hash the Float64Array of the sum — checked here as implemented.
     const plain1 = plaintextSum(trainers, 1, done1.type === 'round_done' ? done1.survivors : []);
     expect(plain1).toBeDefined();
-    const digest = createHash('sha256').update(new Uint8Array(Float64Array.from(plain1!).buffer)).digest('hex');
+    const digest = createHash('sha256')
+      .update(new Uint8Array(Float64Array.from(plain1!).buffer))
+      .digest('hex');
     expect(done1.type === 'round_done' && done1.sumDigest).toBe(digest);
     await childEvents.waitFor((e) => e.type === 'round_started' && e.round === 2, 30_000, 'round 2 in the child');
-    await childEvents.waitFor((e) => e.type === 'contribution' && e.round === 2 && e.received === 1, 30_000, 'T2 contributed to round 2');
+    await childEvents.waitFor(
+      (e) => e.type === 'contribution' && e.round === 2 && e.received === 1,
+      30_000,
+      'T2 contributed to round 2',
+    );
 
     proc.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
@@ -257,7 +306,11 @@ describe('restarting the server on the same data directory', () => {
     const s = await start({ dataDir, token, port, rounds: 1 });
     expect(s.fed.version).toBe(1);
     expect(s.fed.globalWeights).toEqual(w1);
-    const r3 = (await s.events.waitFor((e): e is Started => e.type === 'round_started', 30_000, 'a round after the crash')) as Started;
+    const r3 = (await s.events.waitFor(
+      (e): e is Started => e.type === 'round_started',
+      30_000,
+      'a round after the crash',
+    )) as Started;
     expect(r3.round).toBe(3);
     await expectRound(s, trainers, 3, 2, w1);
     held.open();

@@ -92,7 +92,9 @@ export function defaultCommittee(m: number, silent: number, threshold?: number, 
 }
 
 function sumDigest(sum: Float64Array): string {
-  return createHash('sha256').update(new Uint8Array(sum.buffer, sum.byteOffset, sum.byteLength)).digest('hex');
+  return createHash('sha256')
+    .update(new Uint8Array(sum.buffer, sum.byteOffset, sum.byteLength))
+    .digest('hex');
 }
 
 export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
@@ -138,7 +140,15 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   await obs.ready;
 
   // Per identity: the records of every incarnation (a crashed participant rejoins next round).
-  interface Slot { identity: MemberIdentity; train: boolean; shard?: Dataset; heldOut?: Dataset; quantized: Map<number, Int32Array>; current: SimParticipant; clientId?: string }
+  interface Slot {
+    identity: MemberIdentity;
+    train: boolean;
+    shard?: Dataset;
+    heldOut?: Dataset;
+    quantized: Map<number, Int32Array>;
+    current: SimParticipant;
+    clientId?: string;
+  }
   const drops = new Map<number, Map<number, DropPoint>>(); // round → slot index → point
   const slots: Slot[] = [];
   const spawn = (i: number): SimParticipant => {
@@ -162,7 +172,13 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   };
   for (let i = 0; i < o.trainers + o.committee; i++) {
     const train = i < o.trainers;
-    slots.push({ identity: createIdentity(), train, ...(train ? { shard: shards[i] as Dataset, heldOut: heldOut[i] as Dataset } : {}), quantized: new Map(), current: undefined as unknown as SimParticipant });
+    slots.push({
+      identity: createIdentity(),
+      train,
+      ...(train ? { shard: shards[i] as Dataset, heldOut: heldOut[i] as Dataset } : {}),
+      quantized: new Map(),
+      current: undefined as unknown as SimParticipant,
+    });
     (slots[i] as Slot).current = spawn(i);
   }
 
@@ -173,7 +189,8 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   const memberIdx = slots.map((s, i) => (s.train ? -1 : i)).filter((i) => i >= 0);
   for (let n = 0; n < o.rounds; n++) {
     const plan = new Map<number, DropPoint>();
-    for (const i of pick(trainerIdx, Math.round(o.dropTrainers * trainerIdx.length))) plan.set(i, TRAINER_POINTS[randomInt(TRAINER_POINTS.length)] as DropPoint);
+    for (const i of pick(trainerIdx, Math.round(o.dropTrainers * trainerIdx.length)))
+      plan.set(i, TRAINER_POINTS[randomInt(TRAINER_POINTS.length)] as DropPoint);
     for (const i of pick(memberIdx, Math.min(o.dropMembers, memberIdx.length))) plan.set(i, 'before-answer');
     drops.set(firstRound + n, plan);
   }
@@ -183,17 +200,29 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   try {
     for (let n = 0; n < o.rounds; n++) {
       const round = firstRound + n;
-      const started = (await events.waitFor((e) => e.type === 'round_started' && e.round === round, o.submitMs + o.committeeMs + 120_000, `round ${round} to start`)) as Extract<FederationEvent, { type: 'round_started' }>;
+      const started = (await events.waitFor(
+        (e) => e.type === 'round_started' && e.round === round,
+        o.submitMs + o.committeeMs + 120_000,
+        `round ${round} to start`,
+      )) as Extract<FederationEvent, { type: 'round_started' }>;
       const plan = drops.get(round) as Map<number, DropPoint>;
       type End = Extract<FederationEvent, { type: 'round_done' | 'round_failed' }>;
-      const end = (await events.waitFor((e): e is End => (e.type === 'round_done' || e.type === 'round_failed') && e.round === round, o.submitMs + o.committeeMs + 120_000, `round ${round} to end`)) as End;
-      const cut = events.events.find((e) => e.type === 'cutoff' && e.round === round) as Extract<FederationEvent, { type: 'cutoff' }> | undefined;
+      const end = (await events.waitFor(
+        (e): e is End => (e.type === 'round_done' || e.type === 'round_failed') && e.round === round,
+        o.submitMs + o.committeeMs + 120_000,
+        `round ${round} to end`,
+      )) as End;
+      const cut = events.events.find((e) => e.type === 'cutoff' && e.round === round) as
+        Extract<FederationEvent, { type: 'cutoff' }> | undefined;
       const row: RoundRow = {
         round,
         ok: end.type === 'round_done',
         trainers: started.trainers.length,
         survivors: cut?.survivors.length ?? 0,
-        answered: end.type === 'round_done' ? end.membersAnswered.length : (events.events.filter((e) => e.type === 'answer' && e.round === round).length),
+        answered:
+          end.type === 'round_done'
+            ? end.membersAnswered.length
+            : events.events.filter((e) => e.type === 'answer' && e.round === round).length,
         m: started.m,
         tRec: started.tRec,
         ms: (end.type === 'round_done' ? end.timings.total_ms : undefined) ?? 0,
@@ -214,7 +243,12 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
           row.exact = !!sum && sumDigest(sum) === end.sumDigest;
         }
         const ckpt = await fetchCheckpoint(`${baseUrl}/model`);
-        const tm = await modelFromFlat(ckpt.weights, ckpt.manifest.architecture, ckpt.manifest.scaling, splits.validation);
+        const tm = await modelFromFlat(
+          ckpt.weights,
+          ckpt.manifest.architecture,
+          ckpt.manifest.scaling,
+          splits.validation,
+        );
         try {
           row.auc_pr = (await evaluateModel(tm.model, splits.validation, tm.scaling, tm.threshold)).auc_pr;
         } finally {
@@ -256,7 +290,6 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
     await server?.stop();
   }
 }
-
 
 export const TABLE_HEADER = 'round  status  trainers  survivors  answered/m (t_rec)  time ms  AUC-PR  exact  note';
 

@@ -25,7 +25,11 @@ export class RoundCharts {
         width,
         height: 200,
         scales: { x: { time: false }, loss: { auto: true }, auc: { range: [0, 1] } },
-        axes: [roundAxis, { scale: 'loss', label: 'training loss' }, { scale: 'auc', side: 1, label: 'AUC-PR', grid: { show: false } }],
+        axes: [
+          roundAxis,
+          { scale: 'loss', label: 'training loss' },
+          { scale: 'auc', side: 1, label: 'AUC-PR', grid: { show: false } },
+        ],
         series: [
           { label: 'round' },
           { label: 'local training loss', scale: 'loss', stroke: '#c98a00', width: 2 },

@@ -9,10 +9,18 @@ export interface JoinChoice {
   data: { kind: 'synthetic' } | { kind: 'csv'; file: File };
 }
 
-export function renderJoin(root: HTMLElement, defaults: { serverUrl: string; token: string; error?: string }): Promise<JoinChoice> {
+export function renderJoin(
+  root: HTMLElement,
+  defaults: { serverUrl: string; token: string; error?: string },
+): Promise<JoinChoice> {
   return new Promise((resolve) => {
     const server = h('input', { type: 'url', id: 'server', value: defaults.serverUrl, required: true });
-    const token = h('input', { type: 'text', id: 'token', value: defaults.token, placeholder: 'join token (empty for an open federation)' });
+    const token = h('input', {
+      type: 'text',
+      id: 'token',
+      value: defaults.token,
+      placeholder: 'join token (empty for an open federation)',
+    });
     const role = (value: string, text: string, checked = false) =>
       h('label', {}, h('input', { type: 'radio', name: 'role', value, checked }), text);
     const file = h('input', { type: 'file', id: 'csv', accept: '.csv,text/csv' });
@@ -22,20 +30,39 @@ export function renderJoin(root: HTMLElement, defaults: { serverUrl: string; tok
       h('option', { value: 'synthetic' }, 'Synthetic fraud data generated for this client (default)'),
       h('option', { value: 'csv' }, 'A CSV file of the creditcard.csv schema'),
     );
-    const fileRow = h('div', { style: 'display:none' }, h('label', { for: 'csv' }, 'CSV file (Time, V1..V28, Amount, Class) — stays in this browser'), file);
+    const fileRow = h(
+      'div',
+      { style: 'display:none' },
+      h('label', { for: 'csv' }, 'CSV file (Time, V1..V28, Amount, Class) — stays in this browser'),
+      file,
+    );
     dataSel.addEventListener('change', () => (fileRow.style.display = dataSel.value === 'csv' ? '' : 'none'));
-    const err = h('p', { class: 'muted', id: 'join-error', style: defaults.error ? 'color: var(--bad)' : 'display:none' }, defaults.error ?? '');
+    const err = h(
+      'p',
+      { class: 'muted', id: 'join-error', style: defaults.error ? 'color: var(--bad)' : 'display:none' },
+      defaults.error ?? '',
+    );
     const form = h(
       'form',
       { class: 'card', id: 'join-form' },
       h('h2', {}, 'Join a federation'),
-      h('p', { class: 'muted' }, 'Your data never leaves this tab. Each round this page trains locally, masks its update in a Web Worker and sends one message; the server only ever learns the sum over all participants.'),
+      h(
+        'p',
+        { class: 'muted' },
+        'Your data never leaves this tab. Each round this page trains locally, masks its update in a Web Worker and sends one message; the server only ever learns the sum over all participants.',
+      ),
       h('label', { for: 'server' }, 'Server'),
       server,
       h('label', { for: 'token' }, 'Join token'),
       token,
       h('label', {}, 'Role'),
-      h('div', { class: 'roles' }, role('trainer', 'Trainer', true), role('committee', 'Committee volunteer'), role('both', 'Both')),
+      h(
+        'div',
+        { class: 'roles' },
+        role('trainer', 'Trainer', true),
+        role('committee', 'Committee volunteer'),
+        role('both', 'Both'),
+      ),
       h('label', { for: 'data' }, 'Training data'),
       dataSel,
       fileRow,

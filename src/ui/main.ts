@@ -44,13 +44,23 @@ async function main(): Promise<void> {
     if (stored) data = { data: stored.data, name: stored.name };
   }
   while (!fed) {
-    const choice = await renderJoin(root, { serverUrl: location.origin, token: joinToken ?? '', ...(error ? { error } : {}) });
+    const choice = await renderJoin(root, {
+      serverUrl: location.origin,
+      token: joinToken ?? '',
+      ...(error ? { error } : {}),
+    });
     try {
       if (choice.train) {
         data = await loadChoiceData(choice, store);
         await store.saveDataset({ name: data.name, kind: choice.data.kind, data: data.data });
       }
-      fed = { serverUrl: choice.serverUrl, token: choice.token, train: choice.train, committee: choice.committee, joinedAt: new Date().toISOString() };
+      fed = {
+        serverUrl: choice.serverUrl,
+        token: choice.token,
+        train: choice.train,
+        committee: choice.committee,
+        joinedAt: new Date().toISOString(),
+      };
       await store.saveFederation(fed);
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
@@ -82,7 +92,9 @@ async function main(): Promise<void> {
 
 function showFatal(title: string, e: unknown): void {
   const root = document.getElementById('app') as HTMLElement;
-  root.replaceChildren(h('section', { class: 'card errors' }, h('h2', {}, title), h('p', {}, e instanceof Error ? e.message : String(e))));
+  root.replaceChildren(
+    h('section', { class: 'card errors' }, h('h2', {}, title), h('p', {}, e instanceof Error ? e.message : String(e))),
+  );
   console.error(e);
 }
 

@@ -32,8 +32,10 @@ const MEMBER_STEPS = [
 
 /** Plain-language explanations of error codes shown in the panel. */
 const EXPLAIN: Record<string, string> = {
-  THRESHOLD_NOT_MET: 'Too few committee members answered in time, so the sum could not be unmasked. The model did not change; the next round draws a new committee.',
-  TOO_FEW_SURVIVORS: 'Too few trainers sent an update; unmasking a sum of one would reveal it, so the round was abandoned.',
+  THRESHOLD_NOT_MET:
+    'Too few committee members answered in time, so the sum could not be unmasked. The model did not change; the next round draws a new committee.',
+  TOO_FEW_SURVIVORS:
+    'Too few trainers sent an update; unmasking a sum of one would reveal it, so the round was abandoned.',
   LATE: 'The message arrived after its deadline and was not counted.',
   DUPLICATE: 'A second message for the same round was refused: every participant speaks once.',
   UNAUTHENTICATED: 'The join token was not accepted. Check the link you were given.',
@@ -42,7 +44,8 @@ const EXPLAIN: Record<string, string> = {
   MALFORMED_INPUT: 'A message was refused because it was malformed.',
   TOO_LARGE: 'A message was larger than the server accepts.',
   WRONG_ROUND: 'The message was for another round.',
-  STORAGE_FAILED: 'This browser refused to store data (private mode or a full disk?); it will be missing after a reload.',
+  STORAGE_FAILED:
+    'This browser refused to store data (private mode or a full disk?); it will be missing after a reload.',
 };
 
 export class ParticipantView {
@@ -52,14 +55,25 @@ export class ParticipantView {
 
   constructor(root: HTMLElement, onLeave: () => void) {
     this.root = root;
-    const fact = (id: string, label: string, big = false) => h('div', { class: 'fact' }, h('div', { class: 'k' }, label), (this.els[id] = h('div', { class: big ? 'v big' : 'v', id: `fact-${id}` }, '—')));
+    const fact = (id: string, label: string, big = false) =>
+      h(
+        'div',
+        { class: 'fact' },
+        h('div', { class: 'k' }, label),
+        (this.els[id] = h('div', { class: big ? 'v big' : 'v', id: `fact-${id}` }, '—')),
+      );
     this.els.stepper = h('div', { class: 'stepper', id: 'stepper' });
     this.els.barTrain = h('div');
     this.els.barSeal = h('div');
     this.els.trainLabel = h('span', {}, '');
     this.els.sealLabel = h('span', {}, '');
     this.els.errors = h('ul', { id: 'errors' });
-    this.els.errorCard = h('section', { class: 'card errors', id: 'error-panel', style: 'display:none' }, h('h2', {}, 'What went wrong'), this.els.errors);
+    this.els.errorCard = h(
+      'section',
+      { class: 'card errors', id: 'error-panel', style: 'display:none' },
+      h('h2', {}, 'What went wrong'),
+      this.els.errors,
+    );
     this.els.history = h('tbody');
     const quality = h('div', { class: 'chart', id: 'chart-quality' });
     const bytes = h('div', { class: 'chart', id: 'chart-bytes' });
@@ -68,9 +82,22 @@ export class ParticipantView {
         'section',
         { class: 'card' },
         h('h2', {}, 'This participant'),
-        h('div', { class: 'facts' }, fact('connection', 'Connection'), fact('client', 'Participant id'), fact('role', 'Role this round'), fact('backend', 'TensorFlow.js backend'), fact('data', 'Local data'), fact('version', 'Global model', true)),
+        h(
+          'div',
+          { class: 'facts' },
+          fact('connection', 'Connection'),
+          fact('client', 'Participant id'),
+          fact('role', 'Role this round'),
+          fact('backend', 'TensorFlow.js backend'),
+          fact('data', 'Local data'),
+          fact('version', 'Global model', true),
+        ),
         h('p', { class: 'muted', id: 'backend-reason' }, ''),
-        h('div', { style: 'margin-top:10px' }, h('button', { class: 'secondary', id: 'leave', onclick: () => onLeave() }, 'Leave federation')),
+        h(
+          'div',
+          { style: 'margin-top:10px' },
+          h('button', { class: 'secondary', id: 'leave', onclick: () => onLeave() }, 'Leave federation'),
+        ),
       ),
       h(
         'section',
@@ -83,8 +110,35 @@ export class ParticipantView {
         h('div', { class: 'bar', id: 'bar-sealing' }, this.els.barSeal),
       ),
       this.els.errorCard,
-      h('div', { class: 'grid2' }, h('section', { class: 'card' }, h('h2', {}, 'Loss and AUC-PR per round'), quality), h('section', { class: 'card' }, h('h2', {}, 'Bytes sent per round'), bytes)),
-      h('section', { class: 'card' }, h('h2', {}, 'Round history'), h('table', { class: 'history' }, h('thead', {}, h('tr', {}, h('th', {}, 'round'), h('th', {}, 'role'), h('th', {}, 'outcome'), h('th', {}, 'model'), h('th', {}, 'details'))), this.els.history)),
+      h(
+        'div',
+        { class: 'grid2' },
+        h('section', { class: 'card' }, h('h2', {}, 'Loss and AUC-PR per round'), quality),
+        h('section', { class: 'card' }, h('h2', {}, 'Bytes sent per round'), bytes),
+      ),
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', {}, 'Round history'),
+        h(
+          'table',
+          { class: 'history' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', {}, 'round'),
+              h('th', {}, 'role'),
+              h('th', {}, 'outcome'),
+              h('th', {}, 'model'),
+              h('th', {}, 'details'),
+            ),
+          ),
+          this.els.history,
+        ),
+      ),
     );
     this.els.backendReason = root.querySelector('#backend-reason') as HTMLElement;
     this.els.roundTitle = root.querySelector('#round-title') as HTMLElement;
@@ -99,12 +153,24 @@ export class ParticipantView {
   render(s: ViewState): void {
     const e = s.engine;
     const conn = this.els.connection as HTMLElement;
-    conn.replaceChildren(h('span', { class: `pill ${e.connection === 'open' ? 'ok' : e.connection === 'connecting' ? 'warn' : 'bad'}` }, e.connection));
+    conn.replaceChildren(
+      h(
+        'span',
+        { class: `pill ${e.connection === 'open' ? 'ok' : e.connection === 'connecting' ? 'warn' : 'bad'}` },
+        e.connection,
+      ),
+    );
     (this.els.client as HTMLElement).textContent = shortId(e.clientId);
-    (this.els.role as HTMLElement).textContent = e.role ? (e.role === 'member' ? `committee member #${e.memberIndex}` : e.role) : '—';
+    (this.els.role as HTMLElement).textContent = e.role
+      ? e.role === 'member'
+        ? `committee member #${e.memberIndex}`
+        : e.role
+      : '—';
     (this.els.backend as HTMLElement).textContent = s.backend?.name ?? '…';
     (this.els.backendReason as HTMLElement).textContent = s.backend ? `Backend: ${s.backend.reason}` : '';
-    (this.els.data as HTMLElement).textContent = s.data ? `${s.data.rows.toLocaleString()} rows, ${s.data.frauds} frauds` : 'committee only';
+    (this.els.data as HTMLElement).textContent = s.data
+      ? `${s.data.rows.toLocaleString()} rows, ${s.data.frauds} frauds`
+      : 'committee only';
     (this.els.version as HTMLElement).textContent = `v${e.version}`;
     (this.els.roundTitle as HTMLElement).textContent = e.round ? `Round ${e.round}` : 'Waiting for the first round';
 
@@ -114,25 +180,67 @@ export class ParticipantView {
     clear(stepper);
     steps.forEach(([k, label], i) => {
       const failed = e.phase === 'failed' && i === steps.length - 1;
-      const cls = failed ? 'step failed' : i < idx || e.phase === 'done' ? 'step done' : i === idx ? 'step active' : 'step';
+      const cls = failed
+        ? 'step failed'
+        : i < idx || e.phase === 'done'
+          ? 'step done'
+          : i === idx
+            ? 'step active'
+            : 'step';
       stepper.append(h('div', { class: cls, 'data-step': k }, failed ? 'Round failed' : label));
     });
     stepper.dataset.phase = e.phase;
 
-    const train = s.progress?.phase === 'training' ? s.progress.fraction : ['sealing', 'sent', 'done'].includes(e.phase) && e.role === 'trainer' ? 1 : 0;
-    const seal = s.progress?.phase === 'sealing' ? s.progress.fraction : ['sent', 'done'].includes(e.phase) && e.role === 'trainer' ? 1 : 0;
+    const train =
+      s.progress?.phase === 'training'
+        ? s.progress.fraction
+        : ['sealing', 'sent', 'done'].includes(e.phase) && e.role === 'trainer'
+          ? 1
+          : 0;
+    const seal =
+      s.progress?.phase === 'sealing'
+        ? s.progress.fraction
+        : ['sent', 'done'].includes(e.phase) && e.role === 'trainer'
+          ? 1
+          : 0;
     (this.els.barTrain as HTMLElement).style.width = `${Math.round(train * 100)}%`;
     (this.els.barSeal as HTMLElement).style.width = `${Math.round(seal * 100)}%`;
-    (this.els.trainLabel as HTMLElement).textContent = s.progress?.phase === 'training' && s.progress.detail ? s.progress.detail : `${Math.round(train * 100)} %`;
+    (this.els.trainLabel as HTMLElement).textContent =
+      s.progress?.phase === 'training' && s.progress.detail ? s.progress.detail : `${Math.round(train * 100)} %`;
     (this.els.sealLabel as HTMLElement).textContent = `${Math.round(seal * 100)} %`;
 
     const errCard = this.els.errorCard as HTMLElement;
     errCard.style.display = s.errors.length ? '' : 'none';
     (this.els.errors as HTMLElement).replaceChildren(
-      ...s.errors.slice(-6).reverse().map((x) => h('li', {}, h('span', { class: 'code' }, x.code), ' ', EXPLAIN[x.code] ? `${EXPLAIN[x.code]} ` : '', h('span', { class: 'muted' }, `(${x.message}; ${x.at})`))),
+      ...s.errors
+        .slice(-6)
+        .reverse()
+        .map((x) =>
+          h(
+            'li',
+            {},
+            h('span', { class: 'code' }, x.code),
+            ' ',
+            EXPLAIN[x.code] ? `${EXPLAIN[x.code]} ` : '',
+            h('span', { class: 'muted' }, `(${x.message}; ${x.at})`),
+          ),
+        ),
     );
     (this.els.history as HTMLElement).replaceChildren(
-      ...s.history.slice(-12).reverse().map((r) => h('tr', { 'data-round': r.round }, h('td', {}, r.round), h('td', {}, r.role), h('td', {}, h('span', { class: `pill ${r.ok ? 'ok' : 'bad'}` }, r.ok ? 'aggregated' : 'failed')), h('td', {}, `v${r.version}`), h('td', { class: 'muted' }, r.note))),
+      ...s.history
+        .slice(-12)
+        .reverse()
+        .map((r) =>
+          h(
+            'tr',
+            { 'data-round': r.round },
+            h('td', {}, r.round),
+            h('td', {}, r.role),
+            h('td', {}, h('span', { class: `pill ${r.ok ? 'ok' : 'bad'}` }, r.ok ? 'aggregated' : 'failed')),
+            h('td', {}, `v${r.version}`),
+            h('td', { class: 'muted' }, r.note),
+          ),
+        ),
     );
     const key = JSON.stringify(s.points);
     if (this.charts && key !== this.lastPoints) {

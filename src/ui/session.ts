@@ -31,11 +31,25 @@ export function wsUrlOf(serverUrl: string): string {
   return `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}/ws`;
 }
 
-export async function startSession(cfg: SessionConfig, store: ClientStore, view: ParticipantView): Promise<{ stop(): void }> {
+export async function startSession(
+  cfg: SessionConfig,
+  store: ClientStore,
+  view: ParticipantView,
+): Promise<{ stop(): void }> {
   const identity = await store.getOrCreateIdentity();
   const history = await store.getHistory();
   const vs: ViewState = {
-    engine: { connection: 'connecting', clientId: undefined, federation: undefined, version: 0, round: undefined, role: undefined, phase: 'idle', memberIndex: undefined, lastError: undefined },
+    engine: {
+      connection: 'connecting',
+      clientId: undefined,
+      federation: undefined,
+      version: 0,
+      round: undefined,
+      role: undefined,
+      phase: 'idle',
+      memberIndex: undefined,
+      lastError: undefined,
+    },
     backend: undefined,
     data: cfg.data ? { name: cfg.dataName, rows: cfg.data.size, frauds: countFrauds(cfg.data) } : undefined,
     progress: undefined,
@@ -47,7 +61,11 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
   render();
   /** A failed IndexedDB write is shown in the error panel, never swallowed. */
   const storageFailed = (what: string) => (err: unknown) => {
-    vs.errors.push({ at: new Date().toLocaleTimeString(), code: 'STORAGE_FAILED', message: `${what} not saved: ${err instanceof Error ? err.message : String(err)}` });
+    vs.errors.push({
+      at: new Date().toLocaleTimeString(),
+      code: 'STORAGE_FAILED',
+      message: `${what} not saved: ${err instanceof Error ? err.message : String(err)}`,
+    });
     render();
   };
 
@@ -65,7 +83,11 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
   // Present only when a browser test put the hooks object on the page (test-hooks.ts).
   const hooks = testHooks();
   const quantizedByRound = new Map<number, number[]>();
-  const trainer = splits ? new BrowserTrainer(splits.train, { onBackendChange: (name, reason) => ((vs.backend = { name, reason }), render()) }) : undefined;
+  const trainer = splits
+    ? new BrowserTrainer(splits.train, {
+        onBackendChange: (name, reason) => ((vs.backend = { name, reason }), render()),
+      })
+    : undefined;
   // Rounds held by the test hook (which exists only in a browser test, so nothing is ever held otherwise).
   const held = new Map<number, { promise: Promise<void>; release: () => void }>();
   const gatedTrainer: LocalTrainer | undefined = trainer && {
@@ -127,7 +149,9 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
         break;
       case 'round': {
         pending.set(e.round, { role: e.role === 'member' ? `member #${e.memberIndex}` : e.role });
-        store.saveModel({ version: e.version, weights: e.weights, architecture: e.architecture }).catch(storageFailed(`model v${e.version}`));
+        store
+          .saveModel({ version: e.version, weights: e.weights, architecture: e.architecture })
+          .catch(storageFailed(`model v${e.version}`));
         break;
       }
       case 'evaluated': {
@@ -154,12 +178,21 @@ export async function startSession(cfg: SessionConfig, store: ClientStore, view:
       case 'result': {
         const p = pending.get(e.round);
         if (!p) break; // a round this participant was not part of
-        const note = e.ok ? `${e.survivors} trainer(s), ${e.answered} committee answer(s)` : `${e.code}: ${e.reason ?? ''}`;
+        const note = e.ok
+          ? `${e.survivors} trainer(s), ${e.answered} committee answer(s)`
+          : `${e.code}: ${e.reason ?? ''}`;
         // The row is shown once it is stored, so a row on screen survives a reload.
         const row = { round: e.round, role: p.role, ok: e.ok, version: e.version, note };
         const show = () => (vs.history.push(row), render());
-        store.addHistory({ ...row, loss: p.loss, aucPr: p.aucPr, bytesSent: p.bytes, at: new Date().toISOString() }).then(show, (err: unknown) => (show(), storageFailed(`round ${e.round} history`)(err)));
-        if (!e.ok) vs.errors.push({ at: new Date().toLocaleTimeString(), code: e.code ?? 'ROUND_FAILED', message: e.reason ?? 'round failed' });
+        store
+          .addHistory({ ...row, loss: p.loss, aucPr: p.aucPr, bytesSent: p.bytes, at: new Date().toISOString() })
+          .then(show, (err: unknown) => (show(), storageFailed(`round ${e.round} history`)(err)));
+        if (!e.ok)
+          vs.errors.push({
+            at: new Date().toLocaleTimeString(),
+            code: e.code ?? 'ROUND_FAILED',
+            message: e.reason ?? 'round failed',
+          });
         pending.delete(e.round);
         break;
       }

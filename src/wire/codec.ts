@@ -37,8 +37,14 @@ function summarize(issues: readonly v.BaseIssue<unknown>[]): string {
     .join('; ');
 }
 
-function decodeWith<T>(data: Uint8Array, maxBytes: number, schema: v.GenericSchema<unknown, T>, types: readonly string[]): T {
-  if (data.byteLength > maxBytes) throw new WireError('TOO_LARGE', `message of ${data.byteLength} bytes exceeds the limit of ${maxBytes}`);
+function decodeWith<T>(
+  data: Uint8Array,
+  maxBytes: number,
+  schema: v.GenericSchema<unknown, T>,
+  types: readonly string[],
+): T {
+  if (data.byteLength > maxBytes)
+    throw new WireError('TOO_LARGE', `message of ${data.byteLength} bytes exceeds the limit of ${maxBytes}`);
   let raw: unknown;
   try {
     raw = decode(data);
@@ -47,8 +53,14 @@ function decodeWith<T>(data: Uint8Array, maxBytes: number, schema: v.GenericSche
   }
   const t = typeof raw === 'object' && raw !== null && 't' in raw ? (raw as { t: unknown }).t : undefined;
   if (typeof t !== 'string') throw new WireError('MALFORMED', 'message has no type field "t"');
-  if (!types.includes(t)) throw new WireError('UNKNOWN_TYPE', `unknown message type "${t.slice(0, 40)}"`, t.slice(0, 40));
-  if (t === 'join' && (raw as { v?: unknown }).v !== 1) throw new WireError('BAD_VERSION', `unsupported protocol version ${String((raw as { v?: unknown }).v)}; this server speaks 1`, t);
+  if (!types.includes(t))
+    throw new WireError('UNKNOWN_TYPE', `unknown message type "${t.slice(0, 40)}"`, t.slice(0, 40));
+  if (t === 'join' && (raw as { v?: unknown }).v !== 1)
+    throw new WireError(
+      'BAD_VERSION',
+      `unsupported protocol version ${String((raw as { v?: unknown }).v)}; this server speaks 1`,
+      t,
+    );
   const parsed = v.safeParse(schema, raw);
   if (!parsed.success) throw new WireError('MALFORMED', `invalid ${t} message: ${summarize(parsed.issues)}`, t);
   return parsed.output;
@@ -78,7 +90,8 @@ export function u32ToBytes(a: Uint32Array | Int32Array | Float32Array): Uint8Arr
 }
 
 function aligned(b: Uint8Array, what: string): ArrayBuffer {
-  if (b.byteLength % 4 !== 0) throw new WireError('MALFORMED', `${what}: ${b.byteLength} bytes is not a whole number of 32-bit values`);
+  if (b.byteLength % 4 !== 0)
+    throw new WireError('MALFORMED', `${what}: ${b.byteLength} bytes is not a whole number of 32-bit values`);
   // Decoded msgpack bins are views at arbitrary offsets: copy when unaligned.
   return b.byteOffset % 4 === 0 ? (b.buffer as ArrayBuffer) : (b.slice().buffer as ArrayBuffer);
 }

@@ -73,7 +73,17 @@ export type FederationEvent =
        * survivors are then short ids and the preview is empty. */
       summary?: true;
     }
-  | { type: 'round_failed'; round: RoundId; version: number; code: string; reason: string; timings: Record<string, number>; bytesIn: number; bytesOut: number; summary?: true }
+  | {
+      type: 'round_failed';
+      round: RoundId;
+      version: number;
+      code: string;
+      reason: string;
+      timings: Record<string, number>;
+      bytesIn: number;
+      bytesOut: number;
+      summary?: true;
+    }
   | { type: 'refused'; clientId?: string; code: string; message: string; ref?: string }
   | { type: 'finished'; rounds: number; version: number };
 

@@ -18,7 +18,12 @@ function scores(rows: ReturnType<typeof generateSynthetic>): Float64Array {
 
 describe('secure metrics layout', () => {
   it('places update, weight and metric digits', () => {
-    expect(vectorLayout(1569, true)).toEqual({ params: 1569, weightIndex: 1569, metricsOffset: 1570, length: 1570 + METRIC_COORDINATES });
+    expect(vectorLayout(1569, true)).toEqual({
+      params: 1569,
+      weightIndex: 1569,
+      metricsOffset: 1570,
+      length: 1570 + METRIC_COORDINATES,
+    });
     expect(vectorLayout(1569, false)).toEqual({ params: 1569, weightIndex: 1569, metricsOffset: -1, length: 1570 });
   });
 
@@ -31,9 +36,16 @@ describe('secure metrics layout', () => {
     const summed = new Float64Array(METRIC_COORDINATES);
     for (const d of digits) for (let i = 0; i < d.length; i++) summed[i] = (summed[i] as number) + (d[i] as number);
     const decoded = decodeStats(summed, 16);
-    const pooled = metricsToStats(Array.from(clients, scores).flatMap((s) => Array.from(s)), clients.flatMap((c) => Array.from(c.labels)), 0.5);
+    const pooled = metricsToStats(
+      Array.from(clients, scores).flatMap((s) => Array.from(s)),
+      clients.flatMap((c) => Array.from(c.labels)),
+      0.5,
+    );
     for (let i = 0; i < STATS_LENGTH; i++) {
-      if (i === STATS_OFFSETS.lossSum) expect(Math.abs((decoded[i] as number) - (pooled[i] as number))).toBeLessThanOrEqual(clients.length / (2 * LOSS_SCALE) + 1e-9);
+      if (i === STATS_OFFSETS.lossSum)
+        expect(Math.abs((decoded[i] as number) - (pooled[i] as number))).toBeLessThanOrEqual(
+          clients.length / (2 * LOSS_SCALE) + 1e-9,
+        );
       else expect(decoded[i]).toBe(pooled[i]);
     }
     expect(addStats(...perClient)[STATS_OFFSETS.n]).toBe(20_000);

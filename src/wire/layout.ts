@@ -27,8 +27,14 @@ export interface VectorLayout {
 }
 
 export function vectorLayout(params: number, metrics: boolean): VectorLayout {
-  if (!Number.isSafeInteger(params) || params < 1) throw new RangeError(`model must have at least one parameter, got ${params}`);
-  return { params, weightIndex: params, metricsOffset: metrics ? params + 1 : -1, length: params + 1 + (metrics ? METRIC_COORDINATES : 0) };
+  if (!Number.isSafeInteger(params) || params < 1)
+    throw new RangeError(`model must have at least one parameter, got ${params}`);
+  return {
+    params,
+    weightIndex: params,
+    metricsOffset: metrics ? params + 1 : -1,
+    length: params + 1 + (metrics ? METRIC_COORDINATES : 0),
+  };
 }
 
 export class MetricsRangeError extends RangeError {
@@ -40,13 +46,15 @@ export class MetricsRangeError extends RangeError {
 
 /** One trainer's statistics → 2·S digits in [0, 2^(b−1) − 1]. */
 export function encodeStats(stats: Float64Array, bits: number): Int32Array {
-  if (stats.length !== STATS_LENGTH) throw new MetricsRangeError(`statistics vector has ${stats.length} entries, expected ${STATS_LENGTH}`);
+  if (stats.length !== STATS_LENGTH)
+    throw new MetricsRangeError(`statistics vector has ${stats.length} entries, expected ${STATS_LENGTH}`);
   const base = 2 ** (bits - 1);
   const out = new Int32Array(METRIC_COORDINATES);
   for (let i = 0; i < STATS_LENGTH; i++) {
     const raw = stats[i] as number;
     const v = i === STATS_OFFSETS.lossSum ? Math.round(raw * LOSS_SCALE) : raw;
-    if (!Number.isInteger(v) || v < 0 || v >= base * base) throw new MetricsRangeError(`statistic ${i} = ${raw} cannot be encoded in two ${bits - 1}-bit digits`);
+    if (!Number.isInteger(v) || v < 0 || v >= base * base)
+      throw new MetricsRangeError(`statistic ${i} = ${raw} cannot be encoded in two ${bits - 1}-bit digits`);
     out[2 * i] = v % base;
     out[2 * i + 1] = Math.floor(v / base);
   }
@@ -55,7 +63,8 @@ export function encodeStats(stats: Float64Array, bits: number): Int32Array {
 
 /** Summed digits → the summed statistics (exact; the loss sum to 1/LOSS_SCALE per trainer). */
 export function decodeStats(digits: ArrayLike<number>, bits: number): Float64Array {
-  if (digits.length !== METRIC_COORDINATES) throw new MetricsRangeError(`metric digits have ${digits.length} entries, expected ${METRIC_COORDINATES}`);
+  if (digits.length !== METRIC_COORDINATES)
+    throw new MetricsRangeError(`metric digits have ${digits.length} entries, expected ${METRIC_COORDINATES}`);
   const base = 2 ** (bits - 1);
   const out = new Float64Array(STATS_LENGTH);
   for (let i = 0; i < STATS_LENGTH; i++) {

@@ -66,7 +66,13 @@ export const PlainSchema = v.strictObject({
 
 export const LeaveSchema = v.strictObject({ t: v.literal('leave') });
 
-export const ClientMessageSchema = v.variant('t', [JoinSchema, ContributionSchema, AnswerSchema, PlainSchema, LeaveSchema]);
+export const ClientMessageSchema = v.variant('t', [
+  JoinSchema,
+  ContributionSchema,
+  AnswerSchema,
+  PlainSchema,
+  LeaveSchema,
+]);
 
 export type JoinMsg = v.InferOutput<typeof JoinSchema>;
 export type ContributionMsg = v.InferOutput<typeof ContributionSchema>;
@@ -192,7 +198,14 @@ export const ErrorSchema = v.strictObject({
   ref: v.optional(v.string()),
 });
 
-export const ServerMessageSchema = v.variant('t', [HelloSchema, WelcomeSchema, RoundSchema, JobSchema, ResultSchema, ErrorSchema]);
+export const ServerMessageSchema = v.variant('t', [
+  HelloSchema,
+  WelcomeSchema,
+  RoundSchema,
+  JobSchema,
+  ResultSchema,
+  ErrorSchema,
+]);
 
 export type HelloMsg = v.InferOutput<typeof HelloSchema>;
 export type WelcomeMsg = v.InferOutput<typeof WelcomeSchema>;

@@ -9,11 +9,35 @@ export const T = ['paaaaaaa11111111', 'pbbbbbbb22222222', 'pccccccc33333333', 'p
 export const M = ['pmmmmmm1xxxxxxxx', 'pmmmmmm2xxxxxxxx', 'pmmmmmm3xxxxxxxx'];
 
 export function metrics(version: number, auc: number): FederationMetrics {
-  return { version, n: 1000, frauds: 10, loss: 0.3, auc_pr: auc, roc_auc: 0.9, recall_at_1pct_fpr: auc / 2, precision: 0.5, recall: 0.5, f1: 0.5 };
+  return {
+    version,
+    n: 1000,
+    frauds: 10,
+    loss: 0.3,
+    auc_pr: auc,
+    roc_auc: 0.9,
+    recall_at_1pct_fpr: auc / 2,
+    precision: 0.5,
+    recall: 0.5,
+    f1: 0.5,
+  };
 }
 
 export function started(round: number, version: number): FederationEvent {
-  return { type: 'round_started', round, version, trainers: T, members: M, m: 3, tRec: 2, rho: 1, length: 4096, submitBy: 100_000, answerBy: 200_000, insecurePlaintext: false };
+  return {
+    type: 'round_started',
+    round,
+    version,
+    trainers: T,
+    members: M,
+    m: 3,
+    tRec: 2,
+    rho: 1,
+    length: 4096,
+    submitBy: 100_000,
+    answerBy: 200_000,
+    insecurePlaintext: false,
+  };
 }
 
 /** A successful round: every trainer but `drop` sends, every member answers. */
@@ -21,7 +45,13 @@ export function okRound(round: number, version: number, drop = 0): FederationEve
   const survivors = T.slice(0, T.length - drop);
   return [
     started(round, version),
-    ...survivors.map((_, i): FederationEvent => ({ type: 'contribution', round, received: i + 1, expected: T.length, bytes: (i + 1) * 1000 })),
+    ...survivors.map((_, i): FederationEvent => ({
+      type: 'contribution',
+      round,
+      received: i + 1,
+      expected: T.length,
+      bytes: (i + 1) * 1000,
+    })),
     { type: 'cutoff', round, survivors, dropped: T.slice(T.length - drop) },
     ...M.map((_, i): FederationEvent => ({ type: 'answer', round, answered: i + 1, tRec: 2, m: 3 })),
     {
@@ -43,9 +73,24 @@ export function okRound(round: number, version: number, drop = 0): FederationEve
 export function failedRound(round: number, version: number): FederationEvent[] {
   return [
     started(round, version),
-    ...T.map((_, i): FederationEvent => ({ type: 'contribution', round, received: i + 1, expected: T.length, bytes: (i + 1) * 1000 })),
+    ...T.map((_, i): FederationEvent => ({
+      type: 'contribution',
+      round,
+      received: i + 1,
+      expected: T.length,
+      bytes: (i + 1) * 1000,
+    })),
     { type: 'cutoff', round, survivors: T, dropped: [] },
     { type: 'answer', round, answered: 1, tRec: 2, m: 3 },
-    { type: 'round_failed', round, version, code: 'THRESHOLD_NOT_MET', reason: 'only 1 consistent committee answers, 2 needed: 2 member(s) silent', timings: { total_ms: 900 }, bytesIn: 5000, bytesOut: 7000 },
+    {
+      type: 'round_failed',
+      round,
+      version,
+      code: 'THRESHOLD_NOT_MET',
+      reason: 'only 1 consistent committee answers, 2 needed: 2 member(s) silent',
+      timings: { total_ms: 900 },
+      bytesIn: 5000,
+      bytesOut: 7000,
+    },
   ];
 }

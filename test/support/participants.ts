@@ -343,9 +343,21 @@ export class RawClient {
   }
 
   /** A join for this connection's challenge, with a valid proof of possession of `me`'s key. */
-  async joinMessage(me: MemberIdentity, fields: { token: string; train: boolean; committee: boolean; label?: string }): Promise<Record<string, unknown>> {
+  async joinMessage(
+    me: MemberIdentity,
+    fields: { token: string; train: boolean; committee: boolean; label?: string },
+  ): Promise<Record<string, unknown>> {
     const challenge = this.challenge ?? (await this.opened);
-    return { t: 'join', v: 1, token: fields.token, publicKey: me.publicKey, proof: await joinProof(me, challenge), train: fields.train, committee: fields.committee, ...(fields.label ? { label: fields.label } : {}) };
+    return {
+      t: 'join',
+      v: 1,
+      token: fields.token,
+      publicKey: me.publicKey,
+      proof: await joinProof(me, challenge),
+      train: fields.train,
+      committee: fields.committee,
+      ...(fields.label ? { label: fields.label } : {}),
+    };
   }
 
   /** Sends one frame and waits for the next reply (or the close). */
@@ -361,7 +373,12 @@ export class RawClient {
 }
 
 /** The first event pushed after this call that matches. */
-export function waitForNew<E>(log: EventLog<E>, pred: (e: E) => boolean, timeoutMs?: number, what?: string): Promise<E> {
+export function waitForNew<E>(
+  log: EventLog<E>,
+  pred: (e: E) => boolean,
+  timeoutMs?: number,
+  what?: string,
+): Promise<E> {
   const from = log.events.length;
   return log.waitFor((e) => log.events.indexOf(e) >= from && pred(e), timeoutMs, what);
 }

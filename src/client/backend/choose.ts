@@ -55,11 +55,23 @@ export async function selectBackend(opts: ChooseOptions): Promise<BackendChoice>
 
   if (forced) {
     const err = forced === 'webgpu' && !gpu.adapter ? (gpu.note ?? 'no WebGPU adapter') : await trySetBackend(forced);
-    if (err !== undefined) throw new BackendUnavailableError(`backend '${forced}' was requested (?backend=${forced}) but it is unavailable: ${err}`);
-    const software = forced === 'webgpu' ? isSoftwareAdapter(gpu.adapter) : forced === 'webgl' ? isSoftwareRenderer(renderer) : false;
+    if (err !== undefined)
+      throw new BackendUnavailableError(
+        `backend '${forced}' was requested (?backend=${forced}) but it is unavailable: ${err}`,
+      );
+    const software =
+      forced === 'webgpu' ? isSoftwareAdapter(gpu.adapter) : forced === 'webgl' ? isSoftwareRenderer(renderer) : false;
     const cand: CandidateReport = { name: forced, ok: true, software };
     const note = software ? `; it is ${forced === 'webgpu' ? 'a software adapter' : 'software-rendered'}` : '';
-    const choice: BackendChoice = { name: tf.getBackend(), reason: `forced by ?backend=${forced}${note}`, candidates: [cand], ranking: [forced], forced: true, startupMs: performance.now() - t0, ...extra };
+    const choice: BackendChoice = {
+      name: tf.getBackend(),
+      reason: `forced by ?backend=${forced}${note}`,
+      candidates: [cand],
+      ranking: [forced],
+      forced: true,
+      startupMs: performance.now() - t0,
+      ...extra,
+    };
     log(backendLabel(choice));
     return choice;
   }
@@ -75,7 +87,13 @@ export async function selectBackend(opts: ChooseOptions): Promise<BackendChoice>
       if (!gpu.adapter) r.note = gpu.note ?? 'no adapter';
       else {
         r.software = isSoftwareAdapter(gpu.adapter);
-        r.note = [gpu.adapter.vendor, gpu.adapter.architecture, gpu.adapter.isFallbackAdapter ? 'fallback adapter' : undefined].filter(Boolean).join(' / ');
+        r.note = [
+          gpu.adapter.vendor,
+          gpu.adapter.architecture,
+          gpu.adapter.isFallbackAdapter ? 'fallback adapter' : undefined,
+        ]
+          .filter(Boolean)
+          .join(' / ');
       }
     } else if (n === 'webgl') {
       if (renderer === undefined) r.note = 'no WebGL context';
@@ -87,7 +105,11 @@ export async function selectBackend(opts: ChooseOptions): Promise<BackendChoice>
     reports.set(n, r);
     order.push(n);
   }
-  const probeOrder = [...order.filter((n) => !reports.get(n)?.software && (n === 'webgpu' || n === 'webgl')), ...order.filter((n) => n === 'wasm' || n === 'cpu'), ...order.filter((n) => reports.get(n)?.software)];
+  const probeOrder = [
+    ...order.filter((n) => !reports.get(n)?.software && (n === 'webgpu' || n === 'webgl')),
+    ...order.filter((n) => n === 'wasm' || n === 'cpu'),
+    ...order.filter((n) => reports.get(n)?.software),
+  ];
   const deadline = t0 + budget;
   for (const n of probeOrder) {
     const r = reports.get(n) as CandidateReport;
@@ -116,7 +138,10 @@ export async function selectBackend(opts: ChooseOptions): Promise<BackendChoice>
     try {
       // Share what is left between the candidates still to measure.
       const rest = probeOrder.length - probeOrder.indexOf(n);
-      const m = await measureActiveBackend(steps, performance.now() + Math.max(50, (deadline - performance.now()) / rest));
+      const m = await measureActiveBackend(
+        steps,
+        performance.now() + Math.max(50, (deadline - performance.now()) / rest),
+      );
       r.msPerStep = m.msPerStep;
       if (m.timed === 0) {
         r.warmupOnly = true;
@@ -141,7 +166,10 @@ export async function selectBackend(opts: ChooseOptions): Promise<BackendChoice>
     c.ok = false;
     c.note = `${c.note ? `${c.note}; ` : ''}${err}`;
   }
-  if (!chosen) throw new BackendUnavailableError(`no tfjs backend initialised: ${candidates.map((c) => `${c.name}: ${c.note ?? 'failed'}`).join('; ')}`);
+  if (!chosen)
+    throw new BackendUnavailableError(
+      `no tfjs backend initialised: ${candidates.map((c) => `${c.name}: ${c.note ?? 'failed'}`).join('; ')}`,
+    );
   const choice: BackendChoice = {
     name: tf.getBackend(),
     reason: explainChoice(chosen, candidates, gpu.adapter),

@@ -28,8 +28,16 @@ export async function probeWebGpu(timeoutMs = 1500): Promise<{ adapter?: Adapter
   const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
   if (!gpu) return { note: 'navigator.gpu is missing (WebGPU not enabled in this browser)' };
   try {
-    const adapter = (await withTimeout(gpu.requestAdapter({ powerPreference: 'high-performance' }), timeoutMs, 'requestAdapter')) as
-      | (Record<string, unknown> & { info?: Record<string, unknown>; isFallbackAdapter?: boolean; requestAdapterInfo?: () => Promise<Record<string, unknown>> })
+    const adapter = (await withTimeout(
+      gpu.requestAdapter({ powerPreference: 'high-performance' }),
+      timeoutMs,
+      'requestAdapter',
+    )) as
+      | (Record<string, unknown> & {
+          info?: Record<string, unknown>;
+          isFallbackAdapter?: boolean;
+          requestAdapterInfo?: () => Promise<Record<string, unknown>>;
+        })
       | null;
     if (!adapter) return { note: 'navigator.gpu.requestAdapter() returned null (no adapter)' };
     const info = adapter.info ?? (adapter.requestAdapterInfo ? await adapter.requestAdapterInfo() : {});
@@ -78,7 +86,10 @@ const WARMUP_STEPS = 2;
  * (performance.now()) allows; the median of the timed steps. With no timed step (the deadline
  * passed during warm-up) it returns the last warm-up step, `timed: 0` (an upper bound).
  */
-export async function measureActiveBackend(steps: number, deadline: number): Promise<{ msPerStep: number; timed: number; warmupMs: number }> {
+export async function measureActiveBackend(
+  steps: number,
+  deadline: number,
+): Promise<{ msPerStep: number; timed: number; warmupMs: number }> {
   const arch = mlpArchitecture(numInputs(DEFAULT_SCALING));
   const d = arch.inputs;
   const batch = 256;

@@ -24,7 +24,11 @@ describe('software detection', () => {
     expect(isSoftwareAdapter(undefined)).toBe(false);
   });
   it('recognises software WebGL renderers', () => {
-    expect(isSoftwareRenderer('ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)')).toBe(true);
+    expect(
+      isSoftwareRenderer(
+        'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)',
+      ),
+    ).toBe(true);
     expect(isSoftwareRenderer('llvmpipe (LLVM 15.0.6, 256 bits)')).toBe(true);
     expect(isSoftwareRenderer('ANGLE (NVIDIA, NVIDIA GeForce RTX 3080 Direct3D11 vs_5_0 ps_5_0, D3D11)')).toBe(false);
     expect(isSoftwareRenderer(undefined)).toBe(false);
@@ -64,8 +68,22 @@ describe('rankCandidates', () => {
   });
 
   it('breaks near-ties (within 5 %) by preference', () => {
-    expect(names(rankCandidates([{ name: 'cpu', ok: true, msPerStep: 3.0 }, { name: 'wasm', ok: true, msPerStep: 3.1 }]))).toEqual(['wasm', 'cpu']);
-    expect(names(rankCandidates([{ name: 'cpu', ok: true, msPerStep: 2.0 }, { name: 'wasm', ok: true, msPerStep: 3.1 }]))).toEqual(['cpu', 'wasm']);
+    expect(
+      names(
+        rankCandidates([
+          { name: 'cpu', ok: true, msPerStep: 3.0 },
+          { name: 'wasm', ok: true, msPerStep: 3.1 },
+        ]),
+      ),
+    ).toEqual(['wasm', 'cpu']);
+    expect(
+      names(
+        rankCandidates([
+          { name: 'cpu', ok: true, msPerStep: 2.0 },
+          { name: 'wasm', ok: true, msPerStep: 3.1 },
+        ]),
+      ),
+    ).toEqual(['cpu', 'wasm']);
   });
 
   it('ranks unmeasured candidates after measured ones, software GPUs last', () => {
@@ -111,8 +129,12 @@ describe('explainChoice', () => {
     ];
     const chosen = rankCandidates(cands)[0] as CandidateReport;
     const reason = explainChoice(chosen, cands, adapter);
-    expect(reason).toBe('webgpu is a software adapter (SwiftShader), 14× slower here; webgl unavailable (no WebGL context); wasm 3.00 ms/step');
-    expect(backendLabel({ name: chosen.name, reason })).toMatch(/^backend: wasm — webgpu is a software adapter \(SwiftShader\), 14× slower here/);
+    expect(reason).toBe(
+      'webgpu is a software adapter (SwiftShader), 14× slower here; webgl unavailable (no WebGL context); wasm 3.00 ms/step',
+    );
+    expect(backendLabel({ name: chosen.name, reason })).toMatch(
+      /^backend: wasm — webgpu is a software adapter \(SwiftShader\), 14× slower here/,
+    );
   });
 
   it('says an unmeasured software adapter was ranked below the choice', () => {
@@ -120,7 +142,9 @@ describe('explainChoice', () => {
       { name: 'webgpu', ok: true, software: true },
       { name: 'wasm', ok: true, msPerStep: 3 },
     ];
-    expect(explainChoice(cands[1] as CandidateReport, cands, adapter)).toBe('webgpu is a software adapter (SwiftShader), ranked below wasm; wasm 3.00 ms/step');
+    expect(explainChoice(cands[1] as CandidateReport, cands, adapter)).toBe(
+      'webgpu is a software adapter (SwiftShader), ranked below wasm; wasm 3.00 ms/step',
+    );
   });
 
   it('reports a warm-up-only measurement without a misleading factor', () => {
@@ -128,15 +152,25 @@ describe('explainChoice', () => {
       { name: 'webgpu', ok: true, software: true, msPerStep: 3500, warmupOnly: true },
       { name: 'wasm', ok: true, msPerStep: 3 },
     ];
-    expect(explainChoice(cands[1] as CandidateReport, cands, adapter)).toBe('webgpu is a software adapter (SwiftShader), its first step took 3500 ms here; wasm 3.00 ms/step');
+    expect(explainChoice(cands[1] as CandidateReport, cands, adapter)).toBe(
+      'webgpu is a software adapter (SwiftShader), its first step took 3500 ms here; wasm 3.00 ms/step',
+    );
   });
 
   it('describes software WebGL by its renderer', () => {
     const cands: CandidateReport[] = [
-      { name: 'webgl', ok: true, software: true, msPerStep: 30, note: 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device))' },
+      {
+        name: 'webgl',
+        ok: true,
+        software: true,
+        msPerStep: 30,
+        note: 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device))',
+      },
       { name: 'wasm', ok: true, msPerStep: 3 },
     ];
-    expect(explainChoice(cands[1] as CandidateReport, cands)).toBe('webgl is software-rendered (SwiftShader), 10× slower here; wasm 3.00 ms/step');
+    expect(explainChoice(cands[1] as CandidateReport, cands)).toBe(
+      'webgl is software-rendered (SwiftShader), 10× slower here; wasm 3.00 ms/step',
+    );
   });
 
   it('says "fastest available" when the most preferred backend wins', () => {

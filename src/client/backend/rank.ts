@@ -103,7 +103,11 @@ function fmtFactor(f: number): string {
  * slower here"): one clause per candidate preferred over `chosen` that lost, then the
  * chosen backend's own measurement.
  */
-export function explainChoice(chosen: CandidateReport, candidates: readonly CandidateReport[], adapter?: AdapterSummary): string {
+export function explainChoice(
+  chosen: CandidateReport,
+  candidates: readonly CandidateReport[],
+  adapter?: AdapterSummary,
+): string {
   const parts: string[] = [];
   const chosenMs = chosen.msPerStep;
   for (const c of [...candidates].sort((a, b) => preferenceIndex(a.name) - preferenceIndex(b.name))) {
@@ -112,7 +116,10 @@ export function explainChoice(chosen: CandidateReport, candidates: readonly Cand
       parts.push(`${c.name} unavailable${c.note ? ` (${c.note})` : ''}`);
       continue;
     }
-    const slower = typeof c.msPerStep === 'number' && typeof chosenMs === 'number' && chosenMs > 0 ? c.msPerStep / chosenMs : undefined;
+    const slower =
+      typeof c.msPerStep === 'number' && typeof chosenMs === 'number' && chosenMs > 0
+        ? c.msPerStep / chosenMs
+        : undefined;
     const how =
       slower === undefined
         ? `ranked below ${chosen.name}`
@@ -122,7 +129,12 @@ export function explainChoice(chosen: CandidateReport, candidates: readonly Cand
             ? `${fmtFactor(slower)} slower here`
             : 'about as fast here';
     if (c.software) {
-      const impl = c.name === 'webgpu' ? softwareName(`${adapter?.vendor ?? ''} ${adapter?.architecture ?? ''} ${adapter?.description ?? ''} ${c.note ?? ''}`) : softwareName(c.note);
+      const impl =
+        c.name === 'webgpu'
+          ? softwareName(
+              `${adapter?.vendor ?? ''} ${adapter?.architecture ?? ''} ${adapter?.description ?? ''} ${c.note ?? ''}`,
+            )
+          : softwareName(c.note);
       const what = c.name === 'webgpu' ? 'a software adapter' : 'software-rendered';
       parts.push(`${c.name} is ${what}${impl ? ` (${impl})` : ''}, ${how}`);
     } else {

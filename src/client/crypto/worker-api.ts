@@ -83,11 +83,19 @@ async function guarded<T>(f: () => Promise<{ value: T; transfer: ArrayBuffer[] }
 
 export const cryptoApi = {
   async ping(): Promise<WorkerResult<PingResult>> {
-    return guarded(async () => ({ value: { pong: true as const, backends: await activeBackends(), subtle: globalThis.crypto?.subtle !== undefined }, transfer: [] }));
+    return guarded(async () => ({
+      value: { pong: true as const, backends: await activeBackends(), subtle: globalThis.crypto?.subtle !== undefined },
+      transfer: [],
+    }));
   },
 
   /** The trainer's one message for this round (buildContribution), masked and sealed. */
-  async contribute(cfg: RoundConfig, clientId: string, update: Int32Array, onProgress?: ProgressCallback): Promise<WorkerResult<ContributeResult>> {
+  async contribute(
+    cfg: RoundConfig,
+    clientId: string,
+    update: Int32Array,
+    onProgress?: ProgressCallback,
+  ): Promise<WorkerResult<ContributeResult>> {
     try {
       return await guarded(async () => {
         const delivered: Promise<unknown>[] = [];

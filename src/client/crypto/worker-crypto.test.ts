@@ -109,9 +109,11 @@ describe('crypto worker boundary', () => {
     const global: [string, number][] = [];
     const off = crypto.onProgress((s, f) => global.push([s, f]));
     let resolvedWith = -1;
-    const p = crypto.contribute(fed.cfg, 'client-x', randomUpdate(2048, 16, 9), (s, f) => perCall.push([s, f])).then(() => {
-      resolvedWith = perCall.length;
-    });
+    const p = crypto
+      .contribute(fed.cfg, 'client-x', randomUpdate(2048, 16, 9), (s, f) => perCall.push([s, f]))
+      .then(() => {
+        resolvedWith = perCall.length;
+      });
     await p;
     expect(perCall.map(([s]) => s)).toEqual(['mask', 'shares', 'seal', 'done']);
     const fr = perCall.map(([, f]) => f);
@@ -129,7 +131,10 @@ describe('crypto worker boundary', () => {
     const bad: RoundConfig = { ...fed.cfg, committee: { m: 5, tRec: 6, rho: 1 } };
     // the raw API answers with a value, never a throw
     const raw = await cryptoApi.contribute(bad, 'c', new Int32Array(100));
-    expect(raw).toEqual({ ok: false, error: { code: 'BAD_PARAMETERS', name: 'ParameterError', message: expect.any(String) } });
+    expect(raw).toEqual({
+      ok: false,
+      error: { code: 'BAD_PARAMETERS', name: 'ParameterError', message: expect.any(String) },
+    });
     const crypto = connect();
     const err = await crypto.contribute(bad, 'c', new Int32Array(100)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteCryptoError);
@@ -137,10 +142,18 @@ describe('crypto worker boundary', () => {
     // a 31-byte public seed, a wrong-length update, an out-of-range coordinate, a bad client id
     const short: RoundConfig = { ...fed.cfg, publicSeed: new Uint8Array(31) };
     await expect(crypto.contribute(short, 'c', new Int32Array(100))).rejects.toMatchObject({ code: 'MALFORMED_INPUT' });
-    await expect(crypto.contribute(fed.cfg, 'c', new Int32Array(99))).rejects.toMatchObject({ code: 'MALFORMED_INPUT' });
-    await expect(crypto.contribute(fed.cfg, 'c', new Int32Array(100).fill(1 << 20))).rejects.toMatchObject({ code: 'MALFORMED_INPUT' });
-    await expect(crypto.contribute(fed.cfg, 'bad id', new Int32Array(100))).rejects.toMatchObject({ code: 'MALFORMED_INPUT' });
-    await expect(crypto.answer(bad, {} as CommitteeJob, fed.members[0]!)).rejects.toMatchObject({ code: 'BAD_PARAMETERS' });
+    await expect(crypto.contribute(fed.cfg, 'c', new Int32Array(99))).rejects.toMatchObject({
+      code: 'MALFORMED_INPUT',
+    });
+    await expect(crypto.contribute(fed.cfg, 'c', new Int32Array(100).fill(1 << 20))).rejects.toMatchObject({
+      code: 'MALFORMED_INPUT',
+    });
+    await expect(crypto.contribute(fed.cfg, 'bad id', new Int32Array(100))).rejects.toMatchObject({
+      code: 'MALFORMED_INPUT',
+    });
+    await expect(crypto.answer(bad, {} as CommitteeJob, fed.members[0]!)).rejects.toMatchObject({
+      code: 'BAD_PARAMETERS',
+    });
     // still usable after refusals
     expect((await crypto.ping()).pong).toBe(true);
   });
@@ -149,15 +162,21 @@ describe('crypto worker boundary', () => {
     const fed = makeFederation(500, committee, 2, 5);
     const crypto = connect();
     const agg = new RoundAggregator(fed.cfg);
-    for (const i of [0, 1, 2]) await agg.add((await buildContribution(fed.cfg, `c${i}`, randomUpdate(500, 16, i))).contribution);
+    for (const i of [0, 1, 2])
+      await agg.add((await buildContribution(fed.cfg, `c${i}`, randomUpdate(500, 16, i))).contribution);
     const job = agg.closeContributions().jobs[1] as CommitteeJob;
     const slot = job.slots[1]!;
     const bad = slot.sealed.slice();
     bad[7] = (bad[7] as number) ^ 1;
     const tampered: CommitteeJob = { ...job, slots: job.slots.map((s, i) => (i === 1 ? { ...slot, sealed: bad } : s)) };
-    await expect(crypto.answer(fed.cfg, tampered, fed.members[1]!)).rejects.toMatchObject({ code: 'SEAL_FAILED', remoteName: 'SealError' });
+    await expect(crypto.answer(fed.cfg, tampered, fed.members[1]!)).rejects.toMatchObject({
+      code: 'SEAL_FAILED',
+      remoteName: 'SealError',
+    });
     await expect(crypto.answer(fed.cfg, job, fed.members[2]!)).rejects.toMatchObject({ code: 'MALFORMED_INPUT' });
-    await expect(crypto.answer({ ...fed.cfg, round: 3 }, job, fed.members[1]!)).rejects.toMatchObject({ code: 'WRONG_ROUND' });
+    await expect(crypto.answer({ ...fed.cfg, round: 3 }, job, fed.members[1]!)).rejects.toMatchObject({
+      code: 'WRONG_ROUND',
+    });
     const r: CommitteeResponse = await crypto.answer(fed.cfg, job, fed.members[1]!);
     expect(r.memberIndex).toBe(2);
   });
@@ -177,7 +196,9 @@ describe('crypto worker boundary', () => {
       throw new Error('sync bug');
     });
     expect(thrown.ok).toBe(true);
-    const rejected = await cryptoApi.contribute(fed.cfg, 'c', new Int32Array(64), () => Promise.reject(new Error('async bug')));
+    const rejected = await cryptoApi.contribute(fed.cfg, 'c', new Int32Array(64), () =>
+      Promise.reject(new Error('async bug')),
+    );
     expect(rejected.ok).toBe(true);
   });
 
@@ -196,7 +217,12 @@ describe('crypto worker boundary', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const c: Contribution = r.value.contribution;
-    const bufs = new Set([c.masked[0].buffer, c.masked[1].buffer, c.ephemeralPublic.buffer, ...c.sealed.map((s) => s.buffer)]);
+    const bufs = new Set([
+      c.masked[0].buffer,
+      c.masked[1].buffer,
+      c.ephemeralPublic.buffer,
+      ...c.sealed.map((s) => s.buffer),
+    ]);
     expect(bufs.size).toBe(3 + committee.m);
   });
 });

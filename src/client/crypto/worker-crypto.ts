@@ -47,7 +47,12 @@ export class RemoteCryptoError extends CodedError<string> {
 export type ProgressListener = (stage: ProgressStage, fraction: number) => void;
 
 export interface WorkerCrypto extends CryptoRunner {
-  contribute(cfg: RoundConfig, clientId: string, update: Int32Array, onProgress?: ProgressListener): Promise<ContributeResult>;
+  contribute(
+    cfg: RoundConfig,
+    clientId: string,
+    update: Int32Array,
+    onProgress?: ProgressListener,
+  ): Promise<ContributeResult>;
   answer(cfg: RoundConfig, job: CommitteeJob, me: MemberIdentity): Promise<CommitteeResponse>;
   /** Round trip to the worker; reports which crypto backends it uses. */
   ping(): Promise<PingResult>;
@@ -81,11 +86,23 @@ export function createWorkerCrypto(target: Worker | Endpoint): WorkerCrypto {
     // A module that fails to load, or an uncaught error in the worker: fail loudly instead of
     // leaving the round waiting for an answer that will never come.
     target.addEventListener('error', (ev: ErrorEvent) => {
-      failAll(new RemoteCryptoError({ code: 'WORKER_ERROR', name: 'WorkerError', message: `the crypto worker failed: ${ev.message || 'it could not start or threw outside a call'}` }));
+      failAll(
+        new RemoteCryptoError({
+          code: 'WORKER_ERROR',
+          name: 'WorkerError',
+          message: `the crypto worker failed: ${ev.message || 'it could not start or threw outside a call'}`,
+        }),
+      );
       target.terminate();
     });
     target.addEventListener('messageerror', () => {
-      failAll(new RemoteCryptoError({ code: 'WORKER_ERROR', name: 'DataCloneError', message: 'a message from the crypto worker could not be deserialized' }));
+      failAll(
+        new RemoteCryptoError({
+          code: 'WORKER_ERROR',
+          name: 'DataCloneError',
+          message: 'a message from the crypto worker could not be deserialized',
+        }),
+      );
     });
   }
 
@@ -103,7 +120,13 @@ export function createWorkerCrypto(target: Worker | Endpoint): WorkerCrypto {
         (e: unknown) => {
           if (!pending.delete(reject)) return;
           // comlink itself failed (e.g. an argument that cannot be cloned)
-          reject(new RemoteCryptoError({ code: 'WORKER_ERROR', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) }));
+          reject(
+            new RemoteCryptoError({
+              code: 'WORKER_ERROR',
+              name: e instanceof Error ? e.name : 'Error',
+              message: e instanceof Error ? e.message : String(e),
+            }),
+          );
         },
       );
     });
@@ -137,7 +160,13 @@ export function createWorkerCrypto(target: Worker | Endpoint): WorkerCrypto {
     },
     terminate() {
       if (dead?.code === 'WORKER_TERMINATED') return;
-      failAll(new RemoteCryptoError({ code: 'WORKER_TERMINATED', name: 'WorkerTerminated', message: 'the crypto worker was terminated' }));
+      failAll(
+        new RemoteCryptoError({
+          code: 'WORKER_TERMINATED',
+          name: 'WorkerTerminated',
+          message: 'the crypto worker was terminated',
+        }),
+      );
       if (isWorker(target)) target.terminate();
       else void Promise.resolve(remote[releaseProxy]()).catch(() => undefined);
     },

@@ -46,7 +46,10 @@ export class BrowserTrainer implements LocalTrainer {
     this.unsubscribe = cb ? this.backend.onFallback(() => cb(this.backend.name, this.backend.reason)) : undefined;
   }
 
-  private async attempt(input: TrainInput, progress: (fraction: number, detail?: string) => void): Promise<TrainOutput> {
+  private async attempt(
+    input: TrainInput,
+    progress: (fraction: number, detail?: string) => void,
+  ): Promise<TrainOutput> {
     await this.backend.settled();
     const gen = this.backend.generation;
     const arch = parseArchitecture(input.architecture);
@@ -64,7 +67,11 @@ export class BrowserTrainer implements LocalTrainer {
       onProgress: (p) => {
         // Stops an abandoned attempt at its next batch once the backend has changed.
         if (this.backend.generation !== gen) throw new StaleAttempt();
-        if (p.kind === 'epoch') progress((p.epoch + 1) / p.epochs, `epoch ${p.epoch + 1}/${p.epochs}, loss ${p.loss.toFixed(4)} (${this.backend.name})`);
+        if (p.kind === 'epoch')
+          progress(
+            (p.epoch + 1) / p.epochs,
+            `epoch ${p.epoch + 1}/${p.epochs}, loss ${p.loss.toFixed(4)} (${this.backend.name})`,
+          );
       },
     });
     run.catch(() => undefined);

@@ -30,7 +30,8 @@ export class MlTrainer implements LocalTrainer {
       learningRate: input.learningRate,
       seed: this.seed + input.round,
       onProgress: (p) => {
-        if (p.kind === 'epoch') progress((p.epoch + 1) / p.epochs, `epoch ${p.epoch + 1}/${p.epochs}, loss ${p.loss.toFixed(4)}`);
+        if (p.kind === 'epoch')
+          progress((p.epoch + 1) / p.epochs, `epoch ${p.epoch + 1}/${p.epochs}, loss ${p.loss.toFixed(4)}`);
       },
     });
     return { delta: out.delta, numSamples: out.numSamples, loss: out.trainLoss };

@@ -19,12 +19,35 @@ export function renderHistory(root: HTMLElement, rounds: readonly RoundRecord[])
         'tr',
         { class: r.ok ? 'ok' : 'failed', 'data-round': r.round, 'data-outcome': r.ok ? 'ok' : 'failed' },
         h('td', {}, h('b', {}, String(r.round))),
-        h('td', {}, r.ok ? h('span', { class: 'pill ok' }, `✓ model v${r.versionAfter}`) : h('span', { class: 'pill bad' }, `✕ ${failureTitle(r.code ?? '')}`)),
-        h('td', {}, r.survivors === undefined ? dash : `${r.survivors}${r.trainers !== undefined ? ` of ${r.trainers}` : ''}`, dropped ? h('span', { class: 'dropped-tag' }, ` ${dropped} dropped`) : null),
-        h('td', {}, r.answered === undefined ? dash : `${r.answered}${r.m !== undefined ? ` of ${r.m}` : ''}${r.tRec !== undefined ? ` (${r.tRec} needed)` : ''}`),
+        h(
+          'td',
+          {},
+          r.ok
+            ? h('span', { class: 'pill ok' }, `✓ model v${r.versionAfter}`)
+            : h('span', { class: 'pill bad' }, `✕ ${failureTitle(r.code ?? '')}`),
+        ),
+        h(
+          'td',
+          {},
+          r.survivors === undefined ? dash : `${r.survivors}${r.trainers !== undefined ? ` of ${r.trainers}` : ''}`,
+          dropped ? h('span', { class: 'dropped-tag' }, ` ${dropped} dropped`) : null,
+        ),
+        h(
+          'td',
+          {},
+          r.answered === undefined
+            ? dash
+            : `${r.answered}${r.m !== undefined ? ` of ${r.m}` : ''}${r.tRec !== undefined ? ` (${r.tRec} needed)` : ''}`,
+        ),
         h('td', {}, r.totalMs === undefined ? dash : `${(r.totalMs / 1000).toFixed(1)} s`),
         h('td', {}, r.bytesPerTrainer === undefined ? dash : fmtBytes(Math.round(r.bytesPerTrainer))),
-        h('td', {}, r.metrics ? `${r.metrics.auc_pr.toFixed(3)} · ${pct(r.metrics.recall_at_1pct_fpr)} (v${r.metrics.version})` : dash),
+        h(
+          'td',
+          {},
+          r.metrics
+            ? `${r.metrics.auc_pr.toFixed(3)} · ${pct(r.metrics.recall_at_1pct_fpr)} (v${r.metrics.version})`
+            : dash,
+        ),
       ),
     );
     if (!r.ok) {
@@ -33,7 +56,13 @@ export function renderHistory(root: HTMLElement, rounds: readonly RoundRecord[])
           'tr',
           { class: 'failed reason', 'data-reason-for': r.round },
           h('td', {}),
-          h('td', { colspan: 6 }, h('span', { class: 'why' }, explainFailure(r.code ?? '')), ' ', h('span', { class: 'code', title: r.reason ?? '' }, `${r.code ?? ''}${r.reason ? `: ${r.reason}` : ''}`)),
+          h(
+            'td',
+            { colspan: 6 },
+            h('span', { class: 'why' }, explainFailure(r.code ?? '')),
+            ' ',
+            h('span', { class: 'code', title: r.reason ?? '' }, `${r.code ?? ''}${r.reason ? `: ${r.reason}` : ''}`),
+          ),
         ),
       );
     }
@@ -42,7 +71,21 @@ export function renderHistory(root: HTMLElement, rounds: readonly RoundRecord[])
     h(
       'table',
       { class: 'history', id: 'history' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Round'), h('th', {}, 'Outcome'), h('th', {}, 'Trainers in the sum'), h('th', {}, 'Committee answers'), h('th', {}, 'Time'), h('th', {}, 'Data / trainer'), h('th', {}, 'AUC-PR · frauds caught'))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, 'Round'),
+          h('th', {}, 'Outcome'),
+          h('th', {}, 'Trainers in the sum'),
+          h('th', {}, 'Committee answers'),
+          h('th', {}, 'Time'),
+          h('th', {}, 'Data / trainer'),
+          h('th', {}, 'AUC-PR · frauds caught'),
+        ),
+      ),
       body,
     ),
   );

@@ -24,13 +24,28 @@ let drawnRounds: DashState['rounds'] | undefined;
 let frame = 0;
 
 function kpi(id: string, label: string, sub = ''): HTMLElement {
-  return h('div', { class: 'kpi' }, h('div', { class: 'k' }, label), h('div', { class: 'v', id }, '—'), h('div', { class: 'sub', id: `${id}-sub` }, sub));
+  return h(
+    'div',
+    { class: 'kpi' },
+    h('div', { class: 'k' }, label),
+    h('div', { class: 'v', id }, '—'),
+    h('div', { class: 'sub', id: `${id}-sub` }, sub),
+  );
 }
 
 function layout(root: HTMLElement): void {
   clear(root);
   root.append(
-    h('section', { class: 'card kpis' }, kpi('model-version', 'Shared model'), kpi('kpi-round', 'Round'), kpi('kpi-rounds', 'Rounds so far'), kpi('kpi-connected', 'Connected'), kpi('kpi-aucpr', 'Fraud detection (AUC-PR)'), kpi('kpi-recall', 'Frauds caught at 1 % false alarms')),
+    h(
+      'section',
+      { class: 'card kpis' },
+      kpi('model-version', 'Shared model'),
+      kpi('kpi-round', 'Round'),
+      kpi('kpi-rounds', 'Rounds so far'),
+      kpi('kpi-connected', 'Connected'),
+      kpi('kpi-aucpr', 'Fraud detection (AUC-PR)'),
+      kpi('kpi-recall', 'Frauds caught at 1 % false alarms'),
+    ),
     h(
       'div',
       { class: 'row-main' },
@@ -55,14 +70,30 @@ function layout(root: HTMLElement): void {
           'figure',
           {},
           h('canvas', { id: 'masked', width: 300, height: 80 }),
-          h('figcaption', {}, h('b', {}, 'One trainer’s message'), ' — its update hidden under a random mask. Every colour is equally likely (bars below: the spread of values is flat) — the server learns nothing from it.'),
+          h(
+            'figcaption',
+            {},
+            h('b', {}, 'One trainer’s message'),
+            ' — its update hidden under a random mask. Every colour is equally likely (bars below: the spread of values is flat) — the server learns nothing from it.',
+          ),
         ),
-        h('div', { class: 'privacy-arrow' }, h('span', {}, '+ all other messages'), h('span', { class: 'big' }, '→'), h('span', {}, 'masks cancel out')),
+        h(
+          'div',
+          { class: 'privacy-arrow' },
+          h('span', {}, '+ all other messages'),
+          h('span', { class: 'big' }, '→'),
+          h('span', {}, 'masks cancel out'),
+        ),
         h(
           'figure',
           {},
           h('canvas', { id: 'aggregate', width: 300, height: 80 }),
-          h('figcaption', {}, h('b', {}, 'The unmasked sum') , ' — the average update of all trainers together. Mostly small, calm values: useful to improve the model, yet no single trainer’s update can be recovered from it.'),
+          h(
+            'figcaption',
+            {},
+            h('b', {}, 'The unmasked sum'),
+            ' — the average update of all trainers together. Mostly small, calm values: useful to improve the model, yet no single trainer’s update can be recovered from it.',
+          ),
         ),
       ),
       h('div', { class: 'muted', id: 'privacy-note' }, 'Appears after the first successful round.'),
@@ -70,12 +101,49 @@ function layout(root: HTMLElement): void {
     h(
       'section',
       { class: 'charts' },
-      h('div', { class: 'card' }, h('h2', {}, 'How good is the shared model?'), h('div', { class: 'muted explain' }, 'Measured on every trainer’s held-out data with secure aggregation too — only totals are revealed.'), h('div', { class: 'chart', id: 'chart-quality' })),
-      h('div', { class: 'card' }, h('h2', {}, 'Trainers in each round'), h('div', { class: 'muted explain' }, 'Dropouts are left out of the sum; a round needs a minimum to stay private.'), h('div', { class: 'chart', id: 'chart-survivors' })),
-      h('div', { class: 'card' }, h('h2', {}, 'Time per round'), h('div', { class: 'muted explain' }, 'From publishing the round to the new model.'), h('div', { class: 'chart', id: 'chart-time' })),
-      h('div', { class: 'card' }, h('h2', {}, 'Data sent per trainer'), h('div', { class: 'muted explain' }, 'One message per round: the masked update plus sealed key pieces.'), h('div', { class: 'chart', id: 'chart-bytes' })),
+      h(
+        'div',
+        { class: 'card' },
+        h('h2', {}, 'How good is the shared model?'),
+        h(
+          'div',
+          { class: 'muted explain' },
+          'Measured on every trainer’s held-out data with secure aggregation too — only totals are revealed.',
+        ),
+        h('div', { class: 'chart', id: 'chart-quality' }),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('h2', {}, 'Trainers in each round'),
+        h(
+          'div',
+          { class: 'muted explain' },
+          'Dropouts are left out of the sum; a round needs a minimum to stay private.',
+        ),
+        h('div', { class: 'chart', id: 'chart-survivors' }),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('h2', {}, 'Time per round'),
+        h('div', { class: 'muted explain' }, 'From publishing the round to the new model.'),
+        h('div', { class: 'chart', id: 'chart-time' }),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('h2', {}, 'Data sent per trainer'),
+        h('div', { class: 'muted explain' }, 'One message per round: the masked update plus sealed key pieces.'),
+        h('div', { class: 'chart', id: 'chart-bytes' }),
+      ),
     ),
-    h('div', { class: 'row-bottom' }, h('section', { class: 'card' }, h('h2', {}, 'Who is connected'), h('div', { id: 'people' })), h('section', { class: 'card' }, h('h2', {}, 'Rounds'), h('div', { id: 'rounds' }))),
+    h(
+      'div',
+      { class: 'row-bottom' },
+      h('section', { class: 'card' }, h('h2', {}, 'Who is connected'), h('div', { id: 'people' })),
+      h('section', { class: 'card' }, h('h2', {}, 'Rounds'), h('div', { id: 'rounds' })),
+    ),
   );
 }
 
@@ -98,9 +166,16 @@ function render(): void {
   $('fed-id').textContent = s.federation ? `federation ${s.federation}` : '';
 
   $('model-version').textContent = `v${s.version}`;
-  $('model-version-sub').textContent = s.version === 0 ? 'starting point' : `improved ${s.version} time${s.version === 1 ? '' : 's'}`;
+  $('model-version-sub').textContent =
+    s.version === 0 ? 'starting point' : `improved ${s.version} time${s.version === 1 ? '' : 's'}`;
   $('kpi-round').textContent = s.current ? String(s.current.round) : '—';
-  $('kpi-round-sub').textContent = s.current ? (s.current.outcome ? (s.current.outcome.ok ? 'done' : 'failed') : 'in progress') : 'not started';
+  $('kpi-round-sub').textContent = s.current
+    ? s.current.outcome
+      ? s.current.outcome.ok
+        ? 'done'
+        : 'failed'
+      : 'in progress'
+    : 'not started';
   const ok = s.rounds.filter((r) => r.ok).length;
   const failed = s.rounds.length - ok;
   const roundsEl = $('kpi-rounds');
@@ -111,7 +186,9 @@ function render(): void {
   $('kpi-connected-sub').textContent = `${s.counts.trainers} trainers · ${s.counts.volunteers} committee`;
   const m = latestMetrics(s.rounds);
   $('kpi-aucpr').textContent = m ? m.auc_pr.toFixed(3) : '—';
-  $('kpi-aucpr-sub').textContent = m ? `model v${m.version}, ${m.n.toLocaleString('en')} held-out rows` : 'after the first round';
+  $('kpi-aucpr-sub').textContent = m
+    ? `model v${m.version}, ${m.n.toLocaleString('en')} held-out rows`
+    : 'after the first round';
   $('kpi-recall').textContent = m ? pct(m.recall_at_1pct_fpr) : '—';
   $('kpi-recall-sub').textContent = m ? `${m.frauds} frauds in the test data` : '';
 
@@ -131,7 +208,8 @@ function render(): void {
   if (s.preview && s.preview !== drawnPreview) {
     drawnPreview = s.preview;
     drawPrivacy($('masked') as HTMLCanvasElement, $('aggregate') as HTMLCanvasElement, s.preview);
-    $('privacy-note').textContent = `Round ${s.preview.round}: the first ${s.preview.masked.length} of the model’s numbers, blue = negative, red = positive.`;
+    $('privacy-note').textContent =
+      `Round ${s.preview.round}: the first ${s.preview.masked.length} of the model’s numbers, blue = negative, red = positive.`;
   }
 }
 
@@ -143,7 +221,12 @@ function dispatch(a: DashAction): void {
 function main(): void {
   const root = $('dash');
   layout(root);
-  charts = new DashCharts({ quality: $('chart-quality'), time: $('chart-time'), bytes: $('chart-bytes'), survivors: $('chart-survivors') });
+  charts = new DashCharts({
+    quality: $('chart-quality'),
+    time: $('chart-time'),
+    bytes: $('chart-bytes'),
+    survivors: $('chart-survivors'),
+  });
   render();
   connectStream(dispatch);
   // Countdowns: local time only, no requests.

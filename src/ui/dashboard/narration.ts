@@ -50,7 +50,12 @@ export function failureTitle(code: string): string {
 export function narrateEvent(prev: DashState, e: DashAction, next: DashState): StoryLine | undefined {
   switch (e.type) {
     case 'waiting':
-      return { key: `waiting:${e.reason}:${prev.rounds.length}`, round: undefined, tone: 'warn', text: `Waiting before the next round: ${e.reason}.` };
+      return {
+        key: `waiting:${e.reason}:${prev.rounds.length}`,
+        round: undefined,
+        tone: 'warn',
+        text: `Waiting before the next round: ${e.reason}.`,
+      };
     case 'round_started':
       return {
         key: `r${e.round}:start`,
@@ -62,10 +67,17 @@ export function narrateEvent(prev: DashState, e: DashAction, next: DashState): S
       };
     case 'contribution':
       if (e.received !== 1 || next.current?.round !== e.round) return undefined;
-      return { key: `r${e.round}:first`, round: e.round, tone: 'info', text: `The first masked update of round ${e.round} has arrived. To the server it looks like random noise.` };
+      return {
+        key: `r${e.round}:first`,
+        round: e.round,
+        tone: 'info',
+        text: `The first masked update of round ${e.round} has arrived. To the server it looks like random noise.`,
+      };
     case 'cutoff': {
       const n = e.survivors.length + e.dropped.length;
-      const dropped = e.dropped.length ? ` ${plural(e.dropped.length, 'trainer')} dropped out and ${e.dropped.length === 1 ? 'is' : 'are'} simply left out of the sum.` : '';
+      const dropped = e.dropped.length
+        ? ` ${plural(e.dropped.length, 'trainer')} dropped out and ${e.dropped.length === 1 ? 'is' : 'are'} simply left out of the sum.`
+        : '';
       return {
         key: `r${e.round}:cutoff`,
         round: e.round,
@@ -84,7 +96,9 @@ export function narrateEvent(prev: DashState, e: DashAction, next: DashState): S
     }
     case 'round_done': {
       const m = e.metrics;
-      const quality = m ? ` Measured together, without pooling data, model v${m.version} found ${pct(m.recall_at_1pct_fpr)} of frauds at a 1 % false-alarm rate (AUC-PR ${m.auc_pr.toFixed(3)}).` : '';
+      const quality = m
+        ? ` Measured together, without pooling data, model v${m.version} found ${pct(m.recall_at_1pct_fpr)} of frauds at a 1 % false-alarm rate (AUC-PR ${m.auc_pr.toFixed(3)}).`
+        : '';
       return {
         key: `r${e.round}:done`,
         round: e.round,
@@ -93,9 +107,19 @@ export function narrateEvent(prev: DashState, e: DashAction, next: DashState): S
       };
     }
     case 'round_failed':
-      return { key: `r${e.round}:failed`, round: e.round, tone: 'bad', text: `Round ${e.round} failed. ${explainFailure(e.code)}` };
+      return {
+        key: `r${e.round}:failed`,
+        round: e.round,
+        tone: 'bad',
+        text: `Round ${e.round} failed. ${explainFailure(e.code)}`,
+      };
     case 'finished':
-      return { key: `finished:${e.rounds}`, round: undefined, tone: 'ok', text: `The federation has finished after ${plural(e.rounds, 'round')}; the final model is v${e.version}.` };
+      return {
+        key: `finished:${e.rounds}`,
+        round: undefined,
+        tone: 'ok',
+        text: `The federation has finished after ${plural(e.rounds, 'round')}; the final model is v${e.version}.`,
+      };
     default:
       return undefined;
   }
@@ -111,12 +135,32 @@ export function secondsLeft(deadline: number, now: number): number {
 }
 
 /** "What is happening now": a headline and a paragraph for the explanation panel. */
-export function describeNow(s: DashState, now: number): { phase: Phase | 'idle'; tone: Tone; title: string; text: string } {
+export function describeNow(
+  s: DashState,
+  now: number,
+): { phase: Phase | 'idle'; tone: Tone; title: string; text: string } {
   const c = s.current;
-  if (s.finished && (!c || c.outcome)) return { phase: 'idle', tone: 'ok', title: 'Finished', text: `The federation ran ${plural(s.finished.rounds, 'round')}. The final shared model is v${s.finished.version}.` };
+  if (s.finished && (!c || c.outcome))
+    return {
+      phase: 'idle',
+      tone: 'ok',
+      title: 'Finished',
+      text: `The federation ran ${plural(s.finished.rounds, 'round')}. The final shared model is v${s.finished.version}.`,
+    };
   if (!c) {
-    if (s.waiting) return { phase: 'idle', tone: 'warn', title: 'Waiting for participants', text: `The first round starts when enough people have joined: ${s.waiting}.` };
-    return { phase: 'idle', tone: 'info', title: 'Waiting for the next round', text: 'The server starts a round as soon as enough trainers and committee members are connected.' };
+    if (s.waiting)
+      return {
+        phase: 'idle',
+        tone: 'warn',
+        title: 'Waiting for participants',
+        text: `The first round starts when enough people have joined: ${s.waiting}.`,
+      };
+    return {
+      phase: 'idle',
+      tone: 'info',
+      title: 'Waiting for the next round',
+      text: 'The server starts a round as soon as enough trainers and committee members are connected.',
+    };
   }
   if (c.outcome?.ok) {
     return {
@@ -127,7 +171,12 @@ export function describeNow(s: DashState, now: number): { phase: Phase | 'idle';
     };
   }
   if (c.outcome && !c.outcome.ok) {
-    return { phase: c.outcome.failedAt, tone: 'bad', title: `Round ${c.round} failed — ${failureTitle(c.outcome.code).toLowerCase()}`, text: `${explainFailure(c.outcome.code)} A new round starts shortly.` };
+    return {
+      phase: c.outcome.failedAt,
+      tone: 'bad',
+      title: `Round ${c.round} failed — ${failureTitle(c.outcome.code).toLowerCase()}`,
+      text: `${explainFailure(c.outcome.code)} A new round starts shortly.`,
+    };
   }
   if (c.phase === 'contributions') {
     const left = secondsLeft(c.submitBy, now);
@@ -146,6 +195,8 @@ export function describeNow(s: DashState, now: number): { phase: Phase | 'idle';
     title: 'The committee is answering',
     text:
       `${c.survivors?.length ?? c.received} trainers made it in time. Each committee member adds up the pieces of mask keys it was given and answers once. ` +
-      (need > 0 ? `${c.answered} of ${c.m} have answered; ${need} more needed within ${left} s.` : `${c.answered} of ${c.m} have answered — enough to unmask the sum.`),
+      (need > 0
+        ? `${c.answered} of ${c.m} have answered; ${need} more needed within ${left} s.`
+        : `${c.answered} of ${c.m} have answered — enough to unmask the sum.`),
   };
 }

@@ -17,23 +17,58 @@ function memberStatus(id: string, c: CurrentRound | undefined): { cls: string; t
   return { cls: 'member', title: `on the committee of round ${c.round}` };
 }
 
-function group(title: string, hint: string, people: Participant[], status: (id: string) => { cls: string; title: string }, id: string): HTMLElement {
+function group(
+  title: string,
+  hint: string,
+  people: Participant[],
+  status: (id: string) => { cls: string; title: string },
+  id: string,
+): HTMLElement {
   const chips = h('div', { class: 'chips' });
   for (const p of people) {
     const s = status(p.id);
     chips.append(h('span', { class: `chip ${s.cls}`, title: s.title }, p.id));
   }
   if (!people.length) chips.append(h('span', { class: 'muted' }, 'nobody yet'));
-  return h('div', { class: 'pgroup' }, h('div', { class: 'ptitle' }, h('b', { id }, String(people.length)), ` ${title}`, h('span', { class: 'muted' }, ` · ${hint}`)), chips);
+  return h(
+    'div',
+    { class: 'pgroup' },
+    h(
+      'div',
+      { class: 'ptitle' },
+      h('b', { id }, String(people.length)),
+      ` ${title}`,
+      h('span', { class: 'muted' }, ` · ${hint}`),
+    ),
+    chips,
+  );
 }
 
-export function renderParticipants(root: HTMLElement, people: Participant[] | undefined, counts: { trainers: number; volunteers: number }, c: CurrentRound | undefined): void {
+export function renderParticipants(
+  root: HTMLElement,
+  people: Participant[] | undefined,
+  counts: { trainers: number; volunteers: number },
+  c: CurrentRound | undefined,
+): void {
   clear(root);
   if (!people) {
     // Opened late: the stream's replay no longer holds the list; it comes with the next join or leave.
     root.append(
-      h('div', { class: 'pgroup' }, h('div', { class: 'ptitle' }, h('b', { id: 'count-trainers' }, String(counts.trainers)), ' trainers')),
-      h('div', { class: 'pgroup' }, h('div', { class: 'ptitle' }, h('b', { id: 'count-volunteers' }, String(counts.volunteers)), ' committee volunteers')),
+      h(
+        'div',
+        { class: 'pgroup' },
+        h('div', { class: 'ptitle' }, h('b', { id: 'count-trainers' }, String(counts.trainers)), ' trainers'),
+      ),
+      h(
+        'div',
+        { class: 'pgroup' },
+        h(
+          'div',
+          { class: 'ptitle' },
+          h('b', { id: 'count-volunteers' }, String(counts.volunteers)),
+          ' committee volunteers',
+        ),
+      ),
       h('p', { class: 'muted' }, 'The list of short ids appears when someone joins or leaves.'),
     );
     return;
@@ -42,7 +77,13 @@ export function renderParticipants(root: HTMLElement, people: Participant[] | un
   const committee = people.filter((p) => p.committee);
   root.append(
     group('trainers', 'train on their own data', trainers, (id) => trainerStatus(id, c), 'count-trainers'),
-    group('committee volunteers', 'hold pieces of the mask keys', committee, (id) => memberStatus(id, c), 'count-volunteers'),
+    group(
+      'committee volunteers',
+      'hold pieces of the mask keys',
+      committee,
+      (id) => memberStatus(id, c),
+      'count-volunteers',
+    ),
     h(
       'div',
       { class: 'legend muted' },

@@ -14,7 +14,7 @@ export function cellColor(v: number): string {
   const base = [247, 248, 252];
   const end = t < 0 ? [53, 89, 224] : [214, 84, 48];
   const a = Math.abs(t);
-  const c = base.map((b, i) => Math.round(b + (((end[i] as number) - b) * a)));
+  const c = base.map((b, i) => Math.round(b + ((end[i] as number) - b) * a));
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
@@ -73,7 +73,11 @@ export function drawCells(canvas: HTMLCanvasElement, cells: readonly number[]): 
   ctx.fillRect(0, top + HIST_H - 1, w, 1);
 }
 
-export function drawPrivacy(masked: HTMLCanvasElement, aggregate: HTMLCanvasElement, preview: { masked: number[]; aggregate: number[] }): void {
+export function drawPrivacy(
+  masked: HTMLCanvasElement,
+  aggregate: HTMLCanvasElement,
+  preview: { masked: number[]; aggregate: number[] },
+): void {
   drawCells(masked, maskedToCells(preview.masked));
   drawCells(aggregate, aggregateToCells(preview.aggregate));
 }

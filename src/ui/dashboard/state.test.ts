@@ -2,14 +2,31 @@ import { describe, expect, it } from 'vitest';
 import { M, T, failedRound, metrics, okRound, started } from '../../../test/support/observer-events.js';
 import type { FederationEvent } from '../../wire/events.js';
 import { describeNow, explainFailure, secondsLeft } from './narration.js';
-import { type DashAction, type DashState, chartSeries, failedPhase, initialState, latestMetrics, reduce } from './state.js';
+import {
+  type DashAction,
+  type DashState,
+  chartSeries,
+  failedPhase,
+  initialState,
+  latestMetrics,
+  reduce,
+} from './state.js';
 
 const run = (events: DashAction[], s: DashState = initialState()): DashState => events.reduce(reduce, s);
 
 describe('dashboard reducer', () => {
   it('follows one round through its phases', () => {
     const ev = okRound(1, 0);
-    let s = run([{ type: 'participants', connected: 7, trainers: 4, volunteers: 3, list: [...T, ...M].map((id, i) => ({ id: id.slice(0, 8), train: i < 4, committee: i >= 4 })) }, ev[0] as FederationEvent]);
+    let s = run([
+      {
+        type: 'participants',
+        connected: 7,
+        trainers: 4,
+        volunteers: 3,
+        list: [...T, ...M].map((id, i) => ({ id: id.slice(0, 8), train: i < 4, committee: i >= 4 })),
+      },
+      ev[0] as FederationEvent,
+    ]);
     expect(s.connected).toBe(7);
     expect(s.current?.phase).toBe('contributions');
     expect(s.current?.trainers).toEqual(T.map((t) => t.slice(0, 8)));
@@ -23,7 +40,20 @@ describe('dashboard reducer', () => {
     expect(s.current?.phase).toBe('model');
     expect(s.version).toBe(1);
     expect(s.rounds).toHaveLength(1);
-    expect(s.rounds[0]).toMatchObject({ round: 1, ok: true, versionBefore: 0, versionAfter: 1, trainers: 4, survivors: 4, dropped: 0, answered: 3, m: 3, tRec: 2, totalMs: 1200, bytesPerTrainer: 4300 / 4 });
+    expect(s.rounds[0]).toMatchObject({
+      round: 1,
+      ok: true,
+      versionBefore: 0,
+      versionAfter: 1,
+      trainers: 4,
+      survivors: 4,
+      dropped: 0,
+      answered: 3,
+      m: 3,
+      tRec: 2,
+      totalMs: 1200,
+      bytesPerTrainer: 4300 / 4,
+    });
     expect(s.preview).toMatchObject({ round: 1, masked: [0.1, 0.9, 0.5] });
     expect(s.story.map((l) => l.key)).toEqual(['r1:start', 'r1:first', 'r1:cutoff', 'r1:quorum', 'r1:done']);
     expect(s.story.at(-1)?.text).toContain('model is now v1');
@@ -37,7 +67,13 @@ describe('dashboard reducer', () => {
       [1, true],
       [2, false],
     ]);
-    expect(s.rounds[1]).toMatchObject({ versionBefore: 1, versionAfter: 1, answered: 1, survivors: 4, code: 'THRESHOLD_NOT_MET' });
+    expect(s.rounds[1]).toMatchObject({
+      versionBefore: 1,
+      versionAfter: 1,
+      answered: 1,
+      survivors: 4,
+      code: 'THRESHOLD_NOT_MET',
+    });
     const last = s.story.at(-1);
     expect(last?.tone).toBe('bad');
     expect(last?.text).toContain('Not enough committee members answered');
@@ -50,7 +86,23 @@ describe('dashboard reducer', () => {
     let s = run(okRound(1, 0, 1));
     expect(s.rounds[0]).toMatchObject({ survivors: 3, dropped: 1, trainers: 4 });
     expect(s.story.find((l) => l.key === 'r1:cutoff')?.text).toMatch(/3 of 4 trainers made it\. 1 trainer dropped out/);
-    s = run([started(2, 1), { type: 'cutoff', round: 2, survivors: [], dropped: T }, { type: 'round_failed', round: 2, version: 1, code: 'TOO_FEW_SURVIVORS', reason: '0 trainer(s) sent, 2 needed', timings: { total_ms: 30000 }, bytesIn: 0, bytesOut: 4000 }], s);
+    s = run(
+      [
+        started(2, 1),
+        { type: 'cutoff', round: 2, survivors: [], dropped: T },
+        {
+          type: 'round_failed',
+          round: 2,
+          version: 1,
+          code: 'TOO_FEW_SURVIVORS',
+          reason: '0 trainer(s) sent, 2 needed',
+          timings: { total_ms: 30000 },
+          bytesIn: 0,
+          bytesOut: 4000,
+        },
+      ],
+      s,
+    );
     expect(s.current?.outcome).toMatchObject({ ok: false, failedAt: 'cutoff' });
     expect(s.rounds[1]).toMatchObject({ ok: false, dropped: 4, survivors: 0 });
   });
@@ -58,7 +110,16 @@ describe('dashboard reducer', () => {
   it('is idempotent under the replay the stream sends on every reconnect', () => {
     const events = [...okRound(1, 0), ...failedRound(2, 1), ...okRound(3, 1, 2)];
     const once = run(events);
-    const twice = run(events, run([{ type: 'connection', state: 'connecting' }, { type: 'connection', state: 'live' }], once));
+    const twice = run(
+      events,
+      run(
+        [
+          { type: 'connection', state: 'connecting' },
+          { type: 'connection', state: 'live' },
+        ],
+        once,
+      ),
+    );
     expect(twice.rounds).toEqual(once.rounds);
     expect(twice.story).toEqual(once.story);
     expect(twice.current).toEqual(once.current);
@@ -66,7 +127,11 @@ describe('dashboard reducer', () => {
   });
 
   it('ignores progress events of a round it is not showing', () => {
-    const s = run([...okRound(1, 0), { type: 'contribution', round: 7, received: 3, expected: 4, bytes: 1 }, { type: 'answer', round: 7, answered: 2, tRec: 2, m: 3 }]);
+    const s = run([
+      ...okRound(1, 0),
+      { type: 'contribution', round: 7, received: 3, expected: 4, bytes: 1 },
+      { type: 'answer', round: 7, answered: 2, tRec: 2, m: 3 },
+    ]);
     expect(s.current?.round).toBe(1);
     expect(s.current?.received).toBe(4);
   });
@@ -85,8 +150,24 @@ describe('dashboard reducer', () => {
   });
 
   it('takes the federation id and version from the initial status', () => {
-    const s = reduce(initialState(), { type: 'status', status: { federation: 'fed-1', version: 5, round: null, phase: 'idle', participants: { connected: 3, trainers: 2, volunteers: 1 }, insecurePlaintext: false } });
-    expect(s).toMatchObject({ federation: 'fed-1', version: 5, connected: 3, counts: { trainers: 2, volunteers: 1 }, participants: undefined });
+    const s = reduce(initialState(), {
+      type: 'status',
+      status: {
+        federation: 'fed-1',
+        version: 5,
+        round: null,
+        phase: 'idle',
+        participants: { connected: 3, trainers: 2, volunteers: 1 },
+        insecurePlaintext: false,
+      },
+    });
+    expect(s).toMatchObject({
+      federation: 'fed-1',
+      version: 5,
+      connected: 3,
+      counts: { trainers: 2, volunteers: 1 },
+      participants: undefined,
+    });
   });
 });
 
@@ -102,8 +183,16 @@ describe('narration', () => {
     expect(secondsLeft(10_500, 0)).toBe(11);
     expect(secondsLeft(10_000, 20_000)).toBe(0);
     const s = run([started(1, 0), { type: 'contribution', round: 1, received: 1, expected: 4, bytes: 1 }]);
-    expect(describeNow(s, 90_000).text).toContain('1 of 4 masked updates have arrived; the server closes the door in 10 s');
-    const c = run([{ type: 'cutoff', round: 1, survivors: T.slice(0, 3), dropped: T.slice(3) }, { type: 'answer', round: 1, answered: 1, tRec: 2, m: 3 }], s);
+    expect(describeNow(s, 90_000).text).toContain(
+      '1 of 4 masked updates have arrived; the server closes the door in 10 s',
+    );
+    const c = run(
+      [
+        { type: 'cutoff', round: 1, survivors: T.slice(0, 3), dropped: T.slice(3) },
+        { type: 'answer', round: 1, answered: 1, tRec: 2, m: 3 },
+      ],
+      s,
+    );
     expect(describeNow(c, 195_000).text).toContain('1 of 3 have answered; 1 more needed within 5 s');
   });
 

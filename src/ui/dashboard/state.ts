@@ -63,10 +63,20 @@ function apply(s: DashState, e: DashAction): DashState {
         ...s,
         federation: e.status.federation,
         version: Math.max(s.version, e.status.version),
-        ...(s.participants ? {} : { connected: e.status.participants.connected, counts: { trainers: e.status.participants.trainers, volunteers: e.status.participants.volunteers } }),
+        ...(s.participants
+          ? {}
+          : {
+              connected: e.status.participants.connected,
+              counts: { trainers: e.status.participants.trainers, volunteers: e.status.participants.volunteers },
+            }),
       };
     case 'participants':
-      return { ...s, connected: e.connected, counts: { trainers: e.trainers, volunteers: e.volunteers }, participants: e.list.map((p) => ({ id: short(p.id), train: p.train, committee: p.committee })) };
+      return {
+        ...s,
+        connected: e.connected,
+        counts: { trainers: e.trainers, volunteers: e.volunteers },
+        participants: e.list.map((p) => ({ id: short(p.id), train: p.train, committee: p.committee })),
+      };
     case 'waiting':
       return { ...s, waiting: e.reason };
     case 'round_started':
@@ -100,17 +110,37 @@ function apply(s: DashState, e: DashAction): DashState {
     case 'contribution': {
       const cur = forRound(s.current, e.round);
       if (!cur || cur.outcome) return s;
-      return { ...s, current: { ...cur, received: Math.max(cur.received, e.received), expected: e.expected, bytes: Math.max(cur.bytes, e.bytes) } };
+      return {
+        ...s,
+        current: {
+          ...cur,
+          received: Math.max(cur.received, e.received),
+          expected: e.expected,
+          bytes: Math.max(cur.bytes, e.bytes),
+        },
+      };
     }
     case 'cutoff': {
       const cur = forRound(s.current, e.round);
       if (!cur || cur.outcome) return s;
-      return { ...s, current: { ...cur, phase: 'committee', survivors: e.survivors.map(short), dropped: e.dropped.map(short), received: e.survivors.length } };
+      return {
+        ...s,
+        current: {
+          ...cur,
+          phase: 'committee',
+          survivors: e.survivors.map(short),
+          dropped: e.dropped.map(short),
+          received: e.survivors.length,
+        },
+      };
     }
     case 'answer': {
       const cur = forRound(s.current, e.round);
       if (!cur || cur.outcome) return s;
-      return { ...s, current: { ...cur, phase: 'committee', answered: Math.max(cur.answered, e.answered), m: e.m, tRec: e.tRec } };
+      return {
+        ...s,
+        current: { ...cur, phase: 'committee', answered: Math.max(cur.answered, e.answered), m: e.m, tRec: e.tRec },
+      };
     }
     case 'round_done': {
       const cur = forRound(s.current, e.round);
@@ -137,9 +167,18 @@ function apply(s: DashState, e: DashAction): DashState {
         ...s,
         version: Math.max(s.version, e.version),
         rounds: upsertRound(s.rounds, rec),
-        preview: e.preview.masked.length || e.preview.aggregate.length ? { round: e.round, version: e.version, masked: e.preview.masked, aggregate: e.preview.aggregate } : s.preview,
+        preview:
+          e.preview.masked.length || e.preview.aggregate.length
+            ? { round: e.round, version: e.version, masked: e.preview.masked, aggregate: e.preview.aggregate }
+            : s.preview,
         current: cur
-          ? { ...cur, phase: 'model', answered: Math.max(cur.answered, e.membersAnswered.length), survivors: cur.survivors ?? e.survivors.map(short), outcome: { ok: true, version: e.version } }
+          ? {
+              ...cur,
+              phase: 'model',
+              answered: Math.max(cur.answered, e.membersAnswered.length),
+              survivors: cur.survivors ?? e.survivors.map(short),
+              outcome: { ok: true, version: e.version },
+            }
           : s.current,
       };
     }
@@ -167,7 +206,9 @@ function apply(s: DashState, e: DashAction): DashState {
       return {
         ...s,
         rounds: upsertRound(s.rounds, rec),
-        current: cur ? { ...cur, phase: failedAt, outcome: { ok: false, code: e.code, reason: e.reason, failedAt } } : s.current,
+        current: cur
+          ? { ...cur, phase: failedAt, outcome: { ok: false, code: e.code, reason: e.reason, failedAt } }
+          : s.current,
       };
     }
     case 'refused':
@@ -190,7 +231,13 @@ export function reduce(s: DashState, e: DashAction): DashState {
 /** Points of the charts: model quality by the version it describes, and per-round costs. */
 export interface ChartSeries {
   quality: { version: number[]; aucPr: (number | null)[]; recall: (number | null)[]; loss: (number | null)[] };
-  rounds: { round: number[]; seconds: (number | null)[]; kibPerTrainer: (number | null)[]; survivors: (number | null)[]; dropped: (number | null)[] };
+  rounds: {
+    round: number[];
+    seconds: (number | null)[];
+    kibPerTrainer: (number | null)[];
+    survivors: (number | null)[];
+    dropped: (number | null)[];
+  };
   failedRounds: number[];
 }
 

@@ -6,7 +6,18 @@
 import type { FederationEventType } from '../../wire/events.js';
 import type { DashAction, StatusSnapshot } from './state.js';
 
-const TYPES: FederationEventType[] = ['participants', 'waiting', 'round_started', 'contribution', 'cutoff', 'answer', 'round_done', 'round_failed', 'refused', 'finished'];
+const TYPES: FederationEventType[] = [
+  'participants',
+  'waiting',
+  'round_started',
+  'contribution',
+  'cutoff',
+  'answer',
+  'round_done',
+  'round_failed',
+  'refused',
+  'finished',
+];
 
 export function connectStream(dispatch: (a: DashAction) => void, base = ''): () => void {
   void fetch(`${base}/status`, { cache: 'no-store' })
@@ -16,7 +27,9 @@ export function connectStream(dispatch: (a: DashAction) => void, base = ''): () 
 
   const es = new EventSource(`${base}/events`);
   es.addEventListener('open', () => dispatch({ type: 'connection', state: 'live' }));
-  es.addEventListener('error', () => dispatch({ type: 'connection', state: es.readyState === EventSource.CLOSED ? 'lost' : 'connecting' }));
+  es.addEventListener('error', () =>
+    dispatch({ type: 'connection', state: es.readyState === EventSource.CLOSED ? 'lost' : 'connecting' }),
+  );
   for (const t of TYPES) {
     es.addEventListener(t, (m: MessageEvent<string>) => {
       try {

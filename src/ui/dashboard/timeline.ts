@@ -35,7 +35,9 @@ function bar(value: number, max: number, mark?: number, tone = ''): HTMLElement 
     'div',
     { class: `dbar ${tone}` },
     h('div', { class: 'fill', style: `width:${w}%` }),
-    mark !== undefined && max > 0 ? h('div', { class: 'mark', style: `left:${(100 * mark) / max}%`, title: 'needed' }) : null,
+    mark !== undefined && max > 0
+      ? h('div', { class: 'mark', style: `left:${(100 * mark) / max}%`, title: 'needed' })
+      : null,
   );
 }
 
@@ -46,10 +48,23 @@ function countdown(deadline: number, now: number, active: boolean): HTMLElement 
 }
 
 /** Renders the timeline of `c` (or an idle note) into `root`. */
-export function renderTimeline(root: HTMLElement, c: CurrentRound | undefined, now: number, waiting: string | undefined): void {
+export function renderTimeline(
+  root: HTMLElement,
+  c: CurrentRound | undefined,
+  now: number,
+  waiting: string | undefined,
+): void {
   clear(root);
   if (!c) {
-    root.append(h('p', { class: 'muted' }, waiting ? `Waiting for participants: ${waiting}.` : 'No round yet — the first one starts when enough participants are connected.'));
+    root.append(
+      h(
+        'p',
+        { class: 'muted' },
+        waiting
+          ? `Waiting for participants: ${waiting}.`
+          : 'No round yet — the first one starts when enough participants are connected.',
+      ),
+    );
     return;
   }
   const st = stepStates(c);
@@ -84,15 +99,36 @@ export function renderTimeline(root: HTMLElement, c: CurrentRound | undefined, n
     h(
       'div',
       { class: 'counter' },
-      h('div', { class: 'barlabel' }, h('span', { id: 'count-contributions' }, `Contributions ${c.received}/${c.expected}`), countdown(c.submitBy, now, collecting) ?? h('span', {}, c.bytes ? fmtBytes(c.bytes) + ' received' : '')),
+      h(
+        'div',
+        { class: 'barlabel' },
+        h('span', { id: 'count-contributions' }, `Contributions ${c.received}/${c.expected}`),
+        countdown(c.submitBy, now, collecting) ?? h('span', {}, c.bytes ? fmtBytes(c.bytes) + ' received' : ''),
+      ),
       bar(c.received, c.expected, undefined, dropped ? 'warn' : ''),
-      dropped ? h('div', { class: 'note bad', id: 'dropped-note' }, `${dropped} trainer${dropped === 1 ? '' : 's'} dropped out — left out of the sum`) : null,
+      dropped
+        ? h(
+            'div',
+            { class: 'note bad', id: 'dropped-note' },
+            `${dropped} trainer${dropped === 1 ? '' : 's'} dropped out — left out of the sum`,
+          )
+        : null,
     ),
     h(
       'div',
       { class: 'counter' },
-      h('div', { class: 'barlabel' }, h('span', { id: 'count-committee' }, `Committee ${c.answered}/${c.m} answered, ${c.tRec} needed`), countdown(c.answerBy, now, answering) ?? h('span', {}, '')),
-      bar(c.answered, c.m, c.tRec, c.outcome && !c.outcome.ok && c.outcome.failedAt === 'committee' ? 'bad' : c.answered >= c.tRec ? 'ok' : ''),
+      h(
+        'div',
+        { class: 'barlabel' },
+        h('span', { id: 'count-committee' }, `Committee ${c.answered}/${c.m} answered, ${c.tRec} needed`),
+        countdown(c.answerBy, now, answering) ?? h('span', {}, ''),
+      ),
+      bar(
+        c.answered,
+        c.m,
+        c.tRec,
+        c.outcome && !c.outcome.ok && c.outcome.failedAt === 'committee' ? 'bad' : c.answered >= c.tRec ? 'ok' : '',
+      ),
     ),
   );
   const head = h(
