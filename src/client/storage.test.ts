@@ -52,7 +52,7 @@ const entry = (round: number, extra: Partial<RoundHistoryEntry> = {}): RoundHist
 /** Writes a raw record behind the store's back (a damaged or foreign database). */
 async function rawPut(name: string, store: string, value: unknown, key?: IDBValidKey): Promise<void> {
   const db = await openDB(name);
-  await db.put(store as never, value as never, key as never);
+  await db.put(store as never, value, key);
   db.close();
 }
 

@@ -271,17 +271,17 @@ function checkHistory(r: unknown, bad: (w: string) => ClientStoreError): RoundHi
   for (const k of ['survivors', 'answered', 'bytesSent'] as const) {
     if (r[k] === undefined) continue;
     if (!isCount(r[k])) throw bad(`${k} must be a non-negative integer`);
-    e[k] = r[k] as number;
+    e[k] = r[k];
   }
   for (const k of ['loss', 'aucPr'] as const) {
     if (r[k] === undefined) continue;
     if (!isNum(r[k])) throw bad(`${k} must be a finite number`);
-    e[k] = r[k] as number;
+    e[k] = r[k];
   }
   for (const k of ['code', 'reason', 'note'] as const) {
     if (r[k] === undefined) continue;
     if (!isStr(r[k], 2048)) throw bad(`${k} must be a string of at most 2048 characters`);
-    e[k] = r[k] as string;
+    e[k] = r[k];
   }
   return e;
 }
@@ -338,7 +338,7 @@ function readModel(r: unknown): StoredModel {
     weights: r.weights,
     architecture,
     savedAt: r.savedAt,
-    ...(r.federation !== undefined ? { federation: r.federation as string } : {}),
+    ...(r.federation !== undefined ? { federation: r.federation } : {}),
   };
 }
 
@@ -360,7 +360,7 @@ function storageError(e: unknown, store?: string): Error {
   if (e instanceof ClientStoreError) return e;
   const name =
     e instanceof Error || (typeof e === 'object' && e !== null && 'name' in e)
-      ? String((e as { name: unknown }).name)
+      ? String((e).name)
       : '';
   const message = e instanceof Error ? e.message : String(e);
   if (name === 'QuotaExceededError')

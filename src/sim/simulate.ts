@@ -175,7 +175,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
     slots.push({
       identity: createIdentity(),
       train,
-      ...(train ? { shard: shards[i] as Dataset, heldOut: heldOut[i] as Dataset } : {}),
+      ...(train ? { shard: shards[i], heldOut: heldOut[i] } : {}),
       quantized: new Map(),
       current: undefined as unknown as SimParticipant,
     });
