@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
-// The web app: index.html (participant), dashboard.html (observers, issue 7) and the browser
+// The web app: index.html (participant), dashboard.html (observers) and the browser
 // benchmark page (bench/browser/index.html). Built into dist/, served by the aggregation server.
 // Test configuration lives in vitest.config.ts.
 const pages: Record<string, string> = { app: resolve(import.meta.dirname, 'index.html') };

@@ -1,5 +1,5 @@
 /**
- * The rounds section of the bench (issue 4): whole rounds over real WebSockets on 127.0.0.1 —
+ * The rounds section of the bench: whole rounds over real WebSockets on 127.0.0.1 —
  * a secure round against a plaintext FedAvg round of the same trainers in the same harness,
  * the server's peak memory at 1,000 trainers, and the bytes a trainer uploads.
  *
@@ -54,7 +54,7 @@ export interface RoundsPlan {
   sizes: RoundSize[];
   /** Server peak memory: one secure round (and one plaintext round) with this many trainers. */
   memory?: { trainers: number; committee: Scheme; rounds: number };
-  /** The issue's target: secure ≤ ratio × plaintext at n participants. */
+  /** Target: secure ≤ ratio × plaintext at n participants. */
   target: { n: number; ratio: number };
   /** Server hidden layers (default: the server's default MLP). */
   hidden?: number[];
@@ -482,12 +482,12 @@ function notes(plan: RoundsPlan, records: readonly BenchRecord[]): string {
   if (sec && pl) {
     const ratio = sec.median_ms / pl.median_ms;
     lines.push(
-      `Target (issue 4): secure round ≤ ${t.ratio}× the plaintext round at ${t.n} participants — measured **${fmtRatio(ratio)}**: **${ratio <= t.ratio ? 'met' : 'missed'}**. ` +
+      `Target: secure round ≤ ${t.ratio}× the plaintext round at ${t.n} participants — measured **${fmtRatio(ratio)}**: **${ratio <= t.ratio ? 'met' : 'missed'}**. ` +
         `Server CPU alone: ${fmtRatio(num(sec, 'server_cpu_ms') / num(pl, 'server_cpu_ms'))}. See the caveat above: the participants' serialized work in this single-process harness is counted in the secure round's wall time.`,
     );
   } else {
     lines.push(
-      `Target (issue 4): secure round ≤ ${t.ratio}× the plaintext round at ${t.n} participants — not measured in this run.`,
+      `Target: secure round ≤ ${t.ratio}× the plaintext round at ${t.n} participants — not measured in this run.`,
     );
   }
   lines.push('');

@@ -92,7 +92,7 @@ export const QUICK_PLAN: SecaggPlan = {
   plaintextReps: { warmup: 1, runs: 5 },
 };
 
-/** The targets. */
+/** Performance targets of the core (trainer, member, server). */
 export const TARGETS = { trainerL: 1e6, trainerMs: 300, serverN: 1000, serverL: 1e5, serverMs: 1000 } as const;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The browser client against a real federation (issue 5): the page loads without console
+ * The browser client against a real federation: the page loads without console
  * errors, joins a federation whose committee and other trainers are headless Node clients,
  * completes a secure round, shows the new version, and a reload resumes with the same identity
  * and contributes to the next round. No sleeps: the test waits on page content and server events.

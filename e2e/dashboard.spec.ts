@@ -1,5 +1,5 @@
 /**
- * The dashboard (issue 7) against a real demo federation with an injected failure: the page
+ * The dashboard against a real demo federation with an injected failure: the page
  * renders without console errors, follows the rounds to model v2 or later, shows the secure
  * metrics (a value and chart points), and marks the failed round 2 in red with its reason in
  * words. No sleeps: the test waits on page content.

@@ -1,5 +1,5 @@
 /**
- * Whole federations of real browser tabs against a real server (issue 6). Only tabs take part
+ * Whole federations of real browser tabs against a real server. Only tabs take part
  * (no headless peers): every tab is its own browser context, joined through the page's form.
  * Exactness is checked against the tabs' quantized updates, which only the page's test hooks
  * reveal (switched on by the test itself, e2e/page-hooks.ts); the server publishes just a digest
