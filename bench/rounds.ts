@@ -28,6 +28,7 @@ import type { LocalTrainer } from '../src/client/trainers/types.js';
 import { createIdentity } from '../src/secagg/index.js';
 import type { ServerConfig } from '../src/server/config.js';
 import { EventLog, nodeSocket } from '../src/sim/harness.js';
+import { PlaintextBenchClient } from '../src/sim/plaintext-client.js';
 import type { BenchRecord, Section, SectionContext, SectionResult, TargetCheck } from './report.js';
 import type { MemoryLine, RoundLine, ServerLine } from './server-process.js';
 import { fmtBytes, fmtMs, fmtRatio, median } from './stats.js';
@@ -160,51 +161,88 @@ export class SyntheticTrainer implements LocalTrainer {
 }
 
 interface Crowd {
-  engines: ParticipantEngine[];
   /** Upload sizes of the trainers' `sent` events, by round. */
   sent: Map<number, number[]>;
   errors: string[];
   stop(): void;
 }
 
-/** Starts `trainers` trainers and `members` committee-only volunteers; resolves once all are welcomed. */
-async function startCrowd(url: string, token: string, trainers: number, members: number): Promise<Crowd> {
+/** The surface the crowd needs of a participant: the production engine or the plaintext bench client. */
+interface CrowdMember {
+  start(): void;
+  stop(): void;
+  /** Subscribes; `joined` is called once the server welcomed it, `sent`/`error` as they happen. */
+  watch(joined: () => void): void;
+}
+
+/**
+ * Starts `trainers` trainers and `members` committee-only volunteers; resolves once all are welcomed.
+ * Secure mode runs the production engine; plaintext mode runs the separate INSECURE benchmark client
+ * (src/sim/plaintext-client.ts), since the engine refuses to send an update in the clear.
+ */
+async function startCrowd(
+  url: string,
+  token: string,
+  trainers: number,
+  members: number,
+  mode: 'secure' | 'plaintext',
+): Promise<Crowd> {
+  const all: CrowdMember[] = [];
   const crowd: Crowd = {
-    engines: [],
     sent: new Map(),
     errors: [],
     stop: () => {
-      for (const e of crowd.engines) e.stop();
+      for (const e of all) e.stop();
     },
+  };
+  const record = (
+    name: string,
+    e: { type: string; round?: number; bytes?: number; code?: string; message?: string },
+  ) => {
+    if (e.type === 'sent' && e.round !== undefined)
+      crowd.sent.set(e.round, [...(crowd.sent.get(e.round) ?? []), e.bytes ?? 0]);
+    else if (e.type === 'error') crowd.errors.push(`${name}: ${e.code} ${e.message}`);
+  };
+  const member = (i: number): CrowdMember => {
+    const train = i < trainers;
+    const label = train ? `t${i}` : `m${i - trainers}`;
+    if (mode === 'plaintext') {
+      const c = new PlaintextBenchClient({ url, token, label, trainer: new SyntheticTrainer(i) });
+      return {
+        start: () => c.start(),
+        stop: () => c.stop(),
+        watch: (joined) => c.on((e) => (e.type === 'welcome' ? joined() : record(c.clientId ?? `#${i}`, e))),
+      };
+    }
+    const engine = new ParticipantEngine({
+      url,
+      token,
+      identity: createIdentity(),
+      train,
+      committee: !train,
+      label,
+      socketFactory: nodeSocket,
+      ...(train ? { trainer: new SyntheticTrainer(i) } : {}),
+    });
+    return {
+      start: () => engine.start(),
+      stop: () => engine.stop(),
+      watch: (joined) =>
+        engine.on((e: EngineEvent) => {
+          if (e.type === 'state' && e.state.clientId) joined();
+          else record(engine.state.clientId ?? `#${i}`, e);
+        }),
+    };
   };
   const BATCH = 100; // connect in batches so the listen backlog never overflows
   const total = trainers + members;
   for (let start = 0; start < total; start += BATCH) {
     const batch: Promise<void>[] = [];
     for (let i = start; i < Math.min(total, start + BATCH); i++) {
-      const train = i < trainers;
-      const engine = new ParticipantEngine({
-        url,
-        token,
-        identity: createIdentity(),
-        train,
-        committee: !train,
-        label: train ? `t${i}` : `m${i - trainers}`,
-        socketFactory: nodeSocket,
-        ...(train ? { trainer: new SyntheticTrainer(i) } : {}),
-      });
-      batch.push(
-        new Promise<void>((resolve) => {
-          engine.on((e: EngineEvent) => {
-            if (e.type === 'state' && e.state.clientId) resolve();
-            else if (e.type === 'sent') crowd.sent.set(e.round, [...(crowd.sent.get(e.round) ?? []), e.bytes]);
-            else if (e.type === 'error')
-              crowd.errors.push(`${engine.state.clientId ?? `#${i}`}: ${e.code} ${e.message}`);
-          });
-        }),
-      );
-      crowd.engines.push(engine);
-      engine.start();
+      const p = member(i);
+      batch.push(new Promise<void>((resolve) => p.watch(resolve)));
+      all.push(p);
+      p.start();
     }
     const timeout = new Promise<never>((_, reject) =>
       setTimeout(
@@ -269,7 +307,7 @@ export async function runFederation(opts: {
       60_000,
       'the server to listen',
     );
-    crowd = await startCrowd(`ws://127.0.0.1:${ready.port}/ws`, ready.token, opts.trainers, members);
+    crowd = await startCrowd(`ws://127.0.0.1:${ready.port}/ws`, ready.token, opts.trainers, members, opts.mode);
     const budget = 60_000 + opts.rounds * total * 100;
     const fin = await server.wait(
       (l): l is Extract<ServerLine, { type: 'finished' }> => l.type === 'finished' || (l.type === 'round' && !l.ok),

@@ -127,11 +127,11 @@ function checkBody(b: CertificateBody): void {
   ] as const) {
     if (!(k instanceof Uint8Array) || k.length !== 32) throw bad(`${name} must be 32 bytes`);
   }
+  const roles: readonly unknown[] = Array.isArray(b.roles) ? (b.roles as readonly unknown[]) : [];
   if (
-    !Array.isArray(b.roles) ||
-    b.roles.length === 0 ||
-    b.roles.some((r) => !ROLES.includes(r)) ||
-    new Set(b.roles).size !== b.roles.length
+    roles.length === 0 ||
+    roles.some((r) => !(ROLES as readonly unknown[]).includes(r)) ||
+    new Set(roles).size !== roles.length
   ) {
     throw bad('roles must be a non-empty set of trainer, member');
   }

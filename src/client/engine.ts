@@ -273,6 +273,15 @@ export class ParticipantEngine {
       weights: bytesToF32(m.weights, 'weights'),
       architecture: m.architecture,
     });
+    if (m.config.mode !== 'secure' && m.role !== 'idle') {
+      // No plaintext path: an honest participant never sends its update in the clear, whatever
+      // the server asks (docs/threat-model.md, "Downgrade").
+      return this.fail(
+        m.config.round,
+        'INSECURE_DESCRIPTOR',
+        `the server asked for round ${m.config.round} without secure aggregation (updates in the clear); refused, nothing was sent`,
+      );
+    }
     if (m.role === 'trainer') await this.trainAndSend(m);
     else if (m.role === 'member') this.update({ phase: 'waiting' });
   }
@@ -353,12 +362,6 @@ export class ParticipantEngine {
       );
     this.opts.onQuantized?.(m.config.round, q);
     if (this.maybeDrop(m.config.round, 'before-send')) return;
-    if (m.config.mode === 'plaintext') {
-      const bytes = this.transport.send({ t: 'plain', round: m.config.round, x: u32ToBytes(q) });
-      this.update({ phase: 'sent' });
-      this.emit({ type: 'sent', round: m.config.round, bytes, timings: { mask_ms: 0, shares_ms: 0, seal_ms: 0 } });
-      return;
-    }
     const cfg = descriptorConfig(m);
     this.emit({ type: 'progress', phase: 'sealing', fraction: 0 });
     const { contribution: c, timings } = await this.crypto.contribute(cfg, this.snap.clientId ?? '', q);

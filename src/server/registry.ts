@@ -208,8 +208,7 @@ export class Registry {
     this.participants.set(id, p);
     this.log.info('joined', { clientId: id, train: msg.train, committee: msg.committee, label: msg.label });
     const { federation, version } = this.host.welcome();
-    const insecure = this.config.insecurePlaintext ? { insecurePlaintext: true } : {};
-    this.send(id, { t: 'welcome', v: WIRE_VERSION, clientId: id, federation, version, ...insecure });
+    this.send(id, { t: 'welcome', v: WIRE_VERSION, clientId: id, federation, version });
     this.emitParticipants();
     this.host.joined(id);
     return id;

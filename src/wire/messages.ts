@@ -95,7 +95,6 @@ export const WelcomeSchema = v.strictObject({
   clientId,
   federation: v.string(),
   version: uint,
-  insecurePlaintext: v.optional(v.boolean()),
 });
 
 export const RoleSchema = v.picklist(['trainer', 'member', 'idle']);

@@ -15,6 +15,7 @@ import type { SocketLike } from '../../src/client/transport.js';
 import { type MemberIdentity, joinProof } from '../../src/secagg/index.js';
 import { type Logger, createLogger } from '../../src/server/log.js';
 import { EventLog, type SimParticipant, nodeSocket, startParticipant } from '../../src/sim/harness.js';
+import { PlaintextBenchClient } from '../../src/sim/plaintext-client.js';
 import { decodeServerMessage } from '../../src/wire/codec.js';
 import type { ServerMessage } from '../../src/wire/messages.js';
 
@@ -252,6 +253,31 @@ export function kitParticipant(spec: KitSpec): KitParticipant {
     crypto: gatedCrypto(answerGates),
   });
   return { ...p, label: spec.label, tap, trainer, answerGates };
+}
+
+/** The INSECURE plaintext benchmark client (src/sim/plaintext-client.ts) with a tap and a fake trainer. */
+export interface PlainParticipant {
+  label: string;
+  client: PlaintextBenchClient;
+  tap: Tap;
+  trainer: FakeTrainer;
+  quantized: Map<number, Int32Array>;
+}
+
+export function plainParticipant(spec: { url: string; token: string; label: string; seed?: number }): PlainParticipant {
+  const tap = new Tap();
+  const trainer = new FakeTrainer(spec.seed ?? 1);
+  const quantized = new Map<number, Int32Array>();
+  const client = new PlaintextBenchClient({
+    url: spec.url,
+    token: spec.token,
+    label: spec.label,
+    trainer,
+    socketFactory: tap.factory,
+    onQuantized: (round, q) => quantized.set(round, q.slice()),
+  });
+  client.start();
+  return { label: spec.label, client, tap, trainer, quantized };
 }
 
 /** Σ of the survivors' quantized updates, from the participants' own records (undefined if one is missing). */

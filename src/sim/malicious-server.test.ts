@@ -1,0 +1,100 @@
+/**
+ * The malicious-server suite (docs/threat-model.md): honest, unmodified participants (the product
+ * engine) against a scripted dishonest server over real sockets. The dishonest server is an
+ * honest server behind a rewriting proxy (test/support/mitm.ts) or, for a dishonest member, a
+ * participant whose frames a test rewrites. Each attack must fail loudly — refused, detected or
+ * corrected — and the test asserts the honest parties' reasons.
+ */
+import { decode } from '@msgpack/msgpack';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EngineEvent } from '../client/engine.js';
+import type { FederationEvent } from '../wire/events.js';
+import { type TestServer, startTestServer } from '../../test/support/federation.js';
+import { type Mitm, startMitm } from '../../test/support/mitm.js';
+import { type KitParticipant, kitParticipant } from '../../test/support/participants.js';
+
+type Failed = Extract<FederationEvent, { type: 'round_failed' }>;
+
+let server: TestServer | undefined;
+let mitm: Mitm | undefined;
+let parts: KitParticipant[] = [];
+
+afterEach(async () => {
+  for (const p of parts) p.engine.stop();
+  parts = [];
+  await mitm?.close();
+  mitm = undefined;
+  await server?.stop();
+  server = undefined;
+});
+
+/** The types of the frames a participant sent (decoded from its tap). */
+function sentTypes(p: KitParticipant): string[] {
+  return p.tap.sent.map((b) => String((decode(b) as { t?: unknown }).t));
+}
+
+async function errorOf(p: KitParticipant, code: string): Promise<Extract<EngineEvent, { type: 'error' }>> {
+  const e = await p.events.waitFor((x) => x.type === 'error' && x.code === code, 30_000, `${p.label}: ${code}`);
+  return e as Extract<EngineEvent, { type: 'error' }>;
+}
+
+async function federationBehindMitm(
+  trainers: number,
+  members: number,
+  overrides: Parameters<typeof startTestServer>[0] = {},
+): Promise<{ s: TestServer; m: Mitm; trainers: KitParticipant[]; members: KitParticipant[] }> {
+  server = await startTestServer({
+    committee: { m: 3, tRec: 3, rho: 1 },
+    minTrainers: trainers,
+    firstRoundParticipants: trainers + members,
+    rounds: 1,
+    submitMs: 60_000,
+    committeeMs: 60_000,
+    ...overrides,
+  });
+  mitm = await startMitm(server.wsUrl);
+  const s = server;
+  const m = mitm;
+  const ts = Array.from({ length: trainers }, (_, i) =>
+    kitParticipant({ url: m.wsUrl, token: s.token, label: `T${i}`, train: true, committee: false, seed: i + 1 }),
+  );
+  const ms = Array.from({ length: members }, (_, i) =>
+    kitParticipant({ url: m.wsUrl, token: s.token, label: `M${i}`, train: false, committee: true }),
+  );
+  parts.push(...ts, ...ms);
+  return { s, m, trainers: ts, members: ms };
+}
+
+describe('a dishonest server against honest participants', () => {
+  it('downgrade: a descriptor without secure aggregation is refused by every trainer; nothing is sent in the clear', async () => {
+    const { s, m, trainers } = await federationBehindMitm(3, 3, { submitMs: 4_000 });
+    m.down = (msg) =>
+      msg.t === 'round' && msg.config.mode === 'secure'
+        ? {
+            ...msg,
+            config: {
+              mode: 'plaintext',
+              federation: msg.config.federation,
+              round: msg.config.round,
+              length: msg.config.length,
+              bits: msg.config.bits,
+            },
+          }
+        : msg;
+    for (const t of trainers) {
+      const e = await errorOf(t, 'INSECURE_DESCRIPTOR');
+      expect(e.message).toMatch(/without secure aggregation.*refused, nothing was sent/);
+      expect(t.engine.state.phase).toBe('failed');
+    }
+    const failed = (await s.events.waitFor(
+      (e): e is Failed => e.type === 'round_failed' && e.round === 1,
+      30_000,
+      'round 1 fails: nobody contributed',
+    )) as Failed;
+    expect(failed.version).toBe(0);
+    for (const t of trainers) {
+      expect(sentTypes(t)).not.toContain('plain');
+      expect(sentTypes(t)).not.toContain('contribution');
+    }
+  });
+});
