@@ -89,7 +89,7 @@ runMain(CMD.help, async () => {
     open: !!f.open,
     ...(token ? { token } : {}),
     committee: { m, tRec, rho },
-    minTrainers: 2,
+    minTrainers: 3,
     firstRoundParticipants: num('first-round', f['first-round'], 0, { int: true, min: 0 }),
     pauseMs: Math.round(1000 * num('pause-s', f['pause-s'], 3, { min: 0 })),
     rounds: num('rounds', f.rounds, 0, { int: true, min: 0 }),

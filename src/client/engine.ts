@@ -17,6 +17,7 @@ import {
   type TrainerTimings,
   joinProof,
   quantize,
+  DEFAULT_MIN_SURVIVORS,
 } from '../secagg/index.js';
 import { bytesToF32, encodeMessage, u32ToBytes } from '../wire/codec.js';
 import type { ErrorMsg, JobMsg, ResultMsg, Role, RoundMsg, ServerMessage } from '../wire/messages.js';
@@ -66,6 +67,11 @@ export interface EngineOptions {
   evaluator?: LocalEvaluator;
   crypto?: CryptoRunner;
   answeredRounds?: AnsweredRounds;
+  /**
+   * As a committee member, the smallest survivor set this participant helps to unmask (default and
+   * minimum 3, docs/threat-model.md "Isolation"); the participant's own setting, never the server's.
+   */
+  minSurvivors?: number;
   /** Harness hook (tests and the simulator only): the quantized update of each round. */
   onQuantized?: (round: number, update: Int32Array) => void;
   /** Simulation: return true to crash (close for good) at this point of this round. */
@@ -415,7 +421,8 @@ export class ParticipantEngine {
       slots: j.slots.map((s) => ({ clientId: s.id, ephemeralPublic: s.eph, sealed: s.sealed })),
     };
     try {
-      const r = await this.crypto.answer(descriptorConfig(m), job, this.opts.identity);
+      const policy = { minSurvivors: this.opts.minSurvivors ?? DEFAULT_MIN_SURVIVORS };
+      const r = await this.crypto.answer(descriptorConfig(m), job, this.opts.identity, policy);
       if (!this.stillCurrent(m)) return;
       const bytes = this.transport.send({
         t: 'answer',

@@ -16,7 +16,8 @@ export type SecAggErrorCode =
   | 'DUPLICATE'
   | 'LATE'
   | 'WRONG_ROUND'
-  | 'CAPACITY_EXCEEDED';
+  | 'CAPACITY_EXCEEDED'
+  | 'TOO_FEW_SURVIVORS';
 
 /** Base of the core's refusals; `name` is the subclass's name. */
 export class SecAggError extends CodedError<SecAggErrorCode> {}
@@ -107,5 +108,15 @@ export class WrongRoundError extends SecAggError {
 export class CapacityError extends SecAggError {
   constructor(message: string) {
     super('CAPACITY_EXCEEDED', message);
+  }
+}
+
+/**
+ * A committee job whose survivor set is too small to hide one trainer's update in the sum
+ * (fewer than the member's own minimum of distinct trainers); the member does not answer.
+ */
+export class TooFewSurvivorsError extends SecAggError {
+  constructor(message: string) {
+    super('TOO_FEW_SURVIVORS', message);
   }
 }

@@ -3,7 +3,14 @@
  * survivor set S, sum them, and answer once, echoing H_S.
  */
 import { bytesEqual } from './encoding.js';
-import { DuplicateError, MalformedInputError, SurvivorSetError, WrongRoundError } from './errors.js';
+import {
+  DuplicateError,
+  MalformedInputError,
+  ParameterError,
+  SurvivorSetError,
+  TooFewSurvivorsError,
+  WrongRoundError,
+} from './errors.js';
 import { type RoundConfig, validateRoundConfig } from './params.js';
 import { openSlice } from './seal.js';
 import { addSliceInto, residuesInRange, sliceLength } from './shamir.js';
@@ -48,7 +55,27 @@ export interface MemberIdentity {
  * a survivor list that does not hash to H_S, slots that do not match S one-to-one, and any
  * slice that does not authenticate — it never answers for a partial or different set.
  */
-export async function answerJob(cfg: RoundConfig, job: CommitteeJob, me: MemberIdentity): Promise<CommitteeResponse> {
+/**
+ * The smallest survivor set a member helps to unmask, whatever the server says: the sum of fewer
+ * trainers would reveal too much of each (with one, all of it). A member's own setting, never
+ * taken from the server (docs/protocol.md §13).
+ */
+export const DEFAULT_MIN_SURVIVORS = 3;
+
+/** What a member insists on before it answers; set by the participant, not by the server. */
+export interface MemberPolicy {
+  /** Distinct trainers S must hold (≥ DEFAULT_MIN_SURVIVORS). */
+  readonly minSurvivors: number;
+}
+
+export const DEFAULT_MEMBER_POLICY: MemberPolicy = { minSurvivors: DEFAULT_MIN_SURVIVORS };
+
+export async function answerJob(
+  cfg: RoundConfig,
+  job: CommitteeJob,
+  me: MemberIdentity,
+  policy: MemberPolicy = DEFAULT_MEMBER_POLICY,
+): Promise<CommitteeResponse> {
   validateRoundConfig(cfg);
   if (job.federation !== cfg.federation || job.round !== cfg.round)
     throw new WrongRoundError(`job for ${job.federation}#${job.round}, this round is ${cfg.federation}#${cfg.round}`);
@@ -64,6 +91,7 @@ export async function answerJob(cfg: RoundConfig, job: CommitteeJob, me: MemberI
   if (job.slots.length !== job.survivors.length)
     throw new SurvivorSetError(`${job.slots.length} slices for ${job.survivors.length} survivors`);
   if (job.survivors.length === 0) throw new SurvivorSetError('empty survivor set');
+  checkSurvivorPolicy(job, policy);
   const len = sliceLength(cfg.committee);
   const opened = await Promise.all(
     job.slots.map((slot, i) => {
@@ -89,6 +117,20 @@ export async function answerJob(cfg: RoundConfig, job: CommitteeJob, me: MemberI
     addSliceInto(sum, v);
   });
   return { federation: cfg.federation, round: cfg.round, memberIndex, survivorHash: job.survivorHash, sum };
+}
+
+/** Refuses a survivor set of fewer trainers than the policy asks (S is sorted and unique by then, §13). */
+export function checkSurvivorPolicy(job: CommitteeJob, policy: MemberPolicy): void {
+  if (!Number.isSafeInteger(policy.minSurvivors) || policy.minSurvivors < DEFAULT_MIN_SURVIVORS) {
+    throw new ParameterError(`a member's minimum survivor set must be an integer ≥ ${DEFAULT_MIN_SURVIVORS}`);
+  }
+  const ids = new Set(job.survivors.map((s) => s.clientId));
+  if (ids.size < policy.minSurvivors) {
+    throw new TooFewSurvivorsError(
+      `round ${job.round}: the survivor set has ${ids.size} trainer(s); this member helps unmask only sums of ` +
+        `at least ${policy.minSurvivors}, so that no single update is revealed`,
+    );
+  }
 }
 
 /** A member that answers at most once per (federation, round), as the protocol requires. */

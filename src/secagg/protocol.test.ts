@@ -13,15 +13,18 @@ import {
   InconsistentSharesError,
   LateError,
   MalformedInputError,
+  ParameterError,
   SealError,
   SurvivorSetError,
   ThresholdError,
+  TooFewSurvivorsError,
   WrongRoundError,
 } from './errors.js';
 import { type CommitteeJob, CommitteeMember, answerJob } from './member.js';
 import type { SharingScheme } from './shamir.js';
 import { deterministicRng, makeFederation, randomUpdate } from '../../test/support/secagg.js';
 import { type Contribution, buildContribution } from './trainer.js';
+import { survivorHash } from './transcript.js';
 
 async function contributions(fed: ReturnType<typeof makeFederation>, n: number, seed: number) {
   const updates = Array.from({ length: n }, (_, i) => randomUpdate(fed.cfg.length, fed.cfg.bits, seed * 1000 + i));
@@ -57,14 +60,14 @@ describe('one-shot rounds', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 5000 }),
-        fc.integer({ min: 2, max: 60 }),
+        fc.integer({ min: 3, max: 60 }),
         setting,
         fc.integer({ min: 1, max: 1e9 }),
         async (L, n, committee: SharingScheme, seed) => {
           const fed = makeFederation(L, committee, seed % 1000, seed);
           const { updates, contributions: cs } = await contributions(fed, n, seed);
-          // a random non-empty survivor set: the others drop before sending
-          const survivors = cs.map((_, i) => i).filter((i) => (i * 7919 + seed) % 3 !== 0 || i === 0);
+          // a random survivor set of at least 3 (members refuse smaller ones): the others drop before sending
+          const survivors = cs.map((_, i) => i).filter((i) => (i * 7919 + seed) % 3 !== 0 || i < 3);
           const agg = new RoundAggregator(fed.cfg);
           for (const i of survivors) await agg.add(cs[i] as Contribution);
           const cut = agg.closeContributions();
@@ -230,7 +233,7 @@ describe('refusals', () => {
 
   it('a member answers once per round and only for itself', async () => {
     const fed = makeFederation(50, { m: 3, tRec: 2, rho: 1 });
-    const { contributions: cs } = await contributions(fed, 2, 8);
+    const { contributions: cs } = await contributions(fed, 3, 8);
     const agg = new RoundAggregator(fed.cfg);
     for (const c of cs) await agg.add(c);
     const cut = agg.closeContributions();
@@ -243,5 +246,32 @@ describe('refusals', () => {
     await expect(
       answerJob({ ...fed.cfg, round: 2 }, cut.jobs[0] as CommitteeJob, fed.members[0]!),
     ).rejects.toBeInstanceOf(WrongRoundError);
+  });
+
+  it('a member refuses a survivor set smaller than its own minimum, or listing a trainer twice', async () => {
+    const fed = makeFederation(50, { m: 3, tRec: 2, rho: 1 });
+    const { contributions: cs } = await contributions(fed, 4, 12);
+    const agg = new RoundAggregator(fed.cfg);
+    for (const c of cs) await agg.add(c);
+    const job = agg.closeContributions().jobs[0] as CommitteeJob;
+    const ctx = { federation: fed.cfg.federation, round: fed.cfg.round };
+    // the server isolates one trainer (or two): a correct H_S over the smaller set does not help it
+    for (const keep of [1, 2]) {
+      const survivors = job.survivors.slice(0, keep);
+      const small = { ...job, survivors, survivorHash: survivorHash(ctx, survivors), slots: job.slots.slice(0, keep) };
+      await expect(answerJob(fed.cfg, small, fed.members[0]!)).rejects.toBeInstanceOf(TooFewSurvivorsError);
+    }
+    // four trainers pass the default of 3, not a member's own stricter 5
+    await expect(answerJob(fed.cfg, job, fed.members[0]!)).resolves.toBeDefined();
+    await expect(answerJob(fed.cfg, job, fed.members[0]!, { minSurvivors: 5 })).rejects.toBeInstanceOf(
+      TooFewSurvivorsError,
+    );
+    // a policy below 3 is not a policy a member may take
+    await expect(answerJob(fed.cfg, job, fed.members[0]!, { minSurvivors: 2 })).rejects.toBeInstanceOf(ParameterError);
+    // the victim listed three times to pass the count: S must be sorted and unique (H_S, §13)
+    const first = job.survivors[0]!;
+    const slot = job.slots[0]!;
+    const padded = { ...job, survivors: [first, first, first], slots: [slot, slot, slot] };
+    await expect(answerJob(fed.cfg, padded, fed.members[0]!)).rejects.toBeInstanceOf(MalformedInputError);
   });
 });

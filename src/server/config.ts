@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { CodedError } from '../base/error.js';
-import { DEFAULT_PROFILE, SecAggError, checkBudget, explicitCommittee } from '../secagg/index.js';
+import { DEFAULT_MIN_SURVIVORS, DEFAULT_PROFILE, SecAggError, checkBudget, explicitCommittee } from '../secagg/index.js';
 import { CommitteeSchema } from '../wire/messages.js';
 
 const posInt = v.pipe(v.number(), v.integer(), v.minValue(1));
@@ -30,9 +30,12 @@ export const ServerConfigSchema = v.strictObject({
   committeeMax: posInt,
   corruptFraction: v.pipe(v.number(), v.minValue(0), v.maxValue(0.99)),
   dropoutFraction: v.pipe(v.number(), v.minValue(0), v.maxValue(0.99)),
-  /** Trainers needed before a round starts, and survivors needed to unmask (never below 2). */
-  minTrainers: v.pipe(v.number(), v.integer(), v.minValue(2)),
-  minSurvivors: v.pipe(v.number(), v.integer(), v.minValue(2)),
+  /**
+   * Trainers needed before a round starts, and survivors needed to unmask: never below the
+   * members' own minimum (DEFAULT_MIN_SURVIVORS = 3), since members refuse smaller survivor sets.
+   */
+  minTrainers: v.pipe(v.number(), v.integer(), v.minValue(DEFAULT_MIN_SURVIVORS)),
+  minSurvivors: v.pipe(v.number(), v.integer(), v.minValue(DEFAULT_MIN_SURVIVORS)),
   /** The first round after start waits until this many participants are connected (0 = no wait). */
   firstRoundParticipants: nonNegInt,
   submitMs: posInt,
@@ -72,8 +75,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   committeeMax: 128,
   corruptFraction: 0.05,
   dropoutFraction: 0.1,
-  minTrainers: 2,
-  minSurvivors: 2,
+  minTrainers: DEFAULT_MIN_SURVIVORS,
+  minSurvivors: DEFAULT_MIN_SURVIVORS,
   firstRoundParticipants: 0,
   submitMs: 30_000,
   committeeMs: 15_000,

@@ -425,20 +425,24 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
   it('a secure contribution to a server in the insecure plaintext benchmark mode is refused (INSECURE_MODE_ONLY); the plaintext round completes', async () => {
     const { log, lines } = collectingLogger();
     server = await startTestServer(
-      { insecurePlaintext: true, minTrainers: 2, firstRoundParticipants: 2, rounds: 1, submitMs: 60_000 },
+      { insecurePlaintext: true, minTrainers: 3, firstRoundParticipants: 3, rounds: 1, submitMs: 60_000 },
       log,
     );
     const s = server;
     // The INSECURE benchmark client: the production engine refuses plaintext rounds.
-    const trainers = ['P', 'Q'].map((label, i) =>
+    const trainers = ['P', 'Q', 'R'].map((label, i) =>
       plainParticipant({ url: s.wsUrl, token: s.token, label, seed: i + 5 }),
     );
     plains.push(...trainers);
-    const [P, Q] = trainers as [PlainParticipant, PlainParticipant];
+    const [P, Q] = trainers as [PlainParticipant, PlainParticipant, PlainParticipant];
     const qGate = Q.trainer.hold(1);
     const started = await s.events.waitFor((e) => e.type === 'round_started' && e.round === 1, 30_000, 'round 1');
     expect(started.type === 'round_started' && started.insecurePlaintext).toBe(true);
-    await s.events.waitFor((e) => e.type === 'contribution' && e.round === 1 && e.received === 1, 30_000, 'P sent');
+    await s.events.waitFor(
+      (e) => e.type === 'contribution' && e.round === 1 && e.received === 2,
+      30_000,
+      'P and R sent',
+    );
     const pPlain = P.tap.lastSent('plain');
     expect(pPlain).toBeDefined(); // P sent its update in plaintext, as told
     const length = started.type === 'round_started' ? started.length : 0;
@@ -477,7 +481,7 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
       'plaintext round',
     )) as Done;
     const agg = await s.decoded.waitFor((d) => d.round === 1);
-    expect(done.survivors).toHaveLength(2);
+    expect(done.survivors).toHaveLength(3);
     const expected = new Array<number>(length).fill(0);
     for (const t of trainers) t.quantized.get(1)!.forEach((x, i) => (expected[i] = expected[i]! + x));
     expect(agg.sum).toEqual(expected);

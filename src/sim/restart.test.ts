@@ -43,8 +43,8 @@ afterEach(async () => {
 
 const SETTINGS: Partial<ServerConfig> = {
   committee: { m: 3, tRec: 2, rho: 1 },
-  minTrainers: 2,
-  firstRoundParticipants: 5,
+  minTrainers: 3,
+  firstRoundParticipants: 6,
   submitMs: 60_000,
   committeeMs: 60_000,
 };
@@ -61,7 +61,7 @@ async function stopServer(s: TestServer): Promise<void> {
 }
 
 function federation(url: string, token: string): { trainers: KitParticipant[]; members: KitParticipant[] } {
-  const trainers = ['T1', 'T2'].map((label, i) =>
+  const trainers = ['T1', 'T2', 'T3'].map((label, i) =>
     kitParticipant({ url, token, label, train: true, committee: false, seed: i + 21 }),
   );
   const members = ['M1', 'M2', 'M3'].map((label) =>
@@ -137,7 +137,7 @@ describe('restarting the server on the same data directory', () => {
     const fedId = s1.fed.federationId;
     const w0 = s1.fed.globalWeights.slice();
     const { trainers, members } = federation(s1.wsUrl, token);
-    const [T1] = trainers as [KitParticipant, KitParticipant];
+    const [T1] = trainers as [KitParticipant, KitParticipant, KitParticipant];
     const heldRound3 = T1.trainer!.hold(3); // later: keeps round 3 open so the server can be stopped mid-round
     await s1.events.waitFor((e) => e.type === 'finished', 30_000, 'server 1 finished');
     await expectRound(s1, trainers, 1, 1, w0);
@@ -161,7 +161,7 @@ describe('restarting the server on the same data directory', () => {
     expect(await exists(join(dataDir, 'models', 'v1', 'weights.bin'))).toBe(true);
     const ck1 = await loadCheckpoint(join(dataDir, 'models', 'v1'));
     expect(ck1.weights).toEqual(w1);
-    expect(ck1.manifest.meta).toMatchObject({ federation: fedId, version: 1, round: 1, survivors: 2 });
+    expect(ck1.manifest.meta).toMatchObject({ federation: fedId, version: 1, round: 1, survivors: 3 });
     expect((await loadCheckpoint(join(dataDir, 'models', 'v0'))).weights).toEqual(w0);
     let rounds = await readRounds(dataDir);
     expect(rounds.map((r) => [r.round, r.outcome, r.versionBefore, r.versionAfter])).toEqual([[1, 'ok', 0, 1]]);
@@ -265,7 +265,7 @@ describe('restarting the server on the same data directory', () => {
     const url = `ws://127.0.0.1:${port}/ws`;
 
     const { trainers } = federation(url, token);
-    const [T1] = trainers as [KitParticipant, KitParticipant];
+    const [T1] = trainers as [KitParticipant, KitParticipant, KitParticipant];
     const held = T1.trainer!.hold(2);
     const done1 = await childEvents.waitFor(
       (e) => e.type === 'round_done' && e.round === 1,

@@ -116,7 +116,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
     server = await startLocalServer({
       committee: { m: committee.m, tRec: committee.tRec, rho: committee.rho },
       rounds: o.rounds,
-      minTrainers: 2,
+      minTrainers: 3,
       firstRoundParticipants: o.trainers + o.committee,
       epochs: o.epochs,
       learningRate: o.learningRate,

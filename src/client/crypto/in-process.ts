@@ -7,5 +7,5 @@ import type { CryptoRunner } from './types.js';
 
 export const inProcessCrypto: CryptoRunner = {
   contribute: (cfg, clientId, update) => buildContribution(cfg, clientId, update),
-  answer: (cfg, job, me) => answerJob(cfg, job, me),
+  answer: (cfg, job, me, policy) => answerJob(cfg, job, me, policy),
 };

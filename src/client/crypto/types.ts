@@ -8,6 +8,7 @@ import type {
   CommitteeResponse,
   Contribution,
   MemberIdentity,
+  MemberPolicy,
   RoundConfig,
   TrainerTimings,
 } from '../../secagg/index.js';
@@ -18,5 +19,6 @@ export interface CryptoRunner {
     clientId: string,
     update: Int32Array,
   ): Promise<{ contribution: Contribution; timings: TrainerTimings }>;
-  answer(cfg: RoundConfig, job: CommitteeJob, me: MemberIdentity): Promise<CommitteeResponse>;
+  /** The member's answer; `policy` is the member's own (minimum survivor set), never the server's. */
+  answer(cfg: RoundConfig, job: CommitteeJob, me: MemberIdentity, policy?: MemberPolicy): Promise<CommitteeResponse>;
 }

@@ -17,6 +17,7 @@ import {
   type MemberIdentity,
   type RoundConfig,
   type TrainerTimings,
+  type MemberPolicy,
   SecAggError,
   activeBackends,
   answerJob,
@@ -117,9 +118,14 @@ export const cryptoApi = {
   },
 
   /** The committee member's one answer (answerJob) for this job. */
-  async answer(cfg: RoundConfig, job: CommitteeJob, me: MemberIdentity): Promise<WorkerResult<CommitteeResponse>> {
+  async answer(
+    cfg: RoundConfig,
+    job: CommitteeJob,
+    me: MemberIdentity,
+    policy?: MemberPolicy,
+  ): Promise<WorkerResult<CommitteeResponse>> {
     return guarded(async () => {
-      const r = await answerJob(cfg, job, me);
+      const r = await answerJob(cfg, job, me, policy);
       return { value: r, transfer: buffersOf([r.sum, r.survivorHash]) };
     });
   },

@@ -91,15 +91,17 @@ describe('crypto worker boundary', () => {
     const crypto = connect();
     const u1 = randomUpdate(L, fed.cfg.bits, 1);
     const u2 = randomUpdate(L, fed.cfg.bits, 2);
+    const u3 = randomUpdate(L, fed.cfg.bits, 3);
     const agg = new RoundAggregator(fed.cfg);
     await agg.add((await crypto.contribute(fed.cfg, 'a', u1)).contribution);
     await agg.add((await inProcessCrypto.contribute(fed.cfg, 'b', u2)).contribution);
+    await agg.add((await crypto.contribute(fed.cfg, 'c', u3)).contribution);
     const cut = agg.closeContributions();
     for (const j of [0, 1, 2]) {
       const runner = j % 2 ? inProcessCrypto : crypto;
       agg.receive(await runner.answer(fed.cfg, cut.jobs[j] as CommitteeJob, fed.members[j]!));
     }
-    expect((await agg.unmask()).sum).toEqual(plainSum([u1, u2], L));
+    expect((await agg.unmask()).sum).toEqual(plainSum([u1, u2, u3], L));
   });
 
   it('progress arrives in order, ends at 1, and before the result', async () => {

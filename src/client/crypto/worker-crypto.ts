@@ -14,7 +14,7 @@
  */
 import { type Endpoint, type Remote, proxy, releaseProxy, wrap } from 'comlink';
 import { CodedError } from '../../base/error.js';
-import type { CommitteeJob, CommitteeResponse, MemberIdentity, RoundConfig } from '../../secagg/index.js';
+import type { CommitteeJob, CommitteeResponse, MemberIdentity, MemberPolicy, RoundConfig } from '../../secagg/index.js';
 import type {
   ContributeResult,
   CryptoApi,
@@ -53,7 +53,7 @@ export interface WorkerCrypto extends CryptoRunner {
     update: Int32Array,
     onProgress?: ProgressListener,
   ): Promise<ContributeResult>;
-  answer(cfg: RoundConfig, job: CommitteeJob, me: MemberIdentity): Promise<CommitteeResponse>;
+  answer(cfg: RoundConfig, job: CommitteeJob, me: MemberIdentity, policy?: MemberPolicy): Promise<CommitteeResponse>;
   /** Round trip to the worker; reports which crypto backends it uses. */
   ping(): Promise<PingResult>;
   /** Progress of every contribution (stage, fraction in [0, 1], ending at 1). Returns an unsubscribe. */
@@ -148,8 +148,8 @@ export function createWorkerCrypto(target: Worker | Endpoint): WorkerCrypto {
         : undefined;
       return call(() => remote.contribute(cfg, clientId, update, cb ? proxy(cb) : undefined));
     },
-    answer(cfg, job, me) {
-      return call(() => remote.answer(cfg, job, me));
+    answer(cfg, job, me, policy) {
+      return call(() => remote.answer(cfg, job, me, policy));
     },
     ping() {
       return call(() => remote.ping());
