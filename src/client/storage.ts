@@ -358,10 +358,7 @@ export interface OpenClientStoreOptions {
 /** Maps IndexedDB's DOMExceptions to typed errors; lets ours through. */
 function storageError(e: unknown, store?: string): Error {
   if (e instanceof ClientStoreError) return e;
-  const name =
-    e instanceof Error || (typeof e === 'object' && e !== null && 'name' in e)
-      ? String((e).name)
-      : '';
+  const name = e instanceof Error || (typeof e === 'object' && e !== null && 'name' in e) ? String(e.name) : '';
   const message = e instanceof Error ? e.message : String(e);
   if (name === 'QuotaExceededError')
     return new ClientStoreError('QUOTA_EXCEEDED', `the browser's storage quota is exhausted: ${message}`, store);

@@ -42,7 +42,7 @@ async function detect(): Promise<{ aes: boolean; x25519: boolean }> {
     aes = false;
   }
   try {
-    const pair = (await s.generateKey({ name: 'X25519' }, true, ['deriveBits']));
+    const pair = await s.generateKey({ name: 'X25519' }, true, ['deriveBits']);
     await s.deriveBits({ name: 'X25519', public: pair.publicKey }, pair.privateKey, 256);
     x = true;
   } catch {

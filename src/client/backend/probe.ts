@@ -41,7 +41,7 @@ export async function probeWebGpu(timeoutMs = 1500): Promise<{ adapter?: Adapter
       | null;
     if (!adapter) return { note: 'navigator.gpu.requestAdapter() returned null (no adapter)' };
     const info = adapter.info ?? (adapter.requestAdapterInfo ? await adapter.requestAdapterInfo() : {});
-    const str = (k: string): string | undefined => (typeof info[k] === 'string' ? (info[k]) : undefined);
+    const str = (k: string): string | undefined => (typeof info[k] === 'string' ? info[k] : undefined);
     const fallback = typeof info.isFallbackAdapter === 'boolean' ? info.isFallbackAdapter : adapter.isFallbackAdapter;
     const summary: AdapterSummary = {};
     const vendor = str('vendor');
@@ -64,7 +64,7 @@ export function probeWebGlRenderer(): string | undefined {
   try {
     const canvas: HTMLCanvasElement | OffscreenCanvas =
       typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
-    const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl'));
+    const gl = canvas.getContext('webgl2') ?? canvas.getContext('webgl');
     if (!gl) return undefined;
     const ext = gl.getExtension('WEBGL_debug_renderer_info');
     const r = ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
