@@ -130,7 +130,7 @@ function checkBody(b: CertificateBody): void {
   if (
     !Array.isArray(b.roles) ||
     b.roles.length === 0 ||
-    b.roles.some((r) => !ROLES.includes(r)) ||
+    b.roles.some((r: unknown) => !(ROLES as readonly unknown[]).includes(r)) ||
     new Set(b.roles).size !== b.roles.length
   ) {
     throw bad('roles must be a non-empty set of trainer, member');

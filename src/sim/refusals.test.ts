@@ -115,11 +115,11 @@ async function expectExactRound(
   round: number,
   answered: number,
 ): Promise<Done> {
-  const done = (await s.events.waitFor(
+  const done = await s.events.waitFor(
     (e): e is Done => e.type === 'round_done' && e.round === round,
     30_000,
     `round ${round} done`,
-  )) as Done;
+  );
   const agg = await s.decoded.waitFor((d) => d.round === round);
   expect(done.survivors).toHaveLength(trainers.length);
   expect(done.membersAnswered).toHaveLength(answered);
@@ -459,11 +459,11 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
       'answer',
     );
     qGate.open();
-    const done = (await s.events.waitFor(
+    const done = await s.events.waitFor(
       (e): e is Done => e.type === 'round_done' && e.round === 1,
       30_000,
       'plaintext round',
-    )) as Done;
+    );
     const agg = await s.decoded.waitFor((d) => d.round === 1);
     expect(agg.sum).toEqual(plaintextSum(trainers, 1, done.survivors));
     expect(done.survivors).toHaveLength(2);
