@@ -22,9 +22,10 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import { type SealResult, runSealBench } from './browser/seal-core.js';
 import type { BenchRecord, Section, SectionContext, SectionResult } from './report.js';
-import type { TrainResult } from './browser/main.js';
+import type { LossRecoveryResult, PageInfo, TrainResult } from './browser/main.js';
 import { fmtMs, fmtRatio } from './stats.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -119,11 +120,8 @@ function runVite(args: string[], log: (s: string) => void): Promise<{ ok: boolea
   });
 }
 
-const ANSI = /\u001b\[[0-9;]*m/g;
-
 function firstError(output: string): string {
-  const lines = output
-    .replace(ANSI, '')
+  const lines = stripVTControlCharacters(output)
     .split('\n')
     .map((l) => l.trim());
   return (
@@ -210,11 +208,11 @@ interface ChoiceResult {
 }
 
 type PageApi = {
-  info(): Promise<Record<string, unknown>>;
+  info(): Promise<PageInfo>;
   train(plan: BrowserPlan['train'] & { backend: string }): Promise<TrainResult>;
   seal(plan: BrowserPlan['seal']): Promise<SealResult & { worker_start_ms: number }>;
   choose(opts?: { budgetMs?: number; measureSoftware?: boolean }): Promise<ChoiceResult>;
-  lossRecovery(): Promise<Record<string, unknown>>;
+  lossRecovery(): Promise<LossRecoveryResult>;
 };
 
 function sealRecord(name: string, where: string, r: SealResult): BenchRecord {
@@ -281,7 +279,7 @@ export async function runBrowserBench(
       ) as Promise<Awaited<ReturnType<PageApi[K]>>>;
 
     const info = await call('info');
-    const ua = String(info.userAgent ?? '');
+    const ua = info.userAgent;
     const browserVersion = /(?:HeadlessChrome|Chrome)\/([\d.]+)/.exec(ua)?.[1] ?? ua;
     log(`Chromium ${browserVersion}; registered tfjs backends: ${String(info.registered)}`);
 
@@ -342,14 +340,14 @@ export async function runBrowserBench(
     log(`  browser worker ${fmtMs(bSeal.median_ms)} ms, Node ${fmtMs(nSeal.median_ms)} ms`);
 
     // (c) WebGPU device loss → fallback → retried training call.
-    let loss: Record<string, unknown> | undefined;
+    let loss: LossRecoveryResult | undefined;
     if (plan.lossRecovery) {
       log('WebGPU device-loss recovery …');
       loss = await call('lossRecovery');
       if (loss.skipped) log(`  skipped: ${String(loss.note)}`);
       else {
         log(
-          `  ${loss.ok ? 'recovered' : 'FAILED'} on ${String(loss.backendAfter)} in ${Number(loss.ms ?? NaN).toFixed(0)} ms${loss.error ? ` (${String(loss.error)})` : ''}`,
+          `  ${loss.ok ? 'recovered' : 'FAILED'} on ${String(loss.backendAfter)} in ${Number(loss.ms ?? NaN).toFixed(0)} ms${loss.error ? ` (${loss.error})` : ''}`,
         );
         records.push({
           name: 'browser_webgpu_loss_recovery',
@@ -366,15 +364,15 @@ export async function runBrowserBench(
     notes.push(
       `Headless Chromium ${browserVersion} (${chromium}, flags \`${CHROMIUM_ARGS.join(' ')}\`), page served from ${build.dir === path.join(ROOT, 'dist') ? '`dist/`' : 'a bench-page-only build'} (${build.note}); crossOriginIsolated = ${String(info.crossOriginIsolated)}.`,
     );
-    const gpu = info.webgpu as { adapter?: Record<string, unknown>; note?: string } | undefined;
+    const gpu = info.webgpu;
     notes.push(
       `WebGPU adapter: ${
-        gpu?.adapter
+        gpu.adapter
           ? Object.entries(gpu.adapter)
               .map(([k, v]) => `${k}=${String(v)}`)
               .join(', ')
-          : `none (${gpu?.note ?? '?'})`
-      }; WebGL renderer: ${String(info.webglRenderer ?? 'none')}.`,
+          : `none (${gpu.note ?? '?'})`
+      }; WebGL renderer: ${info.webglRenderer ?? 'none'}.`,
     );
     notes.push('');
     notes.push(
@@ -408,7 +406,7 @@ export async function runBrowserBench(
     if (loss && !loss.skipped) {
       notes.push('');
       notes.push(
-        `**WebGPU device loss** (\`browser_webgpu_loss_recovery\`): forced webgpu, destroyed its GPUDevice after the first epoch of a BrowserTrainer call; ${loss.ok ? `the controller fell back to ${String(loss.backendAfter)} and the call was retried and completed` : `recovery failed: ${String(loss.error ?? 'see log')}`}.`,
+        `**WebGPU device loss** (\`browser_webgpu_loss_recovery\`): forced webgpu, destroyed its GPUDevice after the first epoch of a BrowserTrainer call; ${loss.ok ? `the controller fell back to ${String(loss.backendAfter)} and the call was retried and completed` : `recovery failed: ${loss.error ?? 'see log'}`}.`,
       );
     }
     if (consoleErrors.length)

@@ -125,7 +125,7 @@ class ServerProcess {
     const died = this.exited.then((code) => {
       throw new Error(`server process exited (code ${String(code)}) while waiting for ${what}\n${this.stderr}`);
     });
-    return Promise.race([this.lines.waitFor(pred, timeoutMs, what) as Promise<T>, died]);
+    return Promise.race([this.lines.waitFor(pred, timeoutMs, what), died]);
   }
 
   /** Closes its stdin (it stops and exits); kills it if it does not exit in time. */
@@ -147,7 +147,7 @@ export class SyntheticTrainer implements LocalTrainer {
   constructor(private readonly seed: number) {}
 
   async train(input: { round: number; weights: Float32Array }): Promise<{ delta: Float32Array; numSamples: number }> {
-    await undefined;
+    await Promise.resolve();
     const delta = new Float32Array(input.weights.length);
     let x = (Math.imul(this.seed + 1, 0x9e3779b1) ^ Math.imul(input.round, 0x85ebca6b)) >>> 0 || 1;
     for (let i = 0; i < delta.length; i++) {

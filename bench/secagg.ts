@@ -14,7 +14,6 @@ import {
   type Contribution,
   type MemberIdentity,
   type PublicRing,
-  type Residues,
   type RoundConfig,
   DEFAULT_PROFILE,
   RoundAggregator,

@@ -35,20 +35,20 @@ test('joins by URL, trains in a secure round, and resumes after a reload', async
   await expect(idEl).not.toHaveText('—');
   const shortId = (await idEl.textContent()) ?? '';
   await expect(page.locator('#fact-backend')).not.toHaveText('…');
-  const mine = (await fed.waitFor(
+  const mine = await fed.waitFor(
     (e): e is Done => e.type === 'round_done' && e.survivors.some((s) => s.startsWith(shortId)),
     90_000,
-  )) as Done;
+  );
   await expect(page.locator(`tr[data-round="${mine.round}"]`)).toContainText('aggregated');
   await expectVersionAtLeast(page, mine.version);
 
   // Reload: same identity, and it contributes to a later round.
   await page.reload();
   await expect(idEl).toHaveText(shortId);
-  const later = (await fed.waitFor(
+  const later = await fed.waitFor(
     (e): e is Done => e.type === 'round_done' && e.round > mine.round && e.survivors.some((s) => s.startsWith(shortId)),
     90_000,
-  )) as Done;
+  );
   await expect(page.locator(`tr[data-round="${later.round}"]`)).toContainText('aggregated');
   // the history from before the reload is still there (IndexedDB)
   await expect(page.locator(`tr[data-round="${mine.round}"]`)).toBeVisible();

@@ -252,11 +252,11 @@ test('reload: a trainer tab resumes with the same identity and contributes to a 
   expect((await hookState(t.page)).clientId).toBe(before.id);
   await expect(t.page.locator('tr[data-round="1"]')).toContainText('aggregated'); // history kept in IndexedDB
 
-  const later = (await fed.waitFor(
+  const later = await fed.waitFor(
     (e: FederationEvent): e is RoundDone =>
       e.type === 'round_done' && e.survivors.includes(before.id) && startedAfterReload(e.round),
     150_000,
-  )) as RoundDone;
+  );
   await expectExactSum(later, tabs);
   await expect(t.page.locator(`tr[data-round="${later.round}"]`)).toContainText('aggregated');
   await expectVersionAtLeast(t.page, later.version);

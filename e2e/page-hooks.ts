@@ -34,10 +34,14 @@ export function installPageHooks(): void {
         ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
         : undefined;
 
+  // The newest socket is the engine's current connection.
+  const track = (ws: WebSocket): void => {
+    socket = ws;
+  };
   class CapturedWebSocket extends NativeWebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);
-      socket = this; // the newest socket: the engine's current connection
+      track(this);
     }
     override send(data: Parameters<WebSocket['send']>[0]): void {
       const bytes = bytesOf(data);

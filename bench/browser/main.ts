@@ -43,11 +43,43 @@ export interface TrainResult {
   finalLoss?: number;
 }
 
+/** What `info()` reports about the browser. */
+export interface PageInfo {
+  userAgent: string;
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  registered: string[];
+  webgpu: Awaited<ReturnType<typeof probeWebGpu>>;
+  webglRenderer: string | null;
+}
+
+/** What `lossRecovery()` reports: skipped (no WebGPU), recovered, or failed. */
+export interface LossRecoveryResult {
+  ok: boolean;
+  skipped?: boolean;
+  note?: string;
+  destroyed?: boolean;
+  backendAfter?: string;
+  ms?: number;
+  loss?: number;
+  error?: string;
+  events?: unknown[];
+  progress?: string[];
+  log?: string[];
+}
+
+/** The seal worker's reply (seal-worker.ts). */
+interface SealReply {
+  ok: boolean;
+  result?: SealResult;
+  error?: string;
+}
+
 function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-async function info(): Promise<Record<string, unknown>> {
+async function info(): Promise<PageInfo> {
   const gpu = await probeWebGpu();
   return {
     userAgent: navigator.userAgent,
@@ -116,8 +148,8 @@ async function seal(plan: SealPlan): Promise<SealResult & { worker_start_ms: num
   const t0 = performance.now();
   const worker = new Worker(new URL('./seal-worker.ts', import.meta.url), { type: 'module' });
   try {
-    const reply = await new Promise<{ ok: boolean; result?: SealResult; error?: string }>((resolve, reject) => {
-      worker.onmessage = (ev) => resolve(ev.data);
+    const reply = await new Promise<SealReply>((resolve, reject) => {
+      worker.onmessage = (ev: MessageEvent<SealReply>) => resolve(ev.data);
       worker.onerror = (ev) => reject(new Error(`seal worker error: ${ev.message}`));
       worker.postMessage(plan);
     });
@@ -142,7 +174,7 @@ async function choose(
  * Forces webgpu, starts a training call, destroys the GPUDevice during it and checks that
  * the BrowserTrainer finished on the fallback backend.
  */
-async function lossRecovery(): Promise<Record<string, unknown>> {
+async function lossRecovery(): Promise<LossRecoveryResult> {
   const log: string[] = [];
   const events: unknown[] = [];
   let controller: BackendController;
@@ -206,7 +238,7 @@ window.speakonceBench = api;
 const status = document.getElementById('status');
 const out = document.getElementById('out');
 if (status) status.textContent = 'ready';
-document.getElementById('run')?.addEventListener('click', async () => {
+async function runAll(): Promise<void> {
   const show = (v: unknown): void => {
     if (out) out.textContent += `${JSON.stringify(v, null, 2)}\n`;
   };
@@ -217,4 +249,10 @@ document.getElementById('run')?.addEventListener('click', async () => {
     show(await train({ backend, rows: 2048, warmupEpochs: 1, epochs: 1, batchSize: 256 }));
   show(await seal({ L: 1e5, warmup: 1, runs: 3 }));
   if (status) status.textContent = 'done';
+}
+document.getElementById('run')?.addEventListener('click', () => {
+  runAll().catch((e: unknown) => {
+    if (status) status.textContent = `failed: ${errText(e)}`;
+    console.error(e);
+  });
 });

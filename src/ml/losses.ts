@@ -38,12 +38,12 @@ export function lossFromLogits(spec: LossSpec, y: tf.Tensor, z: tf.Tensor): tf.S
     const ce = bceWithLogits(y, z);
     if (spec.kind === 'weighted-bce') {
       const w = tf.add(1, tf.mul(y, spec.posWeight - 1));
-      return tf.mean(tf.mul(w, ce)) as tf.Scalar;
+      return tf.mean<tf.Scalar>(tf.mul(w, ce));
     }
     const p = tf.sigmoid(z);
     const pt = tf.add(tf.mul(y, p), tf.mul(tf.sub(1, y), tf.sub(1, p)));
     const alphaT = tf.add(tf.mul(y, spec.alpha), tf.mul(tf.sub(1, y), 1 - spec.alpha));
     const mod = tf.pow(tf.sub(1, pt), spec.gamma);
-    return tf.mean(tf.mul(tf.mul(alphaT, mod), ce)) as tf.Scalar;
+    return tf.mean<tf.Scalar>(tf.mul(tf.mul(alphaT, mod), ce));
   });
 }

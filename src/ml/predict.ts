@@ -20,7 +20,7 @@ export async function predictScores(
       const xb = tf.tensor2d(x.subarray(start * d, end * d), [end - start, d]);
       return tf.sigmoid(model.predict(xb) as tf.Tensor);
     });
-    out.set((await p.data()), start);
+    out.set(await p.data(), start);
     p.dispose();
   }
   return out;

@@ -25,7 +25,7 @@ export interface DescriptorInput {
 export interface RoundDescriptor {
   readonly config: WireRoundConfig;
   /** The `round` message for one participant. */
-  message(role: Role, memberIndex: number | undefined, submitBy: number, answerBy: number): RoundMsg;
+  readonly message: (role: Role, memberIndex: number | undefined, submitBy: number, answerBy: number) => RoundMsg;
 }
 
 export function roundDescriptor(input: DescriptorInput): RoundDescriptor {

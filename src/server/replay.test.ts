@@ -66,7 +66,11 @@ describe('observer replay', () => {
     const participants: FederationEvent = { type: 'participants', connected: 6, trainers: 6, volunteers: 0, list: [] };
     buf.add(participants);
     const all: FederationEvent[] = [];
-    for (let r = 1; r <= 12; r++) for (const e of roundEvents(r, r === 4)) (all.push(e), buf.add(e));
+    for (let r = 1; r <= 12; r++)
+      for (const e of roundEvents(r, r === 4)) {
+        all.push(e);
+        buf.add(e);
+      }
 
     const out = buf.replay();
     expect(out[0]).toBe(participants); // older than the window, still first

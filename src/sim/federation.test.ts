@@ -88,7 +88,7 @@ describe('secure rounds over WebSocket', () => {
     parts = [...ts, ...members(5, s)];
     await s.events.waitFor((e) => e.type === 'finished', 120_000, 'three rounds');
     for (let round = 1; round <= 3; round++) {
-      const done = (await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === round)) as Done;
+      const done = await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === round);
       const agg = await s.decoded.waitFor((d) => d.round === round);
       expect(done.survivors).toHaveLength(8);
       expect(done.membersAnswered).toHaveLength(5);
@@ -160,11 +160,7 @@ describe('secure rounds over WebSocket', () => {
     const ms = members(10, s, (r, p) => memberDrops.some((d) => d(r, p)));
     parts = [...ts, ...ms];
 
-    const r1 = (await s.events.waitFor(
-      (e): e is Done => e.type === 'round_done' && e.round === 1,
-      60_000,
-      'round 1',
-    )) as Done;
+    const r1 = await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === 1, 60_000, 'round 1');
     expect(r1.survivors).toHaveLength(8); // the one that crashed after sending is counted
     expect(r1.membersAnswered).toHaveLength(3);
     const agg1 = await s.decoded.waitFor((d) => d.round === 1);
@@ -173,11 +169,11 @@ describe('secure rounds over WebSocket', () => {
     expect(cut1.type === 'cutoff' && cut1.dropped).toHaveLength(2);
 
     const weightsBefore = s.fed.globalWeights.slice();
-    const r2 = (await s.events.waitFor(
+    const r2 = await s.events.waitFor(
       (e): e is Failed => e.type === 'round_failed' && e.round === 2,
       60_000,
       'round 2 failure',
-    )) as Failed;
+    );
     expect(r2.code).toBe('THRESHOLD_NOT_MET');
     expect(r2.version).toBe(1);
     expect(s.fed.version).toBe(1);
@@ -187,11 +183,7 @@ describe('secure rounds over WebSocket', () => {
     const told = await live[0]!.events.waitFor((e) => e.type === 'result' && e.round === 2);
     expect(told.type === 'result' && !told.ok && told.reason).toMatch(/needed/);
 
-    const r3 = (await s.events.waitFor(
-      (e): e is Done => e.type === 'round_done' && e.round === 3,
-      60_000,
-      'round 3',
-    )) as Done;
+    const r3 = await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === 3, 60_000, 'round 3');
     expect(r3.version).toBe(2);
     const agg3 = await s.decoded.waitFor((d) => d.round === 3);
     expect(agg3.sum).toEqual(plaintextSum(ts, 3, r3.survivors));

@@ -500,11 +500,11 @@ describe('fuzzing the server', () => {
       // the round the fuzz ran in completes exactly, and so does the next one
       cGate.open();
       for (const round of [1, 2]) {
-        const done = (await s.events.waitFor(
+        const done = await s.events.waitFor(
           (e): e is Done => e.type === 'round_done' && e.round === round,
           30_000,
           `round ${round}`,
-        )) as Done;
+        );
         const agg = await s.decoded.waitFor((d) => d.round === round);
         expect(done.survivors).toHaveLength(3);
         expect(done.version).toBe(round);

@@ -126,11 +126,11 @@ async function expectExactRound(
   round: number,
   answered: number,
 ): Promise<Done> {
-  const done = (await s.events.waitFor(
+  const done = await s.events.waitFor(
     (e): e is Done => e.type === 'round_done' && e.round === round,
     30_000,
     `round ${round} done`,
-  )) as Done;
+  );
   const agg = await s.decoded.waitFor((d) => d.round === round);
   expect(done.survivors).toHaveLength(trainers.length);
   expect(done.membersAnswered).toHaveLength(answered);
@@ -475,11 +475,11 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
       'answer',
     );
     qGate.open();
-    const done = (await s.events.waitFor(
+    const done = await s.events.waitFor(
       (e): e is Done => e.type === 'round_done' && e.round === 1,
       30_000,
       'plaintext round',
-    )) as Done;
+    );
     const agg = await s.decoded.waitFor((d) => d.round === 1);
     expect(done.survivors).toHaveLength(3);
     const expected = new Array<number>(length).fill(0);

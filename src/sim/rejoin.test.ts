@@ -58,11 +58,7 @@ describe('rejoining mid-round', () => {
     parts.push(C2);
     await C2.trainer!.started.waitFor((r) => r === 1, 30_000, 'C2 given its round-1 descriptor again');
     gateA.open();
-    const done = (await s.events.waitFor(
-      (e): e is Done => e.type === 'round_done' && e.round === 1,
-      60_000,
-      'round 1',
-    )) as Done;
+    const done = await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === 1, 60_000, 'round 1');
     expect(done.survivors).toHaveLength(3);
     expect(done.survivors).toContain(C2.engine.state.clientId);
     const agg = await s.decoded.waitFor((d) => d.round === 1);

@@ -109,11 +109,11 @@ async function expectRound(
   from: Float32Array,
   timeoutMs = 30_000,
 ): Promise<void> {
-  const done = (await s.events.waitFor(
+  const done = await s.events.waitFor(
     (e): e is Done => e.type === 'round_done' && e.round === round,
     timeoutMs,
     `round ${round} done`,
-  )) as Done;
+  );
   expect(done.version).toBe(version);
   expect(done.survivors).toHaveLength(trainers.length);
   const agg = await s.decoded.waitFor((d) => d.round === round);
@@ -180,11 +180,11 @@ describe('restarting the server on the same data directory', () => {
       await t.events.waitFor((e) => e.type === 'result' && e.round === 2 && e.ok && e.version === 2);
 
     // ---- round 3 starts; T2 contributes, T1 is held: stop mid-round
-    const r3 = (await s2.events.waitFor(
+    const r3 = await s2.events.waitFor(
       (e): e is Started => e.type === 'round_started' && e.round === 3,
       30_000,
       'round 3',
-    )) as Started;
+    );
     expect(r3.version).toBe(2);
     await s2.events.waitFor(
       (e) => e.type === 'contribution' && e.round === 3 && e.received === 1,
@@ -218,11 +218,7 @@ describe('restarting the server on the same data directory', () => {
     const s3 = await start({ dataDir, token, port, rounds: 1 });
     expect(s3.fed.version).toBe(2);
     expect(s3.fed.globalWeights).toEqual(w2);
-    const r4 = (await s3.events.waitFor(
-      (e): e is Started => e.type === 'round_started',
-      30_000,
-      'a round on server 3',
-    )) as Started;
+    const r4 = await s3.events.waitFor((e): e is Started => e.type === 'round_started', 30_000, 'a round on server 3');
     expect(r4.round).toBe(4);
     expect(r4.version).toBe(2);
     await expectRound(s3, trainers, 4, 3, w2);
@@ -306,11 +302,11 @@ describe('restarting the server on the same data directory', () => {
     const s = await start({ dataDir, token, port, rounds: 1 });
     expect(s.fed.version).toBe(1);
     expect(s.fed.globalWeights).toEqual(w1);
-    const r3 = (await s.events.waitFor(
+    const r3 = await s.events.waitFor(
       (e): e is Started => e.type === 'round_started',
       30_000,
       'a round after the crash',
-    )) as Started;
+    );
     expect(r3.round).toBe(3);
     await expectRound(s, trainers, 3, 2, w1);
     held.open();

@@ -207,11 +207,11 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
       )) as Extract<FederationEvent, { type: 'round_started' }>;
       const plan = drops.get(round) as Map<number, DropPoint>;
       type End = Extract<FederationEvent, { type: 'round_done' | 'round_failed' }>;
-      const end = (await events.waitFor(
+      const end = await events.waitFor(
         (e): e is End => (e.type === 'round_done' || e.type === 'round_failed') && e.round === round,
         o.submitMs + o.committeeMs + 120_000,
         `round ${round} to end`,
-      )) as End;
+      );
       const cut = events.events.find((e) => e.type === 'cutoff' && e.round === round) as
         Extract<FederationEvent, { type: 'cutoff' }> | undefined;
       const row: RoundRow = {

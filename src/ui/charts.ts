@@ -10,7 +10,7 @@ export interface RoundPoint {
 }
 
 function series(points: readonly RoundPoint[], key: 'loss' | 'aucPr' | 'bytes'): (number | null)[] {
-  return points.map((p) => (typeof p[key] === 'number' && Number.isFinite(p[key]) ? (p[key]) : null));
+  return points.map((p) => (typeof p[key] === 'number' && Number.isFinite(p[key]) ? p[key] : null));
 }
 
 export class RoundCharts {

@@ -71,7 +71,7 @@ export function renderJoin(
     );
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
-      const r = (form.querySelector('input[name=role]:checked') as HTMLInputElement | null)?.value ?? 'trainer';
+      const r = form.querySelector<HTMLInputElement>('input[name=role]:checked')?.value ?? 'trainer';
       const f = file.files?.[0];
       if (dataSel.value === 'csv' && !f) {
         err.textContent = 'Choose a CSV file, or use the synthetic data.';

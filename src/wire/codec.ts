@@ -51,7 +51,7 @@ function decodeWith<T>(
   } catch (e) {
     throw new WireError('MALFORMED', `not a msgpack message: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const t = typeof raw === 'object' && raw !== null && 't' in raw ? (raw).t : undefined;
+  const t = typeof raw === 'object' && raw !== null && 't' in raw ? raw.t : undefined;
   if (typeof t !== 'string') throw new WireError('MALFORMED', 'message has no type field "t"');
   if (!types.includes(t))
     throw new WireError('UNKNOWN_TYPE', `unknown message type "${t.slice(0, 40)}"`, t.slice(0, 40));
@@ -93,7 +93,7 @@ function aligned(b: Uint8Array, what: string): ArrayBuffer {
   if (b.byteLength % 4 !== 0)
     throw new WireError('MALFORMED', `${what}: ${b.byteLength} bytes is not a whole number of 32-bit values`);
   // Decoded msgpack bins are views at arbitrary offsets: copy when unaligned.
-  return b.byteOffset % 4 === 0 ? (b.buffer as ArrayBuffer) : (b.slice().buffer);
+  return b.byteOffset % 4 === 0 ? (b.buffer as ArrayBuffer) : b.slice().buffer;
 }
 
 export function bytesToU32(b: Uint8Array, what = 'vector'): Uint32Array {

@@ -127,7 +127,10 @@ export class Tap {
   factory = (url: string): SocketLike => {
     const inner = nodeSocket(url);
     this.socket = inner;
-    const tap = this;
+    const record = (m: ServerMessage): void => {
+      this.received.push(m);
+      this.inbox.push(m);
+    };
     let onmessage: SocketLike['onmessage'] = null;
     const wrapper: SocketLike = {
       get binaryType() {
@@ -167,8 +170,7 @@ export class Tap {
           if (d instanceof ArrayBuffer) {
             try {
               const m = decodeServerMessage(new Uint8Array(d), 1 << 30);
-              tap.received.push(m);
-              tap.inbox.push(m);
+              record(m);
             } catch {
               /* recorded by the engine as invalid */
             }
@@ -176,9 +178,9 @@ export class Tap {
           f?.(ev);
         };
       },
-      send(data: Uint8Array) {
-        const out = tap.rewrite ? tap.rewrite(data) : data;
-        tap.sent.push(data.slice());
+      send: (data: Uint8Array) => {
+        const out = this.rewrite ? this.rewrite(data) : data;
+        this.sent.push(data.slice());
         if (out) inner.send(out);
       },
       close(code?: number, reason?: string) {
@@ -209,7 +211,7 @@ export class Tap {
 /** Holds a member's answer computation until the gate for that round opens. */
 export function gatedCrypto(gates: Map<number, Gate>): CryptoRunner {
   return {
-    contribute: inProcessCrypto.contribute,
+    contribute: (cfg, clientId, update) => inProcessCrypto.contribute(cfg, clientId, update),
     answer: async (cfg, job, me) => {
       await gates.get(job.round)?.promise;
       return inProcessCrypto.answer(cfg, job, me);

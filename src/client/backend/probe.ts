@@ -67,7 +67,7 @@ export function probeWebGlRenderer(): string | undefined {
     const gl = canvas.getContext('webgl2') ?? canvas.getContext('webgl');
     if (!gl) return undefined;
     const ext = gl.getExtension('WEBGL_debug_renderer_info');
-    const r = ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+    const r: unknown = ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
     gl.getExtension('WEBGL_lose_context')?.loseContext();
     return typeof r === 'string' ? r : undefined;
   } catch {

@@ -135,7 +135,7 @@ describe('crypto worker boundary', () => {
     const raw = await cryptoApi.contribute(bad, 'c', new Int32Array(100));
     expect(raw).toEqual({
       ok: false,
-      error: { code: 'BAD_PARAMETERS', name: 'ParameterError', message: expect.any(String) },
+      error: { code: 'BAD_PARAMETERS', name: 'ParameterError', message: expect.any(String) as unknown },
     });
     const crypto = connect();
     const err = await crypto.contribute(bad, 'c', new Int32Array(100)).catch((e: unknown) => e);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { M, T, failedRound, metrics, okRound, started } from '../../../test/support/observer-events.js';
+import { M, T, failedRound, okRound, started } from '../../../test/support/observer-events.js';
 import type { FederationEvent } from '../../wire/events.js';
 import { describeNow, explainFailure, secondsLeft } from './narration.js';
 import {
