@@ -6,7 +6,13 @@
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { CodedError } from '../base/error.js';
-import { DEFAULT_MIN_SURVIVORS, DEFAULT_PROFILE, SecAggError, checkBudget, explicitCommittee } from '../secagg/index.js';
+import {
+  DEFAULT_MIN_SURVIVORS,
+  DEFAULT_PROFILE,
+  SecAggError,
+  checkBudget,
+  explicitCommittee,
+} from '../secagg/index.js';
 import { CommitteeSchema } from '../wire/messages.js';
 
 const posInt = v.pipe(v.number(), v.integer(), v.minValue(1));

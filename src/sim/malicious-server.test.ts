@@ -86,11 +86,11 @@ describe('a dishonest server against honest participants', () => {
       expect(e.message).toMatch(/without secure aggregation.*refused, nothing was sent/);
       expect(t.engine.state.phase).toBe('failed');
     }
-    const failed = (await s.events.waitFor(
+    const failed = await s.events.waitFor(
       (e): e is Failed => e.type === 'round_failed' && e.round === 1,
       30_000,
       'round 1 fails: nobody contributed',
-    )) as Failed;
+    );
     expect(failed.version).toBe(0);
     for (const t of trainers) {
       expect(sentTypes(t)).not.toContain('plain');
