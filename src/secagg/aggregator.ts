@@ -20,7 +20,8 @@ import { PRIMES } from './field.js';
 import { type PublicRing, type Residues, expandPublicRing, removeMask } from './mask.js';
 import type { CommitteeJob, CommitteeResponse } from './member.js';
 import { type RoundConfig, validateRoundConfig } from './params.js';
-import { reconstruct, sliceLength } from './shamir.js';
+import { robustReconstruct } from './robust.js';
+import { sliceLength } from './shamir.js';
 import { type Contribution, validateClientId } from './trainer.js';
 import { type Sha256Hasher, type SurvivorEntry, compareIds, contributionDigest, survivorHash } from './transcript.js';
 
@@ -36,8 +37,12 @@ export interface UnmaskResult {
   /** Σx over S: the exact integer sum of the survivors' quantized updates. */
   readonly sum: Float64Array;
   readonly survivors: readonly string[];
-  /** Members whose answers were used (the first t_rec) or cross-checked. */
+  /** Members whose answers were used or cross-checked. */
   readonly members: readonly number[];
+  /** Members whose answers were wrong and were corrected away (docs/protocol.md §14.1), ascending. */
+  readonly faulty: readonly number[];
+  /** False when exactly t_rec answers were used: nothing could check them. */
+  readonly checked: boolean;
 }
 
 export interface CutOff {
@@ -191,7 +196,8 @@ export class RoundAggregator {
 
   /**
    * Unmasks Σx. With fewer than t_rec answers the round fails (ThresholdError) and nothing is
-   * output; answers beyond t_rec are cross-checked (InconsistentSharesError on a mismatch).
+   * output. With n answers, up to ⌊(n − t_rec)/2⌋ wrong ones are corrected and named; more wrong
+   * answers than that are detected (InconsistentSharesError) whenever n > t_rec (§14.1).
    */
   async unmask(): Promise<UnmaskResult> {
     if (this.phase !== 'committee') throw new LateError(`cannot unmask in phase ${this.phase}`);
@@ -204,7 +210,7 @@ export class RoundAggregator {
       const shares = [...this.answers.values()]
         .sort((a, b) => a.memberIndex - b.memberIndex)
         .map((r) => ({ index: r.memberIndex, values: r.sum }));
-      const sumS = reconstruct(shares, this.cfg.committee);
+      const { secrets: sumS, faulty, used, checked } = robustReconstruct(shares, this.cfg.committee);
       const ctx = { federation: this.cfg.federation, round: this.cfg.round };
       this.ring ??= expandPublicRing(this.cfg.publicSeed, ctx, this.cfg.length);
       const reduced: Residues = [reduceInto(this.sumY[0], PRIMES[0]), reduceInto(this.sumY[1], PRIMES[1])];
@@ -213,7 +219,9 @@ export class RoundAggregator {
       return {
         sum,
         survivors: (this.cut as CutOff).survivors.map((s) => s.clientId),
-        members: shares.map((s) => s.index),
+        members: used,
+        faulty,
+        checked,
       };
     } catch (e) {
       this.phase = 'failed';

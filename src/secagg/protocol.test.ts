@@ -165,6 +165,25 @@ describe('one-shot rounds', () => {
     }
     await expect(agg.unmask()).rejects.toBeInstanceOf(InconsistentSharesError);
   });
+
+  it('one member perturbing one residue among t_rec + 2 answers is corrected and named; the sum is exact', async () => {
+    const fed = makeFederation(100, { m: 5, tRec: 3, rho: 1 });
+    const { updates, contributions: cs } = await contributions(fed, 3, 7);
+    const agg = new RoundAggregator(fed.cfg);
+    for (const c of cs) await agg.add(c);
+    const cut = agg.closeContributions();
+    for (const j of [0, 1, 2, 3, 4]) {
+      const r = await answerJob(fed.cfg, cut.jobs[j] as CommitteeJob, fed.members[j]!);
+      // member 2 (index 1) corrupts a single residue: unchecked, it would shift every coordinate
+      if (j === 1) r.sum[7] = ((r.sum[7] as number) + 12345) % 67104769;
+      agg.receive(r);
+    }
+    const res = await agg.unmask();
+    expect(res.faulty).toEqual([2]);
+    expect(res.members).toEqual([1, 3, 4, 5]);
+    expect(res.checked).toBe(true);
+    expect(res.sum).toEqual(plainSum(updates, [0, 1, 2], 100));
+  });
 });
 
 describe('refusals', () => {

@@ -110,6 +110,7 @@ export async function settleRound(
       version: versionAfter,
       survivors: o.survivors,
       membersAnswered: o.membersAnswered,
+      ...(o.faultyMembers.length ? { faultyMembers: o.faultyMembers } : {}),
       timings: o.timings,
       bytesIn: o.bytesIn,
       bytesOut: o.bytesOut,

@@ -71,6 +71,8 @@ export type RoundOutcome =
       sum: Float64Array;
       survivors: string[];
       membersAnswered: number[];
+      /** Members (1-based) whose wrong answers robust unmasking corrected away (§14.1). */
+      faultyMembers: number[];
       timings: Record<string, number>;
       bytesIn: number;
       bytesOut: number;
@@ -278,7 +280,7 @@ export class RoundRun {
       return;
     }
     if (!this.agg) {
-      this.finish((this.plainSum as Float64Array).slice());
+      this.finish((this.plainSum as Float64Array).slice(), []);
       return;
     }
     this.phaseValue = 'committee';
@@ -339,7 +341,16 @@ export class RoundRun {
     }
     try {
       const res = await this.agg.unmask();
-      this.finish(res.sum);
+      if (res.faulty.length) {
+        const ids = res.faulty.map((j) => this.plan.members[j - 1]);
+        this.host.log.warn('faulty_members', {
+          round: this.round,
+          members: res.faulty,
+          clientIds: ids,
+          message: `committee answers of member(s) ${res.faulty.join(', ')} were wrong; corrected from the others`,
+        });
+      }
+      this.finish(res.sum, [...res.faulty]);
     } catch (e) {
       if (e instanceof SecAggError) this.fail(e.code, e.message);
       else this.fail('INTERNAL', e instanceof Error ? e.message : String(e));
@@ -350,7 +361,7 @@ export class RoundRun {
     return this.plan.members.map((id, j) => (this.answeredBy.has(id) ? j + 1 : 0)).filter((j) => j > 0);
   }
 
-  private finish(sum: Float64Array): void {
+  private finish(sum: Float64Array, faultyMembers: number[]): void {
     this.phaseValue = 'done';
     this.mark('total_ms');
     this.resolve({
@@ -358,6 +369,7 @@ export class RoundRun {
       sum,
       survivors: this.survivors,
       membersAnswered: this.membersAnswered(),
+      faultyMembers,
       timings: this.timings,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,

@@ -8,12 +8,15 @@
 import { decode } from '@msgpack/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../client/engine.js';
+import { encodeMessage } from '../wire/codec.js';
 import type { FederationEvent } from '../wire/events.js';
+import type { AnswerMsg } from '../wire/messages.js';
 import { type TestServer, startTestServer } from '../../test/support/federation.js';
 import { type Mitm, startMitm } from '../../test/support/mitm.js';
-import { type KitParticipant, kitParticipant } from '../../test/support/participants.js';
+import { type KitParticipant, kitParticipant, plaintextSum } from '../../test/support/participants.js';
 
 type Failed = Extract<FederationEvent, { type: 'round_failed' }>;
+type Done = Extract<FederationEvent, { type: 'round_done' }>;
 
 let server: TestServer | undefined;
 let mitm: Mitm | undefined;
@@ -96,5 +99,46 @@ describe('a dishonest server against honest participants', () => {
       expect(sentTypes(t)).not.toContain('plain');
       expect(sentTypes(t)).not.toContain('contribution');
     }
+  });
+
+  it('one member corrupts one residue of its answer: the round is corrected from the others, exact, and the member named', async () => {
+    server = await startTestServer({
+      committee: { m: 5, tRec: 3, rho: 1 },
+      minTrainers: 3,
+      firstRoundParticipants: 8,
+      rounds: 1,
+      submitMs: 60_000,
+      committeeMs: 60_000,
+    });
+    const s = server;
+    const trainers = [0, 1, 2].map((i) =>
+      kitParticipant({ url: s.wsUrl, token: s.token, label: `T${i}`, train: true, committee: false, seed: i + 3 }),
+    );
+    const members = [0, 1, 2, 3, 4].map((i) =>
+      kitParticipant({ url: s.wsUrl, token: s.token, label: `M${i}`, train: false, committee: true }),
+    );
+    parts.push(...trainers, ...members);
+    // M0 answers honestly computed shares with one residue changed (with exactly t_rec answers
+    // unchecked, that alone would shift every coordinate of the sum)
+    const liar = members[0]!;
+    liar.tap.rewrite = (bytes) => {
+      const m = decode(bytes) as { t?: string; sum?: Uint8Array };
+      if (m.t !== 'answer' || !m.sum) return bytes;
+      const sum = Uint8Array.from(m.sum);
+      const v = new DataView(sum.buffer);
+      v.setUint32(12, (v.getUint32(12, true) + 4242) % 67104769, true);
+      return encodeMessage({ ...(m as AnswerMsg), sum });
+    };
+    const done = await s.events.waitFor(
+      (e): e is Done => e.type === 'round_done' && e.round === 1,
+      60_000,
+      'round 1 done despite the wrong answer',
+    );
+    const agg = await s.decoded.waitFor((d) => d.round === 1);
+    expect(agg.sum).toEqual(plaintextSum(trainers, 1, done.survivors));
+    const liarIndex = liar.events.events.find((e) => e.type === 'round' && e.role === 'member');
+    expect(liarIndex?.type === 'round' && liarIndex.memberIndex).toBeGreaterThan(0);
+    expect(done.faultyMembers).toEqual([liarIndex?.type === 'round' ? liarIndex.memberIndex : -1]);
+    expect(done.membersAnswered).toHaveLength(5);
   });
 });

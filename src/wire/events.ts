@@ -57,6 +57,8 @@ export type FederationEvent =
       version: number;
       survivors: string[];
       membersAnswered: number[];
+      /** Members whose wrong answers were corrected away (robust unmasking); absent when none. */
+      faultyMembers?: number[];
       timings: Record<string, number>;
       bytesIn: number;
       bytesOut: number;
