@@ -38,7 +38,7 @@ const CMD = command({
     host: 'default 127.0.0.1',
     'data-dir': 'default data/federation',
     demo: toggle('stakeholder-demo defaults: 10 trainers, 5 members, committee 5,3,1'),
-    trainers: 'beside the browsers; default 2, --demo 10',
+    trainers: 'beside the browsers; default 3, --demo 10',
     members: 'default 3, --demo 5',
     committee: 'default 3,2,1; --demo 5,3,1',
     ...DATA_FLAGS,
@@ -70,7 +70,7 @@ runMain(CMD.help, async () => {
     );
   const committee = parseCommittee(f.committee ?? (demo ? '5,3,1' : '3,2,1'));
   const { m, tRec, rho } = committee;
-  const trainers = num('trainers', f.trainers, demo ? 10 : 2, { int: true, min: 0 });
+  const trainers = num('trainers', f.trainers, demo ? 10 : 3, { int: true, min: 0 });
   const members = num('members', f.members, demo ? 5 : 3, { int: true, min: 0 });
   const failRounds = intList('fail-round', f['fail-round'], []);
   const drops = (f['drop-trainers'] ?? '')
