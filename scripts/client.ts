@@ -9,6 +9,7 @@ import { partitionDataset } from '../src/ml/partition.js';
 import { splitDataset } from '../src/ml/split.js';
 import { createIdentity, fromHex, toHex } from '../src/secagg/index.js';
 import { nodeSocket } from '../src/sim/harness.js';
+import { SpokenRoundsFile } from '../src/sim/spoken-rounds.js';
 import { DATA_FLAGS, UsageError, command, describe, flag, loadData, log, runMain } from './cli.js';
 
 const CMD = command({
@@ -25,6 +26,10 @@ const CMD = command({
     identity: flag(
       'FILE',
       'keep the long-term X25519 identity in FILE (created if missing), so a restarted client rejoins as the same participant',
+    ),
+    spoken: flag(
+      'FILE',
+      'remember the rounds this participant spoke in (durable speak-once); default FILE.spoken beside --identity',
     ),
     label: flag('NAME', 'a name shown in the server log'),
     ...DATA_FLAGS,
@@ -68,6 +73,10 @@ runMain(CMD.help, async () => {
     }
   }
 
+  const spokenPath = f.spoken ?? (f.identity ? `${f.identity}.spoken` : undefined);
+  const spoken = spokenPath ? new SpokenRoundsFile(spokenPath) : undefined;
+  if (!spoken) log('no --identity or --spoken: the rounds this client spoke in are remembered in memory only');
+
   let trainer: MlTrainer | undefined;
   if (train) {
     const synthetic = !f.data || f.data === 'synthetic';
@@ -97,6 +106,7 @@ runMain(CMD.help, async () => {
     committee: role !== 'trainer',
     ...(f.label ? { label: f.label } : {}),
     socketFactory: nodeSocket,
+    ...(spoken ? { answeredRounds: spoken } : {}),
     ...(trainer ? { trainer } : {}),
   });
   let lastPhase = '';

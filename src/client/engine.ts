@@ -296,10 +296,29 @@ export class ParticipantEngine {
     return this.current === m && !this.crashed;
   }
 
+  /** Whether this participant already contributed or answered in this round (memory or durable store). */
+  private async alreadySpoke(federation: string, round: number): Promise<boolean> {
+    const key = `${federation}\u0000${round}`;
+    const store = this.opts.answeredRounds;
+    return this.memoryAnswered.has(key) || (store !== undefined && (await store.has(key)));
+  }
+
+  private async rememberSpoken(federation: string, round: number): Promise<void> {
+    const key = `${federation}\u0000${round}`;
+    this.memoryAnswered.add(key);
+    await this.opts.answeredRounds?.add(key);
+  }
+
   private async trainAndSend(m: RoundMsg): Promise<void> {
     const trainer = this.opts.trainer;
     if (!trainer)
       return this.fail(m.config.round, 'NOT_A_TRAINER', 'asked to train, but this participant has no training data');
+    if (await this.alreadySpoke(m.config.federation, m.config.round))
+      return this.fail(
+        m.config.round,
+        'ALREADY_SPOKEN',
+        `already took part in round ${m.config.round}; a participant speaks once per round, so nothing more is sent`,
+      );
     if (this.maybeDrop(m.config.round, 'before-train')) return;
     this.update({ phase: 'training' });
     const weights = bytesToF32(m.weights, 'weights');
@@ -373,6 +392,9 @@ export class ParticipantEngine {
     const { contribution: c, timings } = await this.crypto.contribute(cfg, this.snap.clientId ?? '', q);
     if (!this.stillCurrent(m)) return;
     this.emit({ type: 'progress', phase: 'sealing', fraction: 1 });
+    // Remembered before the message leaves: one chance, even across a reload or a restart.
+    await this.rememberSpoken(m.config.federation, m.config.round);
+    if (!this.stillCurrent(m)) return;
     const encoded = encodeMessage({
       t: 'contribution',
       round: m.config.round,
@@ -403,15 +425,12 @@ export class ParticipantEngine {
         `job for round ${j.round} as member ${j.memberIndex} does not match this participant's role`,
       );
     }
-    const key = `${m.config.federation}\u0000${m.config.round}`;
-    const store = this.opts.answeredRounds;
-    if (this.memoryAnswered.has(key) || (store && (await store.has(key)))) {
+    if (await this.alreadySpoke(m.config.federation, m.config.round)) {
       return this.fail(j.round, 'ALREADY_ANSWERED', `already answered round ${j.round}; a member answers once`);
     }
     this.update({ phase: 'job' });
     if (this.maybeDrop(m.config.round, 'before-answer')) return;
-    this.memoryAnswered.add(key);
-    await store?.add(key); // remembered before answering: one chance, even across a reload
+    await this.rememberSpoken(m.config.federation, m.config.round); // before answering: one chance
     const job: CommitteeJob = {
       federation: m.config.federation,
       round: j.round,

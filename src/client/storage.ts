@@ -593,7 +593,9 @@ export async function openClientStore(name: string = DB_NAME, opts: OpenClientSt
 
     leave: (o = {}) =>
       op(undefined, async () => {
-        const stores: Store[] = ['federation', 'model', 'history', 'answered'];
+        // 'answered' survives: the rounds this participant spoke in stay spoken (speak-once),
+        // even if it joins the same federation again.
+        const stores: Store[] = ['federation', 'model', 'history'];
         if (o.forgetData) stores.push('dataset');
         if (o.forgetIdentity) stores.push('identity');
         const tx = db.transaction(stores, 'readwrite', { durability: 'strict' });

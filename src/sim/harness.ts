@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { CryptoRunner } from '../client/crypto/types.js';
-import { type DropPoint, type EngineEvent, ParticipantEngine } from '../client/engine.js';
+import { type AnsweredRounds, type DropPoint, type EngineEvent, ParticipantEngine } from '../client/engine.js';
 import type { LocalEvaluator, LocalTrainer } from '../client/trainers/types.js';
 import type { SocketFactory, SocketLike } from '../client/transport.js';
 import type { MemberIdentity } from '../secagg/index.js';
@@ -121,6 +121,8 @@ export interface ParticipantSpec {
   socketFactory?: SocketFactory;
   /** Where the protocol's arithmetic runs (default: in process). */
   crypto?: CryptoRunner;
+  /** The rounds this participant spoke in, kept durably (default: memory only). */
+  answeredRounds?: AnsweredRounds;
 }
 
 /**
@@ -151,6 +153,7 @@ export function startParticipant(spec: ParticipantSpec): SimParticipant {
     ...(trainer ? { trainer } : {}),
     ...(spec.evaluator ? { evaluator: spec.evaluator } : {}),
     ...(spec.crypto ? { crypto: spec.crypto } : {}),
+    ...(spec.answeredRounds ? { answeredRounds: spec.answeredRounds } : {}),
     onQuantized: (round, q) => quantized.set(round, q.slice()),
     ...(spec.dropAt ? { dropAt: spec.dropAt } : {}),
   });

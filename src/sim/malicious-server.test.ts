@@ -6,9 +6,13 @@
  * corrected — and the test asserts the honest parties' reasons.
  */
 import { decode } from '@msgpack/msgpack';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../client/engine.js';
 import { encodeMessage } from '../wire/codec.js';
+import { SpokenRoundsFile } from './spoken-rounds.js';
 import type { FederationEvent } from '../wire/events.js';
 import type { AnswerMsg } from '../wire/messages.js';
 import { type TestServer, startTestServer } from '../../test/support/federation.js';
@@ -140,5 +144,53 @@ describe('a dishonest server against honest participants', () => {
     expect(liarIndex?.type === 'round' && liarIndex.memberIndex).toBeGreaterThan(0);
     expect(done.faultyMembers).toEqual([liarIndex?.type === 'round' ? liarIndex.memberIndex : -1]);
     expect(done.membersAnswered).toHaveLength(5);
+  });
+
+  it('speak-once is durable: a re-sent descriptor gets no second contribution, before or after a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'speakonce-spoken-'));
+    const path = join(dir, 'client.spoken');
+    const { s, m, trainers } = await federationBehindMitm(3, 3);
+    const t0 = trainers[0]!;
+    parts.splice(parts.indexOf(t0), 1);
+    t0.engine.stop();
+    // T0 again, with its rounds remembered on disk (as `npm run client -- --identity F` does)
+    const identity = t0.identity;
+    const first = kitParticipant({
+      url: m.wsUrl,
+      token: s.token,
+      label: 'T0',
+      train: true,
+      committee: false,
+      seed: 1,
+      identity,
+      answeredRounds: new SpokenRoundsFile(path),
+    });
+    parts.push(first);
+    await first.events.waitFor((e) => e.type === 'sent' && e.round === 1, 30_000, 'T0 contributed to round 1');
+    const descriptor = m.fromServer.find((x) => x.m.t === 'round' && x.link.clientId === first.engine.state.clientId);
+    expect(descriptor).toBeDefined();
+    // the server sends round 1's descriptor again, as if T0 had never contributed
+    descriptor!.link.toClient(descriptor!.m);
+    expect((await errorOf(first, 'ALREADY_SPOKEN')).round).toBe(1);
+    expect(sentTypes(first).filter((t) => t === 'contribution')).toHaveLength(1);
+    // a restarted client (same identity, same file) is told round 1 once more
+    first.engine.stop();
+    const again = kitParticipant({
+      url: m.wsUrl,
+      token: s.token,
+      label: 'T0',
+      train: true,
+      committee: false,
+      seed: 1,
+      identity,
+      answeredRounds: new SpokenRoundsFile(path),
+    });
+    parts.push(again);
+    await again.events.waitFor((e) => e.type === 'state' && e.state.clientId !== undefined, 30_000, 'T0 rejoined');
+    const link = m.links.find((l) => l.clientId === again.engine.state.clientId && l !== descriptor!.link);
+    link!.toClient(descriptor!.m);
+    expect((await errorOf(again, 'ALREADY_SPOKEN')).round).toBe(1);
+    expect(sentTypes(again)).not.toContain('contribution');
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -9,7 +9,7 @@ import { decode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
 import { inProcessCrypto } from '../../src/client/crypto/in-process.js';
 import type { CryptoRunner } from '../../src/client/crypto/types.js';
-import type { DropPoint } from '../../src/client/engine.js';
+import type { AnsweredRounds, DropPoint } from '../../src/client/engine.js';
 import type { LocalTrainer, TrainInput, TrainOutput } from '../../src/client/trainers/types.js';
 import type { SocketLike } from '../../src/client/transport.js';
 import { type MemberIdentity, joinProof } from '../../src/secagg/index.js';
@@ -236,6 +236,7 @@ export interface KitSpec {
   seed?: number;
   identity?: MemberIdentity;
   dropAt?: (round: number, point: DropPoint) => boolean;
+  answeredRounds?: AnsweredRounds;
 }
 
 export function kitParticipant(spec: KitSpec): KitParticipant {
@@ -251,6 +252,7 @@ export function kitParticipant(spec: KitSpec): KitParticipant {
     ...(spec.identity ? { identity: spec.identity } : {}),
     ...(trainer ? { trainer } : {}),
     ...(spec.dropAt ? { dropAt: spec.dropAt } : {}),
+    ...(spec.answeredRounds ? { answeredRounds: spec.answeredRounds } : {}),
     socketFactory: tap.factory,
     crypto: gatedCrypto(answerGates),
   });
