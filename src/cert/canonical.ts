@@ -14,6 +14,7 @@
  * never verifies as another); the fields' order is fixed by each statement's definition.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '../base/bytes.js';
 import { CertificateError } from './errors.js';
 
 export type CanonValue = string | number | Uint8Array | readonly CanonValue[];
@@ -34,15 +35,7 @@ export function canonical(label: string, fields: readonly CanonValue[]): Uint8Ar
   }
   parts.push(Uint8Array.of(lab.length), lab);
   for (const f of fields) put(parts, f);
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /** SHA-256 of the canonical bytes: the digest that statements refer to each other by. */

@@ -1,4 +1,7 @@
 /** Byte encodings for domain separation, associated data and hashing (docs/protocol.md §4). */
+import { bytesEqual, concatBytes } from '../base/bytes.js';
+
+export { bytesEqual, concatBytes };
 const te = new TextEncoder();
 
 export function utf8(s: string): Uint8Array {
@@ -24,25 +27,11 @@ export function u64be(n: number): Uint8Array {
   return out;
 }
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
 /** A length-prefixed UTF-8 string (u16 length), so concatenations stay unambiguous. */
 export function lpString(s: string): Uint8Array {
   const b = utf8(s);
   return concatBytes(u16be(b.length), b);
 }
-
-export { bytesEqual } from '../base/bytes.js';
 
 export function toHex(b: Uint8Array): string {
   let s = '';

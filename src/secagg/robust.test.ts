@@ -2,22 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InconsistentSharesError, ThresholdError } from './errors.js';
 import { PRIMES } from './field.js';
-import type { Residues } from './mask.js';
 import { N } from './ntt.js';
+import { lcg, randomResidues } from '../../test/support/secagg.js';
 import { correctable, locateErrors, robustReconstruct } from './robust.js';
 import { type IndexedShare, randomnessLength, share } from './shamir.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
-}
-
-function randomResidues(count: number, next: () => number): Residues {
-  return [
-    Uint32Array.from({ length: count }, () => next() % PRIMES[0]),
-    Uint32Array.from({ length: count }, () => next() % PRIMES[1]),
-  ];
-}
 
 /** A scheme with room for errors: n answers of m, e ≤ ⌊(n − t)/2⌋ of them wrong. */
 const setting = fc

@@ -2,21 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InconsistentSharesError, MalformedInputError, ParameterError, ThresholdError } from './errors.js';
 import { PRIMES } from './field.js';
-import type { Residues } from './mask.js';
 import { N } from './ntt.js';
+import { lcg, randomResidues } from '../../test/support/secagg.js';
 import { type SharingScheme, lagrangeMatrix, randomnessLength, reconstruct, share, validateScheme } from './shamir.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
-}
-
-function randomResidues(count: number, next: () => number): Residues {
-  return [
-    Uint32Array.from({ length: count }, () => next() % PRIMES[0]),
-    Uint32Array.from({ length: count }, () => next() % PRIMES[1]),
-  ];
-}
 
 const scheme = fc
   .integer({ min: 3, max: 20 })

@@ -155,17 +155,21 @@ describe('a dishonest server against honest participants', () => {
     t0.engine.stop();
     // T0 again, with its rounds remembered on disk (as `npm run client -- --identity F` does)
     const identity = t0.identity;
-    const first = kitParticipant({
-      url: m.wsUrl,
-      token: s.token,
-      label: 'T0',
-      train: true,
-      committee: false,
-      seed: 1,
-      identity,
-      answeredRounds: new SpokenRoundsFile(path),
-    });
-    parts.push(first);
+    const asT0 = (): KitParticipant => {
+      const p = kitParticipant({
+        url: m.wsUrl,
+        token: s.token,
+        label: 'T0',
+        train: true,
+        committee: false,
+        seed: 1,
+        identity,
+        answeredRounds: new SpokenRoundsFile(path),
+      });
+      parts.push(p);
+      return p;
+    };
+    const first = asT0();
     await first.events.waitFor((e) => e.type === 'sent' && e.round === 1, 30_000, 'T0 contributed to round 1');
     const descriptor = m.fromServer.find((x) => x.m.t === 'round' && x.link.clientId === first.engine.state.clientId);
     expect(descriptor).toBeDefined();
@@ -175,17 +179,7 @@ describe('a dishonest server against honest participants', () => {
     expect(sentTypes(first).filter((t) => t === 'contribution')).toHaveLength(1);
     // a restarted client (same identity, same file) is told round 1 once more
     first.engine.stop();
-    const again = kitParticipant({
-      url: m.wsUrl,
-      token: s.token,
-      label: 'T0',
-      train: true,
-      committee: false,
-      seed: 1,
-      identity,
-      answeredRounds: new SpokenRoundsFile(path),
-    });
-    parts.push(again);
+    const again = asT0();
     await again.events.waitFor((e) => e.type === 'state' && e.state.clientId !== undefined, 30_000, 'T0 rejoined');
     const link = m.links.find((l) => l.clientId === again.engine.state.clientId && l !== descriptor!.link);
     link!.toClient(descriptor!.m);

@@ -3,6 +3,8 @@ import {
   DEFAULT_PROFILE,
   type MemberIdentity,
   type RoundConfig,
+  PRIMES,
+  type Residues,
   SecretRandom,
   type SharingScheme,
   createIdentity,
@@ -51,4 +53,18 @@ export function randomUpdate(length: number, bits: number, seed: number): Int32A
     out[i] = r === 0 ? limit : r === 1 ? -limit : (s % (2 * limit + 1)) - limit;
   }
   return out;
+}
+
+/** A 32-bit linear congruential generator: cheap reproducible numbers for property tests. */
+export function lcg(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
+}
+
+/** `count` residues per prime from `next`. */
+export function randomResidues(count: number, next: () => number): Residues {
+  return [
+    Uint32Array.from({ length: count }, () => next() % PRIMES[0]),
+    Uint32Array.from({ length: count }, () => next() % PRIMES[1]),
+  ];
 }
