@@ -126,23 +126,26 @@ export function descriptorConfig(msg: RoundMsg): RoundConfig {
   return msg.config;
 }
 
+/** The state of an engine that has not connected yet. */
+export const INITIAL_SNAPSHOT: EngineSnapshot = {
+  connection: 'closed',
+  clientId: undefined,
+  federation: undefined,
+  version: 0,
+  round: undefined,
+  role: undefined,
+  phase: 'idle',
+  memberIndex: undefined,
+  lastError: undefined,
+};
+
 export class ParticipantEngine {
   private readonly opts: EngineOptions;
   private readonly transport: Transport;
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private readonly crypto: CryptoRunner;
-  private readonly memoryAnswered = new Set<string>();
-  private snap: EngineSnapshot = {
-    connection: 'closed',
-    clientId: undefined,
-    federation: undefined,
-    version: 0,
-    round: undefined,
-    role: undefined,
-    phase: 'idle',
-    memberIndex: undefined,
-    lastError: undefined,
-  };
+  private readonly spokenInMemory = new Set<string>();
+  private snap: EngineSnapshot = INITIAL_SNAPSHOT;
   private current: RoundMsg | undefined;
   /** Contribution/answer frames this engine sent in the current round. */
   private sentThisRound = 0;
@@ -300,12 +303,12 @@ export class ParticipantEngine {
   private async alreadySpoke(federation: string, round: number): Promise<boolean> {
     const key = `${federation}\u0000${round}`;
     const store = this.opts.answeredRounds;
-    return this.memoryAnswered.has(key) || (store !== undefined && (await store.has(key)));
+    return this.spokenInMemory.has(key) || (store !== undefined && (await store.has(key)));
   }
 
   private async rememberSpoken(federation: string, round: number): Promise<void> {
     const key = `${federation}\u0000${round}`;
-    this.memoryAnswered.add(key);
+    this.spokenInMemory.add(key);
     await this.opts.answeredRounds?.add(key);
   }
 

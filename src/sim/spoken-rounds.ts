@@ -4,7 +4,17 @@
  * the engine lets the message leave. A restarted client with the same file never speaks twice in
  * a round, whatever the server re-sends (docs/threat-model.md, "Durable speak-once").
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
+import { CodedError } from '../base/error.js';
 import type { AnsweredRounds } from '../client/engine.js';
 
 export class SpokenRoundsFile implements AnsweredRounds {
@@ -12,19 +22,28 @@ export class SpokenRoundsFile implements AnsweredRounds {
 
   constructor(readonly path: string) {
     if (!existsSync(path)) return;
-    const lines = readFileSync(path, 'utf8').split('\n');
+    const bytes = readFileSync(path);
+    // Every record ends in a newline; bytes after the last one are a torn write, whose message
+    // never left (the record is flushed before the engine sends). Set them aside beside the file
+    // (never silently dropped) and cut them from it.
+    const end = bytes.lastIndexOf(0x0a) + 1;
+    if (end < bytes.length) {
+      appendFileSync(`${path}.torn`, Buffer.concat([bytes.subarray(end), Buffer.from('\n')]));
+      truncateSync(path, end);
+    }
+    const lines = bytes.subarray(0, end).toString('utf8').split('\n').slice(0, -1);
     lines.forEach((line, i) => {
-      if (line === '') return;
       let key: unknown;
       try {
         key = JSON.parse(line);
       } catch {
         key = undefined;
       }
-      // A torn last line (a crash mid-write) was never acknowledged: its message never left.
       if (typeof key !== 'string') {
-        if (i === lines.length - 1 || (i === lines.length - 2 && lines[i + 1] === '')) return;
-        throw new Error(`${path}: line ${i + 1} is not a round key; refusing to guess which rounds were spoken`);
+        throw new CodedError(
+          'SPOKEN_FILE_CORRUPT',
+          `${path}: line ${i + 1} is not a round key; refusing to guess which rounds were spoken`,
+        );
       }
       this.keys.add(key);
     });

@@ -2,7 +2,7 @@
  * One browser participant: identity and federation from IndexedDB, local data, the chosen
  * tfjs backend, the crypto Web Worker, and the shared client engine — wired to the view.
  */
-import { ParticipantEngine } from '../client/engine.js';
+import { INITIAL_SNAPSHOT, ParticipantEngine } from '../client/engine.js';
 import type { LocalTrainer } from '../client/trainers/types.js';
 import type { SocketLike } from '../client/transport.js';
 import { type ClientStore } from '../client/storage.js';
@@ -39,17 +39,7 @@ export async function startSession(
   const identity = await store.getOrCreateIdentity();
   const history = await store.getHistory();
   const vs: ViewState = {
-    engine: {
-      connection: 'connecting',
-      clientId: undefined,
-      federation: undefined,
-      version: 0,
-      round: undefined,
-      role: undefined,
-      phase: 'idle',
-      memberIndex: undefined,
-      lastError: undefined,
-    },
+    engine: { ...INITIAL_SNAPSHOT, connection: 'connecting' },
     backend: undefined,
     data: cfg.data ? { name: cfg.dataName, rows: cfg.data.size, frauds: countFrauds(cfg.data) } : undefined,
     progress: undefined,
