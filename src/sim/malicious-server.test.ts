@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../client/engine.js';
+import { survivorHash } from '../secagg/index.js';
 import { encodeMessage } from '../wire/codec.js';
 import { SpokenRoundsFile } from './spoken-rounds.js';
 import type { FederationEvent } from '../wire/events.js';
@@ -186,5 +187,31 @@ describe('a dishonest server against honest participants', () => {
     expect((await errorOf(again, 'ALREADY_SPOKEN')).round).toBe(1);
     expect(sentTypes(again)).not.toContain('contribution');
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('isolation: a job whose survivor set is cut down to one trainer (with a correct H_S) is refused by every member', async () => {
+    const { s, m, members } = await federationBehindMitm(3, 3, { submitMs: 5_000, committeeMs: 3_000 });
+    const federation = s.fed.status().federation;
+    m.down = (msg) => {
+      if (msg.t !== 'job') return msg;
+      // the server keeps only the victim and recomputes H_S, as a lying server would
+      const survivors = msg.survivors.slice(0, 1);
+      const hS = survivorHash(
+        { federation, round: msg.round },
+        survivors.map((x) => ({ clientId: x.id, digest: x.digest })),
+      );
+      return { ...msg, survivors, hS, slots: msg.slots.slice(0, 1) };
+    };
+    for (const member of members) {
+      const e = await errorOf(member, 'TOO_FEW_SURVIVORS');
+      expect(e.message).toMatch(/1 trainer\(s\).*at least 3/);
+      expect(sentTypes(member)).not.toContain('answer');
+    }
+    const failed = await s.events.waitFor(
+      (e): e is Failed => e.type === 'round_failed' && e.round === 1,
+      30_000,
+      'round 1 fails without answers',
+    );
+    expect([failed.code, failed.version]).toEqual(['THRESHOLD_NOT_MET', 0]);
   });
 });
