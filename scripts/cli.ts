@@ -15,6 +15,7 @@ import { DEFAULT_SYNTHETIC_ROWS, DEFAULT_SYNTHETIC_SEED, generateSynthetic } fro
 import { type CommitteeSettings, explicitCommittee } from '../src/secagg/committee.js';
 import { ParameterError } from '../src/secagg/errors.js';
 import { ConfigError } from '../src/server/config.js';
+import { OriginSyntaxError, parseOrigin } from '../src/server/headers.js';
 
 /** A command-line usage problem (exit code 2). */
 export class UsageError extends CodedError<'USAGE'> {
@@ -54,6 +55,10 @@ export const FLAGS = {
   'data-dir': flag('DIR', 'where model versions and the round log are kept'),
   token: flag('T', 'join token participants must present'),
   open: toggle('accept joins without a token (demos)'),
+  'allow-origin': flag(
+    'ORIGIN[,ORIGIN…]',
+    "let pages of these origins open the participants' WebSocket too, e.g. https://fl.example.org behind a proxy; clients that send no Origin header may always: browsers always send one",
+  ),
   url: flag('URL', 'the server (its ws:// address, or the join URL it printed)'),
   committee: flag('M,T,R', 'committee size m, reconstruction threshold t_rec and packing ρ'),
   rounds: flag('N', 'rounds to run'),
@@ -232,6 +237,25 @@ export function intList(name: string, value: string | undefined, def: readonly n
   const parts = value.split(',').map((p) => num(name, p, 0, { int: true, min: 1 }));
   if (parts.length === 0) throw new UsageError(`--${name} must be a comma-separated list of positive integers`);
   return parts;
+}
+
+/**
+ * Parses `--allow-origin ORIGIN[,ORIGIN…]`: each an http(s) origin, scheme://host[:port] with
+ * nothing after it; returned serialized as browsers send them. `undefined` gives `undefined`.
+ */
+export function parseOrigins(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split(',').map((p) => p.trim());
+  if (parts.some((p) => p === ''))
+    throw new UsageError(`--allow-origin takes a comma-separated list of origins, got '${value}'`);
+  return parts.map((p) => {
+    try {
+      return parseOrigin(p);
+    } catch (e) {
+      if (e instanceof OriginSyntaxError) throw new UsageError(`--allow-origin: ${e.message}`, { cause: e });
+      throw e;
+    }
+  });
 }
 
 const COMMITTEE_FORM = 'M,T,R: committee size m, reconstruction threshold t_rec and packing ρ, e.g. 5,3,1';

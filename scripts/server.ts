@@ -8,7 +8,7 @@ import { resolveConfig } from '../src/server/config.js';
 import { Federation } from '../src/server/federation.js';
 import { listen } from '../src/server/http.js';
 import { createLogger } from '../src/server/log.js';
-import { command, flag, intList, num, parseCommittee, runMain, toggle } from './cli.js';
+import { command, flag, intList, num, parseCommittee, parseOrigins, runMain, toggle } from './cli.js';
 
 const CMD = command({
   usage: 'npm run server -- [options]',
@@ -19,6 +19,8 @@ const CMD = command({
     config: flag('FILE', 'JSON file with any of the settings below (flags win)'),
     token: 'default: a random one, printed',
     open: true,
+    'allow-origin':
+      "default: only the server's own, http://HOST:PORT, with localhost and 127.0.0.1 for a loopback host and every interface's address for 0.0.0.0",
     rounds: 'default 0: run until stopped',
     committee:
       'for small federations; default: sized from the corrupt/dropout fractions at 2^-40, which needs many volunteers',
@@ -52,6 +54,7 @@ runMain(CMD.help, async () => {
     dataDir: f['data-dir'],
     token: f.token,
     open: f.open,
+    allowedOrigins: parseOrigins(f['allow-origin']),
     rounds: opt(f.rounds, (s) => num('rounds', s, 0, { int: true, min: 0 })),
     committee,
     corruptFraction: opt(f.corrupt, (s) => num('corrupt', s, 0, { min: 0, max: 0.99 })),
@@ -83,6 +86,7 @@ runMain(CMD.help, async () => {
       `  join (browser):  ${join}`,
       `  join (headless): npm run client -- --url ${ws}${config.open ? '' : ` --token ${config.token}`}`,
       `  status:          ${server.url}/status    events: ${server.url}/events    model: ${server.url}/model/model.json`,
+      `  browser pages:   ${server.allowedOrigins.join(', ')} may connect (--allow-origin for more)`,
       `  data:            ${config.dataDir}`,
       '',
     ]

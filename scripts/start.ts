@@ -27,6 +27,7 @@ import {
   log,
   num,
   parseCommittee,
+  parseOrigins,
   runMain,
   toggle,
 } from './cli.js';
@@ -52,6 +53,8 @@ const CMD = command({
     'drop-trainers': flag('R:K[,…]', 'in round R of this run, K headless trainers crash at random points'),
     token: 'default: a random one, printed in the join URL; --open for none',
     open: true,
+    'allow-origin':
+      "default: only the server's own, http://HOST:PORT, with localhost and 127.0.0.1 for a loopback host and every interface's address for 0.0.0.0",
     'pause-s': 'default 3, so people can follow',
     rounds: 'default: run until stopped',
     'first-round': 'default 0',
@@ -61,6 +64,7 @@ const CMD = command({
 
 runMain(CMD.help, async () => {
   const f = CMD.parse();
+  const allowedOrigins = parseOrigins(f['allow-origin']) ?? [];
   const demo = !!f.demo;
   const dist = join(import.meta.dirname, '..', 'dist');
   const app = staticApp(dist);
@@ -87,6 +91,7 @@ runMain(CMD.help, async () => {
     host: f.host ?? '127.0.0.1',
     dataDir: f['data-dir'] ?? 'data/federation',
     open: !!f.open,
+    allowedOrigins,
     ...(token ? { token } : {}),
     committee: { m, tRec, rho },
     minTrainers: 3,

@@ -14,10 +14,19 @@ import {
   explicitCommittee,
 } from '../secagg/index.js';
 import { CommitteeSchema } from '../wire/messages.js';
+import { originProblem, parseOrigin } from './headers.js';
 
 const posInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 const nonNegInt = v.pipe(v.number(), v.integer(), v.minValue(0));
 const positive = v.pipe(v.number(), v.finite(), v.gtValue(0));
+const origin = v.pipe(
+  v.string(),
+  v.check(
+    (s) => originProblem(s) === undefined,
+    (issue) => originProblem(String(issue.input)) ?? 'not an origin',
+  ),
+  v.transform(parseOrigin),
+);
 
 export const ServerConfigSchema = v.strictObject({
   host: v.string(),
@@ -26,6 +35,13 @@ export const ServerConfigSchema = v.strictObject({
   /** Join token; ignored when `open`. */
   token: v.optional(v.string()),
   open: v.boolean(),
+  /**
+   * Origins, besides the server's own (always allowed, see ownOrigins in headers.ts), whose pages
+   * may open the participants' WebSocket: e.g. the public https:// origin of a proxy in front, or
+   * the host name other machines use with host 0.0.0.0. An upgrade without an Origin header (a
+   * Node client) is always allowed; browsers always send one.
+   */
+  allowedOrigins: v.array(origin),
   /** Rounds to run before stopping (0 = run until stopped). */
   rounds: nonNegInt,
   /**
@@ -77,6 +93,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   port: 8080,
   dataDir: 'data/federation',
   open: false,
+  allowedOrigins: [],
   rounds: 0,
   committeeMax: 128,
   corruptFraction: 0.05,

@@ -4,13 +4,17 @@
  * global model (/model/model.json + /model/weights.bin, the checkpoint format of src/ml), and
  * the web app. Oversized frames are refused before decoding (ws maxPayload is a
  * hard stop at twice the message limit; below it the federation answers with a typed error).
+ * Every response carries the security headers of headers.ts (set first, before any route), and
+ * the WebSocket upgrade is refused with 403 unless its Origin is allowed (or absent).
  */
 import { readFile } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Federation } from './federation.js';
+import { originAllowed, ownOrigins, securityHeaders } from './headers.js';
 import type { Logger } from './log.js';
 import { ReplayBuffer } from './replay.js';
 
@@ -23,6 +27,8 @@ export interface RunningServer {
   readonly http: Server;
   readonly port: number;
   readonly url: string;
+  /** Origins whose pages may open the WebSocket: the server's own and `config.allowedOrigins`. */
+  readonly allowedOrigins: readonly string[];
   close(): Promise<void>;
 }
 
@@ -30,6 +36,21 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(text);
+}
+
+/** Answers an upgrade request with a plain HTTP error (and the security headers) and closes. */
+function refuseUpgrade(socket: Duplex, host: string | undefined, status: number, text: string, body: string): void {
+  const headers = {
+    ...securityHeaders(host),
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    'cache-control': 'no-store',
+    connection: 'close',
+  };
+  const head = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 ${status} ${text}\r\n${head}\r\n${body}`);
 }
 
 export async function listen(
@@ -48,6 +69,8 @@ export async function listen(
   });
 
   const server = createServer((req, res) => {
+    // First, so that every response below (routes, static files, 404, 500) carries them.
+    for (const [name, value] of Object.entries(securityHeaders(req.headers.host))) res.setHeader(name, value);
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method === 'GET' && url.pathname === '/status')
@@ -85,6 +108,8 @@ export async function listen(
     });
   });
 
+  // Filled in once the port is known (port 0 picks one).
+  const allowed = new Set<string>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * fed.maxMessageBytes, perMessageDeflate: false });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -92,7 +117,19 @@ export async function listen(
       socket.destroy();
       return;
     }
+    // Cross-site WebSocket hijacking: a page of another site would open the socket with the
+    // visitor's network position. Refused here, before the federation (and its registry) sees it.
+    const origin = req.headers.origin;
+    if (!originAllowed(origin, allowed)) {
+      log.warn('origin_refused', { origin, allowed: [...allowed] });
+      refuseUpgrade(socket, req.headers.host, 403, 'Forbidden', `origin not allowed: ${origin ?? ''}\n`);
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  // The 101 answer too: every HTTP response carries the set.
+  wss.on('headers', (headers, req) => {
+    for (const [name, value] of Object.entries(securityHeaders(req.headers.host))) headers.push(`${name}: ${value}`);
   });
   wss.on('connection', (ws: WebSocket) => {
     const session = fed.connect({
@@ -116,11 +153,13 @@ export async function listen(
     server.listen(port, host, () => resolve());
   });
   const actual = (server.address() as AddressInfo).port;
+  for (const o of [...ownOrigins(host, actual), ...fed.config.allowedOrigins]) allowed.add(o);
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {
     http: server,
     port: actual,
     url: `http://${shownHost}:${actual}`,
+    allowedOrigins: [...allowed],
     close: async () => {
       await fed.stop();
       for (const res of sse) res.end();

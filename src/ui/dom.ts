@@ -1,4 +1,8 @@
-/** A tiny element builder: h('div', { class: 'card' }, child, 'text'). */
+/**
+ * A tiny element builder: h('div', { class: 'card' }, child, 'text'). A `style` is set through
+ * the CSSOM, not as an attribute: the server's Content-Security-Policy (style-src 'self', no
+ * 'unsafe-inline', src/server/headers.ts) blocks style attributes but not element.style.
+ */
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | EventListener | undefined>;
 
@@ -11,6 +15,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === false) continue;
     if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'style') el.style.cssText = String(v);
     else if (v === true) el.setAttribute(k, '');
     else el.setAttribute(k, String(v));
   }
