@@ -1,11 +1,15 @@
 /**
- * The browser client against a real federation: the page loads without console
- * errors, joins a federation whose committee and other trainers are headless Node clients,
- * completes a secure round, shows the new version, and a reload resumes with the same identity
- * and contributes to the next round. No sleeps: the test waits on page content and server events.
+ * The browser client against a real federation: the page loads without console errors or
+ * Content-Security-Policy violations, joins a federation whose committee and other trainers are
+ * headless Node clients, completes a secure round, shows the new version, and a reload resumes
+ * with the same identity and contributes to the next round. A page of another site cannot open
+ * the participants' WebSocket. No sleeps: the test waits on page content and server events.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
 import type { FederationEvent } from '../src/wire/events';
+import { CSP_REPORTER, expectStrictCsp } from './csp';
 import { TestFederation } from './federation';
 import { expectVersionAtLeast } from './tabs';
 
@@ -25,8 +29,10 @@ test('joins by URL, trains in a secure round, and resumes after a reload', async
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  // The page runs under the server's strict CSP; any violation is a console error (csp.ts).
+  await page.addInitScript(CSP_REPORTER);
 
-  await page.goto(fed.joinUrl);
+  expectStrictCsp(await page.goto(fed.joinUrl));
   await expect(page.locator('#token')).toHaveValue(fed.token);
   await page.locator('#join').click();
 
@@ -62,4 +68,35 @@ test('joins by URL, trains in a secure round, and resumes after a reload', async
   await expect(page.locator('#fact-client')).toHaveCount(0);
 
   expect(problems).toEqual([]);
+});
+
+test("a page of another site cannot open the participants' WebSocket (Origin allow-list)", async ({ page }) => {
+  const wsUrl = `${fed.url.replace(/^http/, 'ws')}/ws`;
+  const tryOpen = () =>
+    page.evaluate(
+      (url) =>
+        new Promise<string>((resolve) => {
+          const ws = new WebSocket(url);
+          ws.onopen = () => (ws.close(), resolve('open'));
+          ws.onclose = (e) => resolve(`closed ${e.code}`);
+        }),
+      wsUrl,
+    );
+  // A page of the server's own origin may.
+  await page.goto(`${fed.url}/dashboard.html`);
+  expect(await tryOpen()).toBe('open');
+
+  // Another site the participant visits (a blank page of a server of its own) may not.
+  const other = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<p>elsewhere'));
+  await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+  try {
+    const elsewhere = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    await page.goto(`${elsewhere}/`);
+    expect(await tryOpen()).toBe('closed 1006'); // the upgrade was answered 403: it never opened
+    await expect
+      .poll(() => fed.logLines().filter((l) => l.event === 'origin_refused'))
+      .toEqual([expect.objectContaining({ level: 'warn', origin: elsewhere })]);
+  } finally {
+    other.close();
+  }
 });

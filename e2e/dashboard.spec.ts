@@ -1,10 +1,11 @@
 /**
- * The dashboard against a real demo federation with an injected failure: the page
- * renders without console errors, follows the rounds to model v2 or later, shows the secure
- * metrics (a value and chart points), and marks the failed round 2 in red with its reason in
- * words. No sleeps: the test waits on page content.
+ * The dashboard against a real demo federation with an injected failure: the page renders
+ * without console errors or Content-Security-Policy violations, follows the rounds to model v2
+ * or later, shows the secure metrics (a value and chart points), and marks the failed round 2 in
+ * red with its reason in words. No sleeps: the test waits on page content.
  */
 import { expect, test } from '@playwright/test';
+import { CSP_REPORTER, expectStrictCsp } from './csp';
 import { TestFederation } from './federation';
 
 let fed: TestFederation;
@@ -28,8 +29,10 @@ test('dashboard follows rounds, shows secure metrics and marks the failed round'
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  // The page runs under the server's strict CSP; any violation is a console error (csp.ts).
+  await page.addInitScript(CSP_REPORTER);
 
-  await page.goto(`${fed.url}/dashboard.html`);
+  expectStrictCsp(await page.goto(`${fed.url}/dashboard.html`));
   await expect(page.locator('#conn')).toHaveText(/live/);
 
   // Who is connected, by role, short ids only.

@@ -20,6 +20,8 @@ export interface FederationOptions {
   rounds?: number;
   /** Participants that must be connected before the first round starts (`--first-round`). */
   firstRound?: number;
+  /** Origins besides the server's own whose pages may open the WebSocket (`--allow-origin`). */
+  allowOrigins?: string[];
   extra?: string[];
 }
 
@@ -27,6 +29,7 @@ export class TestFederation {
   readonly events: FederationEvent[] = [];
   private waiters: { pred: (e: FederationEvent) => boolean; resolve: (e: FederationEvent) => void }[] = [];
   private closeObserver: () => void = () => undefined;
+  private stderrSoFar = '';
 
   private constructor(
     private readonly child: ChildProcess,
@@ -36,6 +39,14 @@ export class TestFederation {
     /** The server's data directory: `models/v<N>/` checkpoints and `rounds.jsonl`. */
     readonly dataDir: string,
   ) {}
+
+  /** The server's log lines so far (its stderr: one JSON object per line, warn and above). */
+  logLines(): Record<string, unknown>[] {
+    return this.stderrSoFar
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
 
   /** The directory of the checkpoint of model version `version`. */
   modelDir(version: number): string {
@@ -64,6 +75,7 @@ export class TestFederation {
       String(o.pauseS ?? 0.5),
       ...(o.rounds ? ['--rounds', String(o.rounds)] : []),
       ...(o.firstRound ? ['--first-round', String(o.firstRound)] : []),
+      ...(o.allowOrigins?.length ? ['--allow-origin', o.allowOrigins.join(',')] : []),
       ...(o.extra ?? []),
     ];
     const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), args, {
@@ -87,6 +99,8 @@ export class TestFederation {
     });
     const url = new URL(joinUrl).origin;
     const fed = new TestFederation(child, url, joinUrl, token, dataDir);
+    fed.stderrSoFar = err;
+    child.stderr?.on('data', (d: Buffer) => (fed.stderrSoFar += d.toString()));
     await fed.watch();
     return fed;
   }

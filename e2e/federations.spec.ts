@@ -27,6 +27,7 @@ import {
   hookState,
   isCutoff,
   isStarted,
+  openRelay,
   openTab,
   openTabs,
   quantized,
@@ -106,6 +107,10 @@ test('trainer dropout: one tab closed while training is dropped, one closed afte
   browser,
 }, testInfo) => {
   test.setTimeout(180_000);
+  // The tab that leaves while training reaches the server through a TCP relay (so it can be cut
+  // at once): its pages come from the relay's origin, which the server must be told to allow,
+  // like a proxy in front of it.
+  const relay = await openRelay();
   fed = await TestFederation.start({
     trainers: 0,
     members: 0,
@@ -113,13 +118,14 @@ test('trainer dropout: one tab closed while training is dropped, one closed afte
     rounds: 1,
     firstRound: 7,
     pauseS: 0.2,
+    allowOrigins: [relay.origin],
   });
   // The two tabs that will leave are opened first, and their exits armed before the round exists.
   // The one that leaves while training brings a large CSV, so its training lasts long enough
   // (a few seconds, not a few hundred milliseconds) for the tab to be closed in the middle of it.
   const csv = testInfo.outputPath('big.csv');
   await writeFile(csv, datasetToCsv(generateSynthetic({ rows: 40_000, fraudRate: 0.01, seed: 99 })));
-  const whileTraining = await openTab(browser, fed, 'trainer', 'leaves-while-training', { csvPath: csv, routed: true });
+  const whileTraining = await openTab(browser, fed, 'trainer', 'leaves-while-training', { csvPath: csv, relay });
   const afterSend = await openTab(browser, fed, 'trainer', 'leaves-after-send');
   tabs.push(whileTraining, afterSend);
   const left = new Map<string, number[]>();

@@ -11,6 +11,7 @@ import { expect, type Browser, type BrowserContext, type Page } from '@playwrigh
 import type { EngineSnapshot } from '../src/client/engine';
 import type { FederationEvent } from '../src/wire/events';
 import type { TestFederation } from './federation';
+import { CSP_REPORTER } from './csp';
 import { installPageHooks } from './page-hooks';
 
 export type Role = 'trainer' | 'committee';
@@ -35,7 +36,7 @@ export interface Tab {
   phase: string | undefined;
   readonly phaseWaiters: { phase: string; resolve: () => void }[];
   closed: boolean;
-  /** Set for tabs opened with `{ routed: true }`: cuts the server side of the tab's socket. */
+  /** Set for tabs opened with a `relay`: cuts the server side of the tab's socket. */
   cut?: () => Promise<void>;
   closing?: Promise<void>;
 }
@@ -45,8 +46,12 @@ export interface OpenOptions {
   backend?: string | undefined;
   /** Upload this CSV file through the join form instead of the synthetic data. */
   csvPath?: string;
-  /** Reach the server through a TCP relay in the test process, so {@link dropTab} can cut it instantly. */
-  routed?: boolean;
+  /**
+   * Reach the server through this TCP relay in the test process ({@link openRelay}), so
+   * {@link dropTab} can cut it instantly. One relay per tab; the page's origin is the relay's,
+   * which the federation must allow (`allowOrigins: [relay.origin]`).
+   */
+  relay?: Relay;
 }
 
 /** Opens the join URL in a new browser context and joins as a trainer or a committee volunteer. */
@@ -59,6 +64,7 @@ export async function openTab(
 ): Promise<Tab> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
   await context.addInitScript(PHASE_REPORTER);
+  await context.addInitScript(CSP_REPORTER);
   await context.addInitScript(installPageHooks);
   const page = await context.newPage();
   const problems: string[] = [];
@@ -89,12 +95,12 @@ export async function openTab(
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   let joinUrl = fed.joinUrl;
-  if (o.routed) {
-    const proxy = await tcpProxy(new URL(fed.joinUrl));
+  if (o.relay) {
+    o.relay.to(new URL(fed.joinUrl));
     const u = new URL(fed.joinUrl);
-    u.port = String(proxy.port);
+    u.port = String(o.relay.port);
     joinUrl = u.toString();
-    tab.cut = proxy.cut;
+    tab.cut = o.relay.cut;
   }
   const backend = o.backend === undefined ? 'wasm' : o.backend;
   await page.goto(backend ? `${joinUrl}&backend=${encodeURIComponent(backend)}` : joinUrl);
@@ -206,12 +212,12 @@ export async function closeTab(tab: Tab): Promise<void> {
 /**
  * Makes the tab vanish *now*, as far as the server can tell. Closing a context (or crashing its
  * page through CDP, or a Playwright-routed WebSocket) waits until the page's main thread is
- * free — only after local training ends — so a tab opened with `{ routed: true }` reaches the
+ * free — only after local training ends — so a tab opened with a `relay` reaches the
  * server through a TCP relay in the test process; this destroys the relay's connections at once
  * (the server sees the socket close) and closes the context in the background.
  */
 export async function dropTab(tab: Tab): Promise<void> {
-  if (!tab.cut) throw new Error(`${tab.name} was not opened with { routed: true }`);
+  if (!tab.cut) throw new Error(`${tab.name} was not opened with a relay`);
   tab.closed = true;
   await tab.cut();
   tab.closing = tab.context.close().catch(() => undefined);
@@ -293,10 +299,22 @@ export function byId(tabs: readonly Tab[], id: string): Tab {
   return t;
 }
 
-/** A TCP relay to `target`'s host and port on a free local port; `cut()` ends every connection. */
-async function tcpProxy(target: URL): Promise<{ port: number; cut: () => Promise<void> }> {
+/** A TCP relay on a free local port, opened before the federation so it can allow the relay's origin. */
+export interface Relay {
+  readonly port: number;
+  /** The origin of pages loaded through the relay, e.g. `http://127.0.0.1:40123`. */
+  readonly origin: string;
+  /** Where connections go: `target`'s host and port. */
+  readonly to: (target: URL) => void;
+  /** Ends every connection (and accepts no more). */
+  readonly cut: () => Promise<void>;
+}
+
+export async function openRelay(): Promise<Relay> {
   const sockets = new Set<Socket>();
+  let target: URL | undefined;
   const server = createServer((client) => {
+    if (!target) return void client.destroy();
     const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
     for (const [a, b] of [
       [client, upstream],
@@ -312,6 +330,8 @@ async function tcpProxy(target: URL): Promise<{ port: number; cut: () => Promise
   const port = (server.address() as { port: number }).port;
   return {
     port,
+    origin: `http://127.0.0.1:${port}`,
+    to: (t) => void (target = new URL(t)),
     cut: async () => {
       server.close();
       for (const s of sockets) s.destroy();
