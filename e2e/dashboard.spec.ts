@@ -12,7 +12,7 @@ test.beforeEach(async () => {
   fed = await TestFederation.start({
     trainers: 4,
     members: 3,
-    committee: '3,2,1',
+    committee: '3,3,2',
     pauseS: 1,
     extra: ['--fail-round', '2'],
   });

@@ -97,6 +97,8 @@ function apply(s: DashState, e: DashAction): DashState {
           submitBy: e.submitBy,
           answerBy: e.answerBy,
           insecurePlaintext: e.insecurePlaintext,
+          // an event recorded before the field existed reads as false
+          insecureDemo: e.insecureDemo === true,
           phase: 'contributions',
           received: 0,
           expected: e.trainers.length,
