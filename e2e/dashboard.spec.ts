@@ -31,6 +31,7 @@ test('dashboard follows rounds, shows secure metrics and marks the failed round'
 
   await page.goto(`${fed.url}/dashboard.html`);
   await expect(page.locator('#conn')).toHaveText(/live/);
+  await expect(page.locator('#insecure-demo')).toBeHidden(); // 3,3,2 is subset-safe
 
   // Who is connected, by role, short ids only.
   await expect(page.locator('#count-trainers')).toHaveText('4');

@@ -72,6 +72,7 @@ test('5 trainer tabs + 3 committee tabs: 3 exact rounds, the global model improv
   for (const t of tabs) {
     await expect(t.page.locator('#fact-version')).toHaveText('v3');
     await expect(t.page.locator('tr[data-round="3"]')).toContainText('aggregated');
+    await expect(t.page.locator('#insecure-demo')).toBeHidden(); // 3,3,2 is subset-safe
   }
 
   // The global model, evaluated on a fixed validation set, from the checkpoints the server wrote.
@@ -171,7 +172,7 @@ test('committee dropout: down to t_rec still aggregates; below it fails loudly, 
 }) => {
   test.setTimeout(240_000);
   // Down to t_rec with three members needs d_max = 1: 3,2,1, which is not subset-safe, so this
-  // federation runs as an insecure demo.
+  // federation runs as an insecure demo — and every tab in a round shows it in red.
   fed = await TestFederation.start({
     trainers: 0,
     members: 0,
@@ -201,6 +202,19 @@ test('committee dropout: down to t_rec still aggregates; below it fails loudly, 
   const s1 = await f.waitFor(isStarted(1));
   expect(s1.tRec).toBe(2);
   expect(s1.insecureDemo).toBe(true);
+  for (const t of tabs.filter((x) => s1.trainers.includes(x.clientId) || s1.members.includes(x.clientId))) {
+    await expect(t.page.locator('#insecure-demo')).toBeVisible();
+    await expect(t.page.locator('#insecure-demo')).toContainText(
+      "INSECURE DEMO: this federation's committee is not subset-safe",
+    );
+  }
+  // … and so does the dashboard (from /status and the round's committee)
+  const dash = await browser.newPage();
+  await dash.goto(`${f.url}/dashboard.html`);
+  await expect(dash.locator('#insecure-demo')).toBeVisible();
+  await expect(dash.locator('#insecure-demo')).toContainText('committee m=3, t_rec=2, ρ=1');
+  await expect(dash.locator('#round')).toContainText('INSECURE DEMO: committee not subset-safe');
+  await dash.close();
   await closedBefore([s1.members[0] as string], 1);
   const d1 = await roundDone(f, 1);
   expect(d1.membersAnswered).toHaveLength(2);
