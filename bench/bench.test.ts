@@ -107,8 +107,8 @@ describe('bench: secagg section (tiny plan)', () => {
 describe('bench: rounds section (tiny plan, real server process and sockets)', () => {
   it('returns secure_round, plaintext_round, round_bytes_per_trainer and server_peak_rss with their fields', async () => {
     const plan: RoundsPlan = {
-      sizes: [{ n: 6, committee: { m: 3, tRec: 2, rho: 1 }, warmup: 1, runs: 2 }],
-      memory: { trainers: 4, committee: { m: 3, tRec: 2, rho: 1 }, rounds: 1 },
+      sizes: [{ n: 6, committee: { m: 3, tRec: 3, rho: 2 }, warmup: 1, runs: 2 }],
+      memory: { trainers: 4, committee: { m: 3, tRec: 3, rho: 2 }, rounds: 1 },
       target: { n: 6, ratio: 1.3 },
     };
     const res = await runRoundsBench(plan);
@@ -127,14 +127,14 @@ describe('bench: rounds section (tiny plan, real server process and sockets)', (
       expect(JSON.parse(JSON.stringify(r))).toEqual(r);
     }
     expect(plain).toMatchObject({ n: 6, trainers: 3, runs: 2, insecure: true });
-    expect(secure).toMatchObject({ n: 6, m: 3, trainers: 3, runs: 2, tRec: 2, rho: 1 });
+    expect(secure).toMatchObject({ n: 6, m: 3, trainers: 3, runs: 2, tRec: 3, rho: 2 });
     expect(secure.L).toBe(plain.L);
     const L = plain.L as number;
     // a plaintext upload is the int32 vector plus a small msgpack envelope
     expect(plain.bytes).toBeGreaterThan(4 * L);
     expect(plain.bytes).toBeLessThan(4 * L + 100);
-    // a secure upload: two u32 residue vectors, the ephemeral key and 3 sealed slices (ρ = 1)
-    expect(secure.bytes).toBeGreaterThan(8 * L + 32 + 3 * (2 * 2048 * 4 + 16));
+    // a secure upload: two u32 residue vectors, the ephemeral key and 3 sealed slices (ρ = 2)
+    expect(secure.bytes).toBeGreaterThan(8 * L + 32 + 3 * (2 * 1024 * 4 + 16));
     expect(secure.vs_plaintext_round).toBeCloseTo(secure.median_ms / plain.median_ms, 9);
     expect(bytes).toMatchObject({ n: 6, m: 3, bytes: secure.bytes, plaintext_bytes: plain.bytes });
     expect(rss).toMatchObject({ name: 'server_peak_rss', n: 4, m: 3, runs: 1 });

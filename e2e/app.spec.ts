@@ -17,7 +17,7 @@ type Done = Extract<FederationEvent, { type: 'round_done' }>;
 
 let fed: TestFederation;
 test.beforeEach(async () => {
-  fed = await TestFederation.start({ trainers: 2, members: 3, committee: '3,2,1' });
+  fed = await TestFederation.start({ trainers: 2, members: 3, committee: '3,3,2' });
 });
 test.afterEach(async () => {
   await fed.stop();

@@ -13,7 +13,7 @@ test.beforeEach(async () => {
   fed = await TestFederation.start({
     trainers: 4,
     members: 3,
-    committee: '3,2,1',
+    committee: '3,3,2',
     pauseS: 1,
     extra: ['--fail-round', '2'],
   });
@@ -34,6 +34,7 @@ test('dashboard follows rounds, shows secure metrics and marks the failed round'
 
   expectStrictCsp(await page.goto(`${fed.url}/dashboard.html`));
   await expect(page.locator('#conn')).toHaveText(/live/);
+  await expect(page.locator('#insecure-demo')).toBeHidden(); // 3,3,2 is subset-safe
 
   // Who is connected, by role, short ids only.
   await expect(page.locator('#count-trainers')).toHaveText('4');

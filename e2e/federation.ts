@@ -70,7 +70,7 @@ export class TestFederation {
       '--members',
       String(o.members ?? 3),
       '--committee',
-      o.committee ?? '3,2,1',
+      o.committee ?? '3,3,2',
       '--pause-s',
       String(o.pauseS ?? 0.5),
       ...(o.rounds ? ['--rounds', String(o.rounds)] : []),

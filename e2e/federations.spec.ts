@@ -51,7 +51,7 @@ test('5 trainer tabs + 3 committee tabs: 3 exact rounds, the global model improv
   fed = await TestFederation.start({
     trainers: 0,
     members: 0,
-    committee: '3,2,1',
+    committee: '3,3,2',
     rounds: 3,
     firstRound: 8,
     pauseS: 0.2,
@@ -73,6 +73,7 @@ test('5 trainer tabs + 3 committee tabs: 3 exact rounds, the global model improv
   for (const t of tabs) {
     await expect(t.page.locator('#fact-version')).toHaveText('v3');
     await expect(t.page.locator('tr[data-round="3"]')).toContainText('aggregated');
+    await expect(t.page.locator('#insecure-demo')).toBeHidden(); // 3,3,2 is subset-safe
   }
 
   // The global model, evaluated on a fixed validation set, from the checkpoints the server wrote.
@@ -114,7 +115,7 @@ test('trainer dropout: one tab closed while training is dropped, one closed afte
   fed = await TestFederation.start({
     trainers: 0,
     members: 0,
-    committee: '3,2,1',
+    committee: '3,3,2',
     rounds: 1,
     firstRound: 7,
     pauseS: 0.2,
@@ -176,7 +177,16 @@ test('committee dropout: down to t_rec still aggregates; below it fails loudly, 
   browser,
 }) => {
   test.setTimeout(240_000);
-  fed = await TestFederation.start({ trainers: 0, members: 0, committee: '3,2,1', firstRound: 9, pauseS: 0.2 });
+  // Down to t_rec with three members needs d_max = 1: 3,2,1, which is not subset-safe, so this
+  // federation runs as an insecure demo — and every tab in a round shows it in red.
+  fed = await TestFederation.start({
+    trainers: 0,
+    members: 0,
+    committee: '3,2,1',
+    firstRound: 9,
+    pauseS: 0.2,
+    extra: ['--insecure-demo'],
+  });
   // One trainer's training is held (test hook) in rounds 1 and 2: the round keeps collecting
   // until the test has closed the members, so they are gone before the jobs go out.
   const trainers = await openTabs(browser, fed, 'trainer', 3, 'trainer');
@@ -197,6 +207,20 @@ test('committee dropout: down to t_rec still aggregates; below it fails loudly, 
   // Round 1: one of three members closes, two (= t_rec) remain: the round completes.
   const s1 = await f.waitFor(isStarted(1));
   expect(s1.tRec).toBe(2);
+  expect(s1.insecureDemo).toBe(true);
+  for (const t of tabs.filter((x) => s1.trainers.includes(x.clientId) || s1.members.includes(x.clientId))) {
+    await expect(t.page.locator('#insecure-demo')).toBeVisible();
+    await expect(t.page.locator('#insecure-demo')).toContainText(
+      "INSECURE DEMO: this federation's committee is not subset-safe",
+    );
+  }
+  // … and so does the dashboard (from /status and the round's committee)
+  const dash = await browser.newPage();
+  await dash.goto(`${f.url}/dashboard.html`);
+  await expect(dash.locator('#insecure-demo')).toBeVisible();
+  await expect(dash.locator('#insecure-demo')).toContainText('committee m=3, t_rec=2, ρ=1');
+  await expect(dash.locator('#round')).toContainText('INSECURE DEMO: committee not subset-safe');
+  await dash.close();
   await closedBefore([s1.members[0] as string], 1);
   const d1 = await roundDone(f, 1);
   expect(d1.membersAnswered).toHaveLength(2);
@@ -237,7 +261,7 @@ test('committee dropout: down to t_rec still aggregates; below it fails loudly, 
 
 test('reload: a trainer tab resumes with the same identity and contributes to a later round', async ({ browser }) => {
   test.setTimeout(180_000);
-  fed = await TestFederation.start({ trainers: 0, members: 0, committee: '3,2,1', firstRound: 6, pauseS: 0.2 });
+  fed = await TestFederation.start({ trainers: 0, members: 0, committee: '3,3,2', firstRound: 6, pauseS: 0.2 });
   const trainers = await openTabs(browser, fed, 'trainer', 3, 'trainer');
   tabs.push(...trainers, ...(await openTabs(browser, fed, 'committee', 3, 'member')));
   const t = trainers[0] as Tab;
@@ -275,7 +299,7 @@ test('bad client: a malformed frame and a duplicate contribution are refused in 
   fed = await TestFederation.start({
     trainers: 0,
     members: 0,
-    committee: '3,2,1',
+    committee: '3,3,2',
     rounds: 1,
     firstRound: 6,
     pauseS: 0.2,

@@ -28,7 +28,7 @@ describe('parseCommittee', () => {
   it.each([
     [
       '',
-      /--committee takes M,T,R: committee size m, reconstruction threshold t_rec and packing ρ, e\.g\. 5,3,1; got ''/,
+      /--committee takes M,T,R: committee size m, reconstruction threshold t_rec and packing ρ, e\.g\. 5,4,2; got ''/,
     ],
     ['10', /--committee takes M,T,R.*; got '10'/],
     ['5,3', /--committee takes M,T,R.*; got '5,3'/],

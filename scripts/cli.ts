@@ -61,6 +61,9 @@ export const FLAGS = {
   ),
   url: flag('URL', 'the server (its ws:// address, or the join URL it printed)'),
   committee: flag('M,T,R', 'committee size m, reconstruction threshold t_rec and packing ρ'),
+  'insecure-demo': toggle(
+    'INSECURE: accept a committee that is not subset-safe (2·t_rec ≤ m + c_max), so a dishonest server could read individual updates; tabs and the dashboard show it in red. Demos only',
+  ),
   rounds: flag('N', 'rounds to run'),
   trainers: flag('N', 'headless trainers'),
   members: flag('N', 'headless committee volunteers'),
@@ -258,7 +261,7 @@ export function parseOrigins(value: string | undefined): string[] | undefined {
   });
 }
 
-const COMMITTEE_FORM = 'M,T,R: committee size m, reconstruction threshold t_rec and packing ρ, e.g. 5,3,1';
+const COMMITTEE_FORM = 'M,T,R: committee size m, reconstruction threshold t_rec and packing ρ, e.g. 5,4,2';
 
 /**
  * The one `--committee` parser. `M,T,R` gives the whole committee, checked by the protocol

@@ -7,7 +7,7 @@ import { MlTrainer } from '../src/client/trainers/ml-trainer.js';
 import { ParticipantEngine } from '../src/client/engine.js';
 import { partitionDataset } from '../src/ml/partition.js';
 import { splitDataset } from '../src/ml/split.js';
-import { createIdentity, fromHex, toHex } from '../src/secagg/index.js';
+import { createIdentity, fromHex, isSubsetSafe, toHex } from '../src/secagg/index.js';
 import { nodeSocket } from '../src/sim/harness.js';
 import { SpokenRoundsFile } from '../src/sim/spoken-rounds.js';
 import { DATA_FLAGS, UsageError, command, describe, flag, loadData, log, runMain } from './cli.js';
@@ -117,6 +117,14 @@ runMain(CMD.help, async () => {
           lastPhase = `${e.state.connection}/${e.state.phase}`;
           log(
             `[${e.state.connection}] ${e.state.clientId ?? '…'} round ${e.state.round ?? '-'} ${e.state.role ?? ''} ${e.state.phase}`,
+          );
+        }
+        return;
+      case 'round':
+        if (e.committee && !isSubsetSafe(e.committee)) {
+          const { m, tRec, rho } = e.committee;
+          log(
+            `  INSECURE DEMO: round ${e.round}'s committee ${m},${tRec},${rho} is not subset-safe (2·t_rec ≤ m + c_max); a dishonest server could read individual updates`,
           );
         }
         return;

@@ -3,7 +3,7 @@
  * trainers mask and share, two committee members stay silent, the server unmasks — and the
  * result is checked against the plaintext sum the demo keeps on the side.
  *
- *   npm run demo:round -- [--trainers 10] [--committee 5,3,1] [--silent 2] [--length 10000]
+ *   npm run demo:round -- [--trainers 10] [--committee 7,5,3] [--silent 2] [--length 10000]
  *   (the older spelling --committee 5 --threshold 3 --rho 1 works too)
  */
 import {
@@ -24,7 +24,8 @@ const CMD = command({
   usage: 'npm run demo:round -- [options]',
   flags: {
     trainers: flag('N', 'trainers, in process (default 10)'),
-    committee: 'default 5,3,1; or M alone, with t_rec and ρ from --threshold and --rho',
+    committee:
+      'default 7,5,3 (subset-safe, tolerates 2 silent); or M alone (5 with --threshold or --rho), with t_rec and ρ from --threshold and --rho',
     threshold: flag('T', 't_rec, with --committee M (default 3)'),
     rho: flag('R', 'packing ρ, with --committee M (default 1)'),
     silent: flag('K', 'committee members that stay silent (default 2)'),
@@ -39,7 +40,8 @@ const int = (name: string, v: string | undefined, def: number, min: number): num
 async function main(): Promise<void> {
   const values = CMD.parse();
   const n = int('trainers', values.trainers, 10, 1);
-  const given = parseCommittee(values.committee ?? '5', { allowSize: true });
+  const sizeOnly = values.threshold !== undefined || values.rho !== undefined;
+  const given = parseCommittee(values.committee ?? (sizeOnly ? '5' : '7,5,3'), { allowSize: true });
   if (typeof given !== 'number' && (values.threshold !== undefined || values.rho !== undefined)) {
     throw new UsageError('--threshold and --rho go with --committee M; --committee M,T,R gives t_rec and ρ itself');
   }
@@ -70,7 +72,9 @@ async function main(): Promise<void> {
     `  ${n} trainers, vectors of ${L} coordinates, committee m=${m}, t_rec=${committee.tRec}, ρ=${committee.rho}, ${silent} member(s) silent`,
   );
   if (!committee.subsetSafe)
-    console.log(`  note: these small settings are not subset-safe (2·t_rec ≤ m + c_max); fine for a demo`);
+    console.log(
+      `  note: these settings are not subset-safe (2·t_rec ≤ m + c_max); a server refuses them unless started with --insecure-demo`,
+    );
 
   const agg = new RoundAggregator(cfg);
   const plain = new Float64Array(L);

@@ -26,7 +26,8 @@ const CMD = command({
   flags: {
     trainers: flag('N', 'trainer tabs (default 10)'),
     members: flag('N', 'committee-volunteer tabs (default 5)'),
-    committee: 'default 5,3,1',
+    committee: 'default 5,4,2; must be subset-safe (2·t_rec > m + c_max) unless --insecure-demo',
+    'insecure-demo': true,
     rounds: 'default 10',
     data: 'default synthetic: each tab generates its own rows; a CSV is split across the trainer tabs',
     'pause-s': 'default 0.5',
@@ -53,7 +54,7 @@ runMain(CMD.help, async () => {
   const nT = num('trainers', f.trainers, 10, { int: true, min: 2 });
   const nM = num('members', f.members, 5, { int: true, min: 1 });
   const rounds = num('rounds', f.rounds, 10, { int: true, min: 1 });
-  const settings = parseCommittee(f.committee ?? '5,3,1');
+  const settings = parseCommittee(f.committee ?? '5,4,2');
   const committee = [settings.m, settings.tRec, settings.rho];
   if (settings.m > nM) throw new UsageError(`--committee m=${settings.m} needs at least that many --members`);
   const out = f.out ?? join('out', 'e2e-demo');
@@ -85,6 +86,7 @@ runMain(CMD.help, async () => {
     committee: committee.join(','),
     firstRound: nT + nM,
     pauseS: num('pause-s', f['pause-s'], 0.5, { min: 0 }),
+    ...(f['insecure-demo'] ? { extra: ['--insecure-demo'] } : {}),
   });
   const tabs: Tab[] = [];
   const rows: Row[] = [];

@@ -23,7 +23,8 @@ const CMD = command({
       "default: only the server's own, http://HOST:PORT, with localhost and 127.0.0.1 for a loopback host and every interface's address for 0.0.0.0",
     rounds: 'default 0: run until stopped',
     committee:
-      'for small federations; default: sized from the corrupt/dropout fractions at 2^-40, which needs many volunteers',
+      'for small federations; must be subset-safe (2·t_rec > m + c_max, e.g. 4,3,2 or 5,4,2) unless --insecure-demo; default: sized each round against the volunteers from the corrupt/dropout fractions at 2^-40, which needs many volunteers',
+    'insecure-demo': true,
     corrupt: flag('F', 'assumed corrupt fraction for sizing (default 0.05)'),
     dropout: flag('F', 'assumed dropout fraction for sizing (default 0.10)'),
     'min-trainers': flag('N', 'trainers needed to start a round (default 2)'),
@@ -70,6 +71,7 @@ runMain(CMD.help, async () => {
     hidden: opt(f.hidden, (s) => intList('hidden', s, [])),
     logLevel: f['log-level'] as ServerConfig['logLevel'] | undefined,
     insecurePlaintext: f['insecure-plaintext'],
+    insecureDemo: f['insecure-demo'],
   };
   if (!overrides.open && !overrides.token) overrides.token = randomBytes(9).toString('base64url');
   const config = resolveConfig(overrides, f.config);
@@ -83,6 +85,9 @@ runMain(CMD.help, async () => {
     [
       `SpeakOnce aggregation server — federation ${fed.federationId}, model version ${fed.version}`,
       config.insecurePlaintext ? '  !!! INSECURE PLAINTEXT MODE: updates travel in the clear (benchmark only) !!!' : '',
+      fed.insecureDemo
+        ? '  !!! INSECURE DEMO: committees need not be subset-safe; a dishonest server could read individual updates !!!'
+        : '',
       `  join (browser):  ${join}`,
       `  join (headless): npm run client -- --url ${ws}${config.open ? '' : ` --token ${config.token}`}`,
       `  status:          ${server.url}/status    events: ${server.url}/events    model: ${server.url}/model/model.json`,

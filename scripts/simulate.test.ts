@@ -60,7 +60,7 @@ describe('npm run simulate', () => {
       '--threshold',
       '3',
       '--rho',
-      '1',
+      '2',
       '--rounds',
       '1',
       '--drop-members',
@@ -82,5 +82,13 @@ describe('npm run simulate', () => {
     const r = run(['--trainers', 'many']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--trainers must be an integer/);
+  });
+
+  it('refuses a committee that is not subset-safe unless --insecure-demo, naming the inequality', () => {
+    const r = run(['--committee', '5,3,1', '--rounds', '1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(
+      'committee 5,3,1 is not subset-safe: 2·t_rec = 6 must exceed m + c_max = 7; the same tolerance (d_max = 2 silent, c_max = 2 corrupt members) needs e.g. 7,5,3; or run with --insecure-demo',
+    );
   });
 });

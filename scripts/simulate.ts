@@ -5,6 +5,7 @@
  * Starts a server (or uses --url) and that many headless participants over real sockets,
  * injects dropouts, prints a per-round table and ends with one JSON line.
  */
+import { SubsetSafetyError, requireSubsetSafe } from '../src/secagg/index.js';
 import { defaultCommittee, simulate, TABLE_HEADER } from '../src/sim/simulate.js';
 import { DATA_FLAGS, UsageError, command, describe, flag, loadData, log, num, parseCommittee, runMain } from './cli.js';
 
@@ -12,7 +13,9 @@ const CMD = command({
   usage: 'npm run simulate -- [options]',
   flags: {
     trainers: 'default 10',
-    committee: 'default 5; or M alone, with t_rec and ρ from --threshold and --rho; every volunteer is a member',
+    committee:
+      'default 5; or M alone, with t_rec and ρ from --threshold and --rho; every volunteer is a member; must be subset-safe (2·t_rec > m + c_max) unless --insecure-demo',
+    'insecure-demo': true,
     rounds: 'default 3',
     'drop-trainers': flag(
       'F',
@@ -20,7 +23,10 @@ const CMD = command({
     ),
     'drop-members': flag('K', 'committee members that stay silent in each round (default 0)'),
     threshold: flag('T', 't_rec, with --committee M (default: M − max(1, K))'),
-    rho: flag('R', 'packing ρ, with --committee M (default: t_rec − ⌈M/3⌉)'),
+    rho: flag(
+      'R',
+      'packing ρ, with --committee M (default: t_rec − c_max, c_max = ⌈M/3⌉ or less where that makes the committee subset-safe)',
+    ),
     ...DATA_FLAGS,
     data:
       'split across the trainers; default synthetic: 20,000 rows at a 1 % fraud rate, so the per-round ' +
@@ -63,6 +69,15 @@ runMain(CMD.help, async () => {
     rho = f.rho === undefined ? undefined : num('rho', f.rho, 0, { int: true, min: 1 });
   }
   const settings = defaultCommittee(committee, dropMembers, threshold, rho);
+  const insecureDemo = !!f['insecure-demo'];
+  if (!f.url && !insecureDemo) {
+    try {
+      requireSubsetSafe(settings);
+    } catch (e) {
+      if (e instanceof SubsetSafetyError) throw new UsageError(`${e.message}; or run with --insecure-demo`);
+      throw e;
+    }
+  }
   if (f.url && !f.token) log('note: --url without --token works only with a server started with --open');
   const synthetic = !f.data || f.data === 'synthetic';
   const { dataset, label } = await loadData({
@@ -85,6 +100,7 @@ runMain(CMD.help, async () => {
     dropMembers,
     ...(threshold !== undefined ? { threshold } : {}),
     ...(rho !== undefined ? { rho } : {}),
+    insecureDemo,
     data: dataset,
     dataLabel: label,
     nonIid: !!f['non-iid'],

@@ -3,6 +3,8 @@
  * Headless participants (committee members and trainers) join too, so a browser opening the
  * join URL takes part in real secure rounds straight away. `--demo` (what `npm run demo`
  * passes) switches to the stakeholder-demo defaults: 10 trainers, 5 committee members.
+ * Both default committees are subset-safe (docs/protocol.md §15): 4,3,2 (c_max = 1, 6 > 5) with
+ * 4 headless members, and 5,4,2 (c_max = 2, 8 > 7) with 5; each tolerates one silent member.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -38,10 +40,11 @@ const CMD = command({
     port: 'default 8080',
     host: 'default 127.0.0.1',
     'data-dir': 'default data/federation',
-    demo: toggle('stakeholder-demo defaults: 10 trainers, 5 members, committee 5,3,1'),
+    demo: toggle('stakeholder-demo defaults: 10 trainers, 5 members, committee 5,4,2'),
     trainers: 'beside the browsers; default 3, --demo 10',
-    members: 'default 3, --demo 5',
-    committee: 'default 3,2,1; --demo 5,3,1',
+    members: 'default 4, --demo 5',
+    committee: 'default 4,3,2; --demo 5,4,2; must be subset-safe (2·t_rec > m + c_max) unless --insecure-demo',
+    'insecure-demo': true,
     ...DATA_FLAGS,
     data: 'split across the headless trainers; default synthetic, 20,000 rows at 1 % fraud; browsers bring their own',
     rows: 'default 20000',
@@ -72,10 +75,10 @@ runMain(CMD.help, async () => {
     throw new UsageError(
       `the web app is not built (no ${dist}/index.html): run \`npm run build\`, or use \`npm start\`, which builds first`,
     );
-  const committee = parseCommittee(f.committee ?? (demo ? '5,3,1' : '3,2,1'));
+  const committee = parseCommittee(f.committee ?? (demo ? '5,4,2' : '4,3,2'));
   const { m, tRec, rho } = committee;
   const trainers = num('trainers', f.trainers, demo ? 10 : 3, { int: true, min: 0 });
-  const members = num('members', f.members, demo ? 5 : 3, { int: true, min: 0 });
+  const members = num('members', f.members, demo ? 5 : 4, { int: true, min: 0 });
   const failRounds = intList('fail-round', f['fail-round'], []);
   const drops = (f['drop-trainers'] ?? '')
     .split(',')
@@ -94,6 +97,7 @@ runMain(CMD.help, async () => {
     allowedOrigins,
     ...(token ? { token } : {}),
     committee: { m, tRec, rho },
+    insecureDemo: !!f['insecure-demo'],
     minTrainers: 3,
     firstRoundParticipants: num('first-round', f['first-round'], 0, { int: true, min: 0 }),
     pauseMs: Math.round(1000 * num('pause-s', f['pause-s'], 3, { min: 0 })),
@@ -140,6 +144,10 @@ runMain(CMD.help, async () => {
       `  Dashboard for everyone watching:      ${server.url}/dashboard.html\n\n` +
       `  ${trainers} headless trainer(s) on ${label} (${describe(dataset)}) and ${members} committee volunteer(s);\n` +
       `  committee m=${m}, t_rec=${tRec}, ρ=${rho}${failRounds.length ? `; rounds ${failRounds.join(', ')} will fail (silent members)` : ''}${drops.length ? `; trainer crashes in round(s) ${drops.map((d) => `${d.round}×${d.count}`).join(', ')}` : ''}.\n` +
+      (fed.insecureDemo
+        ? `  !!! INSECURE DEMO: committee ${m},${tRec},${rho} is not subset-safe; a dishonest server could read individual updates !!!\n`
+        : '') +
+      (members < m ? `  note: ${members} headless volunteer(s) for m=${m}: rounds wait for browser volunteers\n` : '') +
       `  status: ${server.url}/status   events: ${server.url}/events   data: ${config.dataDir}\n` +
       `  Press Ctrl+C to stop.\n\n`,
   );

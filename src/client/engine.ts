@@ -91,6 +91,8 @@ export type EngineEvent =
       memberIndex?: number;
       weights: Float32Array;
       architecture: unknown;
+      /** The descriptor's committee (m, t_rec, ρ); absent from a plaintext descriptor. */
+      committee?: { m: number; tRec: number; rho: number };
     }
   | { type: 'trained'; round: number; numSamples: number; loss?: number }
   /** This participant's own evaluation of the round's global model (stays local; only its
@@ -281,6 +283,7 @@ export class ParticipantEngine {
       ...(m.memberIndex ? { memberIndex: m.memberIndex } : {}),
       weights: bytesToF32(m.weights, 'weights'),
       architecture: m.architecture,
+      ...(m.config.mode === 'secure' ? { committee: m.config.committee } : {}),
     });
     if (m.config.mode !== 'secure' && m.role !== 'idle') {
       // No plaintext path: an honest participant never sends its update in the clear, whatever

@@ -1,13 +1,16 @@
 /**
- * Committee sizing (docs/protocol.md §15). The committee is a uniform sample of m out of
- * n participants; the numbers of corrupt and of dropping members in it are hypergeometric.
- * c_max and d_max are the smallest bounds whose tails are ≤ 2^-σ (σ = 40 by default), and
+ * Committee sizing (docs/protocol.md §15). The committee is a uniform sample of m out of the
+ * V volunteers of n participants (V = n unless given); the numbers of corrupt and of dropping
+ * members in it are hypergeometric, the corrupt ones counted in the worst case that every
+ * corrupt participant volunteered. c_max and d_max are the smallest bounds whose tails are
+ * ≤ 2^-σ (σ = 40 by default), and
  *   t_rec = m − d_max,   ρ = t_rec − c_max  (must be ≥ 1).
  * Small federations cannot reach such tails; there the operator gives (m, t_rec, ρ) and
  * `explicitCommittee` validates them. Subset safety 2·t_rec > m + c_max (no two disjoint
- * reconstructions for different survivor sets) is reported, not enforced.
+ * reconstructions for different survivor sets) is reported by both; the core's arithmetic
+ * accepts unsafe schemes, and refusing them is the server's policy (`requireSubsetSafe`).
  */
-import { ParameterError } from './errors.js';
+import { ParameterError, SubsetSafetyError } from './errors.js';
 import { type SharingScheme, validateScheme } from './shamir.js';
 
 export interface CommitteeSettings extends SharingScheme {
@@ -20,13 +23,19 @@ export interface CommitteeSettings extends SharingScheme {
 }
 
 export interface SizingInput {
-  /** Participants the committee is drawn from. */
+  /** Participants (the corrupt ones are a fraction of these). */
   n: number;
-  /** Committee size; default min(128, n). */
+  /**
+   * Volunteers V the committee is drawn from, 2..n (default n: every participant may be drawn).
+   * Up to K_c = ⌈corruptFraction·n⌉ of them are assumed corrupt (every corrupt participant
+   * volunteers), at most V.
+   */
+  pool?: number;
+  /** Committee size; default min(128, pool). */
   m?: number;
   /** Assumed fraction of corrupt participants (default 0.05). */
   corruptFraction?: number;
-  /** Assumed fraction of participants that drop out (default 0.10). */
+  /** Assumed fraction of participants, and so of volunteers, that drop out (default 0.10). */
   dropoutFraction?: number;
   /** Statistical security: tails ≤ 2^-sigma (default 40). */
   sigma?: number;
@@ -81,21 +90,27 @@ function fraction(name: string, v: number): number {
 export function sizeCommittee(input: SizingInput): CommitteeSettings {
   const { n } = input;
   if (!Number.isSafeInteger(n) || n < 2) throw new ParameterError(`participants n must be an integer ≥ 2, got ${n}`);
-  const m = input.m ?? Math.min(128, n);
-  if (!Number.isSafeInteger(m) || m < 2 || m > n)
-    throw new ParameterError(`committee size m must be an integer in 2..n=${n}, got ${m}`);
+  const pool = input.pool ?? n;
+  if (!Number.isSafeInteger(pool) || pool < 2 || pool > n)
+    throw new ParameterError(`volunteer pool V must be an integer in 2..n=${n}, got ${pool}`);
+  const m = input.m ?? Math.min(128, pool);
+  if (!Number.isSafeInteger(m) || m < 2 || m > pool)
+    throw new ParameterError(`committee size m must be an integer in 2..${pool === n ? 'n' : 'V'}=${pool}, got ${m}`);
   const fc = fraction('corruptFraction', input.corruptFraction ?? 0.05);
   const fd = fraction('dropoutFraction', input.dropoutFraction ?? 0.1);
   const sigma = input.sigma ?? 40;
   if (!(sigma > 0 && sigma <= 128)) throw new ParameterError(`sigma must be in (0, 128], got ${sigma}`);
+  // Worst case: every corrupt participant volunteered (K_c of the V, at most V).
+  const corrupt = Math.min(pool, Math.ceil(fc * n));
   // At least one corrupt member is always assumed: with c_max = 0, ρ = t_rec would let one share leak.
-  const cMax = Math.max(1, tailBound(n, Math.ceil(fc * n), m, sigma));
-  const dMax = tailBound(n, Math.ceil(fd * n), m, sigma);
+  const cMax = Math.max(1, tailBound(pool, corrupt, m, sigma));
+  const dMax = tailBound(pool, Math.ceil(fd * pool), m, sigma);
   const tRec = m - dMax;
   const rho = tRec - cMax;
   if (rho < 1) {
+    const from = pool === n ? `${n}` : `${pool} volunteers of ${n} participants`;
     throw new ParameterError(
-      `a committee of ${m} out of ${n} cannot tolerate ${(fc * 100).toFixed(1)} % corrupt and ${(fd * 100).toFixed(1)} % dropping members at 2^-${sigma} ` +
+      `a committee of ${m} out of ${from} cannot tolerate ${(fc * 100).toFixed(1)} % corrupt and ${(fd * 100).toFixed(1)} % dropping members at 2^-${sigma} ` +
         `(c_max=${cMax}, d_max=${dMax}, t_rec=${tRec}); enlarge the committee or set m, t_rec and ρ explicitly`,
     );
   }
@@ -106,5 +121,36 @@ export function sizeCommittee(input: SizingInput): CommitteeSettings {
 export function explicitCommittee(s: SharingScheme): CommitteeSettings {
   validateScheme(s);
   const cMax = s.tRec - s.rho;
-  return { m: s.m, tRec: s.tRec, rho: s.rho, cMax, dMax: s.m - s.tRec, subsetSafe: 2 * s.tRec > s.m + cMax };
+  return { m: s.m, tRec: s.tRec, rho: s.rho, cMax, dMax: s.m - s.tRec, subsetSafe: isSubsetSafe(s) };
+}
+
+/**
+ * Subset safety of a scheme as any party sees it, e.g. a participant from a round descriptor:
+ * 2·t_rec > m + c_max with c_max = t_rec − ρ (equivalently t_rec + ρ > m).
+ */
+export function isSubsetSafe(s: SharingScheme): boolean {
+  return 2 * s.tRec > s.m + (s.tRec - s.rho);
+}
+
+/**
+ * The smallest subset-safe scheme with the same tolerances (d_max silent, c_max corrupt
+ * members): t_rec > d_max + c_max is needed, so t_rec = d_max + c_max + 1, m = t_rec + d_max,
+ * ρ = t_rec − c_max = d_max + 1.
+ */
+export function subsetSafeAlternative(s: Pick<CommitteeSettings, 'cMax' | 'dMax'>): SharingScheme {
+  const tRec = s.dMax + s.cMax + 1;
+  return { m: tRec + s.dMax, tRec, rho: s.dMax + 1 };
+}
+
+/**
+ * Throws a SubsetSafetyError (NOT_SUBSET_SAFE) naming the inequality with its numbers and a
+ * subset-safe scheme with the same tolerances, unless the settings are subset-safe.
+ */
+export function requireSubsetSafe(s: CommitteeSettings): void {
+  if (s.subsetSafe) return;
+  const alt = subsetSafeAlternative(s);
+  throw new SubsetSafetyError(
+    `committee ${s.m},${s.tRec},${s.rho} is not subset-safe: 2·t_rec = ${2 * s.tRec} must exceed m + c_max = ${s.m + s.cMax}; ` +
+      `the same tolerance (d_max = ${s.dMax} silent, c_max = ${s.cMax} corrupt members) needs e.g. ${alt.m},${alt.tRec},${alt.rho}`,
+  );
 }

@@ -17,7 +17,8 @@ export type SecAggErrorCode =
   | 'LATE'
   | 'WRONG_ROUND'
   | 'CAPACITY_EXCEEDED'
-  | 'TOO_FEW_SURVIVORS';
+  | 'TOO_FEW_SURVIVORS'
+  | 'NOT_SUBSET_SAFE';
 
 /** Base of the core's refusals; `name` is the subclass's name. */
 export class SecAggError extends CodedError<SecAggErrorCode> {}
@@ -118,5 +119,17 @@ export class CapacityError extends SecAggError {
 export class TooFewSurvivorsError extends SecAggError {
   constructor(message: string) {
     super('TOO_FEW_SURVIVORS', message);
+  }
+}
+
+/**
+ * Committee settings that are not subset-safe (2·t_rec ≤ m + c_max, docs/protocol.md §15): two
+ * survivor sets could each be unmasked by groups of members that share only corrupt ones. The
+ * core's arithmetic accepts such schemes (validateScheme); refusing them is the server's policy
+ * (`requireSubsetSafe`).
+ */
+export class SubsetSafetyError extends SecAggError {
+  constructor(message: string) {
+    super('NOT_SUBSET_SAFE', message);
   }
 }

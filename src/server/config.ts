@@ -1,17 +1,22 @@
 /**
  * Server configuration: defaults, a JSON config file and CLI flags (flags win), validated at
  * start with messages that name the setting. The quantization budget (docs/protocol.md §3) is
- * checked here too, so a server never starts with parameters that could decode wrongly.
+ * checked here too, so a server never starts with parameters that could decode wrongly, and so
+ * is the committee's subset safety (§15): an explicit committee that is not subset-safe is
+ * refused unless `insecureDemo` is set.
  */
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { CodedError } from '../base/error.js';
 import {
+  type CommitteeSettings,
   DEFAULT_MIN_SURVIVORS,
   DEFAULT_PROFILE,
   SecAggError,
+  SubsetSafetyError,
   checkBudget,
   explicitCommittee,
+  requireSubsetSafe,
 } from '../secagg/index.js';
 import { CommitteeSchema } from '../wire/messages.js';
 import { originProblem, parseOrigin } from './headers.js';
@@ -45,10 +50,18 @@ export const ServerConfigSchema = v.strictObject({
   /** Rounds to run before stopping (0 = run until stopped). */
   rounds: nonNegInt,
   /**
-   * Explicit committee (m, t_rec, ρ), checked by the core (explicitCommittee) below; or sized from
-   * `corruptFraction`/`dropoutFraction` each round when absent.
+   * Explicit committee (m, t_rec, ρ), checked by the core (explicitCommittee) below and refused
+   * unless subset-safe (or `insecureDemo`); or sized from `corruptFraction`/`dropoutFraction`
+   * against the volunteers each round when absent.
    */
   committee: v.optional(CommitteeSchema),
+  /**
+   * INSECURE: accept committees that are not subset-safe (2·t_rec ≤ m + c_max, docs/protocol.md
+   * §15), explicit or sized. A dishonest server could then unmask two survivor sets that differ in
+   * one trainer and read that trainer's update. For demos of small federations only; observers and
+   * tabs show it in red.
+   */
+  insecureDemo: v.boolean(),
   committeeMax: posInt,
   corruptFraction: v.pipe(v.number(), v.minValue(0), v.maxValue(0.99)),
   dropoutFraction: v.pipe(v.number(), v.minValue(0), v.maxValue(0.99)),
@@ -117,6 +130,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   secureMetrics: true,
   testMode: false,
   insecurePlaintext: false,
+  insecureDemo: false,
   logLevel: 'info',
 };
 
@@ -150,11 +164,11 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}, file?: stri
   const cfg = parsed.output;
   try {
     checkBudget({ delta: cfg.delta, bits: cfg.bits, nMax: cfg.nMax });
-    if (cfg.committee) explicitCommittee(cfg.committee);
   } catch (e) {
     if (e instanceof SecAggError) throw new ConfigError('INVALID_CONFIG', `invalid configuration: ${e.message}`);
     throw e;
   }
+  configuredCommittee(cfg);
   if (!cfg.open && !cfg.token) {
     throw new ConfigError('INVALID_CONFIG', 'invalid configuration: a join token is required unless --open is given');
   }
@@ -163,4 +177,26 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}, file?: stri
     throw new ConfigError('INVALID_CONFIG', `invalid configuration: ${why}`);
   }
   return cfg;
+}
+
+/**
+ * The operator's explicit committee with its derived bounds (undefined when committees are sized
+ * per round): a ConfigError INVALID_CONFIG when the core refuses the scheme, or when it is not
+ * subset-safe and `insecureDemo` is not set — naming the inequality with its numbers.
+ */
+export function configuredCommittee(cfg: ServerConfig): CommitteeSettings | undefined {
+  if (!cfg.committee) return undefined;
+  try {
+    const settings = explicitCommittee(cfg.committee);
+    if (!cfg.insecureDemo) requireSubsetSafe(settings);
+    return settings;
+  } catch (e) {
+    if (e instanceof SubsetSafetyError)
+      throw new ConfigError(
+        'INVALID_CONFIG',
+        `invalid configuration: ${e.message}; or start with --insecure-demo (setting insecureDemo)`,
+      );
+    if (e instanceof SecAggError) throw new ConfigError('INVALID_CONFIG', `invalid configuration: ${e.message}`);
+    throw e;
+  }
 }

@@ -18,13 +18,13 @@
  * Transport-agnostic: a connection is anything that can send bytes and be closed (the WebSocket
  * layer in http.ts adapts `ws`).
  */
-import { type CommitteeSettings, explicitCommittee } from '../secagg/index.js';
+import { type CommitteeSettings, isSubsetSafe } from '../secagg/index.js';
 import { mlpArchitecture, parameterCount } from '../ml/model.js';
 import { DEFAULT_SCALING, numInputs } from '../ml/scaling.js';
 import type { FederationEvent, FederationStatus } from '../wire/events.js';
 import { maxContributionBytes, vectorLayout } from '../wire/layout.js';
 import type { RoundId } from '../wire/messages.js';
-import type { ServerConfig } from './config.js';
+import { type ServerConfig, configuredCommittee } from './config.js';
 import { observedScheme, roundDescriptor } from './descriptor.js';
 import { Ledger } from './ledger.js';
 import type { Logger } from './log.js';
@@ -52,8 +52,13 @@ export class Federation {
   private readonly registry: Registry;
   private readonly listeners = new Set<(e: FederationEvent) => void>();
   private readonly onDecodedForTest: ((round: RoundId, sum: Float64Array) => void) | undefined;
-  /** The operator's committee (checked by the core once, here), if one is configured. */
+  /** The operator's committee (checked once, here: subset-safe unless insecureDemo), if one is configured. */
   private readonly explicitCommittee: CommitteeSettings | undefined;
+  /**
+   * Whether this federation may run committees that are not subset-safe: insecureDemo with an
+   * explicit committee that is not, or with committees sized per round.
+   */
+  readonly insecureDemo: boolean;
   // ---- the loop's state
   private stopped = false;
   private startTimer: ReturnType<typeof setTimeout> | undefined;
@@ -71,7 +76,16 @@ export class Federation {
     this.config = config;
     this.log = log;
     this.onDecodedForTest = options.onDecodedForTest;
-    this.explicitCommittee = config.committee && explicitCommittee(config.committee);
+    this.explicitCommittee = configuredCommittee(config);
+    this.insecureDemo =
+      config.insecureDemo && !config.insecurePlaintext && !(this.explicitCommittee?.subsetSafe ?? false);
+    if (this.insecureDemo) {
+      const c = this.explicitCommittee;
+      log.warn('insecure_demo', {
+        committee: c ? `${c.m},${c.tRec},${c.rho}` : 'sized per round',
+        why: 'committees that are not subset-safe are accepted: a dishonest server could read individual updates',
+      });
+    }
     const params = parameterCount(mlpArchitecture(numInputs(DEFAULT_SCALING), config.hidden));
     const length = vectorLayout(params, config.secureMetrics).length;
     const m = config.committee?.m ?? config.committeeMax;
@@ -139,6 +153,7 @@ export class Federation {
       phase: this.current?.phase ?? (this.stopped ? 'stopped' : 'idle'),
       participants: this.registry.counts(),
       insecurePlaintext: this.config.insecurePlaintext,
+      insecureDemo: this.insecureDemo,
     };
   }
 
@@ -237,6 +252,7 @@ export class Federation {
       submitBy: run.submitBy,
       answerBy: run.answerBy,
       insecurePlaintext: config.mode === 'plaintext',
+      insecureDemo: config.mode === 'secure' && !isSubsetSafe(config.committee),
     });
     this.finishing = run.done
       .then((outcome) => this.finishRound(run, outcome, startedAt))

@@ -2,7 +2,9 @@
  * When the next round may start, and the draw of its roles. Every participant speaks once per
  * round: the committee is drawn uniformly (crypto.randomInt Fisher–Yates) from the connected
  * volunteers, and everyone else with the train role trains. The committee is the operator's
- * (checked by the core once, at start) or sized by the core from the connected participants.
+ * (checked once, at start: config.ts) or sized by the core against the connected volunteers
+ * (docs/protocol.md §15: every corrupt participant assumed to volunteer); a sized committee that
+ * is not subset-safe is not used unless the server runs with `insecureDemo`.
  */
 import { randomInt } from 'node:crypto';
 import { type CommitteeSettings, sizeCommittee } from '../secagg/index.js';
@@ -43,6 +45,7 @@ function drawCommittee(
       explicit ??
       sizeCommittee({
         n: connected.length,
+        pool: volunteers.length,
         m: Math.min(config.committeeMax, volunteers.length),
         corruptFraction: config.corruptFraction,
         dropoutFraction: config.dropoutFraction,
@@ -50,6 +53,14 @@ function drawCommittee(
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     return `committee cannot be sized from ${volunteers.length} volunteer(s): ${why}`;
+  }
+  if (!explicit && !settings.subsetSafe && !config.insecureDemo) {
+    const { m, tRec, rho, cMax } = settings;
+    return (
+      `the committee sized from ${volunteers.length} volunteer(s) of ${connected.length} participant(s), ` +
+      `m=${m} t_rec=${tRec} ρ=${rho} c_max=${cMax}, is not subset-safe: 2·t_rec = ${2 * tRec} must exceed ` +
+      `m + c_max = ${m + cMax}; waiting for more volunteers (or start with --insecure-demo)`
+    );
   }
   if (volunteers.length < settings.m) {
     return `${volunteers.length} committee volunteer(s) connected, ${settings.m} needed`;

@@ -398,7 +398,7 @@ describe('fuzzing the server', () => {
       const { log, lines } = collectingLogger();
       server = await startTestServer(
         {
-          committee: { m: 3, tRec: 2, rho: 1 },
+          committee: { m: 3, tRec: 3, rho: 2 },
           minTrainers: 3,
           firstRoundParticipants: 6,
           rounds: 2,

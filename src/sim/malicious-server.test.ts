@@ -107,10 +107,11 @@ describe('a dishonest server against honest participants', () => {
   });
 
   it('one member corrupts one residue of its answer: the round is corrected from the others, exact, and the member named', async () => {
+    // 6,4,3 corrects ⌊(6 − 4)/2⌋ = 1 wrong answer and is subset-safe (2·4 > 6 + 1)
     server = await startTestServer({
-      committee: { m: 5, tRec: 3, rho: 1 },
+      committee: { m: 6, tRec: 4, rho: 3 },
       minTrainers: 3,
-      firstRoundParticipants: 8,
+      firstRoundParticipants: 9,
       rounds: 1,
       submitMs: 60_000,
       committeeMs: 60_000,
@@ -119,7 +120,7 @@ describe('a dishonest server against honest participants', () => {
     const trainers = [0, 1, 2].map((i) =>
       kitParticipant({ url: s.wsUrl, token: s.token, label: `T${i}`, train: true, committee: false, seed: i + 3 }),
     );
-    const members = [0, 1, 2, 3, 4].map((i) =>
+    const members = [0, 1, 2, 3, 4, 5].map((i) =>
       kitParticipant({ url: s.wsUrl, token: s.token, label: `M${i}`, train: false, committee: true }),
     );
     parts.push(...trainers, ...members);
@@ -144,7 +145,7 @@ describe('a dishonest server against honest participants', () => {
     const liarIndex = liar.events.events.find((e) => e.type === 'round' && e.role === 'member');
     expect(liarIndex?.type === 'round' && liarIndex.memberIndex).toBeGreaterThan(0);
     expect(done.faultyMembers).toEqual([liarIndex?.type === 'round' ? liarIndex.memberIndex : -1]);
-    expect(done.membersAnswered).toHaveLength(5);
+    expect(done.membersAnswered).toHaveLength(6);
   });
 
   it('speak-once is durable: a re-sent descriptor gets no second contribution, before or after a restart', async () => {

@@ -44,7 +44,7 @@ afterEach(async () => {
 });
 
 const ROUND_SETTINGS = {
-  committee: { m: 3, tRec: 2, rho: 1 },
+  committee: { m: 3, tRec: 3, rho: 2 },
   minTrainers: 3,
   firstRoundParticipants: 6,
   rounds: 1,
@@ -279,7 +279,12 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
 
   it('round-level refusals (wrong round, lengths, duplicates, late, roles, H_S, plaintext) — the round still completes exactly', async () => {
     const { log, lines } = collectingLogger();
-    server = await startTestServer({ ...ROUND_SETTINGS }, log);
+    // Unmasking with 2 of 3 members after Z's refusal needs d_max = 1 with three members: 3,2,1,
+    // which is not subset-safe, so this server runs as an insecure demo.
+    server = await startTestServer(
+      { ...ROUND_SETTINGS, committee: { m: 3, tRec: 2, rho: 1 }, insecureDemo: true },
+      log,
+    );
     const s = server;
     const { trainers, members } = startFederation(s);
     const [A, B, C] = trainers as [KitParticipant, KitParticipant, KitParticipant];

@@ -23,7 +23,7 @@ describe('rejoining mid-round', () => {
   it('a trainer that reconnects before sending gets its descriptor again; the round does not wait for the deadline', async () => {
     // Deadlines far beyond the test's own timeout: only a resent descriptor lets the round finish.
     server = await startTestServer({
-      committee: { m: 3, tRec: 2, rho: 1 },
+      committee: { m: 3, tRec: 3, rho: 2 },
       minTrainers: 3,
       firstRoundParticipants: 6,
       rounds: 1,

@@ -42,7 +42,7 @@ afterEach(async () => {
 });
 
 const SETTINGS: Partial<ServerConfig> = {
-  committee: { m: 3, tRec: 2, rho: 1 },
+  committee: { m: 3, tRec: 3, rho: 2 },
   minTrainers: 3,
   firstRoundParticipants: 6,
   submitMs: 60_000,

@@ -32,6 +32,8 @@ export interface SimulateOptions {
   dropMembers: number;
   threshold?: number;
   rho?: number;
+  /** INSECURE: let the in-process server run a committee that is not subset-safe. */
+  insecureDemo?: boolean;
   data: Dataset;
   dataLabel: string;
   nonIid: boolean;
@@ -81,13 +83,15 @@ const TRAINER_POINTS: DropPoint[] = ['before-train', 'before-send', 'after-send'
 /**
  * The simulator's committee: all m volunteers. Unless t_rec (`threshold`) is given it tolerates
  * d_max = max(1, silent) silent members (at most m − 2), and unless ρ is given (capped at
- * t_rec − 1) c_max = ⌈m/3⌉ colluding ones (at most t_rec − 1); the core derives and checks
- * t_rec = m − d_max and ρ = t_rec − c_max.
+ * t_rec − 1) c_max = ⌈m/3⌉ colluding ones (at most t_rec − 1), lowered to t_rec − d_max − 1
+ * where that keeps it ≥ 1 so the committee is subset-safe (t_rec > d_max + c_max,
+ * docs/protocol.md §15); the core derives and checks t_rec = m − d_max and ρ = t_rec − c_max.
  */
 export function defaultCommittee(m: number, silent: number, threshold?: number, rho?: number): CommitteeSettings {
   const dMax = threshold === undefined ? Math.min(Math.max(1, silent), m - 2) : m - threshold;
   const tRec = m - dMax;
-  const cMax = rho === undefined ? Math.min(Math.ceil(m / 3), tRec - 1) : tRec - Math.min(rho, tRec - 1);
+  let cMax = rho === undefined ? Math.min(Math.ceil(m / 3), tRec - 1) : tRec - Math.min(rho, tRec - 1);
+  if (rho === undefined && tRec - dMax - 1 >= 1) cMax = Math.min(cMax, tRec - dMax - 1);
   return explicitCommittee({ m, tRec, rho: tRec - cMax });
 }
 
@@ -115,6 +119,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   } else {
     server = await startLocalServer({
       committee: { m: committee.m, tRec: committee.tRec, rho: committee.rho },
+      insecureDemo: o.insecureDemo ?? false,
       rounds: o.rounds,
       minTrainers: 3,
       firstRoundParticipants: o.trainers + o.committee,

@@ -5,6 +5,7 @@
 import type { EngineSnapshot } from '../client/engine.js';
 import { RoundCharts, type RoundPoint } from './charts.js';
 import { clear, fmtBytes, h, shortId } from './dom.js';
+import { type Scheme, insecureDemoNotice } from './insecure-demo.js';
 
 export interface ViewState {
   engine: EngineSnapshot;
@@ -14,6 +15,8 @@ export interface ViewState {
   points: RoundPoint[];
   history: { round: number; role: string; ok: boolean; version: number; note: string }[];
   errors: { at: string; code: string; message: string }[];
+  /** The latest round's committee, from its descriptor (the INSECURE DEMO notice checks it). */
+  committee: Scheme | undefined;
 }
 
 const TRAINER_STEPS = [
@@ -74,10 +77,12 @@ export class ParticipantView {
       h('h2', {}, 'What went wrong'),
       this.els.errors,
     );
+    this.els.insecureDemo = h('section', { class: 'card insecure-demo', id: 'insecure-demo', style: 'display:none' });
     this.els.history = h('tbody');
     const quality = h('div', { class: 'chart', id: 'chart-quality' });
     const bytes = h('div', { class: 'chart', id: 'chart-bytes' });
     root.replaceChildren(
+      this.els.insecureDemo,
       h(
         'section',
         { class: 'card' },
@@ -152,6 +157,10 @@ export class ParticipantView {
 
   render(s: ViewState): void {
     const e = s.engine;
+    const notice = insecureDemoNotice(s.committee);
+    const banner = this.els.insecureDemo as HTMLElement;
+    banner.style.display = notice ? '' : 'none';
+    banner.textContent = notice ?? '';
     const conn = this.els.connection as HTMLElement;
     conn.replaceChildren(
       h(

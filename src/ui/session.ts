@@ -46,6 +46,7 @@ export async function startSession(
     points: history.map((h) => ({ round: h.round, loss: h.loss, aucPr: h.aucPr, bytes: h.bytesSent })),
     history: history.map((h) => ({ round: h.round, role: h.role, ok: h.ok, version: h.version, note: h.note ?? '' })),
     errors: [],
+    committee: undefined,
   };
   const render = () => view.render(vs);
   render();
@@ -138,6 +139,7 @@ export async function startSession(
         vs.progress = { phase: e.phase, fraction: e.fraction, detail: e.detail };
         break;
       case 'round': {
+        vs.committee = e.committee;
         pending.set(e.round, { role: e.role === 'member' ? `member #${e.memberIndex}` : e.role });
         store
           .saveModel({ version: e.version, weights: e.weights, architecture: e.architecture })

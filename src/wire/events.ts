@@ -47,6 +47,11 @@ export type FederationEvent =
       submitBy: number;
       answerBy: number;
       insecurePlaintext: boolean;
+      /**
+       * INSECURE demo: this round's committee is not subset-safe (2·t_rec ≤ m + c_max,
+       * docs/protocol.md §15); only a server started with --insecure-demo runs one.
+       */
+      insecureDemo: boolean;
     }
   | { type: 'contribution'; round: RoundId; received: number; expected: number; bytes: number }
   | { type: 'cutoff'; round: RoundId; survivors: string[]; dropped: string[] }
@@ -99,4 +104,9 @@ export interface FederationStatus {
   phase: string;
   participants: { connected: number; trainers: number; volunteers: number };
   insecurePlaintext: boolean;
+  /**
+   * INSECURE demo: the server was started with --insecure-demo and its committee is not
+   * subset-safe, or is sized per round (so a round's committee may not be).
+   */
+  insecureDemo: boolean;
 }

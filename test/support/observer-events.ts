@@ -31,12 +31,13 @@ export function started(round: number, version: number): FederationEvent {
     trainers: T,
     members: M,
     m: 3,
-    tRec: 2,
-    rho: 1,
+    tRec: 3,
+    rho: 2,
     length: 4096,
     submitBy: 100_000,
     answerBy: 200_000,
     insecurePlaintext: false,
+    insecureDemo: false,
   };
 }
 
@@ -53,7 +54,7 @@ export function okRound(round: number, version: number, drop = 0): FederationEve
       bytes: (i + 1) * 1000,
     })),
     { type: 'cutoff', round, survivors, dropped: T.slice(T.length - drop) },
-    ...M.map((_, i): FederationEvent => ({ type: 'answer', round, answered: i + 1, tRec: 2, m: 3 })),
+    ...M.map((_, i): FederationEvent => ({ type: 'answer', round, answered: i + 1, tRec: 3, m: 3 })),
     {
       type: 'round_done',
       round,
@@ -81,13 +82,13 @@ export function failedRound(round: number, version: number): FederationEvent[] {
       bytes: (i + 1) * 1000,
     })),
     { type: 'cutoff', round, survivors: T, dropped: [] },
-    { type: 'answer', round, answered: 1, tRec: 2, m: 3 },
+    { type: 'answer', round, answered: 1, tRec: 3, m: 3 },
     {
       type: 'round_failed',
       round,
       version,
       code: 'THRESHOLD_NOT_MET',
-      reason: 'only 1 consistent committee answers, 2 needed: 2 member(s) silent',
+      reason: 'only 1 consistent committee answers, 3 needed: 2 member(s) silent',
       timings: { total_ms: 900 },
       bytesIn: 5000,
       bytesOut: 7000,

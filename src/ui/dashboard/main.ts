@@ -11,7 +11,15 @@ import { renderHistory } from './history.js';
 import { describeNow, pct } from './narration.js';
 import { renderParticipants } from './participants.js';
 import { drawPrivacy } from './privacy.js';
-import { type DashAction, type DashState, chartSeries, initialState, latestMetrics, reduce } from './state.js';
+import {
+  type DashAction,
+  type DashState,
+  chartSeries,
+  initialState,
+  insecureDemoOf,
+  latestMetrics,
+  reduce,
+} from './state.js';
 import { connectStream } from './stream.js';
 import { renderTimeline } from './timeline.js';
 
@@ -36,6 +44,7 @@ function kpi(id: string, label: string, sub = ''): HTMLElement {
 function layout(root: HTMLElement): void {
   clear(root);
   root.append(
+    h('section', { class: 'card insecure-demo', id: 'insecure-demo', style: 'display:none' }),
     h(
       'section',
       { class: 'card kpis' },
@@ -164,6 +173,10 @@ function render(): void {
   conn.className = `pill ${s.connection === 'live' ? 'ok' : s.connection === 'lost' ? 'bad' : 'warn'}`;
   conn.textContent = s.connection === 'live' ? '● live' : s.connection === 'lost' ? 'disconnected' : 'connecting…';
   $('fed-id').textContent = s.federation ? `federation ${s.federation}` : '';
+  const notice = insecureDemoOf(s);
+  const banner = $('insecure-demo');
+  banner.style.display = notice ? '' : 'none';
+  banner.textContent = notice ?? '';
 
   $('model-version').textContent = `v${s.version}`;
   $('model-version-sub').textContent =

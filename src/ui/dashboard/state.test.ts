@@ -50,7 +50,7 @@ describe('dashboard reducer', () => {
       dropped: 0,
       answered: 3,
       m: 3,
-      tRec: 2,
+      tRec: 3,
       totalMs: 1200,
       bytesPerTrainer: 4300 / 4,
     });
@@ -130,7 +130,7 @@ describe('dashboard reducer', () => {
     const s = run([
       ...okRound(1, 0),
       { type: 'contribution', round: 7, received: 3, expected: 4, bytes: 1 },
-      { type: 'answer', round: 7, answered: 2, tRec: 2, m: 3 },
+      { type: 'answer', round: 7, answered: 2, tRec: 3, m: 3 },
     ]);
     expect(s.current?.round).toBe(1);
     expect(s.current?.received).toBe(4);
@@ -159,6 +159,7 @@ describe('dashboard reducer', () => {
         phase: 'idle',
         participants: { connected: 3, trainers: 2, volunteers: 1 },
         insecurePlaintext: false,
+        insecureDemo: false,
       },
     });
     expect(s).toMatchObject({
@@ -189,11 +190,11 @@ describe('narration', () => {
     const c = run(
       [
         { type: 'cutoff', round: 1, survivors: T.slice(0, 3), dropped: T.slice(3) },
-        { type: 'answer', round: 1, answered: 1, tRec: 2, m: 3 },
+        { type: 'answer', round: 1, answered: 1, tRec: 3, m: 3 },
       ],
       s,
     );
-    expect(describeNow(c, 195_000).text).toContain('1 of 3 have answered; 1 more needed within 5 s');
+    expect(describeNow(c, 195_000).text).toContain('1 of 3 have answered; 2 more needed within 5 s');
   });
 
   it('says what it waits for before the first round', () => {

@@ -5,6 +5,7 @@
  * state.
  */
 import { type FederationMetrics, SHORT_ID } from '../../wire/events.js';
+import { insecureDemoNotice } from '../insecure-demo.js';
 import { narrateEvent } from './narration.js';
 import { type CurrentRound, type DashAction, type DashState, PHASES, type Phase, type RoundRecord } from './types.js';
 
@@ -31,6 +32,7 @@ export function initialState(): DashState {
     preview: undefined,
     finished: undefined,
     refused: 0,
+    insecureDemo: false,
     story: [],
   };
 }
@@ -63,6 +65,7 @@ function apply(s: DashState, e: DashAction): DashState {
         ...s,
         federation: e.status.federation,
         version: Math.max(s.version, e.status.version),
+        insecureDemo: e.status.insecureDemo === true,
         ...(s.participants
           ? {}
           : {
@@ -97,6 +100,8 @@ function apply(s: DashState, e: DashAction): DashState {
           submitBy: e.submitBy,
           answerBy: e.answerBy,
           insecurePlaintext: e.insecurePlaintext,
+          // an event recorded before the field existed reads as false; the notice checks m, t_rec, ρ too
+          insecureDemo: e.insecureDemo === true,
           phase: 'contributions',
           received: 0,
           expected: e.trainers.length,
@@ -216,6 +221,15 @@ function apply(s: DashState, e: DashAction): DashState {
     case 'finished':
       return { ...s, finished: { rounds: e.rounds, version: e.version }, version: Math.max(s.version, e.version) };
   }
+}
+
+/**
+ * The red INSECURE DEMO notice: the current round's committee is not subset-safe (checked here
+ * from its m, t_rec and ρ, and as the server reports it), or the server runs with --insecure-demo.
+ */
+export function insecureDemoOf(s: DashState): string | undefined {
+  const c = s.current && !s.current.insecurePlaintext ? s.current : undefined;
+  return insecureDemoNotice(c && { m: c.m, tRec: c.tRec, rho: c.rho }, s.insecureDemo || !!c?.insecureDemo);
 }
 
 /** The dashboard reducer: the next state after one event (pure). */

@@ -141,6 +141,7 @@ export function renderTimeline(
         ? h('span', { class: 'pill bad', id: 'round-failed-pill' }, `✕ ${failureTitle(c.outcome.code)}`)
         : h('span', { class: 'pill warn' }, 'in progress'),
     c.insecurePlaintext ? h('span', { class: 'pill bad' }, 'INSECURE plaintext benchmark mode') : null,
+    c.insecureDemo ? h('span', { class: 'pill bad' }, 'INSECURE DEMO: committee not subset-safe') : null,
   );
   root.append(head, steps, counters);
 }

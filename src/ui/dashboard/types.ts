@@ -85,6 +85,8 @@ export interface DashState {
   preview: { round: number; version: number; masked: number[]; aggregate: number[] } | undefined;
   finished: { rounds: number; version: number } | undefined;
   refused: number;
+  /** The server runs with --insecure-demo (from /status): committees need not be subset-safe. */
+  insecureDemo: boolean;
   /** Plain-language narration, newest last (bounded). */
   story: StoryLine[];
 }
