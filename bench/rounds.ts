@@ -27,7 +27,7 @@ import { type EngineEvent, ParticipantEngine } from '../src/client/engine.js';
 import type { LocalTrainer } from '../src/client/trainers/types.js';
 import { createIdentity, isSubsetSafe } from '../src/secagg/index.js';
 import type { ServerConfig } from '../src/server/config.js';
-import { EventLog, nodeSocket } from '../src/sim/harness.js';
+import { EventLog, authorityFor, nodeSocket, registerAuthority } from '../src/sim/harness.js';
 import { PlaintextBenchClient } from '../src/sim/plaintext-client.js';
 import type { BenchRecord, Section, SectionContext, SectionResult, TargetCheck } from './report.js';
 import type { MemoryLine, RoundLine, ServerLine } from './server-process.js';
@@ -218,6 +218,7 @@ async function startCrowd(
       url,
       token,
       identity: createIdentity(),
+      ...(authorityFor(url) ? { authority: authorityFor(url)! } : { insecureUncertified: true }),
       train,
       committee: !train,
       label,
@@ -311,7 +312,13 @@ export async function runFederation(opts: {
       60_000,
       'the server to listen',
     );
-    crowd = await startCrowd(`ws://127.0.0.1:${ready.port}/ws`, ready.token, opts.trainers, members, opts.mode);
+    const wsUrl = `ws://127.0.0.1:${ready.port}/ws`;
+    if (ready.authority)
+      registerAuthority(wsUrl, {
+        url: ready.authority.url,
+        keys: ready.authority.keys.map((k) => new Uint8Array(Buffer.from(k, 'hex'))),
+      });
+    crowd = await startCrowd(wsUrl, ready.token, opts.trainers, members, opts.mode);
     const budget = 60_000 + opts.rounds * total * 100;
     const fin = await server.wait(
       (l): l is Extract<ServerLine, { type: 'finished' }> => l.type === 'finished' || (l.type === 'round' && !l.ok),

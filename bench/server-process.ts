@@ -68,7 +68,7 @@ export type RoundLine =
   | { type: 'round'; round: number; ok: false; code: string; reason: string; wall_ms: number };
 
 export type ServerLine =
-  | { type: 'ready'; port: number; token: string; rss: number }
+  | { type: 'ready'; port: number; token: string; rss: number; authority?: { url: string; keys: string[] } }
   | RoundLine
   | { type: 'finished'; rounds: number; memory: MemoryLine };
 
@@ -167,7 +167,17 @@ async function main(): Promise<void> {
       out({ type: 'finished', rounds: e.rounds, memory: { ...mem } });
     }
   });
-  out({ type: 'ready', port: s.server.port, token: s.token, rss: mem.baseline_rss });
+  const authority = s.authority && {
+    url: s.authority.url,
+    keys: s.authority.keys.map((k) => Buffer.from(k).toString('hex')),
+  };
+  out({
+    type: 'ready',
+    port: s.server.port,
+    token: s.token,
+    rss: mem.baseline_rss,
+    ...(authority ? { authority } : {}),
+  });
 
   let stopping = false;
   const stop = async (): Promise<void> => {

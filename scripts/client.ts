@@ -2,6 +2,7 @@
  * `npm run client -- --url ws://host:port/ws --token T [options]`: one headless participant in
  * Node (tfjs cpu backend) on synthetic data or a CSV. See --help.
  */
+import { createSigningKey } from '../src/cert/sign.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { MlTrainer } from '../src/client/trainers/ml-trainer.js';
 import { ParticipantEngine } from '../src/client/engine.js';
@@ -17,6 +18,11 @@ const CMD = command({
   flags: {
     url: true,
     token: 'taken from ?join= in the URL when present',
+    'authority-key': flag(
+      'HEX',
+      "the enrollment authority's Ed25519 key to pin (64 hex digits); taken from ?authority= in the join URL when present",
+    ),
+    authority: flag('URL', 'where the enrollment authority answers; default http(s)://HOST:PORT/authority of --url'),
     role: flag('R', 'trainer | committee | both (default trainer)'),
     shard: flag(
       'K/N',
@@ -52,25 +58,36 @@ runMain(CMD.help, async () => {
   const wsUrl = url.protocol.startsWith('ws')
     ? url.toString()
     : `${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}/ws`;
+  const authorityKey = f['authority-key'] ?? url.searchParams.get('authority') ?? '';
+  if (!/^[0-9a-f]{64}$/.test(authorityKey))
+    throw new UsageError(
+      "--authority-key (or ?authority= in the join URL) must be the enrollment authority's key, 64 lowercase hex digits: a client trusts only committees that authority certifies",
+    );
+  const authorityUrl =
+    f.authority ?? `${url.protocol === 'wss:' || url.protocol === 'https:' ? 'https' : 'http'}://${url.host}/authority`;
   const role = f.role ?? 'trainer';
   if (!['trainer', 'committee', 'both'].includes(role))
     throw new UsageError(`--role must be trainer, committee or both, got '${role}'`);
   const train = role !== 'committee';
 
   let identity = createIdentity();
+  let signing = createSigningKey();
   if (f.identity) {
+    const save = () =>
+      writeFileSync(
+        f.identity as string,
+        `${JSON.stringify({ secretKey: toHex(identity.secretKey), publicKey: toHex(identity.publicKey), signingKey: toHex(signing.secretKey) }, null, 2)}\n`,
+        { mode: 0o600 },
+      );
     if (existsSync(f.identity)) {
-      const saved = JSON.parse(readFileSync(f.identity, 'utf8')) as { secretKey?: string };
+      const saved = JSON.parse(readFileSync(f.identity, 'utf8')) as { secretKey?: string; signingKey?: string };
       if (typeof saved.secretKey !== 'string' || saved.secretKey.length !== 64)
         throw new UsageError(`${f.identity} does not hold an identity ({"secretKey": "<64 hex>"})`);
       identity = createIdentity(fromHex(saved.secretKey));
-    } else {
-      writeFileSync(
-        f.identity,
-        `${JSON.stringify({ secretKey: toHex(identity.secretKey), publicKey: toHex(identity.publicKey) }, null, 2)}\n`,
-        { mode: 0o600 },
-      );
-    }
+      if (typeof saved.signingKey === 'string' && /^[0-9a-f]{64}$/.test(saved.signingKey))
+        signing = createSigningKey(fromHex(saved.signingKey));
+      else save(); // an identity file from before signing keys: add one
+    } else save();
   }
 
   const spokenPath = f.spoken ?? (f.identity ? `${f.identity}.spoken` : undefined);
@@ -102,6 +119,8 @@ runMain(CMD.help, async () => {
     url: wsUrl,
     token,
     identity,
+    authority: { url: authorityUrl, keys: [fromHex(authorityKey)] },
+    signing,
     train,
     committee: role !== 'trainer',
     ...(f.label ? { label: f.label } : {}),

@@ -8,7 +8,7 @@ import { resolveConfig } from '../src/server/config.js';
 import { Federation } from '../src/server/federation.js';
 import { listen } from '../src/server/http.js';
 import { createLogger } from '../src/server/log.js';
-import { command, flag, intList, num, parseCommittee, parseOrigins, runMain, toggle } from './cli.js';
+import { UsageError, command, flag, intList, num, parseCommittee, parseOrigins, runMain, toggle } from './cli.js';
 
 const CMD = command({
   usage: 'npm run server -- [options]',
@@ -21,6 +21,10 @@ const CMD = command({
     open: true,
     'allow-origin':
       "default: only the server's own, http://HOST:PORT, with localhost and 127.0.0.1 for a loopback host and every interface's address for 0.0.0.0",
+    'authority-key': flag(
+      'HEX[,HEX…]',
+      "the enrollment authority's Ed25519 key(s) (`npm run authority -- show`): joins must carry its certificates and every contribution and answer is signed; without it the federation is uncertified and honest clients refuse its rounds",
+    ),
     rounds: 'default 0: run until stopped',
     committee:
       'for small federations; must be subset-safe (2·t_rec > m + c_max, e.g. 4,3,2 or 5,4,2) unless --insecure-demo; default: sized each round against the volunteers from the corrupt/dropout fractions at 2^-40, which needs many volunteers',
@@ -72,6 +76,14 @@ runMain(CMD.help, async () => {
     logLevel: f['log-level'] as ServerConfig['logLevel'] | undefined,
     insecurePlaintext: f['insecure-plaintext'],
     insecureDemo: f['insecure-demo'],
+    authorityKeys: opt(f['authority-key'], (s) =>
+      s.split(',').map((k) => {
+        const key = k.trim().toLowerCase();
+        if (!/^[0-9a-f]{64}$/.test(key))
+          throw new UsageError(`--authority-key takes 64-hex-digit Ed25519 keys separated by commas, got '${k}'`);
+        return key;
+      }),
+    ),
   };
   if (!overrides.open && !overrides.token) overrides.token = randomBytes(9).toString('base64url');
   const config = resolveConfig(overrides, f.config);
@@ -88,7 +100,10 @@ runMain(CMD.help, async () => {
       fed.insecureDemo
         ? '  !!! INSECURE DEMO: committees need not be subset-safe; a dishonest server could read individual updates !!!'
         : '',
-      `  join (browser):  ${join}`,
+      config.authorityKeys
+        ? `  authority:       ${config.authorityKeys[0]} (clients pin it; serve the authority at /authority of this origin)`
+        : '  !!! UNCERTIFIED: no --authority-key; honest clients refuse rounds whose committee no authority certified !!!',
+      `  join (browser):  ${join}${config.authorityKeys ? `${join.includes('?') ? '&' : '?'}authority=${config.authorityKeys[0]}` : ''}`,
       `  join (headless): npm run client -- --url ${ws}${config.open ? '' : ` --token ${config.token}`}`,
       `  status:          ${server.url}/status    events: ${server.url}/events    model: ${server.url}/model/model.json`,
       `  browser pages:   ${server.allowedOrigins.join(', ')} may connect (--allow-origin for more)`,

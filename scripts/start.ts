@@ -12,6 +12,9 @@ import { MlEvaluator } from '../src/client/trainers/ml-evaluator.js';
 import { MlTrainer } from '../src/client/trainers/ml-trainer.js';
 import { partitionDataset } from '../src/ml/partition.js';
 import { splitDataset } from '../src/ml/split.js';
+import { authorityHandler } from '../src/authority/http.js';
+import { loadOrCreateKeys, toHex } from '../src/authority/keys.js';
+import { EnrollmentAuthority } from '../src/authority/service.js';
 import { resolveConfig } from '../src/server/config.js';
 import { Federation } from '../src/server/federation.js';
 import { listen } from '../src/server/http.js';
@@ -55,6 +58,10 @@ const CMD = command({
     ),
     'drop-trainers': flag('R:K[,…]', 'in round R of this run, K headless trainers crash at random points'),
     token: 'default: a random one, printed in the join URL; --open for none',
+    'authority-key': flag(
+      'FILE',
+      "the enrollment authority's key file (created if missing; roll it with `npm run authority -- rotate`); default DATA_DIR.authority.json",
+    ),
     open: true,
     'allow-origin':
       "default: only the server's own, http://HOST:PORT, with localhost and 127.0.0.1 for a loopback host and every interface's address for 0.0.0.0",
@@ -119,9 +126,20 @@ runMain(CMD.help, async () => {
   });
 
   const logger = createLogger(config.logLevel);
-  const fed = new Federation(config, logger);
+  // The enrollment authority beside the server, with its own key file (the server never reads it).
+  const keyFile = f['authority-key'] ?? `${config.dataDir.replace(/\/+$/, '')}.authority.json`;
+  const keys = loadOrCreateKeys(keyFile);
+  const pinned = [keys.signPublic, ...keys.retired.map((r) => r.publicKey)];
+  const fed = new Federation({ ...config, authorityKeys: pinned.map((k) => toHex(k)) }, logger);
   await fed.init();
-  const server = await listen(fed, config.host, config.port, logger, { fallback: app });
+  const authority = new EnrollmentAuthority(keys, {
+    federation: fed.federationId,
+    ...(token ? { token } : { open: true }),
+  });
+  const enrollHandler = authorityHandler(authority, logger, '/authority');
+  const server = await listen(fed, config.host, config.port, logger, {
+    fallback: async (req, res) => (await enrollHandler(req, res)) || app(req, res),
+  });
   const first = fed.lastStartedRound + 1;
   const splits = splitDataset(dataset);
   const train = trainers > 0 ? partitionDataset(splits.train, { clients: trainers, seed: 11 }) : [];
@@ -129,6 +147,7 @@ runMain(CMD.help, async () => {
   const pool = new HeadlessPool({
     wsUrl: `${server.url.replace(/^http/, 'ws')}/ws`,
     token: token ?? '',
+    authority: { url: `${server.url}/authority`, keys: pinned },
     trainers: train.map((t, i) => ({ train: t, heldOut: heldOut[i] as typeof t })),
     members,
     makeTrainer: (d, i) => new MlTrainer(d, 100 + i),
@@ -137,7 +156,7 @@ runMain(CMD.help, async () => {
   for (const r of failRounds) pool.silenceMembers(first + r - 1, committee.dMax + 1);
   for (const d of drops) pool.crashTrainers(first + d.round - 1, d.count);
 
-  const joinUrl = `${server.url}/${token ? `?join=${encodeURIComponent(token)}` : ''}`;
+  const joinUrl = `${server.url}/?${token ? `join=${encodeURIComponent(token)}&` : ''}authority=${toHex(keys.signPublic)}`;
   process.stdout.write(
     `\nSpeakOnce is running — federation ${fed.federationId}, model v${fed.version}\n\n` +
       `  Open this in a browser to take part:  ${joinUrl}\n` +

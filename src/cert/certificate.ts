@@ -7,9 +7,10 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesEqual } from '../base/bytes.js';
+import { bytesEqual, concatBytes } from '../base/bytes.js';
 import { canonical } from './canonical.js';
 import { CertificateError } from './errors.js';
+import { verifySignature } from './sign.js';
 
 export const CERTIFICATE_LABEL = 'SpeakOnce/v1/certificate';
 
@@ -74,6 +75,54 @@ export interface CertificateCheck {
 
 /** Verifies a certificate for one use; throws a typed CertificateError naming the failed check. */
 export function verifyCertificate(cert: Certificate, check: CertificateCheck): void {
+  const key = precheck(cert, check);
+  let ok = false;
+  try {
+    ok = ed25519.verify(cert.signature, certificateBytes(cert.body), key);
+  } catch {
+    ok = false;
+  }
+  postcheck(cert, check, ok);
+}
+
+/**
+ * The same checks with the platform's fast Ed25519 (sign.ts). `verified` remembers certificates
+ * whose signature already verified (keyed by their signed bytes and signature), so a member
+ * that sees the same trainers every round verifies each certificate's signature once; the
+ * validity, federation and role checks run every time.
+ */
+export async function verifyCertificateAsync(
+  cert: Certificate,
+  check: CertificateCheck,
+  verified?: Set<string>,
+): Promise<void> {
+  const key = precheck(cert, check);
+  const bytes = certificateBytes(cert.body);
+  const id = verified ? cacheKey(bytes, cert.signature, key) : '';
+  let ok = verified?.has(id) ?? false;
+  if (!ok) {
+    ok = await verifySignature(key, bytes, cert.signature);
+    if (ok && verified) {
+      if (verified.size > 100_000) verified.clear();
+      verified.add(id);
+    }
+  }
+  postcheck(cert, check, ok);
+}
+
+/** SHA-256 of the certificate's signed bytes and signature: how statements name a certificate. */
+export function certificateDigest(cert: Certificate): Uint8Array {
+  return sha256(concatBytes(certificateBytes(cert.body), cert.signature));
+}
+
+function cacheKey(bytes: Uint8Array, sig: Uint8Array, key: Uint8Array): string {
+  const d = sha256(concatBytes(bytes, sig, key));
+  let s = '';
+  for (const x of d) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+function precheck(cert: Certificate, check: CertificateCheck): Uint8Array {
   const b = cert.body;
   checkBody(b);
   if (!(cert.signature instanceof Uint8Array) || cert.signature.length !== 64) {
@@ -85,13 +134,12 @@ export function verifyCertificate(cert: Certificate, check: CertificateCheck): v
       'UNKNOWN_AUTHORITY',
       `certificate of ${b.participantId} names an authority this client does not pin`,
     );
-  let ok = false;
-  try {
-    ok = ed25519.verify(cert.signature, certificateBytes(b), key);
-  } catch {
-    ok = false;
-  }
-  if (!ok)
+  return key;
+}
+
+function postcheck(cert: Certificate, check: CertificateCheck, signatureOk: boolean): void {
+  const b = cert.body;
+  if (!signatureOk)
     throw new CertificateError(
       'BAD_SIGNATURE',
       `certificate of ${b.participantId} does not verify under the authority's key`,

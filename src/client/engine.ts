@@ -20,11 +20,17 @@ import {
   DEFAULT_MIN_SURVIVORS,
 } from '../secagg/index.js';
 import { bytesToF32, encodeMessage, u32ToBytes } from '../wire/codec.js';
-import type { ErrorMsg, JobMsg, ResultMsg, Role, RoundMsg, ServerMessage } from '../wire/messages.js';
+import type { ErrorMsg, JobMsg, ResultMsg, Role, RoundMsg, ServerMessage, WireCertificate } from '../wire/messages.js';
 import { WIRE_VERSION } from '../wire/messages.js';
 import { STATS_LENGTH, statsToMetrics } from '../ml/stats.js';
 import { encodeStats, vectorLayout } from '../wire/layout.js';
+import { sign, createSigningKey, type SigningKeyPair } from '../cert/sign.js';
+import { answerBytes, contributionBytes, digest } from '../cert/statements.js';
+import { descriptorDigest } from '../wire/digest.js';
+import { participantIdOf } from '../wire/ids.js';
 import { inProcessCrypto } from './crypto/in-process.js';
+import { type Credentials, enroll, EnrollError } from './enroll.js';
+import { type CertCache, checkAttestations, checkCommittee, checkJob } from './verify.js';
 import type { CryptoRunner } from './crypto/types.js';
 import type { LocalEvaluator, LocalTrainer } from './trainers/types.js';
 import { type SocketFactory, Transport } from './transport.js';
@@ -67,6 +73,19 @@ export interface EngineOptions {
   evaluator?: LocalEvaluator;
   crypto?: CryptoRunner;
   answeredRounds?: AnsweredRounds;
+  /**
+   * The enrollment authority this participant trusts: where it enrolls, and the authority keys it
+   * pins (from the join link or its configuration, never from the aggregation server). Required
+   * unless `insecureUncertified`.
+   */
+  authority?: { url: string; keys: readonly Uint8Array[] };
+  /** The participant's Ed25519 signing key (default: a fresh one for this engine). */
+  signing?: SigningKeyPair;
+  /**
+   * INSECURE, tests of uncertified servers only: take part without certificates, trusting the
+   * member keys the server lists (docs/threat-model.md "Key substitution").
+   */
+  insecureUncertified?: boolean;
   /**
    * As a committee member, the smallest survivor set this participant helps to unmask (default and
    * minimum 3, docs/threat-model.md "Isolation"); the participant's own setting, never the server's.
@@ -152,9 +171,17 @@ export class ParticipantEngine {
   /** Contribution/answer frames this engine sent in the current round. */
   private sentThisRound = 0;
   private crashed = false;
+  private stopped = false;
+  private credentials: Credentials | undefined;
+  private readonly certCache: CertCache = new Set();
+  /** The current round's descriptor digest (certified federations), and this member's H_S. */
+  private currentDigest: Uint8Array | undefined;
+  private answeredHS: Uint8Array | undefined;
 
   constructor(opts: EngineOptions) {
     if (opts.train && !opts.trainer) throw new Error('a training participant needs a LocalTrainer');
+    if (!opts.authority && !opts.insecureUncertified)
+      throw new Error('a participant needs the enrollment authority it trusts (its URL and pinned key)');
     this.opts = opts;
     this.crypto = opts.crypto ?? inProcessCrypto;
     this.transport = new Transport(opts.url, opts.socketFactory, {
@@ -197,11 +224,44 @@ export class ParticipantEngine {
 
   start(): void {
     this.update({ connection: 'connecting' });
-    this.transport.connect();
+    if (!this.opts.authority) {
+      this.transport.connect();
+      return;
+    }
+    void this.enrollThenConnect(0);
+  }
+
+  /** Enrolls with the pinned authority (retrying while it is unreachable), then connects. */
+  private async enrollThenConnect(attempt: number): Promise<void> {
+    const a = this.opts.authority;
+    if (!a || this.stopped) return;
+    const o = this.opts;
+    try {
+      const signing = o.signing ?? this.credentials?.signing ?? createSigningKey();
+      this.credentials = await enroll({
+        url: a.url,
+        token: o.token,
+        identity: o.identity,
+        signing,
+        roles: [...(o.train ? (['trainer'] as const) : []), ...(o.committee ? (['member'] as const) : [])],
+        participantId: participantIdOf(o.identity.publicKey),
+        trust: { authorities: a.keys },
+      });
+    } catch (e) {
+      const code = typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'CLIENT_ERROR';
+      const message = e instanceof Error ? e.message : String(e);
+      this.emit({ type: 'error', code, message });
+      const retry = e instanceof EnrollError && e.code === 'AUTHORITY_UNREACHABLE' && !this.stopped;
+      this.update({ connection: retry ? 'connecting' : 'closed', lastError: message });
+      if (retry) setTimeout(() => void this.enrollThenConnect(attempt + 1), Math.min(10_000, 500 * 2 ** attempt));
+      return;
+    }
+    if (!this.stopped) this.transport.connect();
   }
 
   /** Leaves the federation (tells the server, then closes). */
   stop(): void {
+    this.stopped = true;
     this.transport.send({ t: 'leave' });
     this.transport.close();
     this.update({ connection: 'closed' });
@@ -237,6 +297,7 @@ export class ParticipantEngine {
           train: o.train,
           committee: o.committee,
           ...(o.label ? { label: o.label } : {}),
+          ...(this.credentials ? { certificate: this.credentials.certificate as WireCertificate } : {}),
         });
         return;
       }
@@ -293,6 +354,21 @@ export class ParticipantEngine {
         'INSECURE_DESCRIPTOR',
         `the server asked for round ${m.config.round} without secure aggregation (updates in the clear); refused, nothing was sent`,
       );
+    }
+    this.currentDigest = undefined;
+    this.answeredHS = undefined;
+    if (this.opts.authority && m.role !== 'idle') {
+      // Certified federation: the committee must be the authority's, and everyone signs and
+      // checks the same descriptor digest (docs/protocol.md §23).
+      try {
+        if (m.role === 'trainer') await checkCommittee(m, { authorities: this.opts.authority.keys }, this.certCache);
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? 'UNCERTIFIED_COMMITTEE';
+        const why = e instanceof Error ? e.message : String(e);
+        return this.fail(m.config.round, code, `refused round ${m.config.round}, nothing was sent: ${why}`);
+      }
+      if (!this.stillCurrent(m)) return;
+      this.currentDigest = descriptorDigest(m);
     }
     if (m.role === 'trainer') await this.trainAndSend(m);
     else if (m.role === 'member') this.update({ phase: 'waiting' });
@@ -395,8 +471,26 @@ export class ParticipantEngine {
     if (this.maybeDrop(m.config.round, 'before-send')) return;
     const cfg = descriptorConfig(m);
     this.emit({ type: 'progress', phase: 'sealing', fraction: 0 });
-    const { contribution: c, timings } = await this.crypto.contribute(cfg, this.snap.clientId ?? '', q);
+    const { contribution: c, timings, digests } = await this.crypto.contribute(cfg, this.snap.clientId ?? '', q);
     if (!this.stillCurrent(m)) return;
+    let sig: Uint8Array | undefined;
+    if (this.opts.authority) {
+      if (!this.credentials || !this.currentDigest)
+        return this.fail(
+          m.config.round,
+          'UNCERTIFIED',
+          'no certificate to sign the contribution with; nothing was sent',
+        );
+      const statement = contributionBytes({
+        federation: cfg.federation,
+        round: cfg.round,
+        descriptorDigest: this.currentDigest,
+        maskedDigest: digests.masked,
+        ephemeralPublic: c.ephemeralPublic,
+        sliceDigests: digests.slices,
+      });
+      sig = sign(this.credentials.signing.secretKey, statement);
+    }
     this.emit({ type: 'progress', phase: 'sealing', fraction: 1 });
     // Remembered before the message leaves: one chance, even across a reload or a restart.
     await this.rememberSpoken(m.config.federation, m.config.round);
@@ -408,6 +502,7 @@ export class ParticipantEngine {
       y2: u32ToBytes(c.masked[1]),
       eph: c.ephemeralPublic,
       sealed: [...c.sealed],
+      ...(sig ? { sig } : {}),
     });
     const bytes = this.transport.sendRaw(encoded);
     this.sentThisRound++;
@@ -435,6 +530,17 @@ export class ParticipantEngine {
       return this.fail(j.round, 'ALREADY_ANSWERED', `already answered round ${j.round}; a member answers once`);
     }
     this.update({ phase: 'job' });
+    if (this.opts.authority) {
+      try {
+        if (!this.currentDigest || !this.credentials) throw new EnrollError('AUTHORITY_REFUSED', 'not enrolled');
+        await checkJob(m, j, this.currentDigest, { authorities: this.opts.authority.keys }, this.certCache);
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? 'UNCERTIFIED_CONTRIBUTION';
+        const why = e instanceof Error ? e.message : String(e);
+        return this.fail(j.round, code, `refused the committee job, nothing was sent: ${why}`);
+      }
+      if (!this.stillCurrent(m)) return;
+    }
     if (this.maybeDrop(m.config.round, 'before-answer')) return;
     await this.rememberSpoken(m.config.federation, m.config.round); // before answering: one chance
     const job: CommitteeJob = {
@@ -449,12 +555,26 @@ export class ParticipantEngine {
       const policy = { minSurvivors: this.opts.minSurvivors ?? DEFAULT_MIN_SURVIVORS };
       const r = await this.crypto.answer(descriptorConfig(m), job, this.opts.identity, policy);
       if (!this.stillCurrent(m)) return;
+      const sum = u32ToBytes(r.sum);
+      let sig: Uint8Array | undefined;
+      if (this.credentials && this.opts.authority) {
+        const statement = answerBytes({
+          federation: r.federation,
+          round: r.round,
+          memberIndex: r.memberIndex,
+          survivorHash: r.survivorHash,
+          answerDigest: digest(sum),
+        });
+        sig = sign(this.credentials.signing.secretKey, statement);
+      }
+      this.answeredHS = r.survivorHash;
       const bytes = this.transport.send({
         t: 'answer',
         round: r.round,
         memberIndex: r.memberIndex,
         hS: r.survivorHash,
-        sum: u32ToBytes(r.sum),
+        sum,
+        ...(sig ? { sig } : {}),
       });
       this.sentThisRound++;
       this.update({ phase: 'answered' });
@@ -465,7 +585,19 @@ export class ParticipantEngine {
     }
   }
 
-  private onResult(r: ResultMsg): void {
+  private async onResult(r: ResultMsg): Promise<void> {
+    const m = this.current;
+    if (this.opts.authority && m && m.config.round === r.round && m.role !== 'idle') {
+      // Split view: the members' signed H_S values must verify and agree (docs/threat-model.md).
+      try {
+        if (r.ok && !r.attestations?.length)
+          throw new EnrollError('AUTHORITY_REFUSED', `round ${r.round} ended without the members' signed answers`);
+        await checkAttestations(m, r.attestations ?? [], this.answeredHS);
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        this.emit({ type: 'error', code: 'SPLIT_VIEW', message: why, round: r.round });
+      }
+    }
     if (r.round === this.snap.round)
       this.update({ phase: r.ok ? 'done' : 'failed', version: r.version, ...(r.ok ? {} : { lastError: r.reason }) });
     else this.update({ version: Math.max(this.snap.version, r.version) });

@@ -12,6 +12,7 @@
  * Everything read back is validated; a record of the wrong shape is a ClientStoreError with
  * code CORRUPT_RECORD, never a silently wrong value. Browser-safe: idb only, no node: imports.
  */
+import { type SigningKeyPair, createSigningKey } from '../cert/sign.js';
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames, wrap } from 'idb';
 import { type MemberIdentity, createIdentity, x25519PublicKey } from '../secagg/index.js';
 import { type Dataset, countFrauds, makeDataset } from '../ml/dataset.js';
@@ -60,6 +61,8 @@ export interface JoinedFederation {
   train: boolean;
   committee: boolean;
   label?: string;
+  /** The enrollment authority's Ed25519 key this participant pins (64 hex digits, from the join link). */
+  authorityKey?: string;
   /** Federation id and this participant's client id, once the server has said them. */
   federation?: string;
   clientId?: string;
@@ -136,6 +139,8 @@ export interface ClientStore {
   readonly name: string;
   /** The long-term identity, created on first use and the same thereafter (also across reloads). */
   getOrCreateIdentity(): Promise<MemberIdentity>;
+  /** The participant's Ed25519 signing key (kept beside the identity, created on first use). */
+  getOrCreateSigningKey(): Promise<SigningKeyPair>;
   getIdentity(): Promise<MemberIdentity | undefined>;
   getFederation(): Promise<JoinedFederation | undefined>;
   saveFederation(f: JoinedFederation): Promise<void>;
@@ -198,6 +203,8 @@ type Store = StoreNames<SpeakOnceSchema>;
 export const STORES: readonly Store[] = ['identity', 'federation', 'dataset', 'model', 'history', 'answered'];
 /** The key of the single record of the identity, federation, dataset and model stores. */
 const ONE = 'current';
+/** The signing key's record in the identity store. */
+const SIGNING = 'signing';
 
 type UpgradeTx = IDBPTransaction<SpeakOnceSchema, Store[], 'versionchange'>;
 const MIGRATIONS: ((db: IDBPDatabase<SpeakOnceSchema>, tx: UpgradeTx) => void)[] = [
@@ -247,6 +254,8 @@ function checkFederation(r: unknown, bad: (w: string) => ClientStoreError): Join
   for (const k of ['label', 'federation', 'clientId'] as const)
     if (r[k] !== undefined && !isStr(r[k], 256)) throw bad(`${k} must be a string of at most 256 characters`);
   if (!isIso(r.joinedAt)) throw bad('joinedAt must be an ISO date');
+  if (r.authorityKey !== undefined && !(isStr(r.authorityKey) && /^[0-9a-f]{64}$/.test(r.authorityKey)))
+    throw bad('authorityKey must be 64 lowercase hex digits');
   const f: JoinedFederation = {
     serverUrl: r.serverUrl,
     token: r.token,
@@ -255,6 +264,7 @@ function checkFederation(r: unknown, bad: (w: string) => ClientStoreError): Join
     joinedAt: r.joinedAt,
   };
   if (r.label !== undefined) f.label = r.label as string;
+  if (r.authorityKey !== undefined) f.authorityKey = r.authorityKey;
   if (r.federation !== undefined) f.federation = r.federation as string;
   if (r.clientId !== undefined) f.clientId = r.clientId as string;
   return f;
@@ -297,6 +307,17 @@ function readIdentity(r: unknown): MemberIdentity {
   if (derived.some((b, i) => b !== publicKey[i]))
     throw corrupt('identity', 'the public key does not belong to the secret key');
   return { secretKey, publicKey };
+}
+
+function readSigningKey(r: unknown): SigningKeyPair {
+  if (!isRec(r)) throw corrupt('identity', 'the signing key is not an object');
+  const { secretKey, publicKey } = r;
+  if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32 || !(publicKey instanceof Uint8Array))
+    throw corrupt('identity', 'the signing key must be 32 bytes');
+  const k = createSigningKey(secretKey);
+  if (k.publicKey.some((b, i) => b !== publicKey[i]))
+    throw corrupt('identity', 'the signing public key does not belong to its secret key');
+  return k;
 }
 
 function readDataset(r: unknown): StoredDataset {
@@ -477,6 +498,25 @@ export async function openClientStore(name: string = DB_NAME, opts: OpenClientSt
           tx.done,
         ]);
         return id;
+      }),
+
+    getOrCreateSigningKey: () =>
+      op('identity', async () => {
+        const tx = db.transaction('identity', 'readwrite', { durability: 'strict' });
+        const existing: unknown = await tx.store.get(SIGNING);
+        if (existing !== undefined) {
+          await tx.done;
+          return readSigningKey(existing);
+        }
+        const k = createSigningKey(); // synchronous: the transaction stays active
+        await Promise.all([
+          tx.store.put(
+            { secretKey: exact(k.secretKey), publicKey: exact(k.publicKey), createdAt: new Date().toISOString() },
+            SIGNING,
+          ),
+          tx.done,
+        ]);
+        return k;
       }),
 
     getFederation: () =>

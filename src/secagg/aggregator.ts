@@ -85,8 +85,12 @@ export class RoundAggregator {
     return this.held.size;
   }
 
-  /** Validates and accumulates one contribution. Throws a typed error and changes nothing on refusal. */
-  async add(c: Contribution): Promise<void> {
+  /**
+   * Validates and accumulates one contribution. Throws a typed error and changes nothing on
+   * refusal. `authenticate` (a certified federation's signature check) runs after the shape
+   * checks and before anything is accumulated; what it throws refuses the contribution.
+   */
+  async add(c: Contribution, authenticate?: () => Promise<void>): Promise<void> {
     const cfg = this.cfg;
     if (c.federation !== cfg.federation || c.round !== cfg.round)
       throw new WrongRoundError(
@@ -122,6 +126,7 @@ export class RoundAggregator {
     }
     this.pending.add(c.clientId);
     try {
+      if (authenticate) await authenticate();
       const digest = await contributionDigest(c.ephemeralPublic, c.sealed, this.hasher);
       if (this.phase !== 'collecting') throw new LateError(`contribution from ${c.clientId} after the cut-off`);
       // Plain float additions (no per-element reduction), reduced once when unmasking. The range
@@ -167,6 +172,12 @@ export class RoundAggregator {
 
   /** Records one committee answer; refuses wrong rounds, duplicates, late answers and a wrong H_S. */
   receive(r: CommitteeResponse): void {
+    this.check(r);
+    this.answers.set(r.memberIndex, r);
+  }
+
+  /** The checks `receive` makes, without recording the answer (a caller may authenticate in between). */
+  check(r: CommitteeResponse): void {
     const cfg = this.cfg;
     if (r.federation !== cfg.federation || r.round !== cfg.round)
       throw new WrongRoundError(`answer for ${r.federation}#${r.round}, this round is ${cfg.federation}#${cfg.round}`);
@@ -182,7 +193,6 @@ export class RoundAggregator {
     }
     if (!(r.sum instanceof Uint32Array) || r.sum.length !== sliceLength(cfg.committee))
       throw new MalformedInputError(`answer of member ${r.memberIndex} has the wrong length`);
-    this.answers.set(r.memberIndex, r);
   }
 
   get answered(): number {

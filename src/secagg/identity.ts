@@ -48,3 +48,36 @@ export async function verifyJoinProof(
     return false;
   }
 }
+
+const ENROLL_LABEL = utf8('SpeakOnce/v1/enroll-proof');
+
+/**
+ * Proof of possession of the sealing key for the enrollment authority (docs/protocol.md §23):
+ *   proof = HMAC-SHA256(key = X25519(p, A), "SpeakOnce/v1/enroll-proof" ‖ A ‖ P ‖ request)
+ * where A is the authority's X25519 enrollment key and `request` the canonical bytes of the
+ * enrollment request (which name the signing key), so a proof never certifies another key.
+ */
+export async function enrollProof(
+  me: MemberIdentity,
+  authorityKey: Uint8Array,
+  request: Uint8Array,
+): Promise<Uint8Array> {
+  const shared = await x25519Shared(me.secretKey, authorityKey);
+  return hmac(sha256, shared, concatBytes(ENROLL_LABEL, authorityKey, me.publicKey, request));
+}
+
+/** The authority's check of {@link enrollProof}; false for a wrong proof or a malformed key. */
+export async function verifyEnrollProof(
+  authoritySecret: Uint8Array,
+  authorityKey: Uint8Array,
+  sealKey: Uint8Array,
+  request: Uint8Array,
+  proof: Uint8Array,
+): Promise<boolean> {
+  try {
+    const shared = await x25519Shared(authoritySecret, sealKey);
+    return bytesEqual(hmac(sha256, shared, concatBytes(ENROLL_LABEL, authorityKey, sealKey, request)), proof);
+  } catch {
+    return false;
+  }
+}

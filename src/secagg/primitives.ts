@@ -204,3 +204,19 @@ export async function sha256Digest(data: Uint8Array): Promise<Uint8Array> {
   if (s && forced !== 'noble') return new Uint8Array(await s.digest('SHA-256', new Uint8Array(data)));
   return sha256(data);
 }
+
+/**
+ * SHA-256 of a byte string: WebCrypto's native digest (off the main thread in Node and in the
+ * browser) where the platform has it, @noble/hashes otherwise. Same bytes either way.
+ */
+export async function sha256Async(data: Uint8Array): Promise<Uint8Array> {
+  const s = forced === 'noble' ? undefined : subtle();
+  if (s) {
+    try {
+      return new Uint8Array(await s.digest('SHA-256', data as Uint8Array<ArrayBuffer>));
+    } catch {
+      /* fall through to noble */
+    }
+  }
+  return sha256(data);
+}

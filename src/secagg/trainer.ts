@@ -6,7 +6,8 @@ import { MalformedInputError } from './errors.js';
 import { PRIMES } from './field.js';
 import { type PublicRing, type Residues, applyMask, expandPublicRing, sampleNoise, sampleSecret } from './mask.js';
 import { type RoundConfig, maxQuantized, validateRoundConfig } from './params.js';
-import { x25519PublicKey } from './primitives.js';
+import { concatBytes } from './encoding.js';
+import { sha256Async, x25519PublicKey } from './primitives.js';
 import { SecretRandom } from './random.js';
 import { sealSlice } from './seal.js';
 import { randomnessLength, share } from './shamir.js';
@@ -30,6 +31,26 @@ export interface TrainerTimings {
   shares_ms: number;
   /** X25519 + HKDF + AES-GCM for every member. */
   seal_ms: number;
+}
+
+/**
+ * What a certified trainer signs about its message (docs/protocol.md §23):
+ *   masked    = SHA-256( SHA-256(y mod q1 as LE u32) ‖ SHA-256(y mod q2 as LE u32) )
+ *   slices[j − 1] = SHA-256(sealed slice j)
+ */
+export interface ContributionDigests {
+  readonly masked: Uint8Array;
+  readonly slices: readonly Uint8Array[];
+}
+
+function leBytes(x: Uint32Array): Uint8Array {
+  return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+}
+
+/** The masked-vector digest of §23 (little-endian platforms, as the wire codec requires). */
+export async function maskedDigest(masked: Residues): Promise<Uint8Array> {
+  const [d1, d2] = await Promise.all([sha256Async(leBytes(masked[0])), sha256Async(leBytes(masked[1]))]);
+  return sha256Async(concatBytes(d1, d2));
 }
 
 export interface TrainerOptions {
@@ -67,7 +88,7 @@ export async function buildContribution(
   clientId: string,
   update: Int32Array,
   opts: TrainerOptions = {},
-): Promise<{ contribution: Contribution; timings: TrainerTimings }> {
+): Promise<{ contribution: Contribution; timings: TrainerTimings; digests: ContributionDigests }> {
   validateRoundConfig(cfg);
   validateClientId(clientId);
   validateQuantized(update, cfg);
@@ -83,6 +104,8 @@ export async function buildContribution(
     sampleNoise(rng, cfg.length),
   ]);
   const masked = applyMask(update, secret, ring, noise, cfg.delta, cfg.length);
+  // Hashed natively while the sharing and sealing below run (a second core hides it).
+  const maskedDigestP = maskedDigest(masked);
   const mask_ms = performance.now() - t0;
   progress('shares', 0.8);
 
@@ -107,11 +130,13 @@ export async function buildContribution(
       ),
     ),
   );
+  const [masked32, slices32] = await Promise.all([maskedDigestP, Promise.all(sealed.map((x) => sha256Async(x)))]);
   const seal_ms = performance.now() - t0;
   progress('done', 1);
 
   return {
     contribution: { federation: cfg.federation, round: cfg.round, clientId, masked, ephemeralPublic, sealed },
     timings: { mask_ms, shares_ms, seal_ms },
+    digests: { masked: masked32, slices: slices32 },
   };
 }

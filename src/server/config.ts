@@ -90,6 +90,14 @@ export const ServerConfigSchema = v.strictObject({
   hidden: v.array(posInt),
   seed: nonNegInt,
   maxMessageBytes: v.optional(posInt),
+  /**
+   * A certified federation: the enrollment authority's Ed25519 public keys (hex; the current one
+   * and retired ones still accepted). Joins must then carry a certificate under one of them,
+   * contributions and answers must be signed (docs/protocol.md §23).
+   */
+  authorityKeys: v.optional(
+    v.array(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be 32 bytes as lowercase hex'))),
+  ),
   /** Trainers append local metrics (sufficient statistics) to the masked vector. */
   secureMetrics: v.boolean(),
   /** Test mode: in-process hooks for test harnesses (the decoded sum; on no wire; never in production). */

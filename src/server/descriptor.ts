@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { SharingScheme } from '../secagg/index.js';
 import { u32ToBytes } from '../wire/codec.js';
 import { vectorLayout } from '../wire/layout.js';
-import type { Role, RoundId, RoundMsg, WireRoundConfig } from '../wire/messages.js';
+import type { Role, RoundId, RoundMsg, WireCertificate, WireRoundConfig } from '../wire/messages.js';
 import type { ServerConfig } from './config.js';
 import type { GlobalModel } from './model.js';
 
@@ -20,6 +20,8 @@ export interface DescriptorInput {
   readonly config: ServerConfig;
   /** A secure round's committee: its scheme and the members' keys in member order (1..m). */
   readonly committee?: { readonly scheme: SharingScheme; readonly memberKeys: readonly Uint8Array[] };
+  /** A certified federation's member certificates, member j at index j − 1. */
+  readonly memberCerts?: readonly WireCertificate[];
 }
 
 export interface RoundDescriptor {
@@ -54,6 +56,7 @@ export function roundDescriptor(input: DescriptorInput): RoundDescriptor {
     quant: { clip: c.clip, weightCap: c.weightCap, ...(c.l2Clip ? { l2Clip: c.l2Clip } : {}) },
     train: { epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate },
     metrics: c.secureMetrics,
+    ...(input.memberCerts ? { memberCerts: [...input.memberCerts] } : {}),
   };
   return {
     config,

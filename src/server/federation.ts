@@ -23,7 +23,8 @@ import { mlpArchitecture, parameterCount } from '../ml/model.js';
 import { DEFAULT_SCALING, numInputs } from '../ml/scaling.js';
 import type { FederationEvent, FederationStatus } from '../wire/events.js';
 import { maxContributionBytes, vectorLayout } from '../wire/layout.js';
-import type { RoundId } from '../wire/messages.js';
+import { descriptorDigest } from '../wire/digest.js';
+import type { RoundId, WireCertificate } from '../wire/messages.js';
 import { type ServerConfig, configuredCommittee } from './config.js';
 import { observedScheme, roundDescriptor } from './descriptor.js';
 import { Ledger } from './ledger.js';
@@ -166,7 +167,7 @@ export class Federation {
     const run = this.current;
     if (!run) throw new Refusal('NO_ROUND', `no round is running (message for round ${msg.round})`);
     if (msg.t === 'contribution') await run.contribution(id, msg, size);
-    else if (msg.t === 'answer') run.answer(id, msg, size);
+    else if (msg.t === 'answer') await run.answer(id, msg, size);
     else run.plain(id, msg, size);
   }
 
@@ -206,6 +207,7 @@ export class Federation {
     const { trainers, members, committee } = draw;
     const round = await this.ledger.nextRound();
     const version = this.ledger.version;
+    const certified = this.config.authorityKeys !== undefined;
     const descriptor = roundDescriptor({
       federation: this.ledger.federation,
       round,
@@ -213,8 +215,17 @@ export class Federation {
       model: this.ledger.model,
       config: this.config,
       ...(committee ? { committee: { scheme: committee, memberKeys: members.map((p) => p.publicKey) } } : {}),
+      ...(certified ? { memberCerts: members.map((p) => p.certificate as WireCertificate) } : {}),
     });
     const { config } = descriptor;
+    const certifiedRound = certified
+      ? {
+          descriptorDigest: descriptorDigest(descriptor.message('trainer', undefined, 0, 0)),
+          certificates: new Map(
+            [...trainers, ...members].map((p) => [p.id, p.certificate as WireCertificate] as const),
+          ),
+        }
+      : undefined;
     const run = new RoundRun(
       {
         config,
@@ -225,6 +236,7 @@ export class Federation {
         committeeMs: this.config.committeeMs,
         minSurvivors: this.config.minSurvivors,
         descriptor: descriptor.message,
+        ...(certifiedRound ? { certified: certifiedRound } : {}),
       },
       {
         send: (id, m) => this.registry.send(id, m),

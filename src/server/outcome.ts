@@ -133,6 +133,7 @@ export async function settleRound(
     answered: o.membersAnswered.length,
     ...(code ? { code } : {}),
     ...(reason ? { reason } : {}),
+    ...(o.attestations.length ? { attestations: o.attestations } : {}),
   };
   for (const id of new Set([...plan.trainers, ...plan.members])) host.send(id, result);
   return ok;

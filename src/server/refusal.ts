@@ -12,6 +12,10 @@ export type RefusalCode =
   | 'NOT_A_TRAINER'
   | 'NOT_A_MEMBER'
   | 'INSECURE_MODE_ONLY'
-  | 'TEXT_FRAME';
+  | 'TEXT_FRAME'
+  /** A certified federation: no or a bad certificate at join. */
+  | 'UNCERTIFIED'
+  /** A certified federation: a contribution or answer without a valid signature, or a replay. */
+  | 'BAD_SIGNATURE';
 
 export class Refusal extends CodedError<RefusalCode> {}

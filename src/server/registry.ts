@@ -6,12 +6,23 @@
  *
  * It knows nothing of rounds: a joined participant's round messages go to the host.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { bytesEqual } from '../base/bytes.js';
 import { isCodedError } from '../base/error.js';
+import { verifyCertificateAsync } from '../cert/certificate.js';
+import { CertificateError } from '../cert/errors.js';
 import { SecAggError, verifyJoinProof, x25519PublicKey } from '../secagg/index.js';
 import { WireError, decodeClientMessage, encodeMessage } from '../wire/codec.js';
 import { type FederationEvent, SHORT_ID } from '../wire/events.js';
-import { type ClientMessage, type JoinMsg, type RoundId, type ServerMessage, WIRE_VERSION } from '../wire/messages.js';
+import { participantIdOf } from '../wire/ids.js';
+import {
+  type ClientMessage,
+  type JoinMsg,
+  type RoundId,
+  type ServerMessage,
+  type WireCertificate,
+  WIRE_VERSION,
+} from '../wire/messages.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './log.js';
 import { Refusal } from './refusal.js';
@@ -34,6 +45,8 @@ export interface Participant {
   committee: boolean;
   label: string | undefined;
   conn: Connection | undefined;
+  /** The authority's certificate (certified federations). */
+  certificate: WireCertificate | undefined;
 }
 
 /** A joined participant's message about a round (contribution, answer, plain). */
@@ -54,7 +67,7 @@ export interface RegistryHost {
 
 /** Short, stable participant id derived from the long-term public key. */
 export function participantId(publicKey: Uint8Array): string {
-  return `p${createHash('sha256').update(publicKey).digest('hex').slice(0, 16)}`;
+  return participantIdOf(publicKey);
 }
 
 /** The code a refusal travels with: the error family's code, or INTERNAL for a bug. */
@@ -64,6 +77,7 @@ function codeOf(e: unknown): string {
 
 export class Registry {
   private readonly participants = new Map<string, Participant>();
+  private readonly verifiedCerts = new Set<string>();
 
   constructor(
     private readonly config: ServerConfig,
@@ -160,7 +174,10 @@ export class Registry {
                 const why = "the join proof does not verify: the public key is not this participant's";
                 throw new Refusal('UNAUTHENTICATED', why);
               }
-              id = this.join(conn, msg);
+              if (!msg.train && !msg.committee)
+                throw new Refusal('NOT_JOINED', 'a participant must train, volunteer for the committee, or both');
+              const certificate = await this.checkCertificate(msg);
+              id = this.join(conn, msg, certificate);
             } finally {
               joining = false;
             }
@@ -169,7 +186,8 @@ export class Registry {
           await this.dispatch(id, msg, data.byteLength);
         } catch (e) {
           refuse(e, msg?.t ?? (e instanceof WireError ? e.ref : undefined));
-          if (e instanceof Refusal && e.code === 'UNAUTHENTICATED') conn.close(4001, 'unauthenticated');
+          if (e instanceof Refusal && (e.code === 'UNAUTHENTICATED' || e.code === 'UNCERTIFIED'))
+            conn.close(4001, e.code === 'UNCERTIFIED' ? 'uncertified' : 'unauthenticated');
         }
       },
       close: () => {
@@ -194,7 +212,30 @@ export class Registry {
     }
   }
 
-  private join(conn: Connection, msg: JoinMsg): string {
+  /** In a certified federation, the join's certificate must name its key, roles and federation. */
+  private async checkCertificate(msg: JoinMsg): Promise<WireCertificate | undefined> {
+    const authorities = this.config.authorityKeys;
+    if (!authorities) return undefined;
+    const cert = msg.certificate;
+    if (!cert) throw new Refusal('UNCERTIFIED', 'this federation admits only participants certified by its authority');
+    const check = {
+      authorities: authorities.map((h) => new Uint8Array(Buffer.from(h, 'hex'))),
+      federation: this.host.welcome().federation,
+      now: Date.now(),
+    };
+    try {
+      if (msg.train) await verifyCertificateAsync(cert, { ...check, role: 'trainer' }, this.verifiedCerts);
+      if (msg.committee) await verifyCertificateAsync(cert, { ...check, role: 'member' }, this.verifiedCerts);
+    } catch (e) {
+      if (e instanceof CertificateError) throw new Refusal('UNCERTIFIED', `join refused: ${e.message}`);
+      throw e;
+    }
+    if (!bytesEqual(cert.body.sealKey, msg.publicKey) || cert.body.participantId !== participantId(msg.publicKey))
+      throw new Refusal('UNCERTIFIED', 'join refused: the certificate is for another key');
+    return cert;
+  }
+
+  private join(conn: Connection, msg: JoinMsg, certificate: WireCertificate | undefined): string {
     if (!msg.train && !msg.committee) {
       throw new Refusal('NOT_JOINED', 'a participant must train, volunteer for the committee, or both');
     }
@@ -204,7 +245,7 @@ export class Registry {
       existing.conn.close(4000, 'replaced by a new connection of the same identity');
     }
     const { publicKey, train, committee, label } = msg;
-    const p: Participant = { id, publicKey, train, committee, label, conn };
+    const p: Participant = { id, publicKey, train, committee, label, conn, certificate };
     this.participants.set(id, p);
     this.log.info('joined', { clientId: id, train: msg.train, committee: msg.committee, label: msg.label });
     const { federation, version } = this.host.welcome();

@@ -26,6 +26,7 @@ import {
 } from '../secagg/index.js';
 import type {
   AnswerMsg,
+  Attestation,
   ContributionMsg,
   PlainMsg,
   Role,
@@ -38,6 +39,7 @@ import { bytesToI32, bytesToU32 } from '../wire/codec.js';
 import type { FederationEvent } from '../wire/events.js';
 import type { Logger } from './log.js';
 import { Refusal } from './refusal.js';
+import { type CertifiedRound, type SignedContribution, checkAnswer, checkContribution } from './signed.js';
 
 export type RoundPhase = 'starting' | 'collecting' | 'committee' | 'unmasking' | 'done' | 'failed';
 
@@ -51,6 +53,8 @@ export interface RoundPlan {
   readonly submitMs: number;
   readonly committeeMs: number;
   readonly minSurvivors: number;
+  /** A certified federation's round: certificates and the descriptor digest (signed.ts). */
+  readonly certified?: CertifiedRound;
   /** Builds the descriptor for one participant (role and deadlines filled in). */
   readonly descriptor: (role: Role, memberIndex: number | undefined, submitBy: number, answerBy: number) => RoundMsg;
 }
@@ -73,6 +77,7 @@ export type RoundOutcome =
       membersAnswered: number[];
       /** Members (1-based) whose wrong answers robust unmasking corrected away (§14.1). */
       faultyMembers: number[];
+      attestations: Attestation[];
       timings: Record<string, number>;
       bytesIn: number;
       bytesOut: number;
@@ -84,6 +89,7 @@ export type RoundOutcome =
       reason: string;
       survivors: string[];
       membersAnswered: number[];
+      attestations: Attestation[];
       timings: Record<string, number>;
       bytesIn: number;
       bytesOut: number;
@@ -101,6 +107,10 @@ export class RoundRun {
   private readonly trainerSet: Set<string>;
   private readonly memberIndex: Map<string, number>;
   private readonly answeredBy = new Set<string>();
+  /** Certified rounds: each accepted contribution's signed data, and each accepted answer's attestation. */
+  private readonly signedBy = new Map<string, SignedContribution>();
+  private readonly attestations: Attestation[] = [];
+  private readonly seenMasked = new Set<string>();
   private survivors: string[] = [];
   /** Committee jobs by member id, kept so a member that reconnects mid-round can get its job. */
   private readonly jobs = new Map<string, ServerMessage>();
@@ -187,7 +197,31 @@ export class RoundRun {
       ephemeralPublic: msg.eph,
       sealed: msg.sealed,
     };
-    await this.agg.add(c); // throws typed errors (duplicate, late, malformed) and changes nothing then
+    let signed: SignedContribution | undefined;
+    let maskedKey = '';
+    let added = false;
+    const certified = this.plan.certified;
+    // A certified federation: the signature is checked after the shape, before anything counts.
+    const authenticate = certified
+      ? async () => {
+          signed = await checkContribution(certified, this.plan.config.federation, clientId, msg);
+          // The same masked vector twice is a copy of another trainer's message, however signed.
+          maskedKey = Buffer.from(signed.masked).toString('hex');
+          if (this.seenMasked.has(maskedKey))
+            throw new DuplicateError(
+              `the masked vector of ${clientId} is a copy of another contribution of this round`,
+            );
+          this.seenMasked.add(maskedKey);
+          added = true;
+        }
+      : undefined;
+    try {
+      await this.agg.add(c, authenticate); // typed errors (duplicate, late, malformed, signature); nothing changes then
+    } catch (e) {
+      if (added) this.seenMasked.delete(maskedKey);
+      throw e;
+    }
+    if (signed) this.signedBy.set(clientId, signed);
     this.bytesIn += size;
     if (this.maskedPreview.length === 0)
       this.maskedPreview = Array.from(c.masked[0].subarray(0, PREVIEW_LENGTH), (v) => v / Q1);
@@ -293,7 +327,13 @@ export class RoundRun {
         memberIndex: job.memberIndex,
         survivors: job.survivors.map((s) => ({ id: s.clientId, digest: s.digest })),
         hS: job.survivorHash,
-        slots: job.slots.map((s) => ({ id: s.clientId, eph: s.ephemeralPublic, sealed: s.sealed })),
+        slots: job.slots.map((s) => {
+          const sc = this.signedBy.get(s.clientId);
+          const signed = sc
+            ? { signed: { cert: sc.cert, sig: sc.sig, masked: sc.masked, slices: [...sc.slices] } }
+            : {};
+          return { id: s.clientId, eph: s.ephemeralPublic, sealed: s.sealed, ...signed };
+        }),
       };
       this.jobs.set(id, msg);
       this.bytesOut += this.host.send(id, msg);
@@ -302,7 +342,7 @@ export class RoundRun {
     this.checkAllAnswered();
   }
 
-  answer(clientId: string, msg: AnswerMsg, size: number): void {
+  async answer(clientId: string, msg: AnswerMsg, size: number): Promise<void> {
     if (msg.round !== this.round) {
       throw new WrongRoundError(`answer for round ${msg.round}, the current round is ${this.round}`);
     }
@@ -318,7 +358,14 @@ export class RoundRun {
       survivorHash: msg.hS,
       sum: bytesToU32(msg.sum, 'sum'),
     };
+    let attestation: Attestation | undefined;
+    if (this.plan.certified) {
+      // The core's checks first (early, late, duplicate, wrong H_S, length), then the signature.
+      this.agg.check(r);
+      attestation = await checkAnswer(this.plan.certified, this.plan.config.federation, clientId, msg);
+    }
     this.agg.receive(r); // typed errors: before cut-off, late, duplicate, wrong H_S, wrong length
+    if (attestation) this.attestations.push(attestation);
     this.bytesIn += size;
     this.answeredBy.add(clientId);
     const { tRec, m } = committee;
@@ -370,6 +417,7 @@ export class RoundRun {
       survivors: this.survivors,
       membersAnswered: this.membersAnswered(),
       faultyMembers,
+      attestations: this.sortedAttestations(),
       timings: this.timings,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
@@ -389,9 +437,14 @@ export class RoundRun {
       reason,
       survivors: this.survivors,
       membersAnswered: this.membersAnswered(),
+      attestations: this.sortedAttestations(),
       timings: this.timings,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
     });
+  }
+
+  private sortedAttestations(): Attestation[] {
+    return [...this.attestations].sort((a, b) => a.memberIndex - b.memberIndex);
   }
 }

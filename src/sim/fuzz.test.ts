@@ -36,6 +36,8 @@ const REFUSAL_CODES: RefusalCode[] = [
   'NOT_A_MEMBER',
   'INSECURE_MODE_ONLY',
   'TEXT_FRAME',
+  'UNCERTIFIED',
+  'BAD_SIGNATURE',
 ];
 const SECAGG_CODES: SecAggErrorCode[] = [
   'MALFORMED_INPUT',

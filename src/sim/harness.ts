@@ -16,6 +16,10 @@ import type { LocalEvaluator, LocalTrainer } from '../client/trainers/types.js';
 import type { SocketFactory, SocketLike } from '../client/transport.js';
 import type { MemberIdentity } from '../secagg/index.js';
 import { createIdentity } from '../secagg/index.js';
+import { authorityHandler } from '../authority/http.js';
+import { loadOrCreateKeys, memoryKeys } from '../authority/keys.js';
+import { EnrollmentAuthority } from '../authority/service.js';
+import { type SigningKeyPair, createSigningKey } from '../cert/sign.js';
 import { type ServerConfig, resolveConfig } from '../server/config.js';
 import { Federation, type FederationOptions } from '../server/federation.js';
 import { type RunningServer, listen } from '../server/http.js';
@@ -66,7 +70,28 @@ export interface LocalServer {
   config: ServerConfig;
   wsUrl: string;
   token: string;
+  /** The enrollment authority beside it (absent for an uncertified server). */
+  authority: AuthorityPin | undefined;
   stop(): Promise<void>;
+}
+
+/** Where participants enroll and the authority keys they pin. */
+export interface AuthorityPin {
+  readonly url: string;
+  readonly keys: readonly Uint8Array[];
+}
+
+/** The authorities of the servers this process started, by their WebSocket URL. */
+const localAuthorities = new Map<string, AuthorityPin>();
+
+/** Registers the authority of a server this process did not start (e.g. one in a child process). */
+export function registerAuthority(wsUrl: string, pin: AuthorityPin): void {
+  localAuthorities.set(wsUrl, pin);
+}
+
+/** The authority of a server started by this harness (undefined for an uncertified one). */
+export function authorityFor(wsUrl: string): AuthorityPin | undefined {
+  return localAuthorities.get(wsUrl);
 }
 
 /** Server logs are silent unless SPEAKONCE_TEST_LOG=debug|info|warn is set. */
@@ -83,14 +108,47 @@ export async function startLocalServer(
   overrides: Partial<ServerConfig> = {},
   log: Logger = quietLogger(),
   options: FederationOptions = {},
+  authorityOptions: { uncertified?: boolean; keyFile?: string } = {},
 ): Promise<LocalServer> {
   const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), 'speakonce-')));
   const token = overrides.token ?? randomBytes(8).toString('hex');
-  const config = resolveConfig({ port: 0, pauseMs: 0, logLevel: 'silent', ...overrides, dataDir, token });
+  // Certified unless asked otherwise (or the INSECURE plaintext benchmark mode, which has no committee).
+  const certified = !authorityOptions.uncertified && !overrides.insecurePlaintext;
+  // A server restarted on the same data directory keeps its authority (the key file beside it).
+  const keyFile =
+    authorityOptions.keyFile ??
+    (overrides.dataDir ? `${overrides.dataDir.replace(/\/+$/, '')}-authority.json` : undefined);
+  const keys = certified ? (keyFile ? loadOrCreateKeys(keyFile) : memoryKeys()) : undefined;
+  const config = resolveConfig({
+    port: 0,
+    pauseMs: 0,
+    logLevel: 'silent',
+    ...(keys ? { authorityKeys: [Buffer.from(keys.signPublic).toString('hex')] } : {}),
+    ...overrides,
+    dataDir,
+    token,
+  });
   const fed = new Federation(config, log, options);
   await fed.init();
-  const server = await listen(fed, config.host, config.port, log);
-  return { fed, server, config, wsUrl: `ws://127.0.0.1:${server.port}/ws`, token, stop: () => server.close() };
+  const auth = keys ? new EnrollmentAuthority(keys, { federation: fed.federationId, token }) : undefined;
+  const server = await listen(fed, config.host, config.port, log, {
+    ...(auth ? { fallback: authorityHandler(auth, log, '/authority') } : {}),
+  });
+  const wsUrl = `ws://127.0.0.1:${server.port}/ws`;
+  const authority = keys ? { url: `http://127.0.0.1:${server.port}/authority`, keys: [keys.signPublic] } : undefined;
+  if (authority) localAuthorities.set(wsUrl, authority);
+  return {
+    fed,
+    server,
+    config,
+    wsUrl,
+    token,
+    authority,
+    stop: async () => {
+      localAuthorities.delete(wsUrl);
+      await server.close();
+    },
+  };
 }
 
 export interface SimParticipant {
@@ -123,6 +181,33 @@ export interface ParticipantSpec {
   crypto?: CryptoRunner;
   /** The rounds this participant spoke in, kept durably (default: memory only). */
   answeredRounds?: AnsweredRounds;
+  /** The authority to enroll with (default: the one of a server this harness started at `url`). */
+  authority?: AuthorityPin;
+}
+
+/** A participant pins the authority of the server it joins; with none (an uncertified server) it
+ * runs INSECURE uncertified, as only harness code may. */
+function authorityOption(
+  spec: ParticipantSpec,
+  identity: MemberIdentity,
+): { authority: AuthorityPin; signing: SigningKeyPair } | { insecureUncertified: true } {
+  const a = spec.authority ?? authorityFor(spec.url);
+  if (!a) return { insecureUncertified: true };
+  return { authority: a, signing: signingKeyFor(identity) };
+}
+
+/** One signing key per identity, as a participant keeps it beside its identity across restarts. */
+export function signingKeyFor(identity: MemberIdentity): SigningKeyPair {
+  let signing = signingKeys.get(identity);
+  if (!signing) signingKeys.set(identity, (signing = createSigningKey()));
+  return signing;
+}
+
+const signingKeys = new WeakMap<MemberIdentity, SigningKeyPair>();
+
+/** The signing key the harness gave a participant's identity (tests script dishonest members with it). */
+export function signingKeyOf(identity: MemberIdentity): SigningKeyPair | undefined {
+  return signingKeys.get(identity);
 }
 
 /**
@@ -154,6 +239,7 @@ export function startParticipant(spec: ParticipantSpec): SimParticipant {
     ...(spec.evaluator ? { evaluator: spec.evaluator } : {}),
     ...(spec.crypto ? { crypto: spec.crypto } : {}),
     ...(spec.answeredRounds ? { answeredRounds: spec.answeredRounds } : {}),
+    ...authorityOption(spec, identity),
     onQuantized: (round, q) => quantized.set(round, q.slice()),
     ...(spec.dropAt ? { dropAt: spec.dropAt } : {}),
   });

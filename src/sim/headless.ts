@@ -9,11 +9,13 @@ import type { DropPoint } from '../client/engine.js';
 import type { LocalEvaluator, LocalTrainer } from '../client/trainers/types.js';
 import type { Dataset } from '../ml/dataset.js';
 import { type MemberIdentity, createIdentity } from '../secagg/index.js';
-import { type SimParticipant, startParticipant } from './harness.js';
+import { type AuthorityPin, type SimParticipant, startParticipant } from './harness.js';
 
 export interface HeadlessOptions {
   wsUrl: string;
   token: string;
+  /** The enrollment authority the headless participants enroll with and pin. */
+  authority?: AuthorityPin;
   trainers: { train: Dataset; heldOut: Dataset }[];
   members: number;
   makeTrainer: (data: Dataset, i: number) => LocalTrainer;
@@ -61,6 +63,7 @@ export class HeadlessPool {
     return startParticipant({
       url: this.o.wsUrl,
       token: this.o.token,
+      ...(this.o.authority ? { authority: this.o.authority } : {}),
       train: !!s.data,
       committee: !s.data,
       identity: s.identity,

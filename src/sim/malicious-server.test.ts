@@ -11,8 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../client/engine.js';
+import { answerBytes, digest } from '../cert/statements.js';
+import { sign } from '../cert/sign.js';
 import { survivorHash } from '../secagg/index.js';
 import { encodeMessage } from '../wire/codec.js';
+import { signingKeyOf } from './harness.js';
 import { SpokenRoundsFile } from './spoken-rounds.js';
 import type { FederationEvent } from '../wire/events.js';
 import type { AnswerMsg } from '../wire/messages.js';
@@ -124,16 +127,26 @@ describe('a dishonest server against honest participants', () => {
       kitParticipant({ url: s.wsUrl, token: s.token, label: `M${i}`, train: false, committee: true }),
     );
     parts.push(...trainers, ...members);
-    // M0 answers honestly computed shares with one residue changed (with exactly t_rec answers
-    // unchecked, that alone would shift every coordinate of the sum)
+    // M0 answers honestly computed shares with one residue changed, and signs what it sends (a
+    // dishonest member holds its own key; with exactly t_rec answers unchecked, that alone would
+    // shift every coordinate of the sum)
     const liar = members[0]!;
     liar.tap.rewrite = (bytes) => {
-      const m = decode(bytes) as { t?: string; sum?: Uint8Array };
-      if (m.t !== 'answer' || !m.sum) return bytes;
+      const m = decode(bytes) as AnswerMsg | { t?: string };
+      if (m.t !== 'answer' || !('sum' in m)) return bytes;
       const sum = Uint8Array.from(m.sum);
       const v = new DataView(sum.buffer);
       v.setUint32(12, (v.getUint32(12, true) + 4242) % 67104769, true);
-      return encodeMessage({ ...(m as AnswerMsg), sum });
+      const key = signingKeyOf(liar.identity)!;
+      const federation = s.fed.federationId;
+      const statement = answerBytes({
+        federation,
+        round: m.round,
+        memberIndex: m.memberIndex,
+        survivorHash: m.hS,
+        answerDigest: digest(sum),
+      });
+      return encodeMessage({ ...m, sum, sig: sign(key.secretKey, statement) });
     };
     const done = await s.events.waitFor(
       (e): e is Done => e.type === 'round_done' && e.round === 1,

@@ -20,7 +20,7 @@ import type { FederationEvent } from '../wire/events.js';
 import type { FederationState, RoundRecord } from '../server/store.js';
 import { type TestServer, startTestServer } from '../../test/support/federation.js';
 import { type KitParticipant, kitParticipant, plaintextSum, waitForNew } from '../../test/support/participants.js';
-import { EventLog } from './harness.js';
+import { EventLog, registerAuthority } from './harness.js';
 
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
 type Started = Extract<FederationEvent, { type: 'round_started' }>;
@@ -241,7 +241,8 @@ describe('restarting the server on the same data directory', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'speakonce-crash-'));
     dirs.push(dataDir);
     const token = 'crash-token';
-    const childEvents = new EventLog<FederationEvent | { type: 'listening'; port: number }>();
+    type Listening = { type: 'listening'; port: number; authority?: { url: string; keys: string[] } };
+    const childEvents = new EventLog<FederationEvent | Listening>();
     const script = fileURLToPath(new URL('../../test/support/restart-child.ts', import.meta.url));
     child = spawn(process.execPath, ['--import', 'tsx', script], {
       env: { ...process.env, SPEAKONCE_CHILD_CONFIG: JSON.stringify({ ...SETTINGS, dataDir, token, rounds: 0 }) },
@@ -259,6 +260,9 @@ describe('restarting the server on the same data directory', () => {
     const listening = await childEvents.waitFor((e) => e.type === 'listening', 90_000, 'the child server'); // tsx start-up can be slow on a loaded machine
     const port = listening.type === 'listening' ? listening.port : 0;
     const url = `ws://127.0.0.1:${port}/ws`;
+    const pin = listening.type === 'listening' ? listening.authority : undefined;
+    expect(pin).toBeDefined();
+    registerAuthority(url, { url: pin!.url, keys: pin!.keys.map((k) => new Uint8Array(Buffer.from(k, 'hex'))) });
 
     const { trainers } = federation(url, token);
     const [T1] = trainers as [KitParticipant, KitParticipant, KitParticipant];

@@ -4,6 +4,8 @@ import { h } from './dom.js';
 export interface JoinChoice {
   serverUrl: string;
   token: string;
+  /** The enrollment authority's key to pin (64 hex digits). */
+  authorityKey: string;
   train: boolean;
   committee: boolean;
   data: { kind: 'synthetic' } | { kind: 'csv'; file: File };
@@ -11,7 +13,7 @@ export interface JoinChoice {
 
 export function renderJoin(
   root: HTMLElement,
-  defaults: { serverUrl: string; token: string; error?: string },
+  defaults: { serverUrl: string; token: string; authorityKey: string; error?: string },
 ): Promise<JoinChoice> {
   return new Promise((resolve) => {
     const server = h('input', { type: 'url', id: 'server', value: defaults.serverUrl, required: true });
@@ -20,6 +22,14 @@ export function renderJoin(
       id: 'token',
       value: defaults.token,
       placeholder: 'join token (empty for an open federation)',
+    });
+    const authority = h('input', {
+      type: 'text',
+      id: 'authority',
+      value: defaults.authorityKey,
+      required: true,
+      pattern: '[0-9a-f]{64}',
+      placeholder: "the federation's enrollment authority key (64 hex digits, in the join link)",
     });
     const role = (value: string, text: string, checked = false) =>
       h('label', {}, h('input', { type: 'radio', name: 'role', value, checked }), text);
@@ -55,6 +65,8 @@ export function renderJoin(
       server,
       h('label', { for: 'token' }, 'Join token'),
       token,
+      h('label', { for: 'authority' }, 'Enrollment authority key — this tab trusts only committees it certifies'),
+      authority,
       h('label', {}, 'Role'),
       h(
         'div',
@@ -81,6 +93,7 @@ export function renderJoin(
       resolve({
         serverUrl: server.value.trim(),
         token: token.value.trim(),
+        authorityKey: authority.value.trim().toLowerCase(),
         train: r !== 'committee',
         committee: r !== 'trainer',
         data: dataSel.value === 'csv' && f ? { kind: 'csv', file: f } : { kind: 'synthetic' },

@@ -34,11 +34,14 @@ async function main(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const store = await openClientStore();
   const joinToken = params.get('join');
+  const authorityParam = params.get('authority');
   let fed = await store.getFederation();
   let data: { data: Dataset; name: string } | undefined;
   let error: string | undefined;
 
   if (fed && joinToken !== null && joinToken !== fed.token) fed = undefined; // a new invitation
+  if (fed && authorityParam !== null && authorityParam !== fed.authorityKey) fed = undefined;
+  if (fed && !fed.authorityKey) fed = undefined; // joined before certificates: join again
   if (fed) {
     const stored = await store.getDataset();
     if (stored) data = { data: stored.data, name: stored.name };
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
     const choice = await renderJoin(root, {
       serverUrl: location.origin,
       token: joinToken ?? '',
+      authorityKey: authorityParam ?? '',
       ...(error ? { error } : {}),
     });
     try {
@@ -57,6 +61,7 @@ async function main(): Promise<void> {
       fed = {
         serverUrl: choice.serverUrl,
         token: choice.token,
+        authorityKey: choice.authorityKey,
         train: choice.train,
         committee: choice.committee,
         joinedAt: new Date().toISOString(),
@@ -66,7 +71,7 @@ async function main(): Promise<void> {
       error = e instanceof Error ? e.message : String(e);
     }
   }
-  if (joinToken !== null) history.replaceState(null, '', location.pathname); // keep the token out of the address bar
+  if (joinToken !== null || authorityParam !== null) history.replaceState(null, '', location.pathname); // keep the token out of the address bar
 
   const view = new ParticipantView(root, () => {
     session.stop();
@@ -79,6 +84,7 @@ async function main(): Promise<void> {
     {
       serverUrl: fed.serverUrl,
       token: fed.token,
+      authorityKey: fed.authorityKey ?? '',
       train: fed.train,
       committee: fed.committee,
       data: fed.train ? data?.data : undefined,

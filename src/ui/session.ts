@@ -2,6 +2,7 @@
  * One browser participant: identity and federation from IndexedDB, local data, the chosen
  * tfjs backend, the crypto Web Worker, and the shared client engine — wired to the view.
  */
+import { unhex } from '../wire/authority.js';
 import { INITIAL_SNAPSHOT, ParticipantEngine } from '../client/engine.js';
 import type { LocalTrainer } from '../client/trainers/types.js';
 import type { SocketLike } from '../client/transport.js';
@@ -18,6 +19,8 @@ import { type AppTestHooks, testHooks } from './test-hooks.js';
 export interface SessionConfig {
   serverUrl: string;
   token: string;
+  /** The enrollment authority key the participant pins (hex); the authority is at SERVER/authority. */
+  authorityKey: string;
   train: boolean;
   committee: boolean;
   data: Dataset | undefined;
@@ -91,6 +94,8 @@ export async function startSession(
     url: wsUrlOf(cfg.serverUrl),
     token: cfg.token,
     identity,
+    authority: { url: `${new URL(cfg.serverUrl).origin}/authority`, keys: [unhex(cfg.authorityKey)] },
+    signing: await store.getOrCreateSigningKey(),
     train: cfg.train && !!trainer,
     committee: cfg.committee,
     label: 'browser',

@@ -18,6 +18,26 @@ const bytes32 = v.pipe(bytes, v.length(32));
 const uint = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 const clientId = v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,128}$/));
 const finite = v.pipe(v.number(), v.finite());
+const bytes64 = v.pipe(bytes, v.length(64));
+
+/**
+ * A participant certificate from the enrollment authority (src/cert/certificate.ts,
+ * docs/protocol.md §22): checked here for shape only; who verifies it checks the signature.
+ */
+export const CertificateSchema = v.strictObject({
+  body: v.strictObject({
+    federation: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+    participantId: clientId,
+    sealKey: bytes32,
+    signKey: bytes32,
+    roles: v.pipe(v.array(v.picklist(['trainer', 'member'])), v.minLength(1), v.maxLength(2)),
+    notBefore: uint,
+    notAfter: uint,
+    authority: bytes32,
+  }),
+  signature: bytes64,
+});
+export type WireCertificate = v.InferOutput<typeof CertificateSchema>;
 
 /**
  * A round's id within its federation: assigned by the server, increasing, never reused (not
@@ -38,6 +58,8 @@ export const JoinSchema = v.strictObject({
   train: v.boolean(),
   committee: v.boolean(),
   label: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  /** The authority's certificate of this participant; required by a certified federation. */
+  certificate: v.optional(CertificateSchema),
 });
 
 export const ContributionSchema = v.strictObject({
@@ -47,6 +69,8 @@ export const ContributionSchema = v.strictObject({
   y2: bytes,
   eph: bytes32,
   sealed: v.pipe(v.array(bytes), v.maxLength(4096)),
+  /** Ed25519 signature of the contribution statement (docs/protocol.md §23) by the trainer's signing key. */
+  sig: v.optional(bytes64),
 });
 
 export const AnswerSchema = v.strictObject({
@@ -55,6 +79,8 @@ export const AnswerSchema = v.strictObject({
   memberIndex: uint,
   hS: bytes32,
   sum: bytes,
+  /** Ed25519 signature of the answer statement (docs/protocol.md §23) by the member's signing key. */
+  sig: v.optional(bytes64),
 });
 
 /** Insecure plaintext contribution, accepted only by a server in the labelled benchmark mode. */
@@ -165,6 +191,8 @@ export const RoundSchema = v.strictObject({
   train: v.strictObject({ epochs: uint, batchSize: uint, learningRate: finite }),
   /** Trainers append their local metrics as sufficient statistics (src/wire/layout.ts). */
   metrics: v.boolean(),
+  /** A certified federation's committee: member j's certificate at index j − 1 (docs/protocol.md §23). */
+  memberCerts: v.optional(v.pipe(v.array(CertificateSchema), v.maxLength(4096))),
 });
 
 export const JobSchema = v.strictObject({
@@ -173,8 +201,33 @@ export const JobSchema = v.strictObject({
   memberIndex: uint,
   survivors: v.array(v.strictObject({ id: clientId, digest: bytes32 })),
   hS: bytes32,
-  slots: v.array(v.strictObject({ id: clientId, eph: bytes32, sealed: bytes })),
+  slots: v.array(
+    v.strictObject({
+      id: clientId,
+      eph: bytes32,
+      sealed: bytes,
+      /** In a certified federation: what the member checks (docs/protocol.md §23). */
+      signed: v.optional(
+        v.strictObject({
+          cert: CertificateSchema,
+          sig: bytes64,
+          masked: bytes32,
+          slices: v.pipe(v.array(bytes32), v.maxLength(4096)),
+        }),
+      ),
+    }),
+  ),
 });
+
+/** A member's signed H_S, returned with the result so every participant can detect a split view. */
+export const AttestationSchema = v.strictObject({
+  memberIndex: uint,
+  hS: bytes32,
+  /** SHA-256 of the member's answer bytes. */
+  answer: bytes32,
+  sig: bytes64,
+});
+export type Attestation = v.InferOutput<typeof AttestationSchema>;
 
 export const ResultSchema = v.strictObject({
   t: v.literal('result'),
@@ -186,6 +239,8 @@ export const ResultSchema = v.strictObject({
   answered: uint,
   code: v.optional(v.string()),
   reason: v.optional(v.string()),
+  /** The members' signed answers of the round (certified federations). */
+  attestations: v.optional(v.pipe(v.array(AttestationSchema), v.maxLength(4096))),
 });
 
 export const ErrorSchema = v.strictObject({

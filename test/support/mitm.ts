@@ -7,6 +7,7 @@
  * Participants stay honest and unmodified: they run the product engine and only talk to this
  * proxy's address.
  */
+import { authorityFor, registerAuthority } from '../../src/sim/harness.js';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { decodeClientMessage, decodeServerMessage, encodeMessage } from '../../src/wire/codec.js';
@@ -41,6 +42,10 @@ export async function startMitm(upstreamWsUrl: string): Promise<Mitm> {
   await new Promise<void>((r) => wss.once('listening', () => r()));
   const port = (wss.address() as AddressInfo).port;
   const sockets = new Set<WebSocket>();
+  // Participants behind the proxy still enroll with (and pin) the real server's authority: the
+  // dishonest server controls the aggregation channel, never the authority.
+  const pin = authorityFor(upstreamWsUrl);
+  if (pin) registerAuthority(`ws://127.0.0.1:${port}/ws`, pin);
   const mitm: Mitm = {
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     links: [],

@@ -7,6 +7,7 @@
  */
 import { decode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
+import { enroll } from '../../src/client/enroll.js';
 import { inProcessCrypto } from '../../src/client/crypto/in-process.js';
 import type { CryptoRunner } from '../../src/client/crypto/types.js';
 import type { AnsweredRounds, DropPoint } from '../../src/client/engine.js';
@@ -14,9 +15,17 @@ import type { LocalTrainer, TrainInput, TrainOutput } from '../../src/client/tra
 import type { SocketLike } from '../../src/client/transport.js';
 import { type MemberIdentity, joinProof } from '../../src/secagg/index.js';
 import { type Logger, createLogger } from '../../src/server/log.js';
-import { EventLog, type SimParticipant, nodeSocket, startParticipant } from '../../src/sim/harness.js';
+import {
+  EventLog,
+  type SimParticipant,
+  authorityFor,
+  nodeSocket,
+  signingKeyFor,
+  startParticipant,
+} from '../../src/sim/harness.js';
 import { PlaintextBenchClient } from '../../src/sim/plaintext-client.js';
 import { decodeServerMessage } from '../../src/wire/codec.js';
+import { participantIdOf } from '../../src/wire/ids.js';
 import type { ServerMessage } from '../../src/wire/messages.js';
 
 /** A queue of received items, read in order (cheap for tens of thousands of request/replies). */
@@ -325,7 +334,7 @@ export class RawClient {
   private gotHello!: (challenge: Uint8Array) => void;
   challenge: Uint8Array | undefined;
 
-  constructor(url: string) {
+  constructor(readonly url: string) {
     this.ws = new WebSocket(url, { perMessageDeflate: false });
     this.opened = new Promise((resolve, reject) => {
       this.gotHello = resolve;
@@ -378,6 +387,22 @@ export class RawClient {
     fields: { token: string; train: boolean; committee: boolean; label?: string },
   ): Promise<Record<string, unknown>> {
     const challenge = this.challenge ?? (await this.opened);
+    // A certified server (the harness's default): enroll as an honest client would.
+    const pin = authorityFor(this.url);
+    const roles = [...(fields.train ? (['trainer'] as const) : []), ...(fields.committee ? (['member'] as const) : [])];
+    let certificate: unknown;
+    if (pin && roles.length) {
+      const creds = await enroll({
+        url: pin.url,
+        token: fields.token,
+        identity: me,
+        signing: signingKeyFor(me),
+        roles,
+        participantId: participantIdOf(me.publicKey),
+        trust: { authorities: pin.keys },
+      }).catch(() => undefined); // a wrong token is the server's refusal to show, not the authority's
+      certificate = creds?.certificate;
+    }
     return {
       t: 'join',
       v: 1,
@@ -387,6 +412,7 @@ export class RawClient {
       train: fields.train,
       committee: fields.committee,
       ...(fields.label ? { label: fields.label } : {}),
+      ...(certificate ? { certificate } : {}),
     };
   }
 

@@ -8,4 +8,8 @@ import { startTestServer } from './federation.js';
 const overrides = JSON.parse(process.env.SPEAKONCE_CHILD_CONFIG ?? '{}') as Parameters<typeof startTestServer>[0];
 const s = await startTestServer(overrides);
 s.fed.onEvent((e) => process.stdout.write(`${JSON.stringify(e)}\n`));
-process.stdout.write(`${JSON.stringify({ type: 'listening', port: s.server.port })}\n`);
+const authority = s.authority && {
+  url: s.authority.url,
+  keys: s.authority.keys.map((k) => Buffer.from(k).toString('hex')),
+};
+process.stdout.write(`${JSON.stringify({ type: 'listening', port: s.server.port, authority })}\n`);

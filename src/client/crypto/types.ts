@@ -7,6 +7,7 @@ import type {
   CommitteeJob,
   CommitteeResponse,
   Contribution,
+  ContributionDigests,
   MemberIdentity,
   MemberPolicy,
   RoundConfig,
@@ -18,7 +19,7 @@ export interface CryptoRunner {
     cfg: RoundConfig,
     clientId: string,
     update: Int32Array,
-  ): Promise<{ contribution: Contribution; timings: TrainerTimings }>;
+  ): Promise<{ contribution: Contribution; timings: TrainerTimings; digests: ContributionDigests }>;
   /** The member's answer; `policy` is the member's own (minimum survivor set), never the server's. */
   answer(cfg: RoundConfig, job: CommitteeJob, me: MemberIdentity, policy?: MemberPolicy): Promise<CommitteeResponse>;
 }

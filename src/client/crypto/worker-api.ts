@@ -14,6 +14,7 @@ import {
   type CommitteeJob,
   type CommitteeResponse,
   type Contribution,
+  type ContributionDigests,
   type MemberIdentity,
   type RoundConfig,
   type TrainerTimings,
@@ -45,6 +46,8 @@ export type WorkerResult<T> = { ok: true; value: T } | { ok: false; error: Worke
 export interface ContributeResult {
   contribution: Contribution;
   timings: TrainerTimings;
+  /** What a certified trainer signs (docs/protocol.md §23). */
+  digests: ContributionDigests;
 }
 
 export interface PingResult {

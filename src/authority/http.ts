@@ -1,0 +1,127 @@
+/**
+ * The enrollment authority over HTTP (src/wire/authority.ts): a request handler that can be
+ * mounted under a path prefix on any Node HTTP server (`npm start` mounts it at /authority
+ * beside the aggregation server, with its own key), or served alone (`npm run authority`).
+ */
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as v from 'valibot';
+import { isCodedError } from '../base/error.js';
+import { EnrollRequestSchema, certificateToJson, hex } from '../wire/authority.js';
+import { AuthorityError } from './keys.js';
+import type { EnrollmentAuthority } from './service.js';
+
+/** Largest enrollment request body accepted. */
+export const MAX_REQUEST_BYTES = 16 * 1024;
+
+export interface AuthorityLog {
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_REQUEST_BYTES)
+      throw new AuthorityError('MALFORMED', `request body exceeds ${MAX_REQUEST_BYTES} bytes`);
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const STATUS: Record<string, number> = { UNAUTHENTICATED: 401, WRONG_FEDERATION: 403, RATE_LIMITED: 429 };
+
+/** The authority's routes under `prefix` (e.g. "/authority"); returns false for other paths. */
+export function authorityHandler(
+  auth: EnrollmentAuthority,
+  log: AuthorityLog,
+  prefix = '',
+): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  return async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (!path.startsWith(`${prefix}/v1/`)) return false;
+    const route = path.slice(prefix.length);
+    try {
+      if (route === '/v1/authority' && req.method === 'GET') {
+        const i = auth.info();
+        send(res, 200, {
+          federation: i.federation,
+          publicKey: hex(i.publicKey),
+          enrollKey: hex(i.enrollKey),
+          retired: i.retired.map((r) => ({ publicKey: hex(r.publicKey), acceptUntil: r.acceptUntil })),
+        });
+        return true;
+      }
+      if (route === '/v1/enroll' && req.method === 'POST') {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(await readBody(req));
+        } catch (e) {
+          if (e instanceof AuthorityError) throw e;
+          throw new AuthorityError('MALFORMED', 'the request body is not JSON');
+        }
+        const parsed = v.safeParse(EnrollRequestSchema, raw);
+        if (!parsed.success) {
+          const i = parsed.issues[0];
+          const where = i.path?.map((p) => String(p.key)).join('.') ?? 'request';
+          throw new AuthorityError('MALFORMED', `enrollment request: ${where}: ${i.message}`);
+        }
+        const cert = await auth.enroll(parsed.output);
+        log.info('enrolled', { participantId: cert.body.participantId, roles: cert.body.roles });
+        send(res, 200, { certificate: certificateToJson(cert) });
+        return true;
+      }
+      send(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${req.method ?? ''} ${route}` } });
+      return true;
+    } catch (e) {
+      const code = isCodedError(e) ? e.code : 'INTERNAL';
+      const message = e instanceof Error ? e.message : String(e);
+      log.warn('enroll_refused', { code, message });
+      send(res, STATUS[code] ?? (code === 'INTERNAL' ? 500 : 400), { error: { code, message } });
+      return true;
+    }
+  };
+}
+
+export interface RunningAuthority {
+  readonly http: Server;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Serves the authority alone (`npm run authority`). */
+export async function listenAuthority(
+  auth: EnrollmentAuthority,
+  host: string,
+  port: number,
+  log: AuthorityLog,
+): Promise<RunningAuthority> {
+  const handle = authorityHandler(auth, log);
+  const server = createServer((req, res) => {
+    void handle(req, res).then((done) => {
+      if (!done) send(res, 404, { error: { code: 'NOT_FOUND', message: 'not found' } });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return {
+    http: server,
+    url: `http://${shown}:${actual}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

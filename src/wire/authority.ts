@@ -1,0 +1,91 @@
+/**
+ * The enrollment authority's HTTP API (docs/protocol.md §23), JSON with hex-encoded bytes:
+ *
+ *   GET  /v1/authority  → AuthorityInfo: the federation, the signing key to pin (and retired
+ *                         ones still accepted), the X25519 enrollment key.
+ *   POST /v1/enroll     EnrollRequest → { certificate }: the participant's certificate.
+ *
+ * Errors are { error: { code, message } } with a 4xx status.
+ */
+import * as v from 'valibot';
+import type { Certificate } from '../cert/certificate.js';
+
+const hexBytes = (n: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(new RegExp(`^[0-9a-f]{${2 * n}}$`), `must be ${n} bytes as lowercase hex`),
+    v.transform((s): Uint8Array => Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16))),
+  );
+const uint = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+const roles = v.pipe(v.array(v.picklist(['trainer', 'member'])), v.minLength(1), v.maxLength(2));
+
+export function hex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+export function unhex(s: string): Uint8Array {
+  if (!/^([0-9a-f]{2})*$/.test(s)) throw new RangeError('not lowercase hex');
+  return Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
+}
+
+export const AuthorityInfoSchema = v.strictObject({
+  federation: v.string(),
+  publicKey: hexBytes(32),
+  enrollKey: hexBytes(32),
+  retired: v.array(v.strictObject({ publicKey: hexBytes(32), acceptUntil: uint })),
+});
+export type AuthorityInfo = v.InferOutput<typeof AuthorityInfoSchema>;
+
+export const EnrollRequestSchema = v.strictObject({
+  federation: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+  token: v.pipe(v.string(), v.maxLength(256)),
+  participantId: v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,128}$/)),
+  sealKey: hexBytes(32),
+  signKey: hexBytes(32),
+  roles,
+  /** Ed25519 signature by signKey of the request's canonical bytes (src/cert/statements.ts). */
+  signature: hexBytes(64),
+  /** Proof of possession of the sealing key (src/secagg/identity.ts enrollProof). */
+  proof: hexBytes(32),
+});
+export type EnrollRequest = v.InferOutput<typeof EnrollRequestSchema>;
+export type EnrollRequestJson = v.InferInput<typeof EnrollRequestSchema>;
+
+export const CertificateJsonSchema = v.strictObject({
+  body: v.strictObject({
+    federation: v.string(),
+    participantId: v.string(),
+    sealKey: hexBytes(32),
+    signKey: hexBytes(32),
+    roles,
+    notBefore: uint,
+    notAfter: uint,
+    authority: hexBytes(32),
+  }),
+  signature: hexBytes(64),
+});
+
+export function certificateToJson(c: Certificate): v.InferInput<typeof CertificateJsonSchema> {
+  const b = c.body;
+  return {
+    body: {
+      federation: b.federation,
+      participantId: b.participantId,
+      sealKey: hex(b.sealKey),
+      signKey: hex(b.signKey),
+      roles: [...b.roles],
+      notBefore: b.notBefore,
+      notAfter: b.notAfter,
+      authority: hex(b.authority),
+    },
+    signature: hex(c.signature),
+  };
+}
+
+export const EnrollResponseSchema = v.strictObject({ certificate: CertificateJsonSchema });
+
+export const AuthorityErrorSchema = v.strictObject({
+  error: v.strictObject({ code: v.string(), message: v.string() }),
+});

@@ -1,0 +1,53 @@
+/**
+ * The descriptor digest (docs/protocol.md §23): one SHA-256 over everything a `round` message
+ * tells every participant alike — the round's configuration, the model version, weights and
+ * architecture, the quantization and training settings and the committee's certificates — but
+ * not what differs per participant (role, member index, deadlines). Trainers sign it with their
+ * contribution; members refuse a job whose contributions sign different digests, so a server that
+ * hands one trainer another model or descriptor (Pasquini et al., CCS 2022) is caught.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { type CanonValue, canonicalDigest } from '../cert/canonical.js';
+import { certificateDigest } from '../cert/certificate.js';
+import type { RoundMsg } from './messages.js';
+
+export const DESCRIPTOR_LABEL = 'SpeakOnce/v1/descriptor';
+
+/** A float64 as its 8 big-endian IEEE 754 bytes (the canonical encoding has no floats). */
+function f64(x: number): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setFloat64(0, x);
+  return b;
+}
+
+const enc = new TextEncoder();
+
+export function descriptorDigest(m: RoundMsg): Uint8Array {
+  const c = m.config;
+  const config: CanonValue[] =
+    c.mode === 'secure'
+      ? [
+          c.mode,
+          c.federation,
+          c.round,
+          c.length,
+          c.delta,
+          c.bits,
+          c.nMax,
+          [c.committee.m, c.committee.tRec, c.committee.rho],
+          c.memberKeys,
+          c.publicSeed,
+        ]
+      : [c.mode, c.federation, c.round, c.length, c.bits];
+  const q = m.quant;
+  return canonicalDigest(DESCRIPTOR_LABEL, [
+    config,
+    m.version,
+    sha256(m.weights),
+    sha256(enc.encode(JSON.stringify(m.architecture) ?? 'null')),
+    [f64(q.clip), q.l2Clip === undefined ? new Uint8Array(0) : f64(q.l2Clip), f64(q.weightCap)],
+    [m.train.epochs, m.train.batchSize, f64(m.train.learningRate)],
+    m.metrics ? 1 : 0,
+    (m.memberCerts ?? []).map((cert) => certificateDigest(cert)),
+  ]);
+}
