@@ -43,6 +43,11 @@ export interface FederationOptions {
    * `round_done` event, so an in-process test can check exactness. Never on any wire.
    */
   onDecodedForTest?: (round: RoundId, sum: Float64Array) => void;
+  /**
+   * Test mode only: play a dishonest server that accepts contributions without checking their
+   * signatures (the malicious-server suite shows that honest members catch what it lets through).
+   */
+  dishonestSkipContributionChecksForTest?: boolean;
 }
 
 export class Federation {
@@ -53,6 +58,7 @@ export class Federation {
   private readonly registry: Registry;
   private readonly listeners = new Set<(e: FederationEvent) => void>();
   private readonly onDecodedForTest: ((round: RoundId, sum: Float64Array) => void) | undefined;
+  private readonly skipContributionChecks: boolean;
   /** The operator's committee (checked once, here: subset-safe unless insecureDemo), if one is configured. */
   private readonly explicitCommittee: CommitteeSettings | undefined;
   /**
@@ -74,6 +80,9 @@ export class Federation {
 
   constructor(config: ServerConfig, log: Logger, options: FederationOptions = {}) {
     if (options.onDecodedForTest && !config.testMode) throw new Error('onDecodedForTest needs a server in test mode');
+    if (options.dishonestSkipContributionChecksForTest && !config.testMode)
+      throw new Error('dishonestSkipContributionChecksForTest needs a server in test mode');
+    this.skipContributionChecks = !!options.dishonestSkipContributionChecksForTest;
     this.config = config;
     this.log = log;
     this.onDecodedForTest = options.onDecodedForTest;
@@ -221,6 +230,7 @@ export class Federation {
     const certifiedRound = certified
       ? {
           descriptorDigest: descriptorDigest(descriptor.message('trainer', undefined, 0, 0)),
+          ...(this.skipContributionChecks ? { skipContributionChecksForTest: true } : {}),
           certificates: new Map(
             [...trainers, ...members].map((p) => [p.id, p.certificate as WireCertificate] as const),
           ),

@@ -5,6 +5,7 @@
  * observer event).
  */
 import type { ServerConfig } from '../../src/server/config.js';
+import type { FederationOptions } from '../../src/server/federation.js';
 import type { Logger } from '../../src/server/log.js';
 import { EventLog, type LocalServer, startLocalServer } from '../../src/sim/harness.js';
 import type { FederationEvent } from '../../src/wire/events.js';
@@ -21,10 +22,14 @@ export interface TestServer extends LocalServer {
   decoded: EventLog<DecodedSum>;
 }
 
-export async function startTestServer(overrides: Partial<ServerConfig> = {}, log?: Logger): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<ServerConfig> = {},
+  log?: Logger,
+  options: Omit<FederationOptions, 'onDecodedForTest'> = {},
+): Promise<TestServer> {
   const decoded = new EventLog<DecodedSum>();
   const onDecodedForTest = (round: number, sum: Float64Array): void => decoded.push({ round, sum: Array.from(sum) });
-  const local = await startLocalServer({ testMode: true, ...overrides }, log, { onDecodedForTest });
+  const local = await startLocalServer({ testMode: true, ...overrides }, log, { ...options, onDecodedForTest });
   const events = new EventLog<FederationEvent>();
   local.fed.onEvent((e) => events.push(e));
   return { ...local, events, decoded };
