@@ -12,7 +12,7 @@ import type { EngineEvent } from '../client/engine.js';
 import { issueCertificate, authorityId } from '../cert/certificate.js';
 import { createSigningKey, sign } from '../cert/sign.js';
 import { contributionBytes, digest } from '../cert/statements.js';
-import { createIdentity } from '../secagg/index.js';
+import { createIdentity, survivorHash } from '../secagg/index.js';
 import { maskedDigestOf } from '../server/signed.js';
 import { encodeMessage } from '../wire/codec.js';
 import { descriptorDigest } from '../wire/digest.js';
@@ -212,6 +212,29 @@ describe('a dishonest server against certified participants', () => {
     const done = await s.events.waitFor((x): x is Done => x.type === 'round_done' && x.round === 1, 30_000, 'round 1');
     expect(done.survivors).not.toContain(T1.engine.state.clientId);
     expect((await s.decoded.waitFor((d) => d.round === 1)).sum).toEqual(plaintextSum(trainers, 1, done.survivors));
+  });
+
+  it('made-up survivors: a job padded with identities the server invented (copies of the victim under other ids) is refused by every member', async () => {
+    const { s, m, members } = await federation(3, 3, { dishonest: true });
+    const federationId = s.fed.federationId;
+    m!.down = (msg) => {
+      if (msg.t !== 'job') return msg;
+      const victim = msg.slots[0]!;
+      const fakes = ['pfake000000000001', 'pfake000000000002'].map((id) => ({ ...victim, id }));
+      const slots = [victim, ...fakes];
+      const survivors = slots.map((x) => ({ id: x.id, digest: msg.survivors[0]!.digest }));
+      const hS = survivorHash(
+        { federation: federationId, round: msg.round },
+        survivors.map((x) => ({ clientId: x.id, digest: x.digest })),
+      );
+      return { ...msg, survivors, hS, slots };
+    };
+    for (const mb of members) {
+      const e = await errorOf(mb, 'UNCERTIFIED_CONTRIBUTION');
+      expect(e.message).toMatch(/certificate in pfake00000000000\d's slot is of p/);
+      expect(sentTypes(mb)).not.toContain('answer');
+    }
+    expect((await failedRound(s, 'round 1 fails without answers')).version).toBe(0);
   });
 
   it("split view after the fact: a result whose members' signed H_S values are missing or altered raises SPLIT_VIEW at every participant", async () => {
