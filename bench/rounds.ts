@@ -218,7 +218,7 @@ async function startCrowd(
       url,
       token,
       identity: createIdentity(),
-      ...(authorityFor(url) ? { authority: authorityFor(url)! } : { insecureUncertified: true }),
+      ...(authorityFor(url) ? { authority: authorityFor(url)!, presenceMs: 500 } : { insecureUncertified: true }),
       train,
       committee: !train,
       label,

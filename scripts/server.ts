@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerConfig } from '../src/server/config.js';
 import { resolveConfig } from '../src/server/config.js';
+import { httpAuthorityLink } from '../src/server/authority-link.js';
 import { Federation } from '../src/server/federation.js';
 import { listen } from '../src/server/http.js';
 import { createLogger } from '../src/server/log.js';
@@ -24,6 +25,10 @@ const CMD = command({
     'authority-key': flag(
       'HEX[,HEX…]',
       "the enrollment authority's Ed25519 key(s) (`npm run authority -- show`): joins must carry its certificates and every contribution and answer is signed; without it the federation is uncertified and honest clients refuse its rounds",
+    ),
+    'authority-url': flag(
+      'URL',
+      'where the enrollment authority answers (npm run authority); it draws each committee. Required with --authority-key',
     ),
     rounds: 'default 0: run until stopped',
     committee:
@@ -87,9 +92,12 @@ runMain(CMD.help, async () => {
   };
   if (!overrides.open && !overrides.token) overrides.token = randomBytes(9).toString('base64url');
   const config = resolveConfig(overrides, f.config);
+  if (config.authorityKeys && !f['authority-url'])
+    throw new UsageError('--authority-url is required with --authority-key: the authority draws every committee');
   const log = createLogger(config.logLevel);
   const fed = new Federation(config, log);
   await fed.init();
+  if (f['authority-url']) fed.useAuthority(httpAuthorityLink(f['authority-url'], fed.federationId));
   const server = await listen(fed, config.host, config.port, log);
   const join = config.open ? `${server.url}/` : `${server.url}/?join=${encodeURIComponent(config.token ?? '')}`;
   const ws = server.url.replace(/^http/, 'ws') + '/ws';

@@ -14,7 +14,7 @@ import { partitionDataset } from '../src/ml/partition.js';
 import { splitDataset } from '../src/ml/split.js';
 import { authorityHandler } from '../src/authority/http.js';
 import { loadOrCreateKeys, toHex } from '../src/authority/keys.js';
-import { EnrollmentAuthority } from '../src/authority/service.js';
+import { EnrollmentAuthority, inProcessAuthority } from '../src/authority/service.js';
 import { resolveConfig } from '../src/server/config.js';
 import { Federation } from '../src/server/federation.js';
 import { listen } from '../src/server/http.js';
@@ -135,7 +135,10 @@ runMain(CMD.help, async () => {
   const authority = new EnrollmentAuthority(keys, {
     federation: fed.federationId,
     ...(token ? { token } : { open: true }),
+    // Playwright suites close tabs and expect re-drawn committees within seconds.
+    ...(config.testMode ? { presenceTtlMs: 4_000, minEpochMs: 0 } : {}),
   });
+  fed.useAuthority(inProcessAuthority(authority));
   const enrollHandler = authorityHandler(authority, logger, '/authority');
   const server = await listen(fed, config.host, config.port, logger, {
     fallback: async (req, res) => (await enrollHandler(req, res)) || app(req, res),

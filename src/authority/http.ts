@@ -7,7 +7,14 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import * as v from 'valibot';
 import { isCodedError } from '../base/error.js';
-import { EnrollRequestSchema, certificateToJson, hex } from '../wire/authority.js';
+import {
+  CommitteeRequestSchema,
+  EnrollRequestSchema,
+  PresenceRequestSchema,
+  certificateToJson,
+  committeeToJson,
+  hex,
+} from '../wire/authority.js';
 import { AuthorityError } from './keys.js';
 import type { EnrollmentAuthority } from './service.js';
 
@@ -40,6 +47,25 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const body = await readBody(req);
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new AuthorityError('MALFORMED', 'the request body is not JSON');
+  }
+}
+
+function parse<T>(schema: v.GenericSchema<unknown, T>, raw: unknown, what: string): T {
+  const parsed = v.safeParse(schema, raw);
+  if (!parsed.success) {
+    const i = parsed.issues[0];
+    const where = i.path?.map((p) => String(p.key)).join('.') ?? 'request';
+    throw new AuthorityError('MALFORMED', `${what}: ${where}: ${i.message}`);
+  }
+  return parsed.output;
+}
+
 const STATUS: Record<string, number> = { UNAUTHENTICATED: 401, WRONG_FEDERATION: 403, RATE_LIMITED: 429 };
 
 /** The authority's routes under `prefix` (e.g. "/authority"); returns false for other paths. */
@@ -64,22 +90,23 @@ export function authorityHandler(
         return true;
       }
       if (route === '/v1/enroll' && req.method === 'POST') {
-        let raw: unknown;
-        try {
-          raw = JSON.parse(await readBody(req));
-        } catch (e) {
-          if (e instanceof AuthorityError) throw e;
-          throw new AuthorityError('MALFORMED', 'the request body is not JSON');
-        }
-        const parsed = v.safeParse(EnrollRequestSchema, raw);
-        if (!parsed.success) {
-          const i = parsed.issues[0];
-          const where = i.path?.map((p) => String(p.key)).join('.') ?? 'request';
-          throw new AuthorityError('MALFORMED', `enrollment request: ${where}: ${i.message}`);
-        }
-        const cert = await auth.enroll(parsed.output);
+        const cert = await auth.enroll(parse(EnrollRequestSchema, await readJson(req), 'enrollment request'));
         log.info('enrolled', { participantId: cert.body.participantId, roles: cert.body.roles });
         send(res, 200, { certificate: certificateToJson(cert) });
+        return true;
+      }
+      if (route === '/v1/present' && req.method === 'POST') {
+        const r = parse(PresenceRequestSchema, await readJson(req), 'presence');
+        await auth.presence(r.certificate, r.time, r.signature);
+        send(res, 200, { ok: true });
+        return true;
+      }
+      if (route === '/v1/committee' && req.method === 'POST') {
+        const r = parse(CommitteeRequestSchema, await readJson(req), 'committee request');
+        if (r.federation !== auth.federation)
+          throw new AuthorityError('WRONG_FEDERATION', `this authority draws for ${auth.federation}`);
+        const c = auth.committee({ m: r.m, tRec: r.tRec, rho: r.rho }, r.fresh ?? false);
+        send(res, 200, { committee: committeeToJson(c) });
         return true;
       }
       send(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${req.method ?? ''} ${route}` } });

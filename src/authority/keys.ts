@@ -17,7 +17,13 @@ import { createSigningKey } from '../cert/sign.js';
 import { createIdentity } from '../secagg/index.js';
 
 export type AuthorityErrorCode =
-  'UNREADABLE_KEY_FILE' | 'WRONG_FEDERATION' | 'UNAUTHENTICATED' | 'BAD_ENROLLMENT' | 'MALFORMED' | 'RATE_LIMITED';
+  | 'UNREADABLE_KEY_FILE'
+  | 'WRONG_FEDERATION'
+  | 'UNAUTHENTICATED'
+  | 'BAD_ENROLLMENT'
+  | 'MALFORMED'
+  | 'RATE_LIMITED'
+  | 'TOO_FEW_VOLUNTEERS';
 
 export class AuthorityError extends CodedError<AuthorityErrorCode> {}
 

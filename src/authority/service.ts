@@ -7,14 +7,16 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { type Certificate, type CertRole, authorityId, issueCertificate } from '../cert/certificate.js';
+import type { SignedCommittee } from '../cert/committee.js';
 import { verifySignature } from '../cert/sign.js';
+import { CommitteeDraw, type DrawOptions, type Scheme } from './draw.js';
 import { enrollBytes } from '../cert/statements.js';
 import { verifyEnrollProof } from '../secagg/index.js';
 import type { AuthorityInfo, EnrollRequest } from '../wire/authority.js';
 import { participantIdOf } from '../wire/ids.js';
 import { type AuthorityKeys, AuthorityError } from './keys.js';
 
-export interface AuthorityOptions {
+export interface AuthorityOptions extends DrawOptions {
   /** The federation this authority enrolls participants of. */
   readonly federation: string;
   /** The join token enrollment requires; undefined with `open`. */
@@ -30,14 +32,17 @@ export const DEFAULT_CERTIFICATE_MS = 24 * 3600_000;
 
 export class EnrollmentAuthority {
   private readonly now: () => number;
-  /** Certificates issued, by participant id: a second enrollment must name the same sealing key. */
+  /** Certificates issued, by participant id (the latest). */
   readonly issued = new Map<string, Certificate>();
+  /** The committee draw from the volunteers present (docs/protocol.md §24). */
+  readonly draw: CommitteeDraw;
 
   constructor(
     readonly keys: AuthorityKeys,
     private readonly opts: AuthorityOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.draw = new CommitteeDraw(keys, opts.federation, opts);
     if (!opts.open && !opts.token)
       throw new AuthorityError('UNAUTHENTICATED', 'an authority needs a join token or open');
   }
@@ -61,6 +66,16 @@ export class EnrollmentAuthority {
     const got = Buffer.from(token);
     if (want.length !== got.length || !timingSafeEqual(want, got))
       throw new AuthorityError('UNAUTHENTICATED', 'wrong join token');
+  }
+
+  /** A volunteer's signed presence (it may be drawn while it lasts). */
+  presence(cert: Certificate, time: number, signature: Uint8Array): Promise<void> {
+    return this.draw.presence(cert, time, signature, this.now());
+  }
+
+  /** The committee for a scheme (the current epoch's, or a fresh draw when allowed). */
+  committee(scheme: Scheme, fresh = false): SignedCommittee {
+    return this.draw.committee(scheme, this.now(), fresh);
   }
 
   async enroll(req: EnrollRequest): Promise<Certificate> {
@@ -93,4 +108,11 @@ export class EnrollmentAuthority {
     this.issued.set(req.participantId, cert);
     return cert;
   }
+}
+
+/** The authority as the aggregation server beside it asks it for committees (src/server/authority-link.ts). */
+export function inProcessAuthority(auth: EnrollmentAuthority): {
+  committee(scheme: Scheme, fresh: boolean): Promise<SignedCommittee>;
+} {
+  return { committee: (scheme, fresh) => Promise.resolve().then(() => auth.committee(scheme, fresh)) };
 }

@@ -29,7 +29,7 @@ import { answerBytes, contributionBytes, digest } from '../cert/statements.js';
 import { descriptorDigest } from '../wire/digest.js';
 import { participantIdOf } from '../wire/ids.js';
 import { inProcessCrypto } from './crypto/in-process.js';
-import { type Credentials, enroll, EnrollError } from './enroll.js';
+import { type Credentials, announcePresence, enroll, EnrollError } from './enroll.js';
 import { type CertCache, checkAttestations, checkCommittee, checkJob } from './verify.js';
 import type { CryptoRunner } from './crypto/types.js';
 import type { LocalEvaluator, LocalTrainer } from './trainers/types.js';
@@ -79,6 +79,8 @@ export interface EngineOptions {
    * unless `insecureUncertified`.
    */
   authority?: { url: string; keys: readonly Uint8Array[] };
+  /** A committee volunteer renews its presence at the authority this often (default 10 s). */
+  presenceMs?: number;
   /** The participant's Ed25519 signing key (default: a fresh one for this engine). */
   signing?: SigningKeyPair;
   /**
@@ -172,6 +174,7 @@ export class ParticipantEngine {
   private sentThisRound = 0;
   private crashed = false;
   private stopped = false;
+  private presenceTimer: ReturnType<typeof setTimeout> | undefined;
   private credentials: Credentials | undefined;
   private readonly certCache: CertCache = new Set();
   /** The current round's descriptor digest (certified federations), and this member's H_S. */
@@ -256,12 +259,29 @@ export class ParticipantEngine {
       if (retry) setTimeout(() => void this.enrollThenConnect(attempt + 1), Math.min(10_000, 500 * 2 ** attempt));
       return;
     }
-    if (!this.stopped) this.transport.connect();
+    if (this.stopped) return;
+    if (o.committee) this.keepPresent();
+    this.transport.connect();
+  }
+
+  /** A volunteer tells the authority it is present while it runs, so the authority may draw it. */
+  private keepPresent(first = true): void {
+    const a = this.opts.authority;
+    const creds = this.credentials;
+    if (!a || !creds || this.stopped || this.crashed) return;
+    // Renewed only while connected to the federation (a volunteer that cannot reach the server
+    // should not be drawn); the first one goes out before the connection.
+    if (first || this.snap.connection === 'open')
+      announcePresence(a.url, creds).catch((e: unknown) =>
+        this.emit({ type: 'error', code: 'AUTHORITY_UNREACHABLE', message: `presence not renewed: ${String(e)}` }),
+      );
+    this.presenceTimer = setTimeout(() => this.keepPresent(false), this.opts.presenceMs ?? 10_000);
   }
 
   /** Leaves the federation (tells the server, then closes). */
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.presenceTimer);
     this.transport.send({ t: 'leave' });
     this.transport.close();
     this.update({ connection: 'closed' });
@@ -271,6 +291,7 @@ export class ParticipantEngine {
     if (this.crashed) return true;
     if (!this.opts.dropAt?.(round, point)) return false;
     this.crashed = true;
+    clearTimeout(this.presenceTimer);
     this.emit({ type: 'dropped', round, point });
     this.transport.close();
     this.update({ connection: 'closed', lastError: `dropped at ${point} (simulated)` });

@@ -9,6 +9,7 @@ import { CodedError } from '../base/error.js';
 import { type Certificate, type CertRole, verifyCertificateAsync } from '../cert/certificate.js';
 import { CertificateError } from '../cert/errors.js';
 import { type SigningKeyPair, sign } from '../cert/sign.js';
+import { presenceBytes } from '../cert/committee.js';
 import { enrollBytes } from '../cert/statements.js';
 import { type MemberIdentity, enrollProof } from '../secagg/index.js';
 import {
@@ -16,6 +17,8 @@ import {
   AuthorityInfoSchema,
   EnrollResponseSchema,
   type EnrollRequestJson,
+  type PresenceRequestJson,
+  certificateToJson,
   hex,
 } from '../wire/authority.js';
 import { bytesEqual } from '../base/bytes.js';
@@ -131,4 +134,25 @@ export async function enroll(input: EnrollInput): Promise<Credentials> {
   )
     throw new CertificateError('BAD_SIGNATURE', "the certificate received does not name this participant's keys");
   return { certificate, signing: input.signing };
+}
+
+/** Tells the authority this volunteer is present, so it may be drawn (docs/protocol.md §24). */
+export async function announcePresence(
+  url: string,
+  credentials: Credentials,
+  f: typeof fetch = globalThis.fetch.bind(globalThis),
+): Promise<void> {
+  const cert = credentials.certificate;
+  const time = Date.now();
+  const signature = sign(
+    credentials.signing.secretKey,
+    presenceBytes(cert.body.federation, cert.body.participantId, time),
+  );
+  const body: PresenceRequestJson = { certificate: certificateToJson(cert), time, signature: hex(signature) };
+  await call(
+    f,
+    `${url.replace(/\/+$/, '')}/v1/present`,
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    v.strictObject({ ok: v.literal(true) }),
+  );
 }

@@ -14,6 +14,7 @@ import { bytesEqual } from '../base/bytes.js';
 import { CodedError } from '../base/error.js';
 import { type Certificate, verifyCertificateAsync } from '../cert/certificate.js';
 import { CertificateError } from '../cert/errors.js';
+import { verifyCommittee } from '../cert/committee.js';
 import { verifySignature } from '../cert/sign.js';
 import { answerBytes, contributionBytes, digest } from '../cert/statements.js';
 import type { Attestation, JobMsg, RoundMsg } from '../wire/messages.js';
@@ -61,6 +62,34 @@ export async function checkCommittee(m: RoundMsg, trust: Trust, cache: CertCache
   );
   if (ids.size !== certs.length)
     throw new VerifyError('UNCERTIFIED_COMMITTEE', `round ${m.config.round} seats one participant as several members`);
+  // The committee must be the one the authority drew and signed, not one the server chose.
+  const signed = m.committeeCert;
+  if (!signed)
+    throw new VerifyError(
+      'UNCERTIFIED_COMMITTEE',
+      `the committee of round ${m.config.round} was not drawn by the enrollment authority (no signed committee list)`,
+    );
+  try {
+    await verifyCommittee(signed, { authorities: trust.authorities, federation, now });
+  } catch (e) {
+    if (e instanceof CertificateError)
+      throw new VerifyError('UNCERTIFIED_COMMITTEE', `the committee list of round ${m.config.round}: ${e.message}`);
+    throw e;
+  }
+  const b = signed.body;
+  const same =
+    b.m === committee.m &&
+    b.tRec === committee.tRec &&
+    b.rho === committee.rho &&
+    b.members.length === certs.length &&
+    b.members.every(
+      (x, i) => x.participantId === certs[i]?.body.participantId && bytesEqual(x.sealKey, memberKeys[i] as Uint8Array),
+    );
+  if (!same)
+    throw new VerifyError(
+      'UNCERTIFIED_COMMITTEE',
+      `the committee of round ${m.config.round} is not the one the authority drew for epoch ${b.epoch}`,
+    );
 }
 
 /**

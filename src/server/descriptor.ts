@@ -4,6 +4,7 @@
  * committee — and the `round` message built around it for each participant (role, deadlines).
  */
 import { randomBytes } from 'node:crypto';
+import type { SignedCommittee } from '../cert/committee.js';
 import type { SharingScheme } from '../secagg/index.js';
 import { u32ToBytes } from '../wire/codec.js';
 import { vectorLayout } from '../wire/layout.js';
@@ -22,6 +23,8 @@ export interface DescriptorInput {
   readonly committee?: { readonly scheme: SharingScheme; readonly memberKeys: readonly Uint8Array[] };
   /** A certified federation's member certificates, member j at index j − 1. */
   readonly memberCerts?: readonly WireCertificate[];
+  /** The authority's signed committee list. */
+  readonly committeeCert?: SignedCommittee;
 }
 
 export interface RoundDescriptor {
@@ -57,6 +60,7 @@ export function roundDescriptor(input: DescriptorInput): RoundDescriptor {
     train: { epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate },
     metrics: c.secureMetrics,
     ...(input.memberCerts ? { memberCerts: [...input.memberCerts] } : {}),
+    ...(input.committeeCert ? { committeeCert: input.committeeCert as RoundMsg['committeeCert'] } : {}),
   };
   return {
     config,

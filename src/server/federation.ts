@@ -31,9 +31,15 @@ import { Ledger } from './ledger.js';
 import type { Logger } from './log.js';
 import { settleRound } from './outcome.js';
 import { Refusal } from './refusal.js';
-import { type Connection, Registry, type RoundMessage, type Session } from './registry.js';
+import { type Connection, type Participant, Registry, type RoundMessage, type Session } from './registry.js';
 import { type RoundOutcome, RoundRun } from './round.js';
-import { allRoundsRun, drawRoles } from './schedule.js';
+import { type Draw, allRoundsRun, drawRoles } from './schedule.js';
+import type { AuthorityLink } from './authority-link.js';
+import type { SignedCommittee } from '../cert/committee.js';
+import { SHORT_ID } from '../wire/events.js';
+
+/** How soon a round start is tried again while the authority's committee is not ready. */
+const COMMITTEE_RETRY_MS = 500;
 
 export { type Connection, type Session, participantId } from './registry.js';
 
@@ -59,6 +65,9 @@ export class Federation {
   private readonly listeners = new Set<(e: FederationEvent) => void>();
   private readonly onDecodedForTest: ((round: RoundId, sum: Float64Array) => void) | undefined;
   private readonly skipContributionChecks: boolean;
+  private authority: AuthorityLink | undefined;
+  private freshCommittee = false;
+  private retryDraw = false;
   /** The operator's committee (checked once, here: subset-safe unless insecureDemo), if one is configured. */
   private readonly explicitCommittee: CommitteeSettings | undefined;
   /**
@@ -207,13 +216,22 @@ export class Federation {
     } finally {
       this.starting = false;
     }
+    if (this.retryDraw) {
+      this.retryDraw = false;
+      this.scheduleStart(COMMITTEE_RETRY_MS);
+    }
   }
 
   private async startRound(): Promise<void> {
-    const draw = drawRoles(this.registry.connected(), this.config, this.explicitCommittee, this.roundsRun === 0);
-    if (typeof draw === 'string') return this.waiting(draw);
+    const first = drawRoles(this.registry.connected(), this.config, this.explicitCommittee, this.roundsRun === 0);
+    if (typeof first === 'string') return this.waiting(first);
+    const draw = this.authority && first.committee ? await this.authorityDraw(first.committee) : first;
+    if (typeof draw === 'string') {
+      this.retryDraw = true; // the authority's pool changes without a join here
+      return this.waiting(draw);
+    }
     this.lastWaiting = '';
-    const { trainers, members, committee } = draw;
+    const { trainers, members, committee, signedCommittee } = draw;
     const round = await this.ledger.nextRound();
     const version = this.ledger.version;
     const certified = this.config.authorityKeys !== undefined;
@@ -225,6 +243,7 @@ export class Federation {
       config: this.config,
       ...(committee ? { committee: { scheme: committee, memberKeys: members.map((p) => p.publicKey) } } : {}),
       ...(certified ? { memberCerts: members.map((p) => p.certificate as WireCertificate) } : {}),
+      ...(signedCommittee ? { committeeCert: signedCommittee } : {}),
     });
     const { config } = descriptor;
     const certifiedRound = certified
@@ -301,6 +320,36 @@ export class Federation {
       return;
     }
     this.scheduleStart(this.config.pauseMs);
+  }
+
+  /** The committee drawn by the enrollment authority from its own pool (docs/protocol.md §24). */
+  useAuthority(link: AuthorityLink): void {
+    this.authority = link;
+  }
+
+  private async authorityDraw(scheme: CommitteeSettings): Promise<Draw | string> {
+    let signed: SignedCommittee;
+    try {
+      signed = await (this.authority as AuthorityLink).committee(scheme, this.freshCommittee);
+    } catch (e) {
+      return `the authority draws no committee yet: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    const b = signed.body;
+    const members: Participant[] = [];
+    for (const x of b.members) {
+      const p = this.registry.get(x.participantId);
+      if (!p?.conn || !p.committee || !p.publicKey.every((v, i) => v === x.sealKey[i])) {
+        this.freshCommittee = true; // ask for a fresh draw (the authority allows one per epoch)
+        return `member ${x.participantId.slice(0, SHORT_ID)} of the authority's committee (epoch ${b.epoch}) is not connected`;
+      }
+      members.push(p);
+    }
+    this.freshCommittee = false;
+    const ids = new Set(members.map((p) => p.id));
+    const trainers = this.registry.connected().filter((p) => p.train && !ids.has(p.id));
+    if (trainers.length < this.config.minTrainers)
+      return `${trainers.length} trainer(s) connected besides the authority's committee, ${this.config.minTrainers} needed`;
+    return { trainers, members, committee: scheme, signedCommittee: signed };
   }
 
   /** Stops starting rounds; a round in progress fails with ABORTED (model unchanged). */

@@ -100,6 +100,10 @@ export class Registry {
     };
   }
 
+  get(id: string): Participant | undefined {
+    return this.participants.get(id);
+  }
+
   isConnected(id: string): boolean {
     return !!this.participants.get(id)?.conn;
   }

@@ -8,6 +8,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { type CommitteeSettings, sizeCommittee } from '../secagg/index.js';
+import type { SignedCommittee } from '../cert/committee.js';
 import type { ServerConfig } from './config.js';
 import type { Participant } from './registry.js';
 
@@ -17,6 +18,8 @@ export interface Draw {
   /** members[j − 1] is member j. */
   readonly members: Participant[];
   readonly committee: CommitteeSettings | undefined;
+  /** The authority's signed committee list, when it drew the members (docs/protocol.md §24). */
+  readonly signedCommittee?: SignedCommittee;
 }
 
 function shuffle<T>(xs: readonly T[]): T[] {

@@ -18,7 +18,7 @@ import type { MemberIdentity } from '../secagg/index.js';
 import { createIdentity } from '../secagg/index.js';
 import { authorityHandler } from '../authority/http.js';
 import { loadOrCreateKeys, memoryKeys } from '../authority/keys.js';
-import { EnrollmentAuthority } from '../authority/service.js';
+import { EnrollmentAuthority, inProcessAuthority } from '../authority/service.js';
 import { type SigningKeyPair, createSigningKey } from '../cert/sign.js';
 import { type ServerConfig, resolveConfig } from '../server/config.js';
 import { Federation, type FederationOptions } from '../server/federation.js';
@@ -130,7 +130,11 @@ export async function startLocalServer(
   });
   const fed = new Federation(config, log, options);
   await fed.init();
-  const auth = keys ? new EnrollmentAuthority(keys, { federation: fed.federationId, token }) : undefined;
+  // Short presence and no epoch limit: tests redraw committees as participants come and go.
+  const auth = keys
+    ? new EnrollmentAuthority(keys, { federation: fed.federationId, token, presenceTtlMs: 3_000, minEpochMs: 0 })
+    : undefined;
+  if (auth) fed.useAuthority(inProcessAuthority(auth));
   const server = await listen(fed, config.host, config.port, log, {
     ...(auth ? { fallback: authorityHandler(auth, log, '/authority') } : {}),
   });
@@ -190,10 +194,10 @@ export interface ParticipantSpec {
 function authorityOption(
   spec: ParticipantSpec,
   identity: MemberIdentity,
-): { authority: AuthorityPin; signing: SigningKeyPair } | { insecureUncertified: true } {
+): { authority: AuthorityPin; signing: SigningKeyPair; presenceMs: number } | { insecureUncertified: true } {
   const a = spec.authority ?? authorityFor(spec.url);
   if (!a) return { insecureUncertified: true };
-  return { authority: a, signing: signingKeyFor(identity) };
+  return { authority: a, signing: signingKeyFor(identity), presenceMs: 500 };
 }
 
 /** One signing key per identity, as a participant keeps it beside its identity across restarts. */

@@ -96,6 +96,7 @@ export async function startSession(
     identity,
     authority: { url: `${new URL(cfg.serverUrl).origin}/authority`, keys: [unhex(cfg.authorityKey)] },
     signing: await store.getOrCreateSigningKey(),
+    ...(testHooks() ? { presenceMs: 1_000 } : {}), // browser tests close tabs and expect quick re-draws
     train: cfg.train && !!trainer,
     committee: cfg.committee,
     label: 'browser',

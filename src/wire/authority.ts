@@ -9,6 +9,7 @@
  */
 import * as v from 'valibot';
 import type { Certificate } from '../cert/certificate.js';
+import type { SignedCommittee } from '../cert/committee.js';
 
 const hexBytes = (n: number) =>
   v.pipe(
@@ -83,6 +84,53 @@ export function certificateToJson(c: Certificate): v.InferInput<typeof Certifica
     signature: hex(c.signature),
   };
 }
+
+/** POST /v1/present: a volunteer's signed presence (src/cert/committee.ts presenceBytes). */
+export const PresenceRequestSchema = v.strictObject({
+  certificate: CertificateJsonSchema,
+  time: uint,
+  signature: hexBytes(64),
+});
+export type PresenceRequestJson = v.InferInput<typeof PresenceRequestSchema>;
+
+/** POST /v1/committee: the committee for a scheme; `fresh` asks for a new draw (rate-limited). */
+export const CommitteeRequestSchema = v.strictObject({
+  federation: v.string(),
+  m: v.pipe(uint, v.minValue(1), v.maxValue(4096)),
+  tRec: v.pipe(uint, v.minValue(1), v.maxValue(4096)),
+  rho: v.pipe(uint, v.minValue(1), v.maxValue(4096)),
+  fresh: v.optional(v.boolean()),
+});
+
+export const SignedCommitteeJsonSchema = v.strictObject({
+  body: v.strictObject({
+    federation: v.string(),
+    epoch: uint,
+    notBefore: uint,
+    notAfter: uint,
+    m: uint,
+    tRec: uint,
+    rho: uint,
+    members: v.array(v.strictObject({ participantId: v.string(), sealKey: hexBytes(32) })),
+    pool: uint,
+    authority: hexBytes(32),
+  }),
+  signature: hexBytes(64),
+});
+
+export function committeeToJson(c: SignedCommittee): v.InferInput<typeof SignedCommitteeJsonSchema> {
+  const b = c.body;
+  return {
+    body: {
+      ...b,
+      members: b.members.map((x) => ({ participantId: x.participantId, sealKey: hex(x.sealKey) })),
+      authority: hex(b.authority),
+    },
+    signature: hex(c.signature),
+  };
+}
+
+export const CommitteeResponseSchema = v.strictObject({ committee: SignedCommitteeJsonSchema });
 
 export const EnrollResponseSchema = v.strictObject({ certificate: CertificateJsonSchema });
 

@@ -8,7 +8,9 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { type CanonValue, canonicalDigest } from '../cert/canonical.js';
+import { concatBytes } from '../base/bytes.js';
 import { certificateDigest } from '../cert/certificate.js';
+import { committeeBytes } from '../cert/committee.js';
 import type { RoundMsg } from './messages.js';
 
 export const DESCRIPTOR_LABEL = 'SpeakOnce/v1/descriptor';
@@ -49,5 +51,8 @@ export function descriptorDigest(m: RoundMsg): Uint8Array {
     [m.train.epochs, m.train.batchSize, f64(m.train.learningRate)],
     m.metrics ? 1 : 0,
     (m.memberCerts ?? []).map((cert) => certificateDigest(cert)),
+    m.committeeCert
+      ? sha256(concatBytes(committeeBytes(m.committeeCert.body), m.committeeCert.signature))
+      : new Uint8Array(0),
   ]);
 }

@@ -39,6 +39,23 @@ export const CertificateSchema = v.strictObject({
 });
 export type WireCertificate = v.InferOutput<typeof CertificateSchema>;
 
+/** The committee list the authority drew and signed (src/cert/committee.ts, docs/protocol.md §24). */
+export const SignedCommitteeSchema = v.strictObject({
+  body: v.strictObject({
+    federation: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+    epoch: uint,
+    notBefore: uint,
+    notAfter: uint,
+    m: uint,
+    tRec: uint,
+    rho: uint,
+    members: v.pipe(v.array(v.strictObject({ participantId: clientId, sealKey: bytes32 })), v.maxLength(4096)),
+    pool: uint,
+    authority: bytes32,
+  }),
+  signature: bytes64,
+});
+
 /**
  * A round's id within its federation: assigned by the server, increasing, never reused (not
  * even across restarts). Every message about a round carries it as `round`.
@@ -193,6 +210,8 @@ export const RoundSchema = v.strictObject({
   metrics: v.boolean(),
   /** A certified federation's committee: member j's certificate at index j − 1 (docs/protocol.md §23). */
   memberCerts: v.optional(v.pipe(v.array(CertificateSchema), v.maxLength(4096))),
+  /** A certified federation's committee as the authority drew and signed it. */
+  committeeCert: v.optional(SignedCommitteeSchema),
 });
 
 export const JobSchema = v.strictObject({
