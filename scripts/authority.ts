@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { listenAuthority } from '../src/authority/http.js';
-import { loadOrCreateKeys, rotateKeys, toHex } from '../src/authority/keys.js';
+import { type AuthorityKeys, loadOrCreateKeys, rotateKeys, toHex } from '../src/authority/keys.js';
 import { DEFAULT_CERTIFICATE_MS, EnrollmentAuthority } from '../src/authority/service.js';
 import { createSigningKey } from '../src/cert/sign.js';
 import { createLogger } from '../src/server/log.js';
@@ -45,9 +45,19 @@ runMain(
     if (f['rotate-participant']) {
       const file = f['rotate-participant'];
       if (!existsSync(file)) throw new UsageError(`no identity file ${file}`);
-      const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      let saved: unknown;
+      try {
+        saved = JSON.parse(readFileSync(file, 'utf8'));
+      } catch {
+        saved = undefined;
+      }
+      // Only a client identity file: adding a signingKey to another (the authority's key file,
+      // say) would leave it unreadable.
+      const secretKey = (saved as { secretKey?: unknown } | null)?.secretKey;
+      if (Array.isArray(saved) || typeof secretKey !== 'string' || !/^[0-9a-f]{64}$/.test(secretKey))
+        throw new UsageError(`${file} does not hold an identity ({"secretKey": "<64 hex>"})`);
       const k = createSigningKey();
-      writeFileSync(file, `${JSON.stringify({ ...saved, signingKey: toHex(k.secretKey) }, null, 2)}\n`, {
+      writeFileSync(file, `${JSON.stringify({ ...(saved as object), signingKey: toHex(k.secretKey) }, null, 2)}\n`, {
         mode: 0o600,
       });
       process.stdout.write(`${JSON.stringify({ rotated: 'participant', file, signKey: toHex(k.publicKey) })}\n`);
@@ -61,21 +71,24 @@ runMain(
       );
       return;
     }
-    const keys = loadOrCreateKeys(keyFile);
-    const pinned = [keys.signPublic, ...keys.retired.map((r) => r.publicKey)].map((k) => toHex(k));
+    const pins = (k: AuthorityKeys) => [k.signPublic, ...k.retired.map((r) => r.publicKey)].map((x) => toHex(x));
     if (f.show) {
+      const pinned = pins(loadOrCreateKeys(keyFile));
       process.stdout.write(`${JSON.stringify({ publicKey: pinned[0], pin: pinned.join(',') })}\n`);
       return;
     }
+    // Usage errors first: a command refused for its flags creates no key file.
     if (!f.federation) throw new UsageError('--federation is required (the id the aggregation server prints)');
     if (!f.open && !f.token) throw new UsageError('--token is required unless --open');
+    const port = num('port', f.port, 8081, { int: true, min: 0, max: 65535 });
+    const keys = loadOrCreateKeys(keyFile);
+    const pinned = pins(keys);
     const auth = new EnrollmentAuthority(keys, {
       federation: f.federation,
       certificateMs,
       ...(f.open ? { open: true } : { token: f.token }),
     });
     const logger = createLogger('info');
-    const port = num('port', f.port, 8081, { int: true, min: 0, max: 65535 });
     const running = await listenAuthority(auth, f.host ?? '127.0.0.1', port, logger);
     log(
       `SpeakOnce enrollment authority — federation ${f.federation}\n` +

@@ -35,16 +35,29 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const c of req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > MAX_REQUEST_BYTES)
-      throw new AuthorityError('MALFORMED', `request body exceeds ${MAX_REQUEST_BYTES} bytes`);
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The request body, up to MAX_REQUEST_BYTES. Past that the request is refused at once, and the
+ * rest of the body is read and dropped (not left unread, nor the connection reset): the client,
+ * still sending, gets the refusal, and its connection serves its next request.
+ */
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    let over = false;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      if (over) return;
+      size += c.length;
+      if (size > MAX_REQUEST_BYTES) {
+        over = true;
+        chunks.length = 0;
+        reject(new AuthorityError('MALFORMED', `request body exceeds ${MAX_REQUEST_BYTES} bytes`));
+      } else chunks.push(c);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+    req.once('close', () => reject(new AuthorityError('MALFORMED', 'the request body was cut short')));
+  });
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -5,7 +5,8 @@
  *
  *   statement = u8 length ‖ label (ASCII, e.g. "SpeakOnce/v1/certificate") ‖ field*
  *   field     = u8 tag ‖ body
- *     tag 1 (string):   u32 byte length ‖ UTF-8 bytes
+ *     tag 1 (string):   u32 byte length ‖ UTF-8 bytes (well-formed strings only: UTF-8 would
+ *                       write a lone surrogate as U+FFFD, one encoding for two strings)
  *     tag 2 (integer):  u64, a safe non-negative integer
  *     tag 3 (bytes):    u32 length ‖ bytes
  *     tag 4 (list):     u32 count ‖ field*
@@ -51,6 +52,12 @@ function u32(n: number): Uint8Array {
 
 function put(parts: Uint8Array[], v: CanonValue): void {
   if (typeof v === 'string') {
+    if (/\p{Cs}/u.test(v)) {
+      throw new CertificateError(
+        'MALFORMED_CERTIFICATE',
+        'canonical strings must be well-formed Unicode (a lone surrogate)',
+      );
+    }
     const b = enc.encode(v);
     parts.push(Uint8Array.of(TAG_STRING), u32(b.length), b);
   } else if (typeof v === 'number') {

@@ -1,11 +1,17 @@
 /**
  * Ed25519 signing keys of participants and of the enrollment authority (docs/protocol.md §22).
  * Signing uses @noble/curves; verification prefers the platform's WebCrypto Ed25519 (Node ≥ 20,
- * current Chromium), ~10× faster than a pure-JS verify, and falls back to noble where the
- * platform has none. Both implement RFC 8032 (cofactorless verification, the same results for
- * every valid or malformed input the tests try).
+ * current Chromium), ~10× faster than a pure-JS verify, and falls back to noble's curve
+ * arithmetic where the platform has none. Both paths give one answer for every input, so honest
+ * verifiers on different platforms never disagree about a signature a dishonest signer crafted:
+ *   - the public key must be a canonical encoding of a point that is not of small order (under a
+ *     small-order key, one signature verifies for many messages; WebCrypto alone accepts them);
+ *   - S < L, and the cofactorless equation of RFC 8032: encode([S]B − [k]A) = R, as WebCrypto
+ *     (OpenSSL, BoringSSL) checks it (noble's own verify is cofactored, and accepts torsion).
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha512 } from '@noble/hashes/sha2.js';
+import { bytesEqual, concatBytes } from '../base/bytes.js';
 
 export interface SigningKeyPair {
   readonly secretKey: Uint8Array;
@@ -53,9 +59,38 @@ async function hasWebCryptoEd25519(): Promise<boolean> {
   return webcrypto;
 }
 
-function nobleVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+const Point = ed25519.Point;
+const L = Point.Fn.ORDER;
+
+function littleEndian(b: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i] as number);
+  return n;
+}
+
+/** Whether the key is a canonical encoding of a curve point that is not of small order. */
+function acceptableKey(publicKey: Uint8Array): boolean {
   try {
-    return ed25519.verify(signature, message, publicKey, { zip215: false });
+    return !Point.fromBytes(publicKey, false).isSmallOrder();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The same answer as {@link verifySignature}, synchronously, in pure JS (the fallback, and the
+ * check of certificates where no promise fits). Never throws.
+ */
+export function verifySignatureSync(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  try {
+    const A = Point.fromBytes(publicKey, false);
+    if (A.isSmallOrder()) return false;
+    const r = signature.subarray(0, 32);
+    const s = littleEndian(signature.subarray(32));
+    if (s >= L) return false;
+    const k = Point.Fn.create(littleEndian(sha512(concatBytes(r, publicKey, message))));
+    return bytesEqual(Point.BASE.multiplyUnsafe(s).subtract(A.multiplyUnsafe(k)).toBytes(), r);
   } catch {
     return false;
   }
@@ -68,11 +103,12 @@ export async function verifySignature(
   signature: Uint8Array,
 ): Promise<boolean> {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
-  if (!(await hasWebCryptoEd25519())) return nobleVerify(publicKey, message, signature);
+  if (!(await hasWebCryptoEd25519())) return verifySignatureSync(publicKey, message, signature);
   const subtle = globalThis.crypto.subtle;
   const id = hex(publicKey);
   let key = imported.get(id);
   if (!key) {
+    if (!acceptableKey(publicKey)) return false; // checked once per key: the cache holds only good ones
     if (imported.size >= IMPORT_CACHE) imported.clear();
     key = subtle.importKey('raw', buf(publicKey), { name: 'Ed25519' }, false, ['verify']);
     imported.set(id, key);
@@ -81,6 +117,6 @@ export async function verifySignature(
     return await subtle.verify({ name: 'Ed25519' }, await key, buf(signature), buf(message));
   } catch {
     imported.delete(id);
-    return nobleVerify(publicKey, message, signature);
+    return verifySignatureSync(publicKey, message, signature);
   }
 }
