@@ -14,9 +14,9 @@ import { EnrollError, type EnrollInput, enroll } from '../client/enroll.js';
 import { type EnrollRequestJson, certificateToJson, hex } from '../wire/authority.js';
 import { participantIdOf } from '../wire/ids.js';
 import { enrollRequest, requestJson, testParticipant } from '../../test/support/enrollment.js';
-import { MAX_REQUEST_BYTES, type RunningAuthority, authorityHandler, listenAuthority } from './http.js';
-import { memoryKeys } from './keys.js';
-import { EnrollmentAuthority } from './service.js';
+import { MAX_REQUEST_BYTES, type RunningAuthority, authorityHandler, listenAuthority } from '../authority/http.js';
+import { memoryKeys } from '../authority/keys.js';
+import { EnrollmentAuthority } from '../authority/service.js';
 
 const FEDERATION = 'fed-http';
 const TOKEN = 'http-token';
