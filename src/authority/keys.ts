@@ -10,7 +10,8 @@
  *
  * The file is written with mode 0600 through a temporary file and a rename.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import * as v from 'valibot';
 import { CodedError } from '../base/error.js';
 import { createSigningKey } from '../cert/sign.js';
@@ -69,6 +70,7 @@ function toKeys(f: KeyFile, now: number): AuthorityKeys {
 }
 
 function write(path: string, f: KeyFile): void {
+  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(f, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, path);
