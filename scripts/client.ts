@@ -11,7 +11,7 @@ import { splitDataset } from '../src/ml/split.js';
 import { createIdentity, fromHex, isSubsetSafe, toHex } from '../src/secagg/index.js';
 import { nodeSocket } from '../src/sim/harness.js';
 import { SpokenRoundsFile } from '../src/sim/spoken-rounds.js';
-import { DATA_FLAGS, UsageError, command, describe, flag, loadData, log, runMain } from './cli.js';
+import { DATA_FLAGS, UsageError, command, describe, flag, loadData, log, runMain, toggle } from './cli.js';
 
 const CMD = command({
   usage: 'npm run client -- --url <ws://host:port/ws | http://host:port/?join=TOKEN> [--token T] [options]',
@@ -21,6 +21,9 @@ const CMD = command({
     'authority-key': flag(
       'HEX',
       "the enrollment authority's Ed25519 key to pin (64 hex digits); taken from ?authority= in the join URL when present",
+    ),
+    'insecure-demo': toggle(
+      'take part even when a committee is not subset-safe (an INSECURE demo; also ?insecure-demo=1 in the join URL)',
     ),
     authority: flag('URL', 'where the enrollment authority answers; default http(s)://HOST:PORT/authority of --url'),
     role: flag('R', 'trainer | committee | both (default trainer)'),
@@ -121,6 +124,7 @@ runMain(CMD.help, async () => {
     identity,
     authority: { url: authorityUrl, keys: [fromHex(authorityKey)] },
     signing,
+    acceptUnsafeCommittee: !!f['insecure-demo'] || url.searchParams.get('insecure-demo') === '1',
     train,
     committee: role !== 'trainer',
     ...(f.label ? { label: f.label } : {}),

@@ -150,7 +150,7 @@ runMain(CMD.help, async () => {
   const pool = new HeadlessPool({
     wsUrl: `${server.url.replace(/^http/, 'ws')}/ws`,
     token: token ?? '',
-    authority: { url: `${server.url}/authority`, keys: pinned },
+    authority: { url: `${server.url}/authority`, keys: pinned, ...(fed.insecureDemo ? { insecureDemo: true } : {}) },
     trainers: train.map((t, i) => ({ train: t, heldOut: heldOut[i] as typeof t })),
     members,
     makeTrainer: (d, i) => new MlTrainer(d, 100 + i),
@@ -159,7 +159,7 @@ runMain(CMD.help, async () => {
   for (const r of failRounds) pool.silenceMembers(first + r - 1, committee.dMax + 1);
   for (const d of drops) pool.crashTrainers(first + d.round - 1, d.count);
 
-  const joinUrl = `${server.url}/?${token ? `join=${encodeURIComponent(token)}&` : ''}authority=${toHex(keys.signPublic)}`;
+  const joinUrl = `${server.url}/?${token ? `join=${encodeURIComponent(token)}&` : ''}authority=${toHex(keys.signPublic)}${fed.insecureDemo ? '&insecure-demo=1' : ''}`;
   process.stdout.write(
     `\nSpeakOnce is running — federation ${fed.federationId}, model v${fed.version}\n\n` +
       `  Open this in a browser to take part:  ${joinUrl}\n` +

@@ -18,6 +18,7 @@ import {
   joinProof,
   quantize,
   DEFAULT_MIN_SURVIVORS,
+  isSubsetSafe,
 } from '../secagg/index.js';
 import { bytesToF32, encodeMessage, u32ToBytes } from '../wire/codec.js';
 import type { ErrorMsg, JobMsg, ResultMsg, Role, RoundMsg, ServerMessage, WireCertificate } from '../wire/messages.js';
@@ -79,6 +80,11 @@ export interface EngineOptions {
    * unless `insecureUncertified`.
    */
   authority?: { url: string; keys: readonly Uint8Array[] };
+  /**
+   * The participant consented to an INSECURE demo: it takes part in rounds whose committee is
+   * not subset-safe (docs/protocol.md §15). Without it such a round is refused, nothing sent.
+   */
+  acceptUnsafeCommittee?: boolean;
   /** A committee volunteer renews its presence at the authority this often (default 10 s). */
   presenceMs?: number;
   /** The participant's Ed25519 signing key (default: a fresh one for this engine). */
@@ -378,6 +384,19 @@ export class ParticipantEngine {
     }
     this.currentDigest = undefined;
     this.answeredHS = undefined;
+    if (
+      m.config.mode === 'secure' &&
+      m.role !== 'idle' &&
+      !isSubsetSafe(m.config.committee) &&
+      !this.opts.acceptUnsafeCommittee
+    ) {
+      const { m: size, tRec, rho } = m.config.committee;
+      return this.fail(
+        m.config.round,
+        'UNSAFE_COMMITTEE',
+        `refused round ${m.config.round}, nothing was sent: committee m=${size}, t_rec=${tRec}, ρ=${rho} is not subset-safe (2·t_rec ≤ m + c_max), so a dishonest server could read individual updates; take part only through an insecure-demo link`,
+      );
+    }
     if (this.opts.authority && m.role !== 'idle') {
       // Certified federation: the committee must be the authority's, and everyone signs and
       // checks the same descriptor digest (docs/protocol.md §23).

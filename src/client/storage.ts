@@ -63,6 +63,8 @@ export interface JoinedFederation {
   label?: string;
   /** The enrollment authority's Ed25519 key this participant pins (64 hex digits, from the join link). */
   authorityKey?: string;
+  /** The person joined through an INSECURE demo link: unsafe committees are accepted (shown in red). */
+  insecureDemo?: boolean;
   /** Federation id and this participant's client id, once the server has said them. */
   federation?: string;
   clientId?: string;
@@ -256,6 +258,7 @@ function checkFederation(r: unknown, bad: (w: string) => ClientStoreError): Join
   if (!isIso(r.joinedAt)) throw bad('joinedAt must be an ISO date');
   if (r.authorityKey !== undefined && !(isStr(r.authorityKey) && /^[0-9a-f]{64}$/.test(r.authorityKey)))
     throw bad('authorityKey must be 64 lowercase hex digits');
+  if (r.insecureDemo !== undefined && typeof r.insecureDemo !== 'boolean') throw bad('insecureDemo must be a boolean');
   const f: JoinedFederation = {
     serverUrl: r.serverUrl,
     token: r.token,

@@ -79,6 +79,8 @@ export interface LocalServer {
 export interface AuthorityPin {
   readonly url: string;
   readonly keys: readonly Uint8Array[];
+  /** The server runs an INSECURE demo: the harness's participants consent to unsafe committees. */
+  readonly insecureDemo?: boolean;
 }
 
 /** The authorities of the servers this process started, by their WebSocket URL. */
@@ -139,7 +141,13 @@ export async function startLocalServer(
     ...(auth ? { fallback: authorityHandler(auth, log, '/authority') } : {}),
   });
   const wsUrl = `ws://127.0.0.1:${server.port}/ws`;
-  const authority = keys ? { url: `http://127.0.0.1:${server.port}/authority`, keys: [keys.signPublic] } : undefined;
+  const authority = keys
+    ? {
+        url: `http://127.0.0.1:${server.port}/authority`,
+        keys: [keys.signPublic],
+        ...(config.insecureDemo ? { insecureDemo: true } : {}),
+      }
+    : undefined;
   if (authority) localAuthorities.set(wsUrl, authority);
   return {
     fed,
@@ -185,6 +193,8 @@ export interface ParticipantSpec {
   crypto?: CryptoRunner;
   /** The rounds this participant spoke in, kept durably (default: memory only). */
   answeredRounds?: AnsweredRounds;
+  /** Consent to an INSECURE demo's unsafe committees (default: when the harness's server runs one). */
+  acceptUnsafeCommittee?: boolean;
   /** The authority to enroll with (default: the one of a server this harness started at `url`). */
   authority?: AuthorityPin;
 }
@@ -194,10 +204,13 @@ export interface ParticipantSpec {
 function authorityOption(
   spec: ParticipantSpec,
   identity: MemberIdentity,
-): { authority: AuthorityPin; signing: SigningKeyPair; presenceMs: number } | { insecureUncertified: true } {
+):
+  | { authority: AuthorityPin; signing: SigningKeyPair; presenceMs: number; acceptUnsafeCommittee: boolean }
+  | { insecureUncertified: true; acceptUnsafeCommittee: boolean } {
   const a = spec.authority ?? authorityFor(spec.url);
-  if (!a) return { insecureUncertified: true };
-  return { authority: a, signing: signingKeyFor(identity), presenceMs: 500 };
+  const acceptUnsafeCommittee = spec.acceptUnsafeCommittee ?? a?.insecureDemo ?? false;
+  if (!a) return { insecureUncertified: true, acceptUnsafeCommittee };
+  return { authority: a, signing: signingKeyFor(identity), presenceMs: 500, acceptUnsafeCommittee };
 }
 
 /** One signing key per identity, as a participant keeps it beside its identity across restarts. */

@@ -4,6 +4,7 @@
  * committees against the volunteers it draws them from, and tells the observers when it runs
  * an insecure demo — over real sockets with the product's participant engine.
  */
+import { decode } from '@msgpack/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type TestServer, startTestServer } from '../../test/support/federation.js';
 import { type KitParticipant, kitParticipant, plaintextSum } from '../../test/support/participants.js';
@@ -102,6 +103,34 @@ describe('split view: committees that are not subset-safe', () => {
       expect(round.type === 'round' && round.committee).toEqual({ m: 3, tRec: 2, rho: 1 });
       expect(isSubsetSafe({ m: 3, tRec: 2, rho: 1 })).toBe(false);
     }
+  });
+
+  it('an unsafe committee from a lying server: a participant that did not consent to an insecure demo refuses it and sends nothing', async () => {
+    // the server runs an insecure demo (as a lying server may); T0 joined through a normal link
+    const s = await start({
+      committee: { m: 3, tRec: 2, rho: 1 },
+      insecureDemo: true,
+      firstRoundParticipants: 7,
+      minTrainers: 3,
+      submitMs: 3_000,
+    });
+    const { ts } = join(s, 3, 3);
+    const T = kitParticipant({
+      url: s.wsUrl,
+      token: s.token,
+      label: 'T-no-consent',
+      train: true,
+      committee: false,
+      seed: 9,
+      acceptUnsafeCommittee: false,
+    });
+    parts.push(T);
+    const e = await T.events.waitFor((x) => x.type === 'error' && x.code === 'UNSAFE_COMMITTEE', 30_000, 'refusal');
+    expect(e.type === 'error' && e.message).toMatch(/nothing was sent: committee m=3, t_rec=2, ρ=1 is not subset-safe/);
+    expect(T.tap.sent.map((b) => (decode(b) as { t?: string }).t)).not.toContain('contribution');
+    const done = await s.events.waitFor((x): x is Done => x.type === 'round_done', 30_000, 'round without it');
+    expect(done.survivors).not.toContain(T.engine.state.clientId);
+    expect(done.survivors).toHaveLength(ts.length);
   });
 
   it('sized committees are drawn against the volunteer pool: 4 volunteers of 11 participants give 4,3,2 (sizing from n gave 4,2,1)', async () => {

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const store = await openClientStore();
   const joinToken = params.get('join');
   const authorityParam = params.get('authority');
+  const insecureDemo = params.get('insecure-demo') === '1';
   let fed = await store.getFederation();
   let data: { data: Dataset; name: string } | undefined;
   let error: string | undefined;
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
         serverUrl: choice.serverUrl,
         token: choice.token,
         authorityKey: choice.authorityKey,
+        ...(insecureDemo ? { insecureDemo: true } : {}),
         train: choice.train,
         committee: choice.committee,
         joinedAt: new Date().toISOString(),
@@ -85,6 +87,7 @@ async function main(): Promise<void> {
       serverUrl: fed.serverUrl,
       token: fed.token,
       authorityKey: fed.authorityKey ?? '',
+      insecureDemo: fed.insecureDemo === true,
       train: fed.train,
       committee: fed.committee,
       data: fed.train ? data?.data : undefined,

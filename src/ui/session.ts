@@ -21,6 +21,8 @@ export interface SessionConfig {
   token: string;
   /** The enrollment authority key the participant pins (hex); the authority is at SERVER/authority. */
   authorityKey: string;
+  /** Joined through an INSECURE demo link: take part in unsafe committees (shown in red). */
+  insecureDemo: boolean;
   train: boolean;
   committee: boolean;
   data: Dataset | undefined;
@@ -96,6 +98,7 @@ export async function startSession(
     identity,
     authority: { url: `${new URL(cfg.serverUrl).origin}/authority`, keys: [unhex(cfg.authorityKey)] },
     signing: await store.getOrCreateSigningKey(),
+    acceptUnsafeCommittee: cfg.insecureDemo,
     ...(testHooks() ? { presenceMs: 1_000 } : {}), // browser tests close tabs and expect quick re-draws
     train: cfg.train && !!trainer,
     committee: cfg.committee,

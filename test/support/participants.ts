@@ -246,6 +246,7 @@ export interface KitSpec {
   identity?: MemberIdentity;
   dropAt?: (round: number, point: DropPoint) => boolean;
   answeredRounds?: AnsweredRounds;
+  acceptUnsafeCommittee?: boolean;
 }
 
 export function kitParticipant(spec: KitSpec): KitParticipant {
@@ -262,6 +263,7 @@ export function kitParticipant(spec: KitSpec): KitParticipant {
     ...(trainer ? { trainer } : {}),
     ...(spec.dropAt ? { dropAt: spec.dropAt } : {}),
     ...(spec.answeredRounds ? { answeredRounds: spec.answeredRounds } : {}),
+    ...(spec.acceptUnsafeCommittee !== undefined ? { acceptUnsafeCommittee: spec.acceptUnsafeCommittee } : {}),
     socketFactory: tap.factory,
     crypto: gatedCrypto(answerGates),
   });
