@@ -5,7 +5,11 @@
  */
 import * as v from 'valibot';
 import type { SignedCommittee } from '../cert/committee.js';
-import type { SharingScheme } from '../secagg/index.js';
+import { bytesEqual } from '../base/bytes.js';
+import type { CommitteeSettings, SharingScheme } from '../secagg/index.js';
+import { SHORT_ID } from '../wire/events.js';
+import type { Participant } from './registry.js';
+import type { Draw } from './schedule.js';
 import { AuthorityErrorSchema, CommitteeResponseSchema } from '../wire/authority.js';
 import { Refusal } from './refusal.js';
 
@@ -38,4 +42,46 @@ export function httpAuthorityLink(url: string, federation: string): AuthorityLin
       return out.output.committee;
     },
   };
+}
+
+/**
+ * Seats the authority's committee for this scheme: every drawn member must be connected as a
+ * volunteer under the key the list names, or the round waits and asks for a fresh draw (which
+ * the authority grants at most once per epoch). Returns the draw, or why it cannot start, and
+ * whether to ask for a fresh draw next time.
+ */
+export async function seatAuthorityCommittee(
+  link: AuthorityLink,
+  scheme: CommitteeSettings,
+  fresh: boolean,
+  host: {
+    participant(id: string): Participant | undefined;
+    connected(): Participant[];
+    minTrainers: number;
+  },
+): Promise<{ draw: Draw | string; fresh: boolean }> {
+  let signed: SignedCommittee;
+  try {
+    signed = await link.committee(scheme, fresh);
+  } catch (e) {
+    return { draw: `the authority draws no committee yet: ${e instanceof Error ? e.message : String(e)}`, fresh };
+  }
+  const b = signed.body;
+  const members: Participant[] = [];
+  for (const x of b.members) {
+    const p = host.participant(x.participantId);
+    if (!p?.conn || !p.committee || !bytesEqual(p.publicKey, x.sealKey)) {
+      const who = x.participantId.slice(0, SHORT_ID);
+      return { draw: `member ${who} of the authority's committee (epoch ${b.epoch}) is not connected`, fresh: true };
+    }
+    members.push(p);
+  }
+  const ids = new Set(members.map((p) => p.id));
+  const trainers = host.connected().filter((p) => p.train && !ids.has(p.id));
+  if (trainers.length < host.minTrainers)
+    return {
+      draw: `${trainers.length} trainer(s) connected besides the authority's committee, ${host.minTrainers} needed`,
+      fresh: false,
+    };
+  return { draw: { trainers, members, committee: scheme, signedCommittee: signed }, fresh: false };
 }

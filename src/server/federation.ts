@@ -31,12 +31,10 @@ import { Ledger } from './ledger.js';
 import type { Logger } from './log.js';
 import { settleRound } from './outcome.js';
 import { Refusal } from './refusal.js';
-import { type Connection, type Participant, Registry, type RoundMessage, type Session } from './registry.js';
+import { type Connection, Registry, type RoundMessage, type Session } from './registry.js';
 import { type RoundOutcome, RoundRun } from './round.js';
 import { type Draw, allRoundsRun, drawRoles } from './schedule.js';
-import type { AuthorityLink } from './authority-link.js';
-import type { SignedCommittee } from '../cert/committee.js';
-import { SHORT_ID } from '../wire/events.js';
+import { type AuthorityLink, seatAuthorityCommittee } from './authority-link.js';
 
 /** How soon a round start is tried again while the authority's committee is not ready. */
 const COMMITTEE_RETRY_MS = 500;
@@ -328,28 +326,13 @@ export class Federation {
   }
 
   private async authorityDraw(scheme: CommitteeSettings): Promise<Draw | string> {
-    let signed: SignedCommittee;
-    try {
-      signed = await (this.authority as AuthorityLink).committee(scheme, this.freshCommittee);
-    } catch (e) {
-      return `the authority draws no committee yet: ${e instanceof Error ? e.message : String(e)}`;
-    }
-    const b = signed.body;
-    const members: Participant[] = [];
-    for (const x of b.members) {
-      const p = this.registry.get(x.participantId);
-      if (!p?.conn || !p.committee || !p.publicKey.every((v, i) => v === x.sealKey[i])) {
-        this.freshCommittee = true; // ask for a fresh draw (the authority allows one per epoch)
-        return `member ${x.participantId.slice(0, SHORT_ID)} of the authority's committee (epoch ${b.epoch}) is not connected`;
-      }
-      members.push(p);
-    }
-    this.freshCommittee = false;
-    const ids = new Set(members.map((p) => p.id));
-    const trainers = this.registry.connected().filter((p) => p.train && !ids.has(p.id));
-    if (trainers.length < this.config.minTrainers)
-      return `${trainers.length} trainer(s) connected besides the authority's committee, ${this.config.minTrainers} needed`;
-    return { trainers, members, committee: scheme, signedCommittee: signed };
+    const r = await seatAuthorityCommittee(this.authority as AuthorityLink, scheme, this.freshCommittee, {
+      participant: (id) => this.registry.get(id),
+      connected: () => this.registry.connected(),
+      minTrainers: this.config.minTrainers,
+    });
+    this.freshCommittee = r.fresh;
+    return r.draw;
   }
 
   /** Stops starting rounds; a round in progress fails with ABORTED (model unchanged). */
