@@ -46,7 +46,7 @@ export function sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
 export async function createKeySigningKey(extractable = false): Promise<SigningKeyPair & { secretKey: CryptoKey }> {
   const subtle = globalThis.crypto?.subtle;
   if (!subtle) throw new Error('WebCrypto is not available (not a secure context?)');
-  const pair = (await subtle.generateKey({ name: 'Ed25519' }, extractable, ['sign', 'verify'])) as CryptoKeyPair;
+  const pair = await subtle.generateKey({ name: 'Ed25519' }, extractable, ['sign', 'verify']);
   const publicKey = new Uint8Array(await subtle.exportKey('raw', pair.publicKey));
   if (publicKey.length !== 32) throw new Error('WebCrypto exported an Ed25519 public key that is not 32 bytes');
   return { secretKey: pair.privateKey, publicKey };

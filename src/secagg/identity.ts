@@ -42,7 +42,7 @@ export function createIdentity(secretKey?: Uint8Array): RawIdentity {
 export async function createKeyIdentity(extractable = false): Promise<KeyIdentity> {
   const s = globalThis.crypto?.subtle;
   if (!s) throw new Error('WebCrypto is not available (not a secure context?)');
-  const pair = (await s.generateKey({ name: 'X25519' }, extractable, ['deriveBits'])) as CryptoKeyPair;
+  const pair = await s.generateKey({ name: 'X25519' }, extractable, ['deriveBits']);
   const publicKey = new Uint8Array(await s.exportKey('raw', pair.publicKey));
   if (publicKey.length !== 32) throw new Error('WebCrypto exported an X25519 public key that is not 32 bytes');
   return { secretKey: pair.privateKey, publicKey };
