@@ -41,6 +41,8 @@ test('joins by URL, trains in a secure round, and resumes after a reload', async
   await expect(idEl).not.toHaveText('—');
   const shortId = (await idEl.textContent()) ?? '';
   await expect(page.locator('#fact-backend')).not.toHaveText('…');
+  // Chromium has X25519 and Ed25519 in WebCrypto: the tab's keys are non-extractable (threat model, "Browser keys").
+  await expect(page.locator('#key-protection')).toHaveText('Keys: non-extractable (WebCrypto)');
   const mine = await fed.waitFor(
     (e): e is Done => e.type === 'round_done' && e.survivors.some((s) => s.startsWith(shortId)),
     90_000,

@@ -358,9 +358,11 @@ test('bad client: a malformed frame and a duplicate contribution are refused in 
   expect(done.membersAnswered).toHaveLength(3);
   await expectExactSum(done, tabs);
   await expect(bad.page.locator('tr[data-round="1"]')).toContainText('aggregated');
+  // (the server exits after its only round, so a volunteer's last presence renewal at the
+  // authority may fail: not a problem; no other error may show)
   for (const t of others) {
     await expect(t.page.locator('#fact-version')).toHaveText('v1');
-    await expect(t.page.locator('#error-panel')).toBeHidden();
+    await expect(t.page.locator('#errors li').filter({ hasNotText: 'presence not renewed' })).toHaveCount(0);
   }
   // only the bad tab was refused
   expect(fed.events.filter((e) => e.type === 'refused' && e.clientId !== bad.clientId)).toEqual([]);

@@ -21,7 +21,14 @@ import {
   verifyCertificateAsync,
 } from './certificate.js';
 import { CertificateError } from './errors.js';
-import { createSigningKey, sign, verifySignature, verifySignatureSync } from './sign.js';
+import {
+  createKeySigningKey,
+  createSigningKey,
+  sign,
+  signAsync,
+  verifySignature,
+  verifySignatureSync,
+} from './sign.js';
 import {
   ANSWER_LABEL,
   CONTRIBUTION_LABEL,
@@ -234,6 +241,34 @@ const tampered: [string, CertificateBody][] = [
   ['notBefore', { ...body, notBefore: body.notBefore - 1 }],
   ['notAfter', { ...body, notAfter: body.notAfter + 1 }],
 ];
+
+describe('signAsync (a signer over bytes or a WebCrypto CryptoKey)', () => {
+  const m = new TextEncoder().encode('a contribution statement');
+
+  it('signs bytes exactly as sign() does', async () => {
+    const k = createSigningKey(new Uint8Array(32).fill(9));
+    expect(await signAsync(k.secretKey, m)).toEqual(sign(k.secretKey, m));
+  });
+
+  it('a non-extractable Ed25519 CryptoKey signs, and verifySignature accepts it on both paths', async () => {
+    const k = await createKeySigningKey();
+    expect(k.secretKey.extractable).toBe(false);
+    await expect(crypto.subtle.exportKey('pkcs8', k.secretKey)).rejects.toThrow();
+    const s = await signAsync(k.secretKey, m);
+    expect(s).toHaveLength(64);
+    expect(await verifySignature(k.publicKey, m, s)).toBe(true);
+    expect(verifySignatureSync(k.publicKey, m, s)).toBe(true);
+    expect(await verifySignature(k.publicKey, Uint8Array.of(1), s)).toBe(false);
+  });
+
+  it('a CryptoKey gives the signature of the same key as bytes (Ed25519 is deterministic)', async () => {
+    const k = await createKeySigningKey(true); // extractable, only to compare with its bytes
+    const seed = new Uint8Array(await crypto.subtle.exportKey('pkcs8', k.secretKey)).slice(-32);
+    const raw = createSigningKey(seed);
+    expect(raw.publicKey).toEqual(k.publicKey);
+    expect(await signAsync(k.secretKey, m)).toEqual(sign(raw.secretKey, m));
+  });
+});
 
 describe('verifyCertificateAsync', () => {
   it('gives the codes of verifyCertificate: valid, expired, not yet valid, federation, role, authority, shape', async () => {

@@ -14,12 +14,21 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { bytesEqual, concatBytes } from '../base/bytes.js';
 
 export interface SigningKeyPair {
-  readonly secretKey: Uint8Array;
+  /**
+   * The 32-byte Ed25519 seed, or a WebCrypto Ed25519 private key (in browsers, non-extractable
+   * where the browser can: docs/threat-model.md, "Browser keys"). Sign with {@link signAsync}.
+   */
+  readonly secretKey: Uint8Array | CryptoKey;
   readonly publicKey: Uint8Array;
 }
 
+/** A signing key held as bytes (Node, the authority, tests; browsers without WebCrypto Ed25519). */
+export interface RawSigningKeyPair extends SigningKeyPair {
+  readonly secretKey: Uint8Array;
+}
+
 /** A fresh Ed25519 key pair (or one from a given 32-byte seed, for tests and vectors). */
-export function createSigningKey(seed?: Uint8Array): SigningKeyPair {
+export function createSigningKey(seed?: Uint8Array): RawSigningKeyPair {
   const secretKey = seed ? new Uint8Array(seed) : ed25519.utils.randomSecretKey();
   if (secretKey.length !== 32) throw new RangeError('Ed25519 secret key must be 32 bytes');
   return { secretKey, publicKey: ed25519.getPublicKey(secretKey) };
@@ -27,6 +36,31 @@ export function createSigningKey(seed?: Uint8Array): SigningKeyPair {
 
 export function sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
   return ed25519.sign(message, secretKey);
+}
+
+/**
+ * A fresh Ed25519 key pair whose secret is a WebCrypto key, non-extractable unless asked (tests
+ * compare it with the same key as bytes). Rejects where WebCrypto has no Ed25519; the caller
+ * falls back to {@link createSigningKey}.
+ */
+export async function createKeySigningKey(extractable = false): Promise<SigningKeyPair & { secretKey: CryptoKey }> {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) throw new Error('WebCrypto is not available (not a secure context?)');
+  const pair = await subtle.generateKey({ name: 'Ed25519' }, extractable, ['sign', 'verify']);
+  const publicKey = new Uint8Array(await subtle.exportKey('raw', pair.publicKey));
+  if (publicKey.length !== 32) throw new Error('WebCrypto exported an Ed25519 public key that is not 32 bytes');
+  return { secretKey: pair.privateKey, publicKey };
+}
+
+/**
+ * Signs with either kind of secret: @noble/curves for bytes (the same signature as
+ * {@link sign}), WebCrypto's Ed25519 for a CryptoKey (deterministic as well, RFC 8032).
+ */
+export async function signAsync(secretKey: Uint8Array | CryptoKey, message: Uint8Array): Promise<Uint8Array> {
+  if (secretKey instanceof Uint8Array) return sign(secretKey, message);
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) throw new Error('an Ed25519 CryptoKey needs WebCrypto, which is not available here');
+  return new Uint8Array(await subtle.sign({ name: 'Ed25519' }, secretKey, buf(message)));
 }
 
 let webcrypto: boolean | undefined;

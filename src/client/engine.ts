@@ -25,7 +25,7 @@ import type { ErrorMsg, JobMsg, ResultMsg, Role, RoundMsg, ServerMessage, WireCe
 import { WIRE_VERSION } from '../wire/messages.js';
 import { STATS_LENGTH, statsToMetrics } from '../ml/stats.js';
 import { encodeStats, vectorLayout } from '../wire/layout.js';
-import { sign, createSigningKey, type SigningKeyPair } from '../cert/sign.js';
+import { signAsync, createSigningKey, type SigningKeyPair } from '../cert/sign.js';
 import { answerBytes, contributionBytes, digest } from '../cert/statements.js';
 import { descriptorDigest } from '../wire/digest.js';
 import { participantIdOf } from '../wire/ids.js';
@@ -529,7 +529,7 @@ export class ParticipantEngine {
         ephemeralPublic: c.ephemeralPublic,
         sliceDigests: digests.slices,
       });
-      sig = sign(this.credentials.signing.secretKey, statement);
+      sig = await signAsync(this.credentials.signing.secretKey, statement);
     }
     this.emit({ type: 'progress', phase: 'sealing', fraction: 1 });
     // Remembered before the message leaves: one chance, even across a reload or a restart.
@@ -605,7 +605,8 @@ export class ParticipantEngine {
           survivorHash: r.survivorHash,
           answerDigest: digest(sum),
         });
-        sig = sign(this.credentials.signing.secretKey, statement);
+        sig = await signAsync(this.credentials.signing.secretKey, statement);
+        if (!this.stillCurrent(m)) return;
       }
       this.answeredHS = r.survivorHash;
       const bytes = this.transport.send({

@@ -8,7 +8,7 @@ import * as v from 'valibot';
 import { CodedError } from '../base/error.js';
 import { type Certificate, type CertRole, verifyCertificateAsync } from '../cert/certificate.js';
 import { CertificateError } from '../cert/errors.js';
-import { type SigningKeyPair, sign } from '../cert/sign.js';
+import { type SigningKeyPair, signAsync } from '../cert/sign.js';
 import { presenceBytes } from '../cert/committee.js';
 import { enrollBytes } from '../cert/statements.js';
 import { type MemberIdentity, enrollProof } from '../secagg/index.js';
@@ -113,7 +113,7 @@ export async function enroll(input: EnrollInput): Promise<Credentials> {
     sealKey: hex(body.sealKey),
     signKey: hex(body.signKey),
     roles: [...body.roles],
-    signature: hex(sign(input.signing.secretKey, bytes)),
+    signature: hex(await signAsync(input.signing.secretKey, bytes)),
     proof: hex(await enrollProof(input.identity, info.enrollKey, bytes)),
   };
   const out = await call(
@@ -144,7 +144,7 @@ export async function announcePresence(
 ): Promise<void> {
   const cert = credentials.certificate;
   const time = Date.now();
-  const signature = sign(
+  const signature = await signAsync(
     credentials.signing.secretKey,
     presenceBytes(cert.body.federation, cert.body.participantId, time),
   );

@@ -5,12 +5,14 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { openDB } from 'idb';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeDataset } from '../ml/dataset.js';
-import { x25519PublicKey } from '../secagg/index.js';
+import { signAsync, verifySignature } from '../cert/sign.js';
+import { createIdentity, joinProof, verifyJoinProof, x25519PublicKey } from '../secagg/index.js';
 import {
   ClientStoreError,
   DB_VERSION,
+  LEGACY_RAW_REASON,
   type JoinedFederation,
   type RoundHistoryEntry,
   STORES,
@@ -86,15 +88,15 @@ describe('client store', () => {
     again.close();
   });
 
-  it('the identity is created once and stable across reloads', async () => {
+  it('the identity is created once and stable across reloads (raw keys)', async () => {
     const name = fresh();
-    const s1 = await openClientStore(name);
+    const s1 = await openClientStore(name, { keys: 'raw' });
     const [a, b] = await Promise.all([s1.getOrCreateIdentity(), s1.getOrCreateIdentity()]);
     expect(a.secretKey).toEqual(b.secretKey);
     expect(a.secretKey).toHaveLength(32);
-    expect(a.publicKey).toEqual(x25519PublicKey(a.secretKey));
+    expect(a.publicKey).toEqual(x25519PublicKey(a.secretKey as Uint8Array));
     s1.close();
-    const s2 = await openClientStore(name);
+    const s2 = await openClientStore(name, { keys: 'raw' });
     const c = await s2.getOrCreateIdentity();
     expect(c.secretKey).toBeInstanceOf(Uint8Array);
     expect(c.secretKey).toEqual(a.secretKey);
@@ -395,5 +397,131 @@ describe('client store', () => {
     (await openDB(name, DB_VERSION + 1)).close();
     expect(told).toBe(true);
     expect(await codeOf(s.getFederation())).toBe('CLOSED');
+  });
+});
+
+describe('client store: browser keys (non-extractable WebCrypto keys, or bytes with the reason)', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  const challengeSecret = createIdentity(new Uint8Array(32).fill(7)).secretKey;
+  const challenge = x25519PublicKey(challengeSecret);
+  const message = new TextEncoder().encode('a statement');
+
+  it('a fresh store makes non-extractable X25519 and Ed25519 keys that work and survive reloads', async () => {
+    const name = fresh();
+    const s1 = await openClientStore(name);
+    expect(await s1.keyProtection()).toEqual({ x25519: 'none', ed25519: 'none' });
+    const [a, b] = await Promise.all([s1.getOrCreateIdentity(), s1.getOrCreateIdentity()]);
+    expect(b.publicKey).toEqual(a.publicKey); // one identity, even for concurrent callers
+    const key = a.secretKey as CryptoKey;
+    expect(key).toBeInstanceOf(CryptoKey);
+    expect(key.extractable).toBe(false);
+    expect(key.algorithm.name).toBe('X25519');
+    await expect(crypto.subtle.exportKey('pkcs8', key)).rejects.toThrow();
+    await expect(crypto.subtle.exportKey('raw', key)).rejects.toThrow();
+    expect(await verifyJoinProof(challengeSecret, challenge, a.publicKey, await joinProof(a, challenge))).toBe(true);
+
+    const k = await s1.getOrCreateSigningKey();
+    const sk = k.secretKey as CryptoKey;
+    expect(sk).toBeInstanceOf(CryptoKey);
+    expect(sk.extractable).toBe(false);
+    expect(sk.algorithm.name).toBe('Ed25519');
+    await expect(crypto.subtle.exportKey('pkcs8', sk)).rejects.toThrow();
+    expect(await verifySignature(k.publicKey, message, await signAsync(sk, message))).toBe(true);
+    expect(await s1.keyProtection()).toEqual({ x25519: 'non-extractable', ed25519: 'non-extractable' });
+    s1.close();
+
+    // after a reload: the same keys, still CryptoKeys from IndexedDB, still usable
+    const s2 = await openClientStore(name);
+    const c = await s2.getOrCreateIdentity();
+    expect(c.publicKey).toEqual(a.publicKey);
+    expect(c.secretKey).toBeInstanceOf(CryptoKey);
+    expect((c.secretKey as CryptoKey).extractable).toBe(false);
+    expect(await joinProof(c, challenge)).toEqual(await joinProof(a, challenge));
+    const k2 = await s2.getOrCreateSigningKey();
+    expect(k2.publicKey).toEqual(k.publicKey);
+    expect(await verifySignature(k.publicKey, message, await signAsync(k2.secretKey, message))).toBe(true);
+    expect((await s2.getIdentity())?.publicKey).toEqual(a.publicKey);
+    s2.close();
+  });
+
+  it('a stored CryptoKey whose public key is not its own is a corrupt record', async () => {
+    const name = fresh();
+    const s = await openClientStore(name);
+    const id = await s.getOrCreateIdentity();
+    const k = await s.getOrCreateSigningKey();
+    s.close();
+    const other = createIdentity().publicKey;
+    await rawPut(name, 'identity', { secretKey: id.secretKey, publicKey: other, createdAt: fed.joinedAt }, 'current');
+    await rawPut(name, 'identity', { secretKey: k.secretKey, publicKey: other, createdAt: fed.joinedAt }, 'signing');
+    const s2 = await openClientStore(name);
+    expect(await codeOf(s2.getIdentity())).toBe('CORRUPT_RECORD');
+    expect(await codeOf(s2.getOrCreateSigningKey())).toBe('CORRUPT_RECORD');
+    // a key of the wrong algorithm
+    await rawPut(
+      name,
+      'identity',
+      { secretKey: k.secretKey, publicKey: id.publicKey, createdAt: fed.joinedAt },
+      'current',
+    );
+    expect(await codeOf(s2.getOrCreateIdentity())).toBe('CORRUPT_RECORD');
+    s2.close();
+  });
+
+  it('falls back to bytes, with the reason, where WebCrypto cannot generate X25519 / Ed25519 keys', async () => {
+    const gen = vi
+      .spyOn(crypto.subtle, 'generateKey')
+      .mockRejectedValue(new DOMException('Unrecognized algorithm name', 'NotSupportedError'));
+    const name = fresh();
+    const s = await openClientStore(name);
+    const id = await s.getOrCreateIdentity();
+    const k = await s.getOrCreateSigningKey();
+    expect(gen).toHaveBeenCalled();
+    expect(id.secretKey).toBeInstanceOf(Uint8Array);
+    expect(id.publicKey).toEqual(x25519PublicKey(id.secretKey as Uint8Array));
+    expect(k.secretKey).toBeInstanceOf(Uint8Array);
+    expect(await verifySignature(k.publicKey, message, await signAsync(k.secretKey, message))).toBe(true);
+    const p = await s.keyProtection();
+    expect(p.x25519).toBe('raw');
+    expect(p.ed25519).toBe('raw');
+    expect(p.reason).toContain("this browser's WebCrypto has no X25519 (NotSupportedError)");
+    expect(p.reason).toContain("this browser's WebCrypto has no Ed25519 (NotSupportedError)");
+    s.close();
+    vi.restoreAllMocks();
+    // the bytes stay bytes after a reload, even where WebCrypto now works (no migration)
+    const s2 = await openClientStore(name);
+    expect((await s2.getOrCreateIdentity()).secretKey).toEqual(id.secretKey);
+    expect((await s2.keyProtection()).x25519).toBe('raw');
+    s2.close();
+  });
+
+  it('keys stored as bytes by earlier versions keep working, reported as such', async () => {
+    const name = fresh();
+    (await openClientStore(name)).close();
+    const old = createIdentity();
+    const s0 = await openClientStore(fresh(), { keys: 'raw' });
+    const oldSigning = await s0.getOrCreateSigningKey();
+    s0.close();
+    // records as earlier versions wrote them: bytes, no reason
+    await rawPut(
+      name,
+      'identity',
+      { secretKey: old.secretKey, publicKey: old.publicKey, createdAt: fed.joinedAt },
+      'current',
+    );
+    await rawPut(
+      name,
+      'identity',
+      { secretKey: oldSigning.secretKey, publicKey: oldSigning.publicKey, createdAt: fed.joinedAt },
+      'signing',
+    );
+    const s = await openClientStore(name);
+    const id = await s.getOrCreateIdentity();
+    expect(id.secretKey).toEqual(old.secretKey);
+    expect(await joinProof(id, challenge)).toEqual(await joinProof(old, challenge));
+    const k = await s.getOrCreateSigningKey();
+    expect(k.secretKey).toEqual(oldSigning.secretKey);
+    expect(await s.keyProtection()).toEqual({ x25519: 'raw', ed25519: 'raw', reason: LEGACY_RAW_REASON });
+    s.close();
   });
 });

@@ -1,7 +1,10 @@
 /**
  * The browser participant's persistent state, in one IndexedDB database ("speakonce"):
  *
- *   identity    the long-term X25519 identity (created once, the same after every reload)
+ *   identity    the long-term X25519 identity and the Ed25519 signing key (created once, the
+ *               same after every reload): non-extractable WebCrypto keys where the browser has
+ *               X25519 / Ed25519 in WebCrypto, raw bytes otherwise (with the reason recorded;
+ *               keys stored as bytes by earlier versions keep working, unmigrated)
  *   federation  the joined federation (server, token, roles, ids once the server gave them)
  *   dataset     the participant's data (typed arrays), so a reload does not need the file again
  *   model       the last global model and its version
@@ -12,9 +15,16 @@
  * Everything read back is validated; a record of the wrong shape is a ClientStoreError with
  * code CORRUPT_RECORD, never a silently wrong value. Browser-safe: idb only, no node: imports.
  */
-import { type SigningKeyPair, createSigningKey } from '../cert/sign.js';
+import {
+  type SigningKeyPair,
+  createKeySigningKey,
+  createSigningKey,
+  signAsync,
+  verifySignature,
+} from '../cert/sign.js';
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames, wrap } from 'idb';
-import { type MemberIdentity, createIdentity, x25519PublicKey } from '../secagg/index.js';
+import { type MemberIdentity, createIdentity, createKeyIdentity, x25519PublicKey } from '../secagg/index.js';
+import { x25519Shared } from '../secagg/primitives.js';
 import { type Dataset, countFrauds, makeDataset } from '../ml/dataset.js';
 import { CodedError } from '../base/error.js';
 import type { AnsweredRounds } from './engine.js';
@@ -137,8 +147,27 @@ export interface LeaveOptions {
   forgetIdentity?: boolean;
 }
 
+/** How a secret key is held: a non-extractable WebCrypto key, or bytes the page can read. */
+export type KeyKind = 'non-extractable' | 'extractable' | 'raw';
+
+/** Which kind of key this participant's secrets are (docs/threat-model.md, "Browser keys"). */
+export interface KeyProtection {
+  /** The X25519 sealing identity; 'none' before it is created. */
+  x25519: KeyKind | 'none';
+  /** The Ed25519 signing key; 'none' before it is created. */
+  ed25519: KeyKind | 'none';
+  /** Why a key is held as bytes, when one is. */
+  reason?: string;
+}
+
+/** The reason given for keys stored as bytes by versions that did not record one. */
+export const LEGACY_RAW_REASON =
+  'created as bytes by an earlier version of SpeakOnce and kept as they are (no migration)';
+
 export interface ClientStore {
   readonly name: string;
+  /** Which kind of key the identity and the signing key are (shown in the tab). */
+  keyProtection(): Promise<KeyProtection>;
   /** The long-term identity, created on first use and the same thereafter (also across reloads). */
   getOrCreateIdentity(): Promise<MemberIdentity>;
   /** The participant's Ed25519 signing key (kept beside the identity, created on first use). */
@@ -167,9 +196,12 @@ export interface ClientStore {
 // ---------------------------------------------------------------- schema
 
 interface IdentityRecord {
-  secretKey: Uint8Array;
+  /** Raw bytes, or a (non-extractable) WebCrypto private key: IndexedDB stores CryptoKeys as they are. */
+  secretKey: Uint8Array | CryptoKey;
   publicKey: Uint8Array;
   createdAt: string;
+  /** Why the secret is held as bytes (absent for a CryptoKey, and in records of earlier versions). */
+  rawReason?: string;
 }
 interface DatasetRecord {
   name: string;
@@ -299,9 +331,39 @@ function checkHistory(r: unknown, bad: (w: string) => ClientStoreError): RoundHi
   return e;
 }
 
-function readIdentity(r: unknown): MemberIdentity {
+function isKey(v: unknown): v is CryptoKey {
+  return typeof CryptoKey !== 'undefined' && v instanceof CryptoKey;
+}
+
+function kindOf(secret: unknown): KeyKind {
+  return isKey(secret) ? (secret.extractable ? 'extractable' : 'non-extractable') : 'raw';
+}
+
+/** The X25519 base point u = 9: X25519(p, 9) is p's public key. */
+const BASE_POINT = Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 9 : 0));
+
+async function readIdentity(r: unknown): Promise<MemberIdentity> {
   if (!isRec(r)) throw corrupt('identity', 'not an object');
   const { secretKey, publicKey } = r;
+  if (isKey(secretKey)) {
+    if (
+      secretKey.type !== 'private' ||
+      secretKey.algorithm.name !== 'X25519' ||
+      !secretKey.usages.includes('deriveBits')
+    )
+      throw corrupt('identity', 'the secret key is not an X25519 private key for deriveBits');
+    if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32)
+      throw corrupt('identity', 'the public key must be 32 bytes');
+    let derived: Uint8Array;
+    try {
+      derived = await x25519Shared(secretKey, BASE_POINT);
+    } catch {
+      throw corrupt('identity', 'the secret key cannot be used');
+    }
+    if (derived.some((b, i) => b !== publicKey[i]))
+      throw corrupt('identity', 'the public key does not belong to the secret key');
+    return { secretKey, publicKey };
+  }
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32)
     throw corrupt('identity', 'the secret key must be 32 bytes');
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32)
@@ -312,9 +374,25 @@ function readIdentity(r: unknown): MemberIdentity {
   return { secretKey, publicKey };
 }
 
-function readSigningKey(r: unknown): SigningKeyPair {
+const SIGN_CHECK = new TextEncoder().encode('SpeakOnce/v1/stored-signing-key-check');
+
+async function readSigningKey(r: unknown): Promise<SigningKeyPair> {
   if (!isRec(r)) throw corrupt('identity', 'the signing key is not an object');
   const { secretKey, publicKey } = r;
+  if (isKey(secretKey)) {
+    if (secretKey.type !== 'private' || secretKey.algorithm.name !== 'Ed25519' || !secretKey.usages.includes('sign'))
+      throw corrupt('identity', 'the signing key is not an Ed25519 private key for signing');
+    if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32)
+      throw corrupt('identity', 'the signing public key must be 32 bytes');
+    let ok: boolean;
+    try {
+      ok = await verifySignature(publicKey, SIGN_CHECK, await signAsync(secretKey, SIGN_CHECK));
+    } catch {
+      throw corrupt('identity', 'the signing key cannot be used');
+    }
+    if (!ok) throw corrupt('identity', 'the signing public key does not belong to its secret key');
+    return { secretKey, publicKey };
+  }
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32 || !(publicKey instanceof Uint8Array))
     throw corrupt('identity', 'the signing key must be 32 bytes');
   const k = createSigningKey(secretKey);
@@ -377,6 +455,52 @@ export interface OpenClientStoreOptions {
   onVersionChange?: () => void;
   /** Opening waits for another tab that holds an older version open. */
   onBlocked?: () => void;
+  /**
+   * How new secret keys are made: 'webcrypto' (default) non-extractable WebCrypto keys where the
+   * browser has X25519 / Ed25519, bytes otherwise; 'raw' always bytes (tests of the fallback).
+   * Existing keys are read as they were stored either way.
+   */
+  keys?: 'webcrypto' | 'raw';
+}
+
+/** Why a key is made as bytes: WebCrypto is missing, or has no such algorithm. */
+function noWebCrypto(alg: string, e: unknown): string {
+  if (!globalThis.crypto?.subtle) return 'this page has no WebCrypto (not a secure context)';
+  const why = e instanceof Error || (typeof e === 'object' && e !== null && 'name' in e) ? String(e.name) : String(e);
+  return `this browser's WebCrypto has no ${alg} (${why})`;
+}
+
+interface NewKey<K> {
+  key: K;
+  rawReason?: string;
+}
+
+async function newIdentity(mode: 'webcrypto' | 'raw'): Promise<NewKey<MemberIdentity>> {
+  if (mode === 'raw') return { key: createIdentity(), rawReason: 'raw keys were asked for' };
+  try {
+    return { key: await createKeyIdentity(false) };
+  } catch (e) {
+    return { key: createIdentity(), rawReason: noWebCrypto('X25519', e) };
+  }
+}
+
+async function newSigningKey(mode: 'webcrypto' | 'raw'): Promise<NewKey<SigningKeyPair>> {
+  if (mode === 'raw') return { key: createSigningKey(), rawReason: 'raw keys were asked for' };
+  try {
+    return { key: await createKeySigningKey(false) };
+  } catch (e) {
+    return { key: createSigningKey(), rawReason: noWebCrypto('Ed25519', e) };
+  }
+}
+
+function keyRecord(k: NewKey<MemberIdentity | SigningKeyPair>): IdentityRecord {
+  const { secretKey, publicKey } = k.key;
+  return {
+    secretKey: secretKey instanceof Uint8Array ? exact(secretKey) : secretKey,
+    publicKey: exact(publicKey),
+    createdAt: new Date().toISOString(),
+    ...(k.rawReason !== undefined ? { rawReason: k.rawReason } : {}),
+  };
 }
 
 /** Maps IndexedDB's DOMExceptions to typed errors; lets ours through. */
@@ -408,6 +532,7 @@ export async function openClientStore(name: string = DB_NAME, opts: OpenClientSt
       'IndexedDB is not available in this browser (a private window may disable it)',
     );
   const historyCap = opts.historyCap ?? DEFAULT_HISTORY_CAP;
+  const keyMode = opts.keys ?? 'webcrypto';
   if (!Number.isSafeInteger(historyCap) || historyCap < 1)
     throw new RangeError('historyCap must be a positive integer');
 
@@ -477,6 +602,21 @@ export async function openClientStore(name: string = DB_NAME, opts: OpenClientSt
     name,
     answeredRounds,
 
+    keyProtection: () =>
+      op('identity', async () => {
+        const [id, sk] = await Promise.all([db.get('identity', ONE), db.get('identity', SIGNING)]);
+        const reasons = new Set<string>();
+        const kind = (r: IdentityRecord | undefined): KeyKind | 'none' => {
+          if (!isRec(r)) return 'none';
+          const k = kindOf(r.secretKey);
+          if (k === 'raw') reasons.add(isStr(r.rawReason) ? r.rawReason : LEGACY_RAW_REASON);
+          return k;
+        };
+        const p: KeyProtection = { x25519: kind(id), ed25519: kind(sk) };
+        if (reasons.size > 0) p.reason = [...reasons].join('; ');
+        return p;
+      }),
+
     getIdentity: () =>
       op('identity', async () => {
         const r = await db.get('identity', ONE);
@@ -485,41 +625,34 @@ export async function openClientStore(name: string = DB_NAME, opts: OpenClientSt
 
     getOrCreateIdentity: () =>
       op('identity', async () => {
-        // One readwrite transaction: two callers (or tabs) cannot both create one.
+        const existing = await db.get('identity', ONE);
+        if (existing !== undefined) return readIdentity(existing);
+        // WebCrypto's generateKey is asynchronous, so the key is made before the transaction;
+        // the transaction then writes it only if no other caller (or tab) wrote one meanwhile.
+        const made = await newIdentity(keyMode);
         const tx = db.transaction('identity', 'readwrite', { durability: 'strict' });
-        const existing = await tx.store.get(ONE);
-        if (existing !== undefined) {
+        const raced = await tx.store.get(ONE);
+        if (raced !== undefined) {
           await tx.done;
-          return readIdentity(existing);
+          return readIdentity(raced);
         }
-        const id = createIdentity(); // synchronous: the transaction stays active
-        await Promise.all([
-          tx.store.put(
-            { secretKey: exact(id.secretKey), publicKey: exact(id.publicKey), createdAt: new Date().toISOString() },
-            ONE,
-          ),
-          tx.done,
-        ]);
-        return id;
+        await Promise.all([tx.store.put(keyRecord(made), ONE), tx.done]);
+        return made.key;
       }),
 
     getOrCreateSigningKey: () =>
       op('identity', async () => {
+        const existing: unknown = await db.get('identity', SIGNING);
+        if (existing !== undefined) return readSigningKey(existing);
+        const made = await newSigningKey(keyMode);
         const tx = db.transaction('identity', 'readwrite', { durability: 'strict' });
-        const existing: unknown = await tx.store.get(SIGNING);
-        if (existing !== undefined) {
+        const raced: unknown = await tx.store.get(SIGNING);
+        if (raced !== undefined) {
           await tx.done;
-          return readSigningKey(existing);
+          return readSigningKey(raced);
         }
-        const k = createSigningKey(); // synchronous: the transaction stays active
-        await Promise.all([
-          tx.store.put(
-            { secretKey: exact(k.secretKey), publicKey: exact(k.publicKey), createdAt: new Date().toISOString() },
-            SIGNING,
-          ),
-          tx.done,
-        ]);
-        return k;
+        await Promise.all([tx.store.put(keyRecord(made), SIGNING), tx.done]);
+        return made.key;
       }),
 
     getFederation: () =>

@@ -15,13 +15,42 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesEqual, concatBytes, utf8 } from './encoding.js';
 import type { MemberIdentity } from './member.js';
-import { x25519PublicKey, x25519Shared } from './primitives.js';
+import { importX25519Secret, x25519PublicKey, x25519Shared } from './primitives.js';
+
+/** An identity whose secret is held as raw bytes (Node, tests, browsers without WebCrypto X25519). */
+export interface RawIdentity extends MemberIdentity {
+  readonly secretKey: Uint8Array;
+}
+
+/** An identity whose secret is a WebCrypto key. */
+export interface KeyIdentity extends MemberIdentity {
+  readonly secretKey: CryptoKey;
+}
 
 /** A fresh identity from crypto.getRandomValues, or from a given 32-byte secret (tests). */
-export function createIdentity(secretKey?: Uint8Array): MemberIdentity {
+export function createIdentity(secretKey?: Uint8Array): RawIdentity {
   const sk = secretKey ? new Uint8Array(secretKey) : globalThis.crypto.getRandomValues(new Uint8Array(32));
   if (sk.length !== 32) throw new RangeError('X25519 secret key must be 32 bytes');
   return { secretKey: sk, publicKey: x25519PublicKey(sk) };
+}
+
+/**
+ * A fresh identity whose secret is a WebCrypto X25519 key, non-extractable unless asked (tests
+ * compare it with the same key as bytes). Rejects where WebCrypto has no X25519; the caller
+ * falls back to {@link createIdentity}.
+ */
+export async function createKeyIdentity(extractable = false): Promise<KeyIdentity> {
+  const s = globalThis.crypto?.subtle;
+  if (!s) throw new Error('WebCrypto is not available (not a secure context?)');
+  const pair = await s.generateKey({ name: 'X25519' }, extractable, ['deriveBits']);
+  const publicKey = new Uint8Array(await s.exportKey('raw', pair.publicKey));
+  if (publicKey.length !== 32) throw new Error('WebCrypto exported an X25519 public key that is not 32 bytes');
+  return { secretKey: pair.privateKey, publicKey };
+}
+
+/** The same identity with its secret imported as a WebCrypto key (non-extractable unless asked). */
+export async function toKeyIdentity(raw: RawIdentity, extractable = false): Promise<KeyIdentity> {
+  return { secretKey: await importX25519Secret(raw.secretKey, extractable), publicKey: new Uint8Array(raw.publicKey) };
 }
 
 const JOIN_LABEL = utf8('SpeakOnce/v1/join');

@@ -6,7 +6,17 @@ export * from './errors.js';
 export * from './field.js';
 export { N, NttPlan, PLANS, negacyclicSchoolbook } from './ntt.js';
 export * from './encoding.js';
-export { KeyStream, activeBackends, sha256Async, useBackend, x25519PublicKey, type Backend } from './primitives.js';
+export {
+  KeyStream,
+  activeBackends,
+  importX25519Secret,
+  isCryptoKey,
+  sha256Async,
+  useBackend,
+  x25519PublicKey,
+  type Backend,
+  type X25519Secret,
+} from './primitives.js';
 export * from './random.js';
 export { CBD_BYTES, ETA, cbdFromBytes } from './cbd.js';
 export * from './mask.js';

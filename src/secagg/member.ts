@@ -45,8 +45,11 @@ export interface CommitteeResponse {
 }
 
 export interface MemberIdentity {
-  /** Long-term X25519 secret key. */
-  readonly secretKey: Uint8Array;
+  /**
+   * Long-term X25519 secret key: 32 bytes, or a WebCrypto private key for X25519 (the browser
+   * keeps it non-extractable where it can; docs/threat-model.md, "Browser keys").
+   */
+  readonly secretKey: Uint8Array | CryptoKey;
   readonly publicKey: Uint8Array;
 }
 

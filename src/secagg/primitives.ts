@@ -162,23 +162,72 @@ const PKCS8_X25519 = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
 ]);
 
+/** PKCS#8 (RFC 8410) encoding of a 32-byte X25519 secret key. */
+function pkcs8X25519(secretKey: Uint8Array): Uint8Array<ArrayBuffer> {
+  const der = new Uint8Array(48);
+  der.set(PKCS8_X25519, 0);
+  der.set(secretKey, 16);
+  return der;
+}
+
+/**
+ * A 32-byte X25519 secret as a WebCrypto private key (deriveBits only), non-extractable unless
+ * asked: the same key as the bytes, for tests and for moving a raw identity under WebCrypto.
+ */
+export async function importX25519Secret(secretKey: Uint8Array, extractable = false): Promise<CryptoKey> {
+  if (secretKey.length !== 32) throw new RangeError('X25519 secret key must be 32 bytes');
+  const s = subtle();
+  if (!s) throw new Error('WebCrypto is not available here');
+  return s.importKey('pkcs8', pkcs8X25519(secretKey), { name: 'X25519' }, extractable, ['deriveBits']);
+}
+
 /** Imported private keys, cached per secret so a member opening n slices imports once. */
 const privCache = new WeakMap<Uint8Array, Promise<CryptoKey>>();
 
 function importPrivate(s: SubtleCrypto, secretKey: Uint8Array): Promise<CryptoKey> {
   let k = privCache.get(secretKey);
   if (!k) {
-    const der = new Uint8Array(48);
-    der.set(PKCS8_X25519, 0);
-    der.set(secretKey, 16);
-    k = s.importKey('pkcs8', der, { name: 'X25519' }, false, ['deriveBits']);
+    k = s.importKey('pkcs8', pkcs8X25519(secretKey), { name: 'X25519' }, false, ['deriveBits']);
     privCache.set(secretKey, k);
   }
   return k;
 }
 
-/** X25519(secretKey, publicKey); throws SealError on a low-order or malformed public key. */
-export async function x25519Shared(secretKey: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array> {
+/**
+ * An X25519 secret: 32 raw bytes, or a WebCrypto private key (in browsers, non-extractable:
+ * the page can use it but never read it; docs/threat-model.md, "Browser keys").
+ */
+export type X25519Secret = Uint8Array | CryptoKey;
+
+/** Whether the secret is a WebCrypto key rather than raw bytes. */
+export function isCryptoKey(secret: Uint8Array | CryptoKey): secret is CryptoKey {
+  return !(secret instanceof Uint8Array);
+}
+
+async function sharedFromKey(privateKey: CryptoKey, publicKey: Uint8Array): Promise<Uint8Array> {
+  const s = subtle();
+  if (!s) throw new SealError('an X25519 CryptoKey needs WebCrypto, which is not available here');
+  const pub = await s.importKey('raw', new Uint8Array(publicKey), { name: 'X25519' }, false, []);
+  return new Uint8Array(await s.deriveBits({ name: 'X25519', public: pub }, privateKey, 256));
+}
+
+/**
+ * X25519(secret, publicKey); throws SealError on a low-order or malformed public key. A
+ * CryptoKey secret always goes through WebCrypto's deriveBits (whatever the backend), and gives
+ * the same bytes as the same key held as bytes.
+ */
+export async function x25519Shared(secretKey: X25519Secret, publicKey: Uint8Array): Promise<Uint8Array> {
+  if (isCryptoKey(secretKey)) {
+    if (publicKey.length !== 32) throw new SealError('X25519 keys must be 32 bytes');
+    let shared: Uint8Array;
+    try {
+      shared = await sharedFromKey(secretKey, publicKey);
+    } catch {
+      throw new SealError('X25519 key agreement failed (invalid or low-order public key)');
+    }
+    if (shared.every((b) => b === 0)) throw new SealError('X25519 shared secret is zero (low-order public key)');
+    return shared;
+  }
   if (secretKey.length !== 32 || publicKey.length !== 32) throw new SealError('X25519 keys must be 32 bytes');
   const c = await caps();
   const s = subtle();

@@ -14,7 +14,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, lpString, u32be, utf8 } from './encoding.js';
 import { MalformedInputError, SealError } from './errors.js';
-import { gcmOpen, gcmSeal, x25519Shared } from './primitives.js';
+import { type X25519Secret, gcmOpen, gcmSeal, x25519Shared } from './primitives.js';
 import { type RoundContext, encodeContext } from './random.js';
 
 export interface SlotId {
@@ -76,7 +76,7 @@ export async function openSlice(
   id: SlotId,
   sealed: Uint8Array,
   ephemeralPublic: Uint8Array,
-  memberSecret: Uint8Array,
+  memberSecret: X25519Secret,
   memberPublic: Uint8Array,
 ): Promise<Uint32Array> {
   if (ephemeralPublic.length !== 32) throw new SealError(`ephemeral public key of ${id.clientId} must be 32 bytes`);

@@ -19,7 +19,7 @@ import { createIdentity } from '../secagg/index.js';
 import { authorityHandler } from '../authority/http.js';
 import { loadOrCreateKeys, memoryKeys } from '../authority/keys.js';
 import { EnrollmentAuthority, inProcessAuthority } from '../authority/service.js';
-import { type SigningKeyPair, createSigningKey } from '../cert/sign.js';
+import { type RawSigningKeyPair, type SigningKeyPair, createSigningKey } from '../cert/sign.js';
 import { type ServerConfig, resolveConfig } from '../server/config.js';
 import { Federation, type FederationOptions } from '../server/federation.js';
 import { type RunningServer, listen } from '../server/http.js';
@@ -214,16 +214,16 @@ function authorityOption(
 }
 
 /** One signing key per identity, as a participant keeps it beside its identity across restarts. */
-export function signingKeyFor(identity: MemberIdentity): SigningKeyPair {
+export function signingKeyFor(identity: MemberIdentity): RawSigningKeyPair {
   let signing = signingKeys.get(identity);
   if (!signing) signingKeys.set(identity, (signing = createSigningKey()));
   return signing;
 }
 
-const signingKeys = new WeakMap<MemberIdentity, SigningKeyPair>();
+const signingKeys = new WeakMap<MemberIdentity, RawSigningKeyPair>();
 
 /** The signing key the harness gave a participant's identity (tests script dishonest members with it). */
-export function signingKeyOf(identity: MemberIdentity): SigningKeyPair | undefined {
+export function signingKeyOf(identity: MemberIdentity): RawSigningKeyPair | undefined {
   return signingKeys.get(identity);
 }
 

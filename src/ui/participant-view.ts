@@ -6,10 +6,14 @@ import type { EngineSnapshot } from '../client/engine.js';
 import { RoundCharts, type RoundPoint } from './charts.js';
 import { clear, fmtBytes, h, shortId } from './dom.js';
 import { type Scheme, insecureDemoNotice } from './insecure-demo.js';
+import type { KeyProtection } from '../client/storage.js';
+import { keyProtectionText } from './key-protection.js';
 
 export interface ViewState {
   engine: EngineSnapshot;
   backend: { name: string; reason: string } | undefined;
+  /** How the identity and signing keys are held (non-extractable WebCrypto keys, or bytes and why). */
+  keys: KeyProtection | undefined;
   data: { name: string; rows: number; frauds: number } | undefined;
   progress: { phase: 'training' | 'sealing'; fraction: number; detail?: string | undefined } | undefined;
   points: RoundPoint[];
@@ -98,6 +102,7 @@ export class ParticipantView {
           fact('version', 'Global model', true),
         ),
         h('p', { class: 'muted', id: 'backend-reason' }, ''),
+        h('p', { class: 'muted', id: 'key-protection' }, ''),
         h(
           'div',
           { style: 'margin-top:10px' },
@@ -146,6 +151,7 @@ export class ParticipantView {
       ),
     );
     this.els.backendReason = root.querySelector('#backend-reason') as HTMLElement;
+    this.els.keyProtection = root.querySelector('#key-protection') as HTMLElement;
     this.els.roundTitle = root.querySelector('#round-title') as HTMLElement;
     requestAnimationFrame(() => {
       this.charts = new RoundCharts(quality, bytes);
@@ -177,6 +183,7 @@ export class ParticipantView {
       : '—';
     (this.els.backend as HTMLElement).textContent = s.backend?.name ?? '…';
     (this.els.backendReason as HTMLElement).textContent = s.backend ? `Backend: ${s.backend.reason}` : '';
+    (this.els.keyProtection as HTMLElement).textContent = keyProtectionText(s.keys);
     (this.els.data as HTMLElement).textContent = s.data
       ? `${s.data.rows.toLocaleString()} rows, ${s.data.frauds} frauds`
       : 'committee only';

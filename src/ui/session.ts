@@ -42,10 +42,13 @@ export async function startSession(
   view: ParticipantView,
 ): Promise<{ stop(): void }> {
   const identity = await store.getOrCreateIdentity();
+  const signing = await store.getOrCreateSigningKey();
+  const keys = await store.keyProtection();
   const history = await store.getHistory();
   const vs: ViewState = {
     engine: { ...INITIAL_SNAPSHOT, connection: 'connecting' },
     backend: undefined,
+    keys,
     data: cfg.data ? { name: cfg.dataName, rows: cfg.data.size, frauds: countFrauds(cfg.data) } : undefined,
     progress: undefined,
     points: history.map((h) => ({ round: h.round, loss: h.loss, aucPr: h.aucPr, bytes: h.bytesSent })),
@@ -97,7 +100,7 @@ export async function startSession(
     token: cfg.token,
     identity,
     authority: { url: `${new URL(cfg.serverUrl).origin}/authority`, keys: [unhex(cfg.authorityKey)] },
-    signing: await store.getOrCreateSigningKey(),
+    signing,
     acceptUnsafeCommittee: cfg.insecureDemo,
     ...(testHooks() ? { presenceMs: 1_000 } : {}), // browser tests close tabs and expect quick re-draws
     train: cfg.train && !!trainer,

@@ -5,7 +5,7 @@
  * authority's enrollment key — in the authority's decoded form and in their JSON form.
  */
 import type { CertRole } from '../../src/cert/certificate.js';
-import { type SigningKeyPair, createSigningKey, sign } from '../../src/cert/sign.js';
+import { type RawSigningKeyPair, createSigningKey, sign } from '../../src/cert/sign.js';
 import { enrollBytes } from '../../src/cert/statements.js';
 import { type MemberIdentity, createIdentity, enrollProof } from '../../src/secagg/index.js';
 import { type EnrollRequest, type EnrollRequestJson, hex } from '../../src/wire/authority.js';
@@ -13,7 +13,7 @@ import { participantIdOf } from '../../src/wire/ids.js';
 
 export interface TestParticipant {
   readonly identity: MemberIdentity;
-  readonly signing: SigningKeyPair;
+  readonly signing: RawSigningKeyPair;
   readonly participantId: string;
 }
 

@@ -10,8 +10,10 @@ import {
   type CommitteeResponse,
   type Contribution,
   type RoundConfig,
+  type RawIdentity,
   RoundAggregator,
   answerJob,
+  toKeyIdentity,
   buildContribution,
 } from '../../secagg/index.js';
 import { makeFederation, randomUpdate } from '../../../test/support/secagg.js';
@@ -83,6 +85,25 @@ describe('crypto worker boundary', () => {
     const res = await agg.unmask();
     expect(res.survivors).toEqual(['client-0', 'client-1', 'client-2', 'client-3']);
     expect(res.sum).toEqual(plainSum(updates, L));
+  });
+
+  it('a non-extractable CryptoKey identity crosses the boundary and answers as its bytes do', async () => {
+    const L = 600;
+    const fed = makeFederation(L, committee, 2, 21);
+    const crypto = connect();
+    const updates = [0, 1, 2].map((i) => randomUpdate(L, fed.cfg.bits, 90 + i));
+    const agg = new RoundAggregator(fed.cfg);
+    for (const [i, u] of updates.entries())
+      await agg.add(await buildContribution(fed.cfg, `k-${i}`, u).then((r) => r.contribution));
+    const cut = agg.closeContributions();
+    for (const j of [0, 2, 3]) {
+      const me = await toKeyIdentity(fed.members[j] as RawIdentity);
+      expect(me.secretKey.extractable).toBe(false);
+      const r = await crypto.answer(fed.cfg, cut.jobs[j] as CommitteeJob, me);
+      expect(r.sum).toEqual((await answerJob(fed.cfg, cut.jobs[j] as CommitteeJob, fed.members[j]!)).sum);
+      agg.receive(r);
+    }
+    expect((await agg.unmask()).sum).toEqual(plainSum(updates, L));
   });
 
   it('worker and in-process runners interoperate in one round', async () => {
