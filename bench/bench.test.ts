@@ -78,7 +78,7 @@ describe('bench: secagg section (tiny plan)', () => {
         expect(typeof v === 'number' && Number.isFinite(v) && v > 0, `${r.name}.${f} = ${String(v)}`).toBe(true);
       }
     };
-    positive(total, ['build_ms', 'sign_ms', 'baseline_ms', 'vs_trainer_baseline']);
+    positive(total, ['build_ms', 'sign_ms', 'baseline_ms', 'vs_trainer_baseline', 'paired_ratio']);
     const base = (byName.get('trainer_baseline') ?? [])[0] as BenchRecord;
     expect(total.baseline_ms).toBe(base.median_ms);
     expect(base.bytes).toBe(total.bytes);
@@ -88,7 +88,7 @@ describe('bench: secagg section (tiny plan)', () => {
     const memberBase = (byName.get('member_baseline') ?? [])[0] as BenchRecord;
     for (const r of [member, cold]) {
       expect(r).toMatchObject({ L: 1000, n: 3, m: 10, baseline_ms: memberBase.median_ms });
-      positive(r, ['verify_ms', 'answer_ms', 'sign_ms', 'vs_member_baseline']);
+      positive(r, ['verify_ms', 'answer_ms', 'sign_ms', 'vs_member_baseline', 'paired_ratio']);
     }
     expect(member.cache).toBe('warm');
     expect(cold.cache).toBe('cold');

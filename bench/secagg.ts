@@ -59,7 +59,16 @@ import type { BenchRecord, Section, SectionContext, SectionResult, TargetCheck }
 
 /** The server role is measured as the server runs it: contribution digests with Node's native SHA-256. */
 const nodeSha256 = () => createHash('sha256');
-import { type Measurement, fmtBytes, fmtMs, fmtRatio, measure, measureInterleaved, partOf } from './stats.js';
+import {
+  type Measurement,
+  fmtBytes,
+  fmtMs,
+  fmtRatio,
+  measure,
+  measureInterleaved,
+  pairedRatio,
+  partOf,
+} from './stats.js';
 
 export interface Reps {
   warmup: number;
@@ -88,7 +97,7 @@ export const FULL_PLAN: SecaggPlan = {
   trainer: {
     lengths: [1e3, 1e4, 1e5, 1e6],
     committees: [10, 128],
-    reps: (L) => (L >= 1e6 ? { warmup: 3, runs: 31 } : L >= 1e5 ? { warmup: 3, runs: 31 } : { warmup: 5, runs: 41 }),
+    reps: (L) => (L >= 1e6 ? { warmup: 3, runs: 51 } : L >= 1e5 ? { warmup: 3, runs: 31 } : { warmup: 5, runs: 41 }),
   },
   member: {
     counts: [10, 100, 1000],
@@ -376,6 +385,7 @@ async function benchTrainer(plan: SecaggPlan, log: (s: string) => void): Promise
         sign_ms: signing.median_ms,
         baseline_ms: base.median_ms,
         vs_trainer_baseline: total.median_ms / base.median_ms,
+        paired_ratio: pairedRatio(total, base),
       });
       out.push({
         name: 'trainer_mask',
@@ -511,6 +521,7 @@ async function benchMember(plan: SecaggPlan, log: (s: string) => void): Promise<
       sign_ms: partOf(r, (x) => x.sign_ms).median_ms,
       baseline_ms: base.median_ms,
       vs_member_baseline: r.median_ms / base.median_ms,
+      paired_ratio: pairedRatio(r, base),
     });
     out.push({
       ...row('member', runs.warm),
@@ -902,14 +913,14 @@ function notes(plan: SecaggPlan, records: readonly BenchRecord[]): string {
   lines.push(
     '- **Certified trainer** (issue 13): `trainer_total` (and `trainer_total_ring_cached`) = `buildContribution`, which since certified federations also hashes the masked vector and every sealed slice with WebCrypto SHA-256 while sharing and sealing run, ' +
       '+ the contribution statement (`contributionBytes`, over the descriptor digest) + its Ed25519 signature (`sign`, @noble/curves), as src/client/engine.ts does before sending; `build_ms` and `sign_ms` are the medians of the two parts, and `trainer_sign` repeats the second as a row (`statement_bytes` = the signed statement). ' +
-      '`trainer_baseline` = the trainer as it was before certification (git 961c3bf: no digests, no signature; `buildContributionUncertified` in bench/certified.ts, the same core steps), measured **in the same run, alternating run by run** with `trainer_total` (`measureInterleaved`, stats.ts); `vs_trainer_baseline` = trainer_total / trainer_baseline. ' +
+      "`trainer_baseline` = the trainer as it was before certification (git 961c3bf: no digests, no signature; `buildContributionUncertified` in bench/certified.ts, the same core steps), measured **in the same run, alternating run by run** with `trainer_total` (`measureInterleaved`, stats.ts); `vs_trainer_baseline` = trainer_total / trainer_baseline (the ratio of the medians), `paired_ratio` = the median over runs of each certified run divided by the uncertified run taken right next to it (slow changes in the machine's load cancel out of it). " +
       '`descriptor_digest` = `descriptorDigest` of the round message (src/wire/digest.ts; SHA-256 of the float32 weights, `bytes`, among the rest): every certified participant computes it once when the round message arrives, before training, so it is not in `trainer_total`.',
   );
   lines.push(
     `- **Member** (\`member\`, \`member_cold\`, \`member_baseline\`): a job built by a real \`RoundAggregator\` from n real contributions (L = ${plan.member.length}, m = ${plan.member.committee}; member work does not depend on L), every one of them signed by its own trainer — each of the ${Math.max(...plan.member.counts)} trainers has its own Ed25519 key and a real certificate from the bench's enrollment authority (\`issueCertificate\`), and signs its real contribution statement over the descriptor digest of the member's round message (setup, not timed). ` +
       '`member` and `member_cold` time what an honest certified member does on a job (src/client/engine.ts onJob): `checkJob` (src/client/verify.ts: every trainer certificate, every contribution signature with WebCrypto Ed25519, and the digest of the slice this member holds) → `answerJob` → the answer statement and its Ed25519 signature; `verify_ms`, `answer_ms`, `sign_ms` are the medians of the three parts. ' +
       "`member` is the steady state (**warm**: these trainers' certificates verified in an earlier round and kept in the member's `CertCache`, their keys imported); `member_cold` is the first round with these trainers (an empty `CertCache` and no imported verification key: 2n Ed25519 verifications instead of n). " +
-      '`member_baseline` = `answerJob` alone, what `member` measured before certification. The three are measured in the same run, alternating run by run; `vs_member_baseline` = time / member_baseline. `bytes` = sealed slices + ephemeral keys in the job; `job_wire_bytes` / `unsigned_job_wire_bytes` = the encoded job message with / without the signed data (certificates, signatures, digests).',
+      '`member_baseline` = `answerJob` alone, what `member` measured before certification. The three are measured in the same run, alternating run by run; `vs_member_baseline` = time / member_baseline (ratio of the medians), `paired_ratio` = the median of the run-by-run ratios. `bytes` = sealed slices + ephemeral keys in the job; `job_wire_bytes` / `unsigned_job_wire_bytes` = the encoded job message with / without the signed data (certificates, signatures, digests).',
   );
   lines.push(
     "- **Server checks** (src/server/signed.ts): `server_verify` = `checkContribution` of one signed contribution of length L (SHA-256 of the masked vector with node:crypto, the slices' digests, the statement, one Ed25519 verification; the trainer's key imported already), `bytes` = its upload; `masked_digest_ms` = `maskedDigestOf` alone (alternating with it). " +
@@ -980,10 +991,11 @@ function certificationLines(records: readonly BenchRecord[]): string[] {
     records.find((r) => r.name === name && Object.entries(f).every(([k, v]) => r[k] === v));
   const lines: string[] = [];
   const verdict = (ok: boolean): string => (ok ? '**met**' : '**missed**');
+  const pct = (ratio: number): string => `${ratio >= 1 ? '+' : '−'}${(Math.abs(ratio - 1) * 100).toFixed(1)} %`;
   for (const r of records.filter((x) => x.name === 'trainer_total' && x.L === TARGETS.trainerL)) {
     const ratio = r.vs_trainer_baseline as number;
     lines.push(
-      `- Trainer, L = 10^6, m = ${r.m}: certified ${fmtMs(r.median_ms)} ms vs ${fmtMs(r.baseline_ms as number)} ms uncertified = ${fmtRatio(ratio)} (${((ratio - 1) * 100).toFixed(1)} %; target ≤ 5 %: ${verdict(ratio <= TARGETS.certifiedTrainerRatio)}); ` +
+      `- Trainer, L = 10^6, m = ${r.m}: certified ${fmtMs(r.median_ms)} ms vs ${fmtMs(r.baseline_ms as number)} ms uncertified = ${fmtRatio(ratio)} (${pct(ratio)}; target ≤ +5 %: ${verdict(ratio <= TARGETS.certifiedTrainerRatio)}); run by run ${fmtRatio(r.paired_ratio as number)} (${pct(r.paired_ratio as number)}); ` +
         `of it the signature ${fmtMs(r.sign_ms as number)} ms, the rest the digests inside buildContribution (${fmtMs(r.build_ms as number)} ms for buildContribution).`,
     );
   }
@@ -995,12 +1007,13 @@ function certificationLines(records: readonly BenchRecord[]): string[] {
       const ratio = r.vs_member_baseline as number;
       return (
         `- Member, n = 1,000, ${what}: ${fmtMs(r.median_ms)} ms = checkJob ${fmtMs(r.verify_ms as number)} + answerJob ${fmtMs(r.answer_ms as number)} + sign ${fmtMs(r.sign_ms as number)} (medians of the parts) vs ${fmtMs(r.baseline_ms as number)} ms uncertified = ` +
-        `**${fmtRatio(ratio)}** (target ≤ 2×: ${verdict(ratio <= TARGETS.certifiedMemberRatio)}).`
+        `**${fmtRatio(ratio)}** (target ≤ 2×: ${verdict(ratio <= TARGETS.certifiedMemberRatio)}); run by run ${fmtRatio(r.paired_ratio as number)}.`
       );
     };
     lines.push(
       line(warm, 'steady state (warm certificate cache)'),
       line(cold, 'first round with these trainers (cold)'),
+      '  A cold check verifies 2n Ed25519 signatures (each certificate and each contribution), a warm one n; as in the engine, `answerJob` opens the slices only after `checkJob` has returned.',
     );
   }
   const sv = find('server_verify', { L: TARGETS.serverL, m: 10 });

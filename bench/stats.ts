@@ -125,6 +125,15 @@ export function partOf<R>(m: Measurement<R>, part: (r: R) => number): Measuremen
   return { ...summarize(samples), samples, results: m.results };
 }
 
+/**
+ * The median over runs of a[i] / b[i], for two variants of one interleaved measurement (run i
+ * of each was taken back to back): a ratio that slow changes in the machine's load cancel out of.
+ */
+export function pairedRatio(a: Measurement<unknown>, b: Measurement<unknown>): number {
+  if (a.samples.length !== b.samples.length) throw new RangeError('paired samples must be of equal count');
+  return median(a.samples.map((x, i) => x / (b.samples[i] as number)));
+}
+
 /** Round for display: 3 significant digits below 100, integers above. */
 export function fmtMs(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
