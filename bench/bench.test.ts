@@ -19,6 +19,7 @@ const TINY: SecaggPlan = {
     accumulateReps: () => ({ warmup: 0, runs: 2 }),
     unmaskReps: { warmup: 0, runs: 2 },
   },
+  serverVerify: { lengths: [1000], committees: [10], reps: () => ({ warmup: 0, runs: 2 }) },
   plaintextReps: { warmup: 0, runs: 2 },
 };
 
@@ -27,10 +28,18 @@ const EXPECTED: Record<string, readonly ('L' | 'n' | 'm' | 'bytes')[]> = {
   trainer_mask: ['L', 'm'],
   trainer_shares: ['L', 'm'],
   trainer_seal: ['L', 'm'],
+  trainer_sign: ['L', 'm'],
+  trainer_baseline: ['L', 'm', 'bytes'],
   trainer_expand: ['L'],
   trainer_total_ring_cached: ['L', 'm', 'bytes'],
+  descriptor_digest: ['L', 'bytes'],
   plaintext_copy: ['L', 'bytes'],
   member: ['L', 'n', 'm', 'bytes'],
+  member_cold: ['L', 'n', 'm', 'bytes'],
+  member_baseline: ['L', 'n', 'm', 'bytes'],
+  server_verify: ['L', 'm', 'bytes'],
+  server_verify_answer: ['m', 'bytes'],
+  robust_decode: ['L', 'n', 'm'],
   server_accumulate: ['L', 'n', 'm'],
   server_receive_unmask: ['L', 'n', 'm'],
   server_unmask: ['L', 'n', 'm'],
@@ -62,6 +71,38 @@ describe('bench: secagg section (tiny plan)', () => {
     expect(total).toMatchObject({ L: 1000, m: 10 });
     // 8·L residue bytes + 32-byte key + 10 sealed slices of (2·⌈2048/3⌉·4 + 16) bytes.
     expect(total.bytes).toBe(8 * 1000 + 32 + 10 * (2 * Math.ceil(2048 / 3) * 4 + 16));
+    // Certified federations (issue 13): the new costs and their same-run baselines.
+    const positive = (r: BenchRecord, fields: readonly string[]): void => {
+      for (const f of fields) {
+        const v = r[f];
+        expect(typeof v === 'number' && Number.isFinite(v) && v > 0, `${r.name}.${f} = ${String(v)}`).toBe(true);
+      }
+    };
+    positive(total, ['build_ms', 'sign_ms', 'baseline_ms', 'vs_trainer_baseline', 'paired_ratio']);
+    const base = (byName.get('trainer_baseline') ?? [])[0] as BenchRecord;
+    expect(total.baseline_ms).toBe(base.median_ms);
+    expect(base.bytes).toBe(total.bytes);
+    positive((byName.get('trainer_sign') ?? [])[0] as BenchRecord, ['statement_bytes']);
+    const member = (byName.get('member') ?? [])[0] as BenchRecord;
+    const cold = (byName.get('member_cold') ?? [])[0] as BenchRecord;
+    const memberBase = (byName.get('member_baseline') ?? [])[0] as BenchRecord;
+    for (const r of [member, cold]) {
+      expect(r).toMatchObject({ L: 1000, n: 3, m: 10, baseline_ms: memberBase.median_ms });
+      positive(r, ['verify_ms', 'answer_ms', 'sign_ms', 'vs_member_baseline', 'paired_ratio']);
+    }
+    expect(member.cache).toBe('warm');
+    expect(cold.cache).toBe('cold');
+    expect(member.job_wire_bytes as number).toBeGreaterThan(member.unsigned_job_wire_bytes as number);
+    const sv = (byName.get('server_verify') ?? [])[0] as BenchRecord;
+    expect(sv).toMatchObject({ L: 1000, m: 10, bytes: total.bytes });
+    positive(sv, ['masked_digest_ms']);
+    // 2·⌈2048/3⌉ residues of 4 bytes
+    expect((byName.get('server_verify_answer') ?? [])[0]).toMatchObject({ m: 10, bytes: 2 * 683 * 4 });
+    const robust = (byName.get('robust_decode') ?? [])[0] as BenchRecord;
+    // m = 10, t_rec = 7: one wrong answer among t_rec + 2 = 9
+    expect(robust).toMatchObject({ L: 1000, n: 3, m: 10, answers: 9, wrong: 1 });
+    positive(robust, ['plain_ms', 'checked_ms', 'robust_ratio', 'checked_ratio']);
+
     const unmask = (byName.get('server_unmask') ?? [])[0] as BenchRecord;
     expect(unmask).toMatchObject({ L: 1000, n: 3, m: 10 });
     expect(unmask.median_ms).toBeCloseTo((unmask.accumulate_ms as number) + (unmask.receive_unmask_ms as number), 9);

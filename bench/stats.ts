@@ -77,6 +77,63 @@ export async function measure<S = undefined, R = unknown>(opts: MeasureOptions<S
   return { ...summarize(samples), samples, results };
 }
 
+/** A variant of an interleaved measurement: untimed preparation that returns the timed code. */
+export type Prepare<R> = () => (() => R | Promise<R>) | Promise<() => R | Promise<R>>;
+
+/**
+ * Measures several variants of one operation run by run in turn (the order rotating every run),
+ * so that a ratio between them is measured under the same conditions: the same machine load,
+ * heap and JIT state, not one variant's runs before another's.
+ */
+export async function measureInterleaved<K extends string, R>(opts: {
+  warmup: number;
+  runs: number;
+  variants: Record<K, Prepare<R>>;
+}): Promise<Record<K, Measurement<R>>> {
+  if (!(Number.isSafeInteger(opts.runs) && opts.runs >= 1))
+    throw new RangeError(`runs must be a positive integer, got ${opts.runs}`);
+  if (!(Number.isSafeInteger(opts.warmup) && opts.warmup >= 0))
+    throw new RangeError(`warmup must be a non-negative integer, got ${opts.warmup}`);
+  const keys = Object.keys(opts.variants) as K[];
+  if (keys.length === 0) throw new RangeError('measureInterleaved needs at least one variant');
+  const samples = new Map<K, number[]>(keys.map((k) => [k, []]));
+  const results = new Map<K, R[]>(keys.map((k) => [k, []]));
+  for (let i = 0; i < opts.warmup + opts.runs; i++) {
+    for (let v = 0; v < keys.length; v++) {
+      const k = keys[(i + v) % keys.length] as K;
+      const run = await opts.variants[k]();
+      const t0 = performance.now();
+      const r = await run();
+      const dt = performance.now() - t0;
+      if (i >= opts.warmup) {
+        (samples.get(k) as number[]).push(dt);
+        (results.get(k) as R[]).push(r);
+      }
+    }
+  }
+  const out = {} as Record<K, Measurement<R>>;
+  for (const k of keys) {
+    const s = samples.get(k) as number[];
+    out[k] = { ...summarize(s), samples: s, results: results.get(k) as R[] };
+  }
+  return out;
+}
+
+/** Median, min and max of one numeric part of every run's result (e.g. a phase's own timing). */
+export function partOf<R>(m: Measurement<R>, part: (r: R) => number): Measurement<R> {
+  const samples = m.results.map(part);
+  return { ...summarize(samples), samples, results: m.results };
+}
+
+/**
+ * The median over runs of a[i] / b[i], for two variants of one interleaved measurement (run i
+ * of each was taken back to back): a ratio that slow changes in the machine's load cancel out of.
+ */
+export function pairedRatio(a: Measurement<unknown>, b: Measurement<unknown>): number {
+  if (a.samples.length !== b.samples.length) throw new RangeError('paired samples must be of equal count');
+  return median(a.samples.map((x, i) => x / (b.samples[i] as number)));
+}
+
 /** Round for display: 3 significant digits below 100, integers above. */
 export function fmtMs(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);

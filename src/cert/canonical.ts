@@ -44,10 +44,9 @@ export function canonicalDigest(label: string, fields: readonly CanonValue[]): U
   return sha256(canonical(label, fields));
 }
 
-function u32(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n);
-  return b;
+/** A field's tag and its u32 big-endian length or count. */
+function head(tag: number, n: number): Uint8Array {
+  return Uint8Array.of(tag, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
 function put(parts: Uint8Array[], v: CanonValue): void {
@@ -59,7 +58,7 @@ function put(parts: Uint8Array[], v: CanonValue): void {
       );
     }
     const b = enc.encode(v);
-    parts.push(Uint8Array.of(TAG_STRING), u32(b.length), b);
+    parts.push(head(TAG_STRING, b.length), b);
   } else if (typeof v === 'number') {
     if (!Number.isSafeInteger(v) || v < 0) {
       throw new CertificateError('MALFORMED_CERTIFICATE', `canonical integers are safe and non-negative, got ${v}`);
@@ -69,9 +68,9 @@ function put(parts: Uint8Array[], v: CanonValue): void {
     new DataView(b.buffer).setBigUint64(1, BigInt(v));
     parts.push(b);
   } else if (v instanceof Uint8Array) {
-    parts.push(Uint8Array.of(TAG_BYTES), u32(v.length), v);
+    parts.push(head(TAG_BYTES, v.length), v);
   } else {
-    parts.push(Uint8Array.of(TAG_LIST), u32(v.length));
+    parts.push(head(TAG_LIST, v.length));
     for (const x of v) put(parts, x);
   }
 }

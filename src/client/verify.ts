@@ -16,7 +16,8 @@ import { type Certificate, verifyCertificateAsync } from '../cert/certificate.js
 import { CertificateError } from '../cert/errors.js';
 import { verifyCommittee } from '../cert/committee.js';
 import { verifySignature } from '../cert/sign.js';
-import { answerBytes, contributionBytes, digest } from '../cert/statements.js';
+import { answerBytes, contributionBytes } from '../cert/statements.js';
+import { sha256Async } from '../secagg/index.js';
 import type { Attestation, JobMsg, RoundMsg } from '../wire/messages.js';
 import type { Trust } from './enroll.js';
 
@@ -115,6 +116,24 @@ export async function checkJob(
     job.slots.map(async (slot) => {
       const s = slot.signed;
       if (!s) throw new VerifyError('UNCERTIFIED_CONTRIBUTION', `the contribution of ${slot.id} is not signed`);
+      // The signature check and the slice digest start now, on the platform's crypto threads,
+      // while this thread goes on with the other slots' certificates; their results are
+      // examined below, in the order of the checks, and only once the certificate holds.
+      const signature = (async () =>
+        verifySignature(
+          s.cert.body.signKey,
+          contributionBytes({
+            federation,
+            round,
+            descriptorDigest,
+            maskedDigest: s.masked,
+            ephemeralPublic: slot.eph,
+            sliceDigests: s.slices,
+          }),
+          s.sig,
+        ))();
+      signature.catch(() => undefined); // awaited below unless an earlier check throws
+      const sliceDigest = sha256Async(slot.sealed);
       try {
         await verifyCertificateAsync(
           s.cert,
@@ -132,20 +151,12 @@ export async function checkJob(
           `the certificate in ${slot.id}'s slot is of ${s.cert.body.participantId}`,
         );
       seen.add(slot.id);
-      if (s.slices.length !== committee.m || !bytesEqual(s.slices[j - 1] as Uint8Array, digest(slot.sealed)))
+      if (s.slices.length !== committee.m || !bytesEqual(s.slices[j - 1] as Uint8Array, await sliceDigest))
         throw new VerifyError(
           'BAD_CONTRIBUTION_SIGNATURE',
           `the slice of ${slot.id} this member holds is not the one its trainer signed`,
         );
-      const bytes = contributionBytes({
-        federation,
-        round,
-        descriptorDigest,
-        maskedDigest: s.masked,
-        ephemeralPublic: slot.eph,
-        sliceDigests: s.slices,
-      });
-      if (!(await verifySignature(s.cert.body.signKey, bytes, s.sig)))
+      if (!(await signature))
         throw new VerifyError(
           'DESCRIPTOR_MISMATCH',
           `the contribution of ${slot.id} is not signed over the round descriptor this member received: the server sent different descriptors, or the signature is forged`,
