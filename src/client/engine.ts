@@ -21,17 +21,14 @@ import {
   isSubsetSafe,
 } from '../secagg/index.js';
 import { bytesToF32, encodeMessage, u32ToBytes } from '../wire/codec.js';
-import type { ErrorMsg, JobMsg, ResultMsg, Role, RoundMsg, ServerMessage, WireCertificate } from '../wire/messages.js';
+import type { ErrorMsg, JobMsg, ResultMsg, Role, RoundMsg, ServerMessage } from '../wire/messages.js';
 import { WIRE_VERSION } from '../wire/messages.js';
 import { STATS_LENGTH, statsToMetrics } from '../ml/stats.js';
 import { encodeStats, vectorLayout } from '../wire/layout.js';
-import { signAsync, createSigningKey, type SigningKeyPair } from '../cert/sign.js';
-import { answerBytes, contributionBytes, digest } from '../cert/statements.js';
-import { descriptorDigest } from '../wire/digest.js';
-import { participantIdOf } from '../wire/ids.js';
+import type { SigningKeyPair } from '../cert/sign.js';
 import { inProcessCrypto } from './crypto/in-process.js';
-import { type Credentials, announcePresence, enroll, EnrollError } from './enroll.js';
-import { type CertCache, checkAttestations, checkCommittee, checkJob } from './verify.js';
+import { EnrollError } from './enroll.js';
+import { CertifiedParticipant } from './certified.js';
 import type { CryptoRunner } from './crypto/types.js';
 import type { LocalEvaluator, LocalTrainer } from './trainers/types.js';
 import { type SocketFactory, Transport } from './transport.js';
@@ -180,17 +177,24 @@ export class ParticipantEngine {
   private sentThisRound = 0;
   private crashed = false;
   private stopped = false;
-  private presenceTimer: ReturnType<typeof setTimeout> | undefined;
-  private credentials: Credentials | undefined;
-  private readonly certCache: CertCache = new Set();
-  /** The current round's descriptor digest (certified federations), and this member's H_S. */
-  private currentDigest: Uint8Array | undefined;
-  private answeredHS: Uint8Array | undefined;
+  /** The certified federation's side of this participant (undefined: INSECURE uncertified). */
+  private readonly certified: CertifiedParticipant | undefined;
 
   constructor(opts: EngineOptions) {
     if (opts.train && !opts.trainer) throw new Error('a training participant needs a LocalTrainer');
     if (!opts.authority && !opts.insecureUncertified)
       throw new Error('a participant needs the enrollment authority it trusts (its URL and pinned key)');
+    this.certified = opts.authority
+      ? new CertifiedParticipant({
+          authority: opts.authority,
+          token: opts.token,
+          identity: opts.identity,
+          ...(opts.signing ? { signing: opts.signing } : {}),
+          train: opts.train,
+          committee: opts.committee,
+          ...(opts.presenceMs !== undefined ? { presenceMs: opts.presenceMs } : {}),
+        })
+      : undefined;
     this.opts = opts;
     this.crypto = opts.crypto ?? inProcessCrypto;
     this.transport = new Transport(opts.url, opts.socketFactory, {
@@ -233,7 +237,7 @@ export class ParticipantEngine {
 
   start(): void {
     this.update({ connection: 'connecting' });
-    if (!this.opts.authority) {
+    if (!this.certified) {
       this.transport.connect();
       return;
     }
@@ -242,20 +246,10 @@ export class ParticipantEngine {
 
   /** Enrolls with the pinned authority (retrying while it is unreachable), then connects. */
   private async enrollThenConnect(attempt: number): Promise<void> {
-    const a = this.opts.authority;
-    if (!a || this.stopped) return;
-    const o = this.opts;
+    const c = this.certified;
+    if (!c || this.stopped) return;
     try {
-      const signing = o.signing ?? this.credentials?.signing ?? createSigningKey();
-      this.credentials = await enroll({
-        url: a.url,
-        token: o.token,
-        identity: o.identity,
-        signing,
-        roles: [...(o.train ? (['trainer'] as const) : []), ...(o.committee ? (['member'] as const) : [])],
-        participantId: participantIdOf(o.identity.publicKey),
-        trust: { authorities: a.keys },
-      });
+      await c.enroll();
     } catch (e) {
       const code = typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'CLIENT_ERROR';
       const message = e instanceof Error ? e.message : String(e);
@@ -266,28 +260,17 @@ export class ParticipantEngine {
       return;
     }
     if (this.stopped) return;
-    if (o.committee) this.keepPresent();
+    c.keepPresent(
+      () => this.snap.connection === 'open' && !this.crashed,
+      (message) => this.emit({ type: 'error', code: 'AUTHORITY_UNREACHABLE', message }),
+    );
     this.transport.connect();
-  }
-
-  /** A volunteer tells the authority it is present while it runs, so the authority may draw it. */
-  private keepPresent(first = true): void {
-    const a = this.opts.authority;
-    const creds = this.credentials;
-    if (!a || !creds || this.stopped || this.crashed) return;
-    // Renewed only while connected to the federation (a volunteer that cannot reach the server
-    // should not be drawn); the first one goes out before the connection.
-    if (first || this.snap.connection === 'open')
-      announcePresence(a.url, creds).catch((e: unknown) =>
-        this.emit({ type: 'error', code: 'AUTHORITY_UNREACHABLE', message: `presence not renewed: ${String(e)}` }),
-      );
-    this.presenceTimer = setTimeout(() => this.keepPresent(false), this.opts.presenceMs ?? 10_000);
   }
 
   /** Leaves the federation (tells the server, then closes). */
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.presenceTimer);
+    this.certified?.stopPresence();
     this.transport.send({ t: 'leave' });
     this.transport.close();
     this.update({ connection: 'closed' });
@@ -297,7 +280,7 @@ export class ParticipantEngine {
     if (this.crashed) return true;
     if (!this.opts.dropAt?.(round, point)) return false;
     this.crashed = true;
-    clearTimeout(this.presenceTimer);
+    this.certified?.stopPresence();
     this.emit({ type: 'dropped', round, point });
     this.transport.close();
     this.update({ connection: 'closed', lastError: `dropped at ${point} (simulated)` });
@@ -324,7 +307,7 @@ export class ParticipantEngine {
           train: o.train,
           committee: o.committee,
           ...(o.label ? { label: o.label } : {}),
-          ...(this.credentials ? { certificate: this.credentials.certificate as WireCertificate } : {}),
+          ...(this.certified?.certificate ? { certificate: this.certified.certificate } : {}),
         });
         return;
       }
@@ -382,8 +365,6 @@ export class ParticipantEngine {
         `the server asked for round ${m.config.round} without secure aggregation (updates in the clear); refused, nothing was sent`,
       );
     }
-    this.currentDigest = undefined;
-    this.answeredHS = undefined;
     if (
       m.config.mode === 'secure' &&
       m.role !== 'idle' &&
@@ -397,18 +378,17 @@ export class ParticipantEngine {
         `refused round ${m.config.round}, nothing was sent: committee m=${size}, t_rec=${tRec}, ρ=${rho} is not subset-safe (2·t_rec ≤ m + c_max), so a dishonest server could read individual updates; take part only through an insecure-demo link`,
       );
     }
-    if (this.opts.authority && m.role !== 'idle') {
+    if (this.certified && m.role !== 'idle') {
       // Certified federation: the committee must be the authority's, and everyone signs and
       // checks the same descriptor digest (docs/protocol.md §23).
       try {
-        if (m.role === 'trainer') await checkCommittee(m, { authorities: this.opts.authority.keys }, this.certCache);
+        await this.certified.beginRound(m);
       } catch (e) {
         const code = (e as { code?: string }).code ?? 'UNCERTIFIED_COMMITTEE';
         const why = e instanceof Error ? e.message : String(e);
         return this.fail(m.config.round, code, `refused round ${m.config.round}, nothing was sent: ${why}`);
       }
       if (!this.stillCurrent(m)) return;
-      this.currentDigest = descriptorDigest(m);
     }
     if (m.role === 'trainer') await this.trainAndSend(m);
     else if (m.role === 'member') this.update({ phase: 'waiting' });
@@ -514,22 +494,14 @@ export class ParticipantEngine {
     const { contribution: c, timings, digests } = await this.crypto.contribute(cfg, this.snap.clientId ?? '', q);
     if (!this.stillCurrent(m)) return;
     let sig: Uint8Array | undefined;
-    if (this.opts.authority) {
-      if (!this.credentials || !this.currentDigest)
-        return this.fail(
-          m.config.round,
-          'UNCERTIFIED',
-          'no certificate to sign the contribution with; nothing was sent',
-        );
-      const statement = contributionBytes({
-        federation: cfg.federation,
-        round: cfg.round,
-        descriptorDigest: this.currentDigest,
-        maskedDigest: digests.masked,
-        ephemeralPublic: c.ephemeralPublic,
-        sliceDigests: digests.slices,
-      });
-      sig = await signAsync(this.credentials.signing.secretKey, statement);
+    if (this.certified) {
+      try {
+        sig = await this.certified.signContribution(c, digests);
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        return this.fail(m.config.round, 'UNCERTIFIED', `the contribution cannot be signed (${why}); nothing was sent`);
+      }
+      if (!this.stillCurrent(m)) return;
     }
     this.emit({ type: 'progress', phase: 'sealing', fraction: 1 });
     // Remembered before the message leaves: one chance, even across a reload or a restart.
@@ -570,10 +542,9 @@ export class ParticipantEngine {
       return this.fail(j.round, 'ALREADY_ANSWERED', `already answered round ${j.round}; a member answers once`);
     }
     this.update({ phase: 'job' });
-    if (this.opts.authority) {
+    if (this.certified) {
       try {
-        if (!this.currentDigest || !this.credentials) throw new EnrollError('AUTHORITY_REFUSED', 'not enrolled');
-        await checkJob(m, j, this.currentDigest, { authorities: this.opts.authority.keys }, this.certCache);
+        await this.certified.checkJob(m, j);
       } catch (e) {
         const code = (e as { code?: string }).code ?? 'UNCERTIFIED_CONTRIBUTION';
         const why = e instanceof Error ? e.message : String(e);
@@ -597,18 +568,10 @@ export class ParticipantEngine {
       if (!this.stillCurrent(m)) return;
       const sum = u32ToBytes(r.sum);
       let sig: Uint8Array | undefined;
-      if (this.credentials && this.opts.authority) {
-        const statement = answerBytes({
-          federation: r.federation,
-          round: r.round,
-          memberIndex: r.memberIndex,
-          survivorHash: r.survivorHash,
-          answerDigest: digest(sum),
-        });
-        sig = await signAsync(this.credentials.signing.secretKey, statement);
+      if (this.certified) {
+        sig = await this.certified.signAnswer(r, sum);
         if (!this.stillCurrent(m)) return;
       }
-      this.answeredHS = r.survivorHash;
       const bytes = this.transport.send({
         t: 'answer',
         round: r.round,
@@ -628,12 +591,10 @@ export class ParticipantEngine {
 
   private async onResult(r: ResultMsg): Promise<void> {
     const m = this.current;
-    if (this.opts.authority && m && m.config.round === r.round && m.role !== 'idle') {
+    if (this.certified && m && m.config.round === r.round && m.role !== 'idle') {
       // Split view: the members' signed H_S values must verify and agree (docs/threat-model.md).
       try {
-        if (r.ok && !r.attestations?.length)
-          throw new EnrollError('AUTHORITY_REFUSED', `round ${r.round} ended without the members' signed answers`);
-        await checkAttestations(m, r.attestations ?? [], this.answeredHS);
+        await this.certified.checkResult(m, r);
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
         this.emit({ type: 'error', code: 'SPLIT_VIEW', message: why, round: r.round });
