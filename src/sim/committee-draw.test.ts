@@ -4,18 +4,15 @@
  * authority and signs the list; honest trainers seal only to that committee. Over real sockets,
  * honest unmodified participants against a scripted dishonest server (test/support/mitm.ts).
  */
-import { decode } from '@msgpack/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../client/engine.js';
 import type { FederationEvent } from '../wire/events.js';
 import type { RoundMsg, WireCertificate } from '../wire/messages.js';
 import { type TestServer, startTestServer } from '../../test/support/federation.js';
 import { type Mitm, startMitm } from '../../test/support/mitm.js';
-import { type KitParticipant, kitParticipant } from '../../test/support/participants.js';
+import { type KitParticipant, errorOf, kitParticipant, sentTypes } from '../../test/support/participants.js';
 
 type Failed = Extract<FederationEvent, { type: 'round_failed' }>;
 type Started = Extract<FederationEvent, { type: 'round_started' }>;
-type ErrorEvent = Extract<EngineEvent, { type: 'error' }>;
 
 let server: TestServer | undefined;
 let mitm: Mitm | undefined;
@@ -50,18 +47,6 @@ async function federation(volunteers: number): Promise<{ s: TestServer; m: Mitm;
   );
   parts.push(...ts, ...ms);
   return { s, m: mitm, trainers: ts };
-}
-
-function sentTypes(p: KitParticipant): string[] {
-  return p.tap.sent.map((b) => String((decode(b) as { t?: unknown }).t));
-}
-
-async function errorOf(p: KitParticipant, code: string): Promise<ErrorEvent> {
-  return (await p.events.waitFor(
-    (x) => x.type === 'error' && x.code === code,
-    30_000,
-    `${p.label}: ${code}`,
-  )) as ErrorEvent;
 }
 
 describe('a committee the server cannot choose', () => {

@@ -8,7 +8,6 @@
  */
 import { decode } from '@msgpack/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../client/engine.js';
 import { issueCertificate, authorityId } from '../cert/certificate.js';
 import { createSigningKey, sign } from '../cert/sign.js';
 import { contributionBytes, digest } from '../cert/statements.js';
@@ -20,12 +19,17 @@ import type { FederationEvent } from '../wire/events.js';
 import type { ContributionMsg, RoundMsg } from '../wire/messages.js';
 import { type TestServer, startTestServer } from '../../test/support/federation.js';
 import { type Mitm, startMitm } from '../../test/support/mitm.js';
-import { type KitParticipant, kitParticipant, plaintextSum } from '../../test/support/participants.js';
+import {
+  type KitParticipant,
+  errorOf,
+  kitParticipant,
+  plaintextSum,
+  sentTypes,
+} from '../../test/support/participants.js';
 import { signingKeyOf } from './harness.js';
 
 type Failed = Extract<FederationEvent, { type: 'round_failed' }>;
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
-type ErrorEvent = Extract<EngineEvent, { type: 'error' }>;
 
 let server: TestServer | undefined;
 let mitm: Mitm | undefined;
@@ -39,18 +43,6 @@ afterEach(async () => {
   await server?.stop();
   server = undefined;
 });
-
-function sentTypes(p: KitParticipant): string[] {
-  return p.tap.sent.map((b) => String((decode(b) as { t?: unknown }).t));
-}
-
-async function errorOf(p: KitParticipant, code: string): Promise<ErrorEvent> {
-  return (await p.events.waitFor(
-    (x) => x.type === 'error' && x.code === code,
-    30_000,
-    `${p.label}: ${code}`,
-  )) as ErrorEvent;
-}
 
 async function federation(
   trainers: number,

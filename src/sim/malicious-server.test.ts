@@ -10,7 +10,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../client/engine.js';
 import { answerBytes, digest } from '../cert/statements.js';
 import { sign } from '../cert/sign.js';
 import { survivorHash } from '../secagg/index.js';
@@ -21,7 +20,13 @@ import type { FederationEvent } from '../wire/events.js';
 import type { AnswerMsg } from '../wire/messages.js';
 import { type TestServer, startTestServer } from '../../test/support/federation.js';
 import { type Mitm, startMitm } from '../../test/support/mitm.js';
-import { type KitParticipant, kitParticipant, plaintextSum } from '../../test/support/participants.js';
+import {
+  type KitParticipant,
+  errorOf,
+  kitParticipant,
+  plaintextSum,
+  sentTypes,
+} from '../../test/support/participants.js';
 
 type Failed = Extract<FederationEvent, { type: 'round_failed' }>;
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
@@ -38,16 +43,6 @@ afterEach(async () => {
   await server?.stop();
   server = undefined;
 });
-
-/** The types of the frames a participant sent (decoded from its tap). */
-function sentTypes(p: KitParticipant): string[] {
-  return p.tap.sent.map((b) => String((decode(b) as { t?: unknown }).t));
-}
-
-async function errorOf(p: KitParticipant, code: string): Promise<Extract<EngineEvent, { type: 'error' }>> {
-  const e = await p.events.waitFor((x) => x.type === 'error' && x.code === code, 30_000, `${p.label}: ${code}`);
-  return e as Extract<EngineEvent, { type: 'error' }>;
-}
 
 async function federationBehindMitm(
   trainers: number,

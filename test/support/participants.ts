@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { enroll } from '../../src/client/enroll.js';
 import { inProcessCrypto } from '../../src/client/crypto/in-process.js';
 import type { CryptoRunner } from '../../src/client/crypto/types.js';
-import type { AnsweredRounds, DropPoint } from '../../src/client/engine.js';
+import type { AnsweredRounds, DropPoint, EngineEvent } from '../../src/client/engine.js';
 import type { LocalTrainer, TrainInput, TrainOutput } from '../../src/client/trainers/types.js';
 import type { SocketLike } from '../../src/client/transport.js';
 import { type MemberIdentity, joinProof } from '../../src/secagg/index.js';
@@ -456,4 +456,18 @@ export function collectingLogger(): { log: Logger; lines: LogLine[] } {
     if (echo) process.stderr.write(`${l}\n`);
   });
   return { log, lines };
+}
+
+/** The types of the frames a participant sent (decoded from its tap). */
+export function sentTypes(p: { tap: Tap }): string[] {
+  return p.tap.sent.map((b) => String((decode(b) as { t?: unknown }).t));
+}
+
+/** The first error event with this code a participant reported (waits for it). */
+export async function errorOf(
+  p: { events: EventLog<EngineEvent>; label: string },
+  code: string,
+): Promise<Extract<EngineEvent, { type: 'error' }>> {
+  const e = await p.events.waitFor((x) => x.type === 'error' && x.code === code, 30_000, `${p.label}: ${code}`);
+  return e as Extract<EngineEvent, { type: 'error' }>;
 }
