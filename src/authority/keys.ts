@@ -15,7 +15,7 @@ import { dirname } from 'node:path';
 import * as v from 'valibot';
 import { CodedError } from '../base/error.js';
 import { createSigningKey } from '../cert/sign.js';
-import { createIdentity } from '../secagg/index.js';
+import { createIdentity, fromHex, toHex } from '../secagg/index.js';
 
 export type AuthorityErrorCode =
   | 'UNREADABLE_KEY_FILE'
@@ -46,8 +46,7 @@ export interface AuthorityKeys {
   readonly retired: readonly { publicKey: Uint8Array; acceptUntil: number }[];
 }
 
-export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-export const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
+export { fromHex, toHex } from '../secagg/index.js';
 
 function fresh(now: number): KeyFile['current'] {
   const s = createSigningKey();

@@ -10,26 +10,19 @@
 import * as v from 'valibot';
 import type { Certificate } from '../cert/certificate.js';
 import type { SignedCommittee } from '../cert/committee.js';
+import { fromHex, toHex as hex } from '../secagg/index.js';
 
 const hexBytes = (n: number) =>
   v.pipe(
     v.string(),
     v.regex(new RegExp(`^[0-9a-f]{${2 * n}}$`), `must be ${n} bytes as lowercase hex`),
-    v.transform((s): Uint8Array => Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16))),
+    v.transform((s): Uint8Array => fromHex(s)),
   );
 const uint = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 const roles = v.pipe(v.array(v.picklist(['trainer', 'member'])), v.minLength(1), v.maxLength(2));
 
-export function hex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
-
-export function unhex(s: string): Uint8Array {
-  if (!/^([0-9a-f]{2})*$/.test(s)) throw new RangeError('not lowercase hex');
-  return Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
-}
+/** Bytes as lowercase hex and back: the core's helpers (src/secagg/encoding.ts). */
+export { toHex as hex, fromHex as unhex } from '../secagg/index.js';
 
 export const AuthorityInfoSchema = v.strictObject({
   federation: v.string(),
