@@ -85,6 +85,7 @@ export function contributionStatement(
     maskedDigest: digests.masked,
     ephemeralPublic: c.ephemeralPublic,
     sliceDigests: digests.slices,
+    keyCommitments: digests.keys,
   });
 }
 
@@ -94,6 +95,7 @@ export interface SignedSlot {
   readonly sig: Uint8Array;
   readonly masked: Uint8Array;
   readonly slices: Uint8Array[];
+  readonly keys: Uint8Array[];
 }
 
 export function signedSlot(
@@ -103,7 +105,7 @@ export function signedSlot(
   descriptor: Uint8Array,
 ): SignedSlot {
   const sig = sign(creds.signing.secretKey, contributionStatement(c, digests, descriptor));
-  return { cert: creds.cert, sig, masked: digests.masked, slices: [...digests.slices] };
+  return { cert: creds.cert, sig, masked: digests.masked, slices: [...digests.slices], keys: [...digests.keys] };
 }
 
 /** A `round` message as the server sends it (src/server/descriptor.ts), for a secure round. */
@@ -159,7 +161,9 @@ export function jobMessage(job: CommitteeJob, signed: ReadonlyMap<string, Signed
         id: s.clientId,
         eph: s.ephemeralPublic,
         sealed: s.sealed,
-        ...(sl ? { signed: { cert: sl.cert, sig: sl.sig, masked: sl.masked, slices: [...sl.slices] } } : {}),
+        ...(sl
+          ? { signed: { cert: sl.cert, sig: sl.sig, masked: sl.masked, slices: [...sl.slices], keys: [...sl.keys] } }
+          : {}),
       };
     }),
   };
@@ -173,7 +177,12 @@ export function committeeJobOf(federation: string, j: JobMsg): CommitteeJob {
     memberIndex: j.memberIndex,
     survivors: j.survivors.map((s) => ({ clientId: s.id, digest: s.digest })),
     survivorHash: j.hS,
-    slots: j.slots.map((s) => ({ clientId: s.id, ephemeralPublic: s.eph, sealed: s.sealed })),
+    slots: j.slots.map((s) => ({
+      clientId: s.id,
+      ephemeralPublic: s.eph,
+      sealed: s.sealed,
+      ...(s.signed ? { keyCommitment: s.signed.keys[j.memberIndex - 1] } : {}),
+    })),
   };
 }
 
@@ -194,7 +203,7 @@ export function answerMessage(r: CommitteeResponse, signed: { sum: Uint8Array; s
   return { t: 'answer', round: r.round, memberIndex: r.memberIndex, hS: r.survivorHash, ...signed };
 }
 
-export function contributionMessage(c: Contribution, sig: Uint8Array): ContributionMsg {
+export function contributionMessage(c: Contribution, sig: Uint8Array, keys: readonly Uint8Array[]): ContributionMsg {
   return {
     t: 'contribution',
     round: c.round,
@@ -204,6 +213,7 @@ export function contributionMessage(c: Contribution, sig: Uint8Array): Contribut
     eph: c.ephemeralPublic,
     sealed: [...c.sealed],
     sig,
+    keys: [...keys],
   };
 }
 

@@ -559,7 +559,11 @@ async function benchServerVerify(plan: SecaggPlan, log: (s: string) => void): Pr
       const id = 'trainer-0001';
       const creds = trainerCredentials(id);
       const { contribution, digests } = await buildContribution(cfg, id, randomUpdate(L));
-      const msg = contributionMessage(contribution, signedSlot(creds, contribution, digests, descriptor).sig);
+      const msg = contributionMessage(
+        contribution,
+        signedSlot(creds, contribution, digests, descriptor).sig,
+        digests.keys,
+      );
       const certified: CertifiedRound = { descriptorDigest: descriptor, certificates: new Map([[id, creds.cert]]) };
       const r = await measureInterleaved<'verify' | 'digest', Uint8Array>({
         ...reps,

@@ -14,8 +14,10 @@ import {
   type CommitteeJob,
   type MemberIdentity,
   type RoundConfig,
+  type SliceFault,
   type TrainerTimings,
   joinProof,
+  toHex,
   quantize,
   DEFAULT_MIN_SURVIVORS,
   isSubsetSafe,
@@ -124,6 +126,8 @@ export type EngineEvent =
   | { type: 'evaluated'; round: number; version: number; n: number; aucPr: number; loss: number }
   | { type: 'sent'; round: number; bytes: number; timings: TrainerTimings }
   | { type: 'answered'; round: number; bytes: number; survivors: number }
+  /** This member found slices it could not use and sent a signed complaint instead (§25). */
+  | { type: 'complained'; round: number; bytes: number; trainers: string[] }
   | {
       type: 'result';
       round: number;
@@ -405,10 +409,22 @@ export class ParticipantEngine {
     return this.spokenInMemory.has(key) || (store !== undefined && (await store.has(key)));
   }
 
-  private async rememberSpoken(federation: string, round: number): Promise<void> {
-    const key = `${federation}\u0000${round}`;
-    this.spokenInMemory.add(key);
-    await this.opts.answeredRounds?.add(key);
+  /**
+   * Remembers the round (and, for a member, the H_S it spoke for: a re-issued job may follow only
+   * a job this member spoke for, docs/protocol.md §25) before the message leaves.
+   */
+  private async rememberSpoken(federation: string, round: number, hS?: Uint8Array): Promise<void> {
+    const keys = [`${federation}\u0000${round}`, ...(hS ? [`${federation}\u0000${round}\u0000${toHex(hS)}`] : [])];
+    for (const key of keys) {
+      this.spokenInMemory.add(key);
+      await this.opts.answeredRounds?.add(key);
+    }
+  }
+
+  private async spokeFor(federation: string, round: number, hS: Uint8Array): Promise<boolean> {
+    const key = `${federation}\u0000${round}\u0000${toHex(hS)}`;
+    const store = this.opts.answeredRounds;
+    return this.spokenInMemory.has(key) || (store !== undefined && (await store.has(key)));
   }
 
   private async trainAndSend(m: RoundMsg): Promise<void> {
@@ -514,7 +530,7 @@ export class ParticipantEngine {
       y2: u32ToBytes(c.masked[1]),
       eph: c.ephemeralPublic,
       sealed: [...c.sealed],
-      ...(sig ? { sig } : {}),
+      ...(sig ? { sig, keys: [...digests.keys] } : {}),
     });
     const bytes = this.transport.sendRaw(encoded);
     this.sentThisRound++;
@@ -538,29 +554,43 @@ export class ParticipantEngine {
         `job for round ${j.round} as member ${j.memberIndex} does not match this participant's role`,
       );
     }
-    if (await this.alreadySpoke(m.config.federation, m.config.round)) {
+    const { federation, round } = m.config;
+    const spoke = await this.alreadySpoke(federation, round);
+    if (!j.retry && spoke) {
       return this.fail(j.round, 'ALREADY_ANSWERED', `already answered round ${j.round}; a member answers once`);
     }
     this.update({ phase: 'job' });
     if (this.certified) {
       try {
         await this.certified.checkJob(m, j);
+        // A re-issued job: every trainer left out must be convicted by evidence this member checks,
+        // and it must follow the job this member spoke for (if any): §25.
+        const previous = j.retry ? await this.certified.checkRetry(m, j) : undefined;
+        if (previous && spoke && !(await this.spokeFor(federation, round, previous)))
+          return this.fail(j.round, 'ALREADY_ANSWERED', `already answered another job of round ${j.round}`);
       } catch (e) {
         const code = (e as { code?: string }).code ?? 'UNCERTIFIED_CONTRIBUTION';
         const why = e instanceof Error ? e.message : String(e);
         return this.fail(j.round, code, `refused the committee job, nothing was sent: ${why}`);
       }
       if (!this.stillCurrent(m)) return;
+    } else if (j.retry) {
+      return this.fail(j.round, 'UNPROVEN_EXCLUSION', 're-issued jobs are accepted only in a certified federation');
     }
-    if (this.maybeDrop(m.config.round, 'before-answer')) return;
-    await this.rememberSpoken(m.config.federation, m.config.round); // before answering: one chance
+    if (this.maybeDrop(round, 'before-answer')) return;
+    await this.rememberSpoken(federation, round, j.hS); // before answering: one chance
     const job: CommitteeJob = {
-      federation: m.config.federation,
+      federation,
       round: j.round,
       memberIndex: j.memberIndex,
       survivors: j.survivors.map((s) => ({ clientId: s.id, digest: s.digest })),
       survivorHash: j.hS,
-      slots: j.slots.map((s) => ({ clientId: s.id, ephemeralPublic: s.eph, sealed: s.sealed })),
+      slots: j.slots.map((s) => ({
+        clientId: s.id,
+        ephemeralPublic: s.eph,
+        sealed: s.sealed,
+        ...(s.signed ? { keyCommitment: s.signed.keys[j.memberIndex - 1] } : {}),
+      })),
     };
     try {
       const policy = { minSurvivors: this.opts.minSurvivors ?? DEFAULT_MIN_SURVIVORS };
@@ -584,9 +614,23 @@ export class ParticipantEngine {
       this.update({ phase: 'answered' });
       this.emit({ type: 'answered', round: j.round, bytes, survivors: j.survivors.length });
     } catch (e) {
+      const faults = (e as { faults?: readonly SliceFault[] }).faults;
+      if (faults?.length && this.certified && this.stillCurrent(m)) return this.complain(m, j, faults);
       const code = typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'CLIENT_ERROR';
       this.fail(j.round, code, `refused the committee job: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /** Slices this member cannot use: a signed complaint instead of an answer (§25). */
+  private async complain(m: RoundMsg, j: JobMsg, faults: readonly SliceFault[]): Promise<void> {
+    const certified = this.certified as CertifiedParticipant;
+    const target = { federation: m.config.federation, round: j.round, memberIndex: j.memberIndex, survivorHash: j.hS };
+    const msg = await certified.complaint(target, faults);
+    if (!this.stillCurrent(m)) return;
+    const bytes = this.transport.send(msg);
+    this.sentThisRound++;
+    this.update({ phase: 'answered' });
+    this.emit({ type: 'complained', round: j.round, bytes, trainers: faults.map((f) => f.clientId) });
   }
 
   private async onResult(r: ResultMsg): Promise<void> {

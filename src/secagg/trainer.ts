@@ -10,7 +10,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from './encoding.js';
 import { sha256Async, x25519PublicKey } from './primitives.js';
 import { SecretRandom } from './random.js';
-import { sealSlice } from './seal.js';
+import { sealSliceKeyed, sliceKeyCommitment } from './seal.js';
 import { randomnessLength, share } from './shamir.js';
 
 export interface Contribution {
@@ -38,10 +38,12 @@ export interface TrainerTimings {
  * What a certified trainer signs about its message (docs/protocol.md §23):
  *   masked    = SHA-256( SHA-256(y mod q1 as LE u32) ‖ SHA-256(y mod q2 as LE u32) )
  *   slices[j − 1] = SHA-256(sealed slice j)
+ *   keys[j − 1]   = SHA-256("SpeakOnce/v1/slice-key" ‖ slice key j)   (§25)
  */
 export interface ContributionDigests {
   readonly masked: Uint8Array;
   readonly slices: readonly Uint8Array[];
+  readonly keys: readonly Uint8Array[];
 }
 
 function leBytes(x: Uint32Array): Uint8Array {
@@ -120,9 +122,9 @@ export async function buildContribution(
   t0 = performance.now();
   const ephemeralSecret = await rng.bytes('x25519', 32);
   const ephemeralPublic = x25519PublicKey(ephemeralSecret);
-  const sealed = await Promise.all(
+  const keyed = await Promise.all(
     slices.map((slice, j) =>
-      sealSlice(
+      sealSliceKeyed(
         { ctx, clientId, memberIndex: j + 1 },
         slice,
         ephemeralSecret,
@@ -131,8 +133,10 @@ export async function buildContribution(
       ),
     ),
   );
+  const sealed = keyed.map((k) => k.sealed);
   // Slices are small: hashing them here beats m round trips to WebCrypto (bench/RESULTS.md, m = 128).
   const slices32 = sealed.map((x) => sha256(x));
+  const keys32 = keyed.map((k) => sliceKeyCommitment(k.okm));
   const masked32 = await maskedDigestP;
   const seal_ms = performance.now() - t0;
   progress('done', 1);
@@ -140,6 +144,6 @@ export async function buildContribution(
   return {
     contribution: { federation: cfg.federation, round: cfg.round, clientId, masked, ephemeralPublic, sealed },
     timings: { mask_ms, shares_ms, seal_ms },
-    digests: { masked: masked32, slices: slices32 },
+    digests: { masked: masked32, slices: slices32, keys: keys32 },
   };
 }

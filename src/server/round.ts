@@ -3,6 +3,7 @@
  *
  *   collecting ──(all expected trainers sent | submit deadline)──▶ committee
  *   committee  ──(all members answered | committee deadline)──▶ unmasking ──▶ done
+ *   committee  ──(< t_rec answers, complaints convict trainers)──▶ committee (re-issued job, §25)
  *   any phase  ──(too few survivors | < t_rec answers | inconsistent answers | abort)──▶ failed
  *
  * It holds only the running sum (via RoundAggregator) and the sealed slices; it never sees an
@@ -27,16 +28,20 @@ import {
 import type {
   AnswerMsg,
   Attestation,
+  ComplaintMsg,
   ContributionMsg,
   PlainMsg,
   Role,
   RoundId,
   RoundMsg,
   ServerMessage,
+  WireCertificate,
   WireRoundConfig,
 } from '../wire/messages.js';
 import { bytesToI32, bytesToU32 } from '../wire/codec.js';
 import type { FederationEvent } from '../wire/events.js';
+import { ComplaintDesk, type Conviction } from './complaints.js';
+import { type Retry, jobMessage } from './jobs.js';
 import type { Logger } from './log.js';
 import { Refusal } from './refusal.js';
 import { type CertifiedRound, type SignedContribution, checkAnswer, checkContribution } from './signed.js';
@@ -54,7 +59,7 @@ export interface RoundPlan {
   readonly committeeMs: number;
   readonly minSurvivors: number;
   /** A certified federation's round: certificates and the descriptor digest (signed.ts). */
-  readonly certified?: CertifiedRound;
+  readonly certified?: CertifiedRound & { readonly memberCerts: readonly WireCertificate[] };
   /** Builds the descriptor for one participant (role and deadlines filled in). */
   readonly descriptor: (role: Role, memberIndex: number | undefined, submitBy: number, answerBy: number) => RoundMsg;
 }
@@ -78,6 +83,8 @@ export type RoundOutcome =
       /** Members (1-based) whose wrong answers robust unmasking corrected away (§14.1). */
       faultyMembers: number[];
       attestations: Attestation[];
+      /** Trainers left out after verifiable complaints (§25), with how they were convicted. */
+      excluded: Conviction[];
       timings: Record<string, number>;
       bytesIn: number;
       bytesOut: number;
@@ -90,10 +97,14 @@ export type RoundOutcome =
       survivors: string[];
       membersAnswered: number[];
       attestations: Attestation[];
+      excluded: Conviction[];
       timings: Record<string, number>;
       bytesIn: number;
       bytesOut: number;
     };
+
+/** How many times one round's job may be re-issued after complaints. */
+export const MAX_REISSUES = 3;
 
 export class RoundRun {
   readonly plan: RoundPlan;
@@ -107,9 +118,14 @@ export class RoundRun {
   private readonly trainerSet: Set<string>;
   private readonly memberIndex: Map<string, number>;
   private readonly answeredBy = new Set<string>();
+  /** Members that complained instead of answering the current job (§25). */
+  private readonly complainedBy = new Set<string>();
+  private desk: ComplaintDesk | undefined;
+  private readonly excluded: Conviction[] = [];
+  private reissues = 0;
   /** Certified rounds: each accepted contribution's signed data, and each accepted answer's attestation. */
   private readonly signedBy = new Map<string, SignedContribution>();
-  private readonly attestations: Attestation[] = [];
+  private attestations: Attestation[] = [];
   private readonly seenMasked = new Set<string>();
   private survivors: string[] = [];
   /** Committee jobs by member id, kept so a member that reconnects mid-round can get its job. */
@@ -268,7 +284,9 @@ export class RoundRun {
 
   private checkAllAnswered(): void {
     if (this.phaseValue !== 'committee') return;
-    const waiting = this.plan.members.some((id) => !this.answeredBy.has(id) && this.host.isConnected(id));
+    const waiting = this.plan.members.some(
+      (id) => !this.answeredBy.has(id) && !this.complainedBy.has(id) && this.host.isConnected(id),
+    );
     if (!waiting) void this.unmask('all answered');
   }
 
@@ -284,7 +302,7 @@ export class RoundRun {
       return;
     }
     const j = this.memberIndex.get(clientId);
-    if (j === undefined || this.answeredBy.has(clientId)) return;
+    if (j === undefined || this.answeredBy.has(clientId) || this.complainedBy.has(clientId)) return;
     if (this.phaseValue === 'collecting' || this.phaseValue === 'committee') {
       this.bytesOut += this.host.send(clientId, plan.descriptor('member', j, this.submitBy, this.answerBy));
       const job = this.jobs.get(clientId);
@@ -319,27 +337,94 @@ export class RoundRun {
     }
     this.phaseValue = 'committee';
     const cut = this.agg.closeContributions();
+    const certified = this.plan.certified;
+    if (certified) {
+      const agg = this.agg;
+      this.desk = new ComplaintDesk(agg.cfg, certified.descriptorDigest, certified.memberCerts, {
+        signedOf: (id) => this.signedBy.get(id),
+        ephemeralOf: (id) => cut.jobs[0]?.slots.find((s) => s.clientId === id)?.ephemeralPublic,
+        sealedOf: (id, j) => agg.sealedOf(id, j),
+      });
+      this.desk.reset(cut.survivorHash, this.survivors);
+    }
+    this.sendJobs(cut, undefined);
+    this.timer = setTimeout(() => void this.unmask('deadline'), Math.max(0, this.answerBy - Date.now()));
+    this.checkAllAnswered();
+  }
+
+  private sendJobs(cut: ReturnType<RoundAggregator['closeContributions']>, retry: Retry | undefined): void {
     cut.jobs.forEach((job, j) => {
       const id = this.plan.members[j] as string;
-      const msg: ServerMessage = {
-        t: 'job',
-        round: this.round,
-        memberIndex: job.memberIndex,
-        survivors: job.survivors.map((s) => ({ id: s.clientId, digest: s.digest })),
-        hS: job.survivorHash,
-        slots: job.slots.map((s) => {
-          const sc = this.signedBy.get(s.clientId);
-          const signed = sc
-            ? { signed: { cert: sc.cert, sig: sc.sig, masked: sc.masked, slices: [...sc.slices] } }
-            : {};
-          return { id: s.clientId, eph: s.ephemeralPublic, sealed: s.sealed, ...signed };
-        }),
-      };
+      const msg: ServerMessage = jobMessage(job, this.signedBy, retry);
       this.jobs.set(id, msg);
       this.bytesOut += this.host.send(id, msg);
     });
-    this.timer = setTimeout(() => void this.unmask('deadline'), Math.max(0, this.answerBy - Date.now()));
+  }
+
+  /** A member's signed complaint instead of its answer (§25): checked, kept, counted as its response. */
+  async complaint(clientId: string, msg: ComplaintMsg, size: number): Promise<void> {
+    if (msg.round !== this.round)
+      throw new WrongRoundError(`complaint for round ${msg.round}, the current round is ${this.round}`);
+    const j = this.memberIndex.get(clientId) ?? 0;
+    if (j === 0 || msg.memberIndex !== j)
+      throw new Refusal('NOT_A_MEMBER', `${clientId} is not member ${msg.memberIndex} of round ${this.round}`);
+    if (!this.desk)
+      throw new Refusal('BAD_COMPLAINT', 'complaints are heard only in the committee phase of a certified round');
+    if (this.phaseValue !== 'committee') throw new LateError(`complaint from member ${j} after the committee phase`);
+    if (this.answeredBy.has(clientId)) throw new DuplicateError(`member ${j} already answered this job`);
+    await this.desk.add(msg);
+    this.complainedBy.add(clientId);
+    this.bytesIn += size;
+    const trainers = msg.faults.map((f) => f.id);
+    this.host.log.warn('complaint', { round: this.round, member: j, trainers, kinds: msg.faults.map((f) => f.kind) });
+    this.host.emit({ type: 'complaint', round: this.round, memberIndex: j, trainers });
     this.checkAllAnswered();
+  }
+
+  /**
+   * Fewer than t_rec answers and complaints that convict: leave the convicted trainers out and
+   * ask the committee again (§25). False when that is not possible (the round then fails).
+   */
+  private async reissue(): Promise<boolean> {
+    const desk = this.desk;
+    const agg = this.agg;
+    if (!desk || !agg || desk.count === 0 || this.reissues >= MAX_REISSUES) return false;
+    const convictions = await desk.convictions();
+    if (convictions.length === 0 || this.phaseValue !== 'unmasking') return false;
+    const out = new Set(convictions.map((c) => c.id));
+    const remaining = this.survivors.filter((id) => !out.has(id));
+    const why = (code: string, reason: string): false => {
+      this.host.log.warn('exclusion_impossible', { round: this.round, code, reason });
+      return false;
+    };
+    if (remaining.length < this.plan.minSurvivors)
+      return why('TOO_FEW_SURVIVORS', `${remaining.length} trainer(s) would remain, ${this.plan.minSurvivors} needed`);
+    const unkept = convictions.find((c) => !agg.canExclude(c.id));
+    if (unkept) return why('CAPACITY_EXCEEDED', `the masked vector of ${unkept.id} was not kept`);
+    const previous = (this.jobs.values().next().value as { survivors: Retry['previous'] } | undefined)?.survivors ?? [];
+    const retry: Retry = { previous, excluded: convictions.map((c) => c.evidence), complaints: desk.complaints };
+    const cut = agg.exclude([...out]);
+    this.reissues++;
+    this.excluded.push(...convictions);
+    this.survivors = remaining;
+    this.answeredBy.clear();
+    this.complainedBy.clear();
+    this.attestations = [];
+    desk.reset(cut.survivorHash, remaining);
+    this.answerBy = Date.now() + this.plan.committeeMs;
+    const trainers = convictions.map((c) => c.id);
+    this.host.log.warn('excluded', {
+      round: this.round,
+      trainers,
+      how: convictions.map((c) => c.how),
+      message: `left out of round ${this.round} after verifiable complaints; the committee is asked again without them`,
+    });
+    this.host.emit({ type: 'excluded', round: this.round, trainers, how: convictions.map((c) => c.how) });
+    this.phaseValue = 'committee';
+    this.sendJobs(cut, retry);
+    this.timer = setTimeout(() => void this.unmask('deadline'), this.plan.committeeMs);
+    this.checkAllAnswered();
+    return true;
   }
 
   async answer(clientId: string, msg: AnswerMsg, size: number): Promise<void> {
@@ -350,6 +435,7 @@ export class RoundRun {
     if (j === 0 || msg.memberIndex !== j)
       throw new Refusal('NOT_A_MEMBER', `${clientId} is not member ${msg.memberIndex} of round ${this.round}`);
     if (!this.agg) throw new Refusal('INSECURE_MODE_ONLY', 'no committee in the plaintext benchmark mode');
+    if (this.complainedBy.has(clientId)) throw new DuplicateError(`member ${j} already complained about this job`);
     const { committee } = this.agg.cfg;
     const r: CommitteeResponse = {
       federation: this.plan.config.federation,
@@ -381,8 +467,14 @@ export class RoundRun {
     const { tRec } = this.agg.cfg.committee;
     this.host.log.info('unmask', { round: this.round, why, answered: this.agg.answered, tRec });
     if (!this.agg.ready) {
-      const silent = this.plan.members.length - this.agg.answered;
-      const e = new ThresholdError(this.agg.answered, tRec, `${silent} member(s) silent`);
+      if (await this.reissue()) return;
+      const complained = this.complainedBy.size;
+      const silent = this.plan.members.length - this.agg.answered - complained;
+      const e = new ThresholdError(
+        this.agg.answered,
+        tRec,
+        `${silent} member(s) silent${complained ? `, ${complained} complained without convicting a trainer` : ''}`,
+      );
       this.fail(e.code, e.message);
       return;
     }
@@ -418,6 +510,7 @@ export class RoundRun {
       membersAnswered: this.membersAnswered(),
       faultyMembers,
       attestations: this.sortedAttestations(),
+      excluded: this.excluded,
       timings: this.timings,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
@@ -438,6 +531,7 @@ export class RoundRun {
       survivors: this.survivors,
       membersAnswered: this.membersAnswered(),
       attestations: this.sortedAttestations(),
+      excluded: this.excluded,
       timings: this.timings,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,

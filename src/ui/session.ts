@@ -173,6 +173,7 @@ export async function startSession(
         break;
       }
       case 'sent':
+      case 'complained':
       case 'answered': {
         const p = pending.get(e.round);
         if (p) p.bytes = e.bytes;
