@@ -5,6 +5,7 @@
  * same-run baseline of `trainer_total`. Everything here is setup; the bench times the calls the
  * participants and the server make (src/client/verify.ts, src/server/signed.ts, src/cert).
  */
+import { committeeJobOf } from '../src/client/job.js';
 import { type CertRole, authorityId, issueCertificate } from '../src/cert/certificate.js';
 import { type RawSigningKeyPair, createSigningKey, sign } from '../src/cert/sign.js';
 import { answerBytes, contributionBytes, digest } from '../src/cert/statements.js';
@@ -169,22 +170,8 @@ export function jobMessage(job: CommitteeJob, signed: ReadonlyMap<string, Signed
   };
 }
 
-/** The core's job from the wire message, as the engine builds it (src/client/engine.ts onJob). */
-export function committeeJobOf(federation: string, j: JobMsg): CommitteeJob {
-  return {
-    federation,
-    round: j.round,
-    memberIndex: j.memberIndex,
-    survivors: j.survivors.map((s) => ({ clientId: s.id, digest: s.digest })),
-    survivorHash: j.hS,
-    slots: j.slots.map((s) => ({
-      clientId: s.id,
-      ephemeralPublic: s.eph,
-      sealed: s.sealed,
-      ...(s.signed ? { keyCommitment: s.signed.keys[j.memberIndex - 1] } : {}),
-    })),
-  };
-}
+/** The core's job from the wire message, as the engine builds it. */
+export { committeeJobOf };
 
 /** The member's signature of its answer, as the engine makes it. */
 export function signAnswer(secretKey: Uint8Array, r: CommitteeResponse): { sum: Uint8Array; sig: Uint8Array } {

@@ -13,7 +13,6 @@
 import { createHash } from 'node:crypto';
 import {
   type Contribution,
-  type CommitteeResponse,
   DuplicateError,
   LateError,
   MalformedInputError,
@@ -25,86 +24,16 @@ import {
   expandPublicRing,
   maxQuantized,
 } from '../secagg/index.js';
-import type {
-  AnswerMsg,
-  Attestation,
-  ComplaintMsg,
-  ContributionMsg,
-  PlainMsg,
-  Role,
-  RoundId,
-  RoundMsg,
-  ServerMessage,
-  WireCertificate,
-  WireRoundConfig,
-} from '../wire/messages.js';
+import type { AnswerMsg, ComplaintMsg, ContributionMsg, PlainMsg, RoundId } from '../wire/messages.js';
 import { bytesToI32, bytesToU32 } from '../wire/codec.js';
-import type { FederationEvent } from '../wire/events.js';
-import { ComplaintDesk, type Conviction } from './complaints.js';
-import { type Retry, jobMessage } from './jobs.js';
-import type { Logger } from './log.js';
 import { Refusal } from './refusal.js';
-import { type CertifiedRound, type SignedContribution, checkAnswer, checkContribution } from './signed.js';
+import { type SignedContribution, checkContribution } from './signed.js';
 
-export type RoundPhase = 'starting' | 'collecting' | 'committee' | 'unmasking' | 'done' | 'failed';
+import { CommitteeStage } from './committee-stage.js';
+import { PREVIEW_LENGTH, type RoundHost, type RoundOutcome, type RoundPhase, type RoundPlan } from './round-types.js';
 
-export interface RoundPlan {
-  /** The round's configuration; a plaintext one (INSECURE benchmark mode) has no committee. */
-  readonly config: WireRoundConfig;
-  readonly version: number;
-  readonly trainers: readonly string[];
-  /** members[j − 1] is member j. */
-  readonly members: readonly string[];
-  readonly submitMs: number;
-  readonly committeeMs: number;
-  readonly minSurvivors: number;
-  /** A certified federation's round: certificates and the descriptor digest (signed.ts). */
-  readonly certified?: CertifiedRound & { readonly memberCerts: readonly WireCertificate[] };
-  /** Builds the descriptor for one participant (role and deadlines filled in). */
-  readonly descriptor: (role: Role, memberIndex: number | undefined, submitBy: number, answerBy: number) => RoundMsg;
-}
-
-export interface RoundHost {
-  send(clientId: string, msg: ServerMessage): number;
-  isConnected(clientId: string): boolean;
-  emit(e: FederationEvent): void;
-  log: Logger;
-}
-
-/** How many leading coordinates the "what the server sees" preview shows. */
-export const PREVIEW_LENGTH = 256;
-
-export type RoundOutcome =
-  | {
-      ok: true;
-      sum: Float64Array;
-      survivors: string[];
-      membersAnswered: number[];
-      /** Members (1-based) whose wrong answers robust unmasking corrected away (§14.1). */
-      faultyMembers: number[];
-      attestations: Attestation[];
-      /** Trainers left out after verifiable complaints (§25), with how they were convicted. */
-      excluded: Conviction[];
-      timings: Record<string, number>;
-      bytesIn: number;
-      bytesOut: number;
-      maskedPreview: number[];
-    }
-  | {
-      ok: false;
-      code: string;
-      reason: string;
-      survivors: string[];
-      membersAnswered: number[];
-      attestations: Attestation[];
-      excluded: Conviction[];
-      timings: Record<string, number>;
-      bytesIn: number;
-      bytesOut: number;
-    };
-
-/** How many times one round's job may be re-issued after complaints. */
-export const MAX_REISSUES = 3;
+export * from './round-types.js';
+export { MAX_REISSUES } from './committee-stage.js';
 
 export class RoundRun {
   readonly plan: RoundPlan;
@@ -117,19 +46,12 @@ export class RoundRun {
   private readonly notSent: Set<string>;
   private readonly trainerSet: Set<string>;
   private readonly memberIndex: Map<string, number>;
-  private readonly answeredBy = new Set<string>();
-  /** Members that complained instead of answering the current job (§25). */
-  private readonly complainedBy = new Set<string>();
-  private desk: ComplaintDesk | undefined;
-  private readonly excluded: Conviction[] = [];
-  private reissues = 0;
+  /** The committee stage, from the cut-off on (jobs, answers, complaints, re-issues). */
+  private committee: CommitteeStage | undefined;
   /** Certified rounds: each accepted contribution's signed data, and each accepted answer's attestation. */
   private readonly signedBy = new Map<string, SignedContribution>();
-  private attestations: Attestation[] = [];
   private readonly seenMasked = new Set<string>();
   private survivors: string[] = [];
-  /** Committee jobs by member id, kept so a member that reconnects mid-round can get its job. */
-  private readonly jobs = new Map<string, ServerMessage>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly t0 = performance.now();
   private readonly timings: Record<string, number> = {};
@@ -284,10 +206,7 @@ export class RoundRun {
 
   private checkAllAnswered(): void {
     if (this.phaseValue !== 'committee') return;
-    const waiting = this.plan.members.some(
-      (id) => !this.answeredBy.has(id) && !this.complainedBy.has(id) && this.host.isConnected(id),
-    );
-    if (!waiting) void this.unmask('all answered');
+    if (!this.committee?.waiting()) void this.unmask('all answered');
   }
 
   /**
@@ -302,10 +221,10 @@ export class RoundRun {
       return;
     }
     const j = this.memberIndex.get(clientId);
-    if (j === undefined || this.answeredBy.has(clientId) || this.complainedBy.has(clientId)) return;
+    if (j === undefined || this.committee?.responded(clientId)) return;
     if (this.phaseValue === 'collecting' || this.phaseValue === 'committee') {
       this.bytesOut += this.host.send(clientId, plan.descriptor('member', j, this.submitBy, this.answerBy));
-      const job = this.jobs.get(clientId);
+      const job = this.committee?.pendingJob(clientId);
       if (job) this.bytesOut += this.host.send(clientId, job);
     }
   }
@@ -337,126 +256,52 @@ export class RoundRun {
     }
     this.phaseValue = 'committee';
     const cut = this.agg.closeContributions();
-    const certified = this.plan.certified;
-    if (certified) {
-      const agg = this.agg;
-      this.desk = new ComplaintDesk(agg.cfg, certified.descriptorDigest, certified.memberCerts, {
-        signedOf: (id) => this.signedBy.get(id),
-        ephemeralOf: (id) => cut.jobs[0]?.slots.find((s) => s.clientId === id)?.ephemeralPublic,
-        sealedOf: (id, j) => agg.sealedOf(id, j),
-      });
-      this.desk.reset(cut.survivorHash, this.survivors);
-    }
-    this.sendJobs(cut, undefined);
+    this.committee = new CommitteeStage(this.plan, this.host, this.agg, this.signedBy, cut, this.survivors, (n) => {
+      this.bytesOut += n;
+    });
     this.timer = setTimeout(() => void this.unmask('deadline'), Math.max(0, this.answerBy - Date.now()));
     this.checkAllAnswered();
   }
 
-  private sendJobs(cut: ReturnType<RoundAggregator['closeContributions']>, retry: Retry | undefined): void {
-    cut.jobs.forEach((job, j) => {
-      const id = this.plan.members[j] as string;
-      const msg: ServerMessage = jobMessage(job, this.signedBy, retry);
-      this.jobs.set(id, msg);
-      this.bytesOut += this.host.send(id, msg);
-    });
-  }
-
-  /** A member's signed complaint instead of its answer (§25): checked, kept, counted as its response. */
-  async complaint(clientId: string, msg: ComplaintMsg, size: number): Promise<void> {
+  /** The member index of a message's sender, which must be the one the message names. */
+  private memberOf(clientId: string, msg: { round: number; memberIndex: number }, what: string): number {
     if (msg.round !== this.round)
-      throw new WrongRoundError(`complaint for round ${msg.round}, the current round is ${this.round}`);
+      throw new WrongRoundError(`${what} for round ${msg.round}, the current round is ${this.round}`);
     const j = this.memberIndex.get(clientId) ?? 0;
     if (j === 0 || msg.memberIndex !== j)
       throw new Refusal('NOT_A_MEMBER', `${clientId} is not member ${msg.memberIndex} of round ${this.round}`);
-    if (!this.desk)
-      throw new Refusal('BAD_COMPLAINT', 'complaints are heard only in the committee phase of a certified round');
-    if (this.phaseValue !== 'committee') throw new LateError(`complaint from member ${j} after the committee phase`);
-    if (this.answeredBy.has(clientId)) throw new DuplicateError(`member ${j} already answered this job`);
-    await this.desk.add(msg);
-    this.complainedBy.add(clientId);
-    this.bytesIn += size;
-    const trainers = msg.faults.map((f) => f.id);
-    this.host.log.warn('complaint', { round: this.round, member: j, trainers, kinds: msg.faults.map((f) => f.kind) });
-    this.host.emit({ type: 'complaint', round: this.round, memberIndex: j, trainers });
-    this.checkAllAnswered();
-  }
-
-  /**
-   * Fewer than t_rec answers and complaints that convict: leave the convicted trainers out and
-   * ask the committee again (§25). False when that is not possible (the round then fails).
-   */
-  private async reissue(): Promise<boolean> {
-    const desk = this.desk;
-    const agg = this.agg;
-    if (!desk || !agg || desk.count === 0 || this.reissues >= MAX_REISSUES) return false;
-    const convictions = await desk.convictions();
-    if (convictions.length === 0 || this.phaseValue !== 'unmasking') return false;
-    const out = new Set(convictions.map((c) => c.id));
-    const remaining = this.survivors.filter((id) => !out.has(id));
-    const why = (code: string, reason: string): false => {
-      this.host.log.warn('exclusion_impossible', { round: this.round, code, reason });
-      return false;
-    };
-    if (remaining.length < this.plan.minSurvivors)
-      return why('TOO_FEW_SURVIVORS', `${remaining.length} trainer(s) would remain, ${this.plan.minSurvivors} needed`);
-    const unkept = convictions.find((c) => !agg.canExclude(c.id));
-    if (unkept) return why('CAPACITY_EXCEEDED', `the masked vector of ${unkept.id} was not kept`);
-    const previous = (this.jobs.values().next().value as { survivors: Retry['previous'] } | undefined)?.survivors ?? [];
-    const retry: Retry = { previous, excluded: convictions.map((c) => c.evidence), complaints: desk.complaints };
-    const cut = agg.exclude([...out]);
-    this.reissues++;
-    this.excluded.push(...convictions);
-    this.survivors = remaining;
-    this.answeredBy.clear();
-    this.complainedBy.clear();
-    this.attestations = [];
-    desk.reset(cut.survivorHash, remaining);
-    this.answerBy = Date.now() + this.plan.committeeMs;
-    const trainers = convictions.map((c) => c.id);
-    this.host.log.warn('excluded', {
-      round: this.round,
-      trainers,
-      how: convictions.map((c) => c.how),
-      message: `left out of round ${this.round} after verifiable complaints; the committee is asked again without them`,
-    });
-    this.host.emit({ type: 'excluded', round: this.round, trainers, how: convictions.map((c) => c.how) });
-    this.phaseValue = 'committee';
-    this.sendJobs(cut, retry);
-    this.timer = setTimeout(() => void this.unmask('deadline'), this.plan.committeeMs);
-    this.checkAllAnswered();
-    return true;
+    return j;
   }
 
   async answer(clientId: string, msg: AnswerMsg, size: number): Promise<void> {
-    if (msg.round !== this.round) {
-      throw new WrongRoundError(`answer for round ${msg.round}, the current round is ${this.round}`);
-    }
-    const j = this.memberIndex.get(clientId) ?? 0;
-    if (j === 0 || msg.memberIndex !== j)
-      throw new Refusal('NOT_A_MEMBER', `${clientId} is not member ${msg.memberIndex} of round ${this.round}`);
+    const j = this.memberOf(clientId, msg, 'answer');
     if (!this.agg) throw new Refusal('INSECURE_MODE_ONLY', 'no committee in the plaintext benchmark mode');
-    if (this.complainedBy.has(clientId)) throw new DuplicateError(`member ${j} already complained about this job`);
-    const { committee } = this.agg.cfg;
-    const r: CommitteeResponse = {
-      federation: this.plan.config.federation,
-      round: msg.round,
-      memberIndex: msg.memberIndex,
-      survivorHash: msg.hS,
-      sum: bytesToU32(msg.sum, 'sum'),
-    };
-    let attestation: Attestation | undefined;
-    if (this.plan.certified) {
-      // The core's checks first (early, late, duplicate, wrong H_S, length), then the signature.
-      this.agg.check(r);
-      attestation = await checkAnswer(this.plan.certified, this.plan.config.federation, clientId, msg);
-    }
-    this.agg.receive(r); // typed errors: before cut-off, late, duplicate, wrong H_S, wrong length
-    if (attestation) this.attestations.push(attestation);
+    if (!this.committee) throw new MalformedInputError(`answer from member ${j} before the cut-off`);
+    await this.committee.answer(clientId, j, msg);
     this.bytesIn += size;
-    this.answeredBy.add(clientId);
-    const { tRec, m } = committee;
-    this.host.emit({ type: 'answer', round: this.round, answered: this.agg.answered, tRec, m });
     this.checkAllAnswered();
+  }
+
+  /** A member's signed complaint instead of its answer (§25). */
+  async complaint(clientId: string, msg: ComplaintMsg, size: number): Promise<void> {
+    const j = this.memberOf(clientId, msg, 'complaint');
+    if (!this.committee || this.phaseValue !== 'committee')
+      throw new LateError(`complaint from member ${j} outside the committee phase`);
+    await this.committee.complaint(clientId, j, msg);
+    this.bytesIn += size;
+    this.checkAllAnswered();
+  }
+
+  /** Re-issues the job without convicted trainers (§25); false when the round must fail instead. */
+  private async reissue(): Promise<boolean> {
+    const c = this.committee;
+    if (!c || !(await c.reissue(() => this.phaseValue === 'unmasking'))) return false;
+    this.survivors = c.survivors;
+    this.answerBy = Date.now() + this.plan.committeeMs;
+    this.phaseValue = 'committee';
+    this.timer = setTimeout(() => void this.unmask('deadline'), this.plan.committeeMs);
+    this.checkAllAnswered();
+    return true;
   }
 
   private async unmask(why: string): Promise<void> {
@@ -468,7 +313,7 @@ export class RoundRun {
     this.host.log.info('unmask', { round: this.round, why, answered: this.agg.answered, tRec });
     if (!this.agg.ready) {
       if (await this.reissue()) return;
-      const complained = this.complainedBy.size;
+      const complained = this.committee?.complained ?? 0;
       const silent = this.plan.members.length - this.agg.answered - complained;
       const e = new ThresholdError(
         this.agg.answered,
@@ -497,7 +342,7 @@ export class RoundRun {
   }
 
   private membersAnswered(): number[] {
-    return this.plan.members.map((id, j) => (this.answeredBy.has(id) ? j + 1 : 0)).filter((j) => j > 0);
+    return this.committee?.membersAnswered() ?? [];
   }
 
   private finish(sum: Float64Array, faultyMembers: number[]): void {
@@ -509,8 +354,8 @@ export class RoundRun {
       survivors: this.survivors,
       membersAnswered: this.membersAnswered(),
       faultyMembers,
-      attestations: this.sortedAttestations(),
-      excluded: this.excluded,
+      attestations: this.committee?.attestations() ?? [],
+      excluded: this.committee?.excluded ?? [],
       timings: this.timings,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
@@ -530,15 +375,11 @@ export class RoundRun {
       reason,
       survivors: this.survivors,
       membersAnswered: this.membersAnswered(),
-      attestations: this.sortedAttestations(),
-      excluded: this.excluded,
+      attestations: this.committee?.attestations() ?? [],
+      excluded: this.committee?.excluded ?? [],
       timings: this.timings,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
     });
-  }
-
-  private sortedAttestations(): Attestation[] {
-    return [...this.attestations].sort((a, b) => a.memberIndex - b.memberIndex);
   }
 }
