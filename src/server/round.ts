@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import {
   type Contribution,
+  DEFAULT_RETAIN_BYTES,
   DuplicateError,
   LateError,
   MalformedInputError,
@@ -93,7 +94,9 @@ export class RoundRun {
     if (cfg.mode === 'secure') {
       // The public ring is the same for every party: expand it once, before anyone can send.
       const ring = await expandPublicRing(cfg.publicSeed, { federation: cfg.federation, round: cfg.round }, cfg.length);
-      this.agg = new RoundAggregator(cfg, ring, () => createHash('sha256'));
+      // Only a certified round can leave a convicted trainer out, which needs its y (§25).
+      const retain = plan.certified ? DEFAULT_RETAIN_BYTES : 0;
+      this.agg = new RoundAggregator(cfg, ring, () => createHash('sha256'), retain);
     }
     if (this.phaseValue !== 'starting') return; // aborted while expanding
     const now = Date.now();
