@@ -69,8 +69,8 @@ describe('bench: secagg section (tiny plan)', () => {
 
     const total = (byName.get('trainer_total') ?? [])[0] as BenchRecord;
     expect(total).toMatchObject({ L: 1000, m: 10 });
-    // 8·L residue bytes + 32-byte key + 10 sealed slices of (2·⌈2048/3⌉·4 + 16) bytes.
-    expect(total.bytes).toBe(8 * 1000 + 32 + 10 * (2 * Math.ceil(2048 / 3) * 4 + 16));
+    // 2·⌈26·L/8⌉ packed residue bytes + 32-byte key + 10 sealed slices of (2·⌈2048/3⌉·4 + 16) bytes.
+    expect(total.bytes).toBe(2 * 3250 + 32 + 10 * (2 * Math.ceil(2048 / 3) * 4 + 16));
     // Certified federations (issue 13): the new costs and their same-run baselines.
     const positive = (r: BenchRecord, fields: readonly string[]): void => {
       for (const f of fields) {
@@ -174,8 +174,9 @@ describe('bench: rounds section (tiny plan, real server process and sockets)', (
     // a plaintext upload is the int32 vector plus a small msgpack envelope
     expect(plain.bytes).toBeGreaterThan(4 * L);
     expect(plain.bytes).toBeLessThan(4 * L + 100);
-    // a secure upload: two u32 residue vectors, the ephemeral key and 3 sealed slices (ρ = 2)
-    expect(secure.bytes).toBeGreaterThan(8 * L + 32 + 3 * (2 * 1024 * 4 + 16));
+    // a secure upload: two packed residue vectors (26 bits each, §4.1), the ephemeral key and 3
+    // sealed slices (ρ = 2)
+    expect(secure.bytes).toBeGreaterThan(2 * Math.ceil((26 * L) / 8) + 32 + 3 * (2 * 1024 * 4 + 16));
     expect(secure.vs_plaintext_round).toBeCloseTo(secure.median_ms / plain.median_ms, 9);
     expect(bytes).toMatchObject({ n: 6, m: 3, bytes: secure.bytes, plaintext_bytes: plain.bytes });
     expect(rss).toMatchObject({ name: 'server_peak_rss', n: 4, m: 3, runs: 1 });

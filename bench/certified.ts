@@ -30,6 +30,7 @@ import {
   validateQuantized,
   validateRoundConfig,
   x25519PublicKey,
+  packResidues,
 } from '../src/secagg/index.js';
 import { u32ToBytes } from '../src/wire/codec.js';
 import { descriptorDigest } from '../src/wire/digest.js';
@@ -195,8 +196,8 @@ export function contributionMessage(c: Contribution, sig: Uint8Array, keys: read
     t: 'contribution',
     round: c.round,
     // Copies, as a decoded message holds its own bytes.
-    y1: u32ToBytes(c.masked[0]).slice(),
-    y2: u32ToBytes(c.masked[1]).slice(),
+    y1: (c.wire?.[0] ?? packResidues(c.masked[0])).slice(),
+    y2: (c.wire?.[1] ?? packResidues(c.masked[1])).slice(),
     eph: c.ephemeralPublic,
     sealed: [...c.sealed],
     sig,

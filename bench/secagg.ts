@@ -34,6 +34,7 @@ import {
   maxQuantized,
   sizeCommittee,
   sliceLength,
+  packedLength,
 } from '../src/secagg/index.js';
 import { correctable } from '../src/secagg/robust.js';
 import { type CertifiedRound, checkAnswer, checkContribution, maskedDigestOf } from '../src/server/signed.js';
@@ -241,14 +242,9 @@ function randomFloats(L: number): Float32Array {
   return out;
 }
 
-/** Bytes a trainer uploads: two u32 residue vectors, the ephemeral key and the sealed slices. */
+/** Bytes a trainer uploads: two packed residue vectors (§4.1), the ephemeral key and the sealed slices. */
 export function uploadBytes(c: Contribution): number {
-  return (
-    c.masked[0].byteLength +
-    c.masked[1].byteLength +
-    c.ephemeralPublic.length +
-    c.sealed.reduce((a, s) => a + s.length, 0)
-  );
+  return 2 * packedLength(c.masked[0].length) + c.ephemeralPublic.length + c.sealed.reduce((a, s) => a + s.length, 0);
 }
 
 function stats(m: Measurement<unknown>): Pick<BenchRecord, 'min_ms' | 'max_ms' | 'runs'> {
@@ -912,7 +908,7 @@ function notes(plan: SecaggPlan, records: readonly BenchRecord[]): string {
       'The arithmetic (NTT, masking, sharing) runs on the main thread; the AES-CTR keystreams (ring, noise, secrets), AES-GCM and X25519 are WebCrypto jobs on the libuv thread pool, so on this 2-core machine they can overlap with the main thread — the trainer numbers are not strictly single-core.',
   );
   lines.push(
-    '- **Upload** (`bytes` of trainer records) = 8·L (two u32 residue vectors) + 32 (ephemeral key) + Σ sealed slice lengths; `upload_ratio` divides it by the 4·L bytes of a float32 update.',
+    '- **Upload** (`bytes` of trainer records) = 2·⌈26·L/8⌉ (two packed residue vectors, docs/protocol.md §4.1; 8·L before) + 32 (ephemeral key) + Σ sealed slice lengths; `upload_ratio` divides it by the 4·L bytes of a float32 update.',
   );
   lines.push(
     '- **Certified trainer** (issue 13): `trainer_total` (and `trainer_total_ring_cached`) = `buildContribution`, which since certified federations also hashes the masked vector and every sealed slice with WebCrypto SHA-256 while sharing and sealing run, ' +

@@ -14,6 +14,7 @@ import {
   type RoundConfig,
   type SliceFault,
   joinProof,
+  packResidues,
   quantize,
   DEFAULT_MIN_SURVIVORS,
   isSubsetSafe,
@@ -388,8 +389,8 @@ export class ParticipantEngine {
     const encoded = encodeMessage({
       t: 'contribution',
       round: m.config.round,
-      y1: u32ToBytes(c.masked[0]),
-      y2: u32ToBytes(c.masked[1]),
+      y1: c.wire?.[0] ?? packResidues(c.masked[0]),
+      y2: c.wire?.[1] ?? packResidues(c.masked[1]),
       eph: c.ephemeralPublic,
       sealed: [...c.sealed],
       ...(sig ? { sig, keys: [...digests.keys] } : {}),

@@ -10,6 +10,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from './encoding.js';
 import { sha256Async, x25519PublicKey } from './primitives.js';
 import { SecretRandom } from './random.js';
+import { packResidues } from './packing.js';
 import { sealSliceKeyed, sliceKeyCommitment } from './seal.js';
 import { randomnessLength, share } from './shamir.js';
 
@@ -19,6 +20,8 @@ export interface Contribution {
   readonly clientId: string;
   /** y = Δ·x + Mask(s) mod q1 and mod q2, `length` coordinates each. */
   readonly masked: Residues;
+  /** y mod q1 and mod q2 as they travel: 26-bit packed residues (§4.1), when built by buildContribution. */
+  readonly wire?: readonly [Uint8Array, Uint8Array];
   /** The trainer's ephemeral X25519 public key for this round. */
   readonly ephemeralPublic: Uint8Array;
   /** sealed[j − 1] is the slice for member j. */
@@ -36,7 +39,7 @@ export interface TrainerTimings {
 
 /**
  * What a certified trainer signs about its message (docs/protocol.md §23):
- *   masked    = SHA-256( SHA-256(y mod q1 as LE u32) ‖ SHA-256(y mod q2 as LE u32) )
+ *   masked    = SHA-256( SHA-256(packed y mod q1) ‖ SHA-256(packed y mod q2) )   (packed: §4.1)
  *   slices[j − 1] = SHA-256(sealed slice j)
  *   keys[j − 1]   = SHA-256("SpeakOnce/v1/slice-key" ‖ slice key j)   (§25)
  */
@@ -46,13 +49,9 @@ export interface ContributionDigests {
   readonly keys: readonly Uint8Array[];
 }
 
-function leBytes(x: Uint32Array): Uint8Array {
-  return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-}
-
-/** The masked-vector digest of §23 (little-endian platforms, as the wire codec requires). */
-export async function maskedDigest(masked: Residues): Promise<Uint8Array> {
-  const [d1, d2] = await Promise.all([sha256Async(leBytes(masked[0])), sha256Async(leBytes(masked[1]))]);
+/** The masked-vector digest of §23, over the packed residues as they travel (§4.1). */
+export async function maskedDigest(wire: readonly [Uint8Array, Uint8Array]): Promise<Uint8Array> {
+  const [d1, d2] = await Promise.all([sha256Async(wire[0]), sha256Async(wire[1])]);
   return sha256Async(concatBytes(d1, d2));
 }
 
@@ -107,8 +106,9 @@ export async function buildContribution(
     sampleNoise(rng, cfg.length),
   ]);
   const masked = applyMask(update, secret, ring, noise, cfg.delta, cfg.length);
+  const wire = [packResidues(masked[0]), packResidues(masked[1])] as const;
   // Hashed natively while the sharing and sealing below run (a second core hides it).
-  const maskedDigestP = maskedDigest(masked);
+  const maskedDigestP = maskedDigest(wire);
   const mask_ms = performance.now() - t0;
   progress('shares', 0.8);
 
@@ -142,7 +142,7 @@ export async function buildContribution(
   progress('done', 1);
 
   return {
-    contribution: { federation: cfg.federation, round: cfg.round, clientId, masked, ephemeralPublic, sealed },
+    contribution: { federation: cfg.federation, round: cfg.round, clientId, masked, wire, ephemeralPublic, sealed },
     timings: { mask_ms, shares_ms, seal_ms },
     digests: { masked: masked32, slices: slices32, keys: keys32 },
   };

@@ -18,6 +18,8 @@ import {
   LateError,
   MalformedInputError,
   Q1,
+  Q2,
+  unpackResidues,
   RoundAggregator,
   SecAggError,
   ThresholdError,
@@ -26,7 +28,7 @@ import {
   maxQuantized,
 } from '../secagg/index.js';
 import type { AnswerMsg, ComplaintMsg, ContributionMsg, PlainMsg, RoundId } from '../wire/messages.js';
-import { bytesToI32, bytesToU32 } from '../wire/codec.js';
+import { bytesToI32 } from '../wire/codec.js';
 import { Refusal } from './refusal.js';
 import { type SignedContribution, checkContribution } from './signed.js';
 
@@ -130,11 +132,12 @@ export class RoundRun {
     }
     if (this.phaseValue !== 'collecting' || !this.agg)
       throw new LateError(`contribution from ${clientId} outside the collection phase of round ${this.round}`);
+    const L = this.plan.config.length;
     const c: Contribution = {
       federation: this.plan.config.federation,
       round: msg.round,
       clientId,
-      masked: [bytesToU32(msg.y1, 'y1'), bytesToU32(msg.y2, 'y2')],
+      masked: [unpackResidues(msg.y1, L, Q1, 'y1'), unpackResidues(msg.y2, L, Q2, 'y2')],
       ephemeralPublic: msg.eph,
       sealed: msg.sealed,
     };

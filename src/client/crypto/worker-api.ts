@@ -118,7 +118,8 @@ export const cryptoApi = {
         // it is delivered before the result.
         await Promise.all(delivered);
         const c = r.contribution;
-        return { value: r, transfer: buffersOf([c.masked[0], c.masked[1], c.ephemeralPublic, ...c.sealed]) };
+        const views = [c.masked[0], c.masked[1], ...(c.wire ?? []), c.ephemeralPublic, ...c.sealed];
+        return { value: r, transfer: buffersOf(views) };
       });
     } finally {
       release(onProgress);
