@@ -207,9 +207,11 @@ export function contributionMessage(c: Contribution, sig: Uint8Array, keys: read
 
 /**
  * The trainer as it was before certified federations (git 961c3bf, src/secagg/trainer.ts):
- * `buildContribution` without the masked-vector and slice digests, step for step with the
- * core's exported functions. The same-run baseline of the issue-13 trainer target; keep it in
- * step with buildContribution's mask/share/seal steps if those change.
+ * `buildContribution` without the masked-vector and slice digests and the slice-key
+ * commitments, step for step with the core's exported functions. The same-run baseline of the
+ * issue-13 trainer target; keep it in step with buildContribution's mask/pack/share/seal steps
+ * if those change (it packs the masked vector for the wire, §4.1, as the trainer does, so the
+ * ratio isolates the cost of the checks).
  */
 export async function buildContributionUncertified(
   cfg: RoundConfig,
@@ -229,6 +231,7 @@ export async function buildContributionUncertified(
     sampleNoise(rng, cfg.length),
   ]);
   const masked = applyMask(update, secret, ring, noise, cfg.delta, cfg.length);
+  const wire = [packResidues(masked[0]), packResidues(masked[1])] as const;
   const mask_ms = performance.now() - t0;
   t0 = performance.now();
   const rnd = randomnessLength(cfg.committee);
@@ -251,7 +254,7 @@ export async function buildContributionUncertified(
   );
   const seal_ms = performance.now() - t0;
   return {
-    contribution: { federation: cfg.federation, round: cfg.round, clientId, masked, ephemeralPublic, sealed },
+    contribution: { federation: cfg.federation, round: cfg.round, clientId, masked, wire, ephemeralPublic, sealed },
     timings: { mask_ms, shares_ms, seal_ms },
   };
 }
