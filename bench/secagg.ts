@@ -477,6 +477,9 @@ async function benchMember(plan: SecaggPlan, log: (s: string) => void): Promise<
       const t3 = performance.now();
       return { verify_ms: t1 - t0, answer_ms: t2 - t1, sign_ms: t3 - t2 };
     };
+    // The job without slice-key commitments (§25): what an uncertified member opens.
+    const withKeys = committeeJobOf(cfg.federation, job);
+    const uncommitted = { ...withKeys, slots: withKeys.slots.map(({ keyCommitment: _k, ...slot }) => slot) };
     const warmCache: CertCache = new Set();
     const runs = await measureInterleaved<'baseline' | 'warm' | 'cold', MemberRun>({
       ...reps,
@@ -484,7 +487,7 @@ async function benchMember(plan: SecaggPlan, log: (s: string) => void): Promise<
         // The member before certification: answerJob alone (what `member` measured until issue 13).
         baseline: () => async () => {
           const t0 = performance.now();
-          await answerJob(cfg, committeeJobOf(cfg.federation, job), me, DEFAULT_MEMBER_POLICY);
+          await answerJob(cfg, uncommitted, me, DEFAULT_MEMBER_POLICY);
           return { verify_ms: 0, answer_ms: performance.now() - t0, sign_ms: 0 };
         },
         // Steady state: these trainers' certificates verified and their keys imported in an earlier
