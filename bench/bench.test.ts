@@ -157,10 +157,35 @@ describe('bench: rounds section (tiny plan, real server process and sockets)', (
       'plaintext_round',
       'secure_round',
       'round_bytes_per_trainer',
+      'round_critical_path',
+      'round_critical_path',
       'server_peak_rss',
     ]);
-    const [plain, secure, bytes, rss] = res.records as [BenchRecord, BenchRecord, BenchRecord, BenchRecord];
-    for (const r of res.records) {
+    const [plain, secure, bytes, critical, criticalPlain, rss] = res.records as [
+      BenchRecord,
+      BenchRecord,
+      BenchRecord,
+      BenchRecord,
+      BenchRecord,
+      BenchRecord,
+    ];
+    // the critical path: each party's own work, added along the round (bench/critical.ts)
+    expect(critical).toMatchObject({ mode: 'secure', n: 6, trainers: 3, L: secure.L });
+    expect(criticalPlain).toMatchObject({ mode: 'plaintext', n: 6, trainers: 3, insecure: true });
+    const parts = ['trainer_ms', 'server_collect_ms', 'member_ms', 'server_unmask_ms'].map(
+      (k) => critical[k] as number,
+    );
+    for (const p of parts) expect(Number.isFinite(p) && p >= 0).toBe(true);
+    expect(critical.median_ms).toBeCloseTo(
+      parts.reduce((a, b) => a + b, 0),
+      6,
+    );
+    expect(criticalPlain.median_ms).toBeCloseTo(
+      (criticalPlain.trainer_ms as number) + (criticalPlain.server_ms as number),
+      6,
+    );
+    expect(critical.vs_plaintext).toBeCloseTo(critical.median_ms / criticalPlain.median_ms, 9);
+    for (const r of [plain, secure, bytes, rss]) {
       expect(Number.isFinite(r.median_ms) && r.median_ms > 0, `${r.name}.median_ms = ${r.median_ms}`).toBe(true);
       expect(Number.isSafeInteger(r.bytes) && (r.bytes as number) > 0, `${r.name}.bytes = ${String(r.bytes)}`).toBe(
         true,
