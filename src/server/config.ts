@@ -37,6 +37,11 @@ export const ServerConfigSchema = v.strictObject({
   host: v.string(),
   port: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535)),
   dataDir: v.string(),
+  /**
+   * Rebuild state.json from the newest loadable checkpoint and the round log before starting
+   * (`--recover`), when the start-up check refused the data directory (src/server/recover.ts).
+   */
+  recover: v.boolean(),
   /** Join token; ignored when `open`. */
   token: v.optional(v.string()),
   open: v.boolean(),
@@ -113,6 +118,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   host: '127.0.0.1',
   port: 8080,
   dataDir: 'data/federation',
+  recover: false,
   open: false,
   allowedOrigins: [],
   rounds: 0,
