@@ -109,6 +109,13 @@ export const ServerConfigSchema = v.strictObject({
   testMode: v.boolean(),
   /** INSECURE: trainers send plaintext updates. Only for the labelled benchmark comparison. */
   insecurePlaintext: v.boolean(),
+  /** Observers of /events at once, in all and per address (subscribers.ts); the next are refused with 503. */
+  maxObservers: posInt,
+  maxObserversPerAddress: posInt,
+  /** Bytes an observer may leave unread before it is disconnected. */
+  observerBufferBytes: posInt,
+  /** Time an observer has to read its replay. */
+  observerReplayMs: posInt,
   logLevel: v.picklist(['debug', 'info', 'warn', 'error', 'silent']),
 });
 
@@ -145,6 +152,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   testMode: false,
   insecurePlaintext: false,
   insecureDemo: false,
+  maxObservers: 256,
+  maxObserversPerAddress: 16,
+  observerBufferBytes: 128 * 1024,
+  observerReplayMs: 30_000,
   logLevel: 'info',
 };
 

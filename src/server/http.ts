@@ -17,6 +17,7 @@ import type { Federation } from './federation.js';
 import { originAllowed, ownOrigins, securityHeaders } from './headers.js';
 import type { Logger } from './log.js';
 import { ReplayBuffer } from './replay.js';
+import { Subscribers } from './subscribers.js';
 
 export interface HttpOptions {
   /** Extra request handler (static app); return true when it handled the request. */
@@ -61,11 +62,10 @@ export async function listen(
   opts: HttpOptions = {},
 ): Promise<RunningServer> {
   const replay = new ReplayBuffer();
-  const sse = new Set<ServerResponse>();
+  const observers = new Subscribers(fed.config, () => replay.replay(), log);
   fed.onEvent((e) => {
     replay.add(e);
-    const frame = `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
-    for (const res of sse) res.write(frame);
+    observers.broadcast(e);
   });
 
   const server = createServer((req, res) => {
@@ -76,19 +76,8 @@ export async function listen(
       if (req.method === 'GET' && url.pathname === '/status')
         return json(res, 200, { ...fed.status(), recentEvents: replay.latest(20) });
       if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
-      if (req.method === 'GET' && url.pathname === '/events') {
-        res.writeHead(200, {
-          'content-type': 'text/event-stream',
-          'cache-control': 'no-store',
-          connection: 'keep-alive',
-        });
-        res.write(`retry: 2000\n\n`);
-        // Replay the history so a dashboard opened late has context (see replay.ts).
-        for (const e of replay.replay()) res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-        sse.add(res);
-        req.on('close', () => sse.delete(res));
-        return;
-      }
+      // The history replayed, then live events, with backpressure and caps (subscribers.ts).
+      if (req.method === 'GET' && url.pathname === '/events') return observers.open(req, res);
       if (req.method === 'GET' && (url.pathname === '/model/model.json' || url.pathname === '/model/weights.bin')) {
         // The current global model (every participant receives it each round anyway).
         const file = url.pathname.slice('/model/'.length);
@@ -162,7 +151,7 @@ export async function listen(
     allowedOrigins: [...allowed],
     close: async () => {
       await fed.stop();
-      for (const res of sse) res.end();
+      observers.closeAll();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
       await new Promise<void>((r) => server.close(() => r()));
