@@ -16,6 +16,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Federation } from './federation.js';
 import { originAllowed, ownOrigins, securityHeaders } from './headers.js';
 import type { Logger } from './log.js';
+import { ConnectionGate, heartbeat, joinDeadline } from './limits.js';
 import { ReplayBuffer } from './replay.js';
 import { Subscribers } from './subscribers.js';
 
@@ -99,6 +100,7 @@ export async function listen(
 
   // Filled in once the port is known (port 0 picks one).
   const allowed = new Set<string>();
+  const gate = new ConnectionGate(fed.config);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * fed.maxMessageBytes, perMessageDeflate: false });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -114,8 +116,20 @@ export async function listen(
       refuseUpgrade(socket, req.headers.host, 403, 'Forbidden', `origin not allowed: ${origin ?? ''}\n`);
       return;
     }
+    // Connection caps (limits.ts), before any WebSocket state exists.
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const full = gate.admit(address);
+    if (full) {
+      if (gate.refused === 1 || gate.refused % 100 === 0)
+        log.warn('connection_refused', { address, why: full, refused: gate.refused });
+      const body = JSON.stringify({ code: 'TOO_MANY_CONNECTIONS', error: full });
+      refuseUpgrade(socket, req.headers.host, 503, 'Service Unavailable', body);
+      return;
+    }
+    socket.once('close', () => gate.release(address));
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
+  const stopHeartbeat = heartbeat(wss, fed.config.idleTimeoutMs, log);
   // The 101 answer too: every HTTP response carries the set.
   wss.on('headers', (headers, req) => {
     for (const [name, value] of Object.entries(securityHeaders(req.headers.host))) headers.push(`${name}: ${value}`);
@@ -133,7 +147,11 @@ export async function listen(
           : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       void session.message(bytes, isBinary);
     });
-    ws.on('close', () => session.close());
+    const cancelDeadline = joinDeadline(ws, session, fed.config, log);
+    ws.on('close', () => {
+      cancelDeadline();
+      session.close();
+    });
     ws.on('error', (e) => log.warn('socket_error', { error: String(e) }));
   });
 
@@ -151,6 +169,7 @@ export async function listen(
     allowedOrigins: [...allowed],
     close: async () => {
       await fed.stop();
+      stopHeartbeat();
       observers.closeAll();
       for (const ws of wss.clients) ws.terminate();
       wss.close();

@@ -16,6 +16,11 @@ export type RefusalCode =
   /** A certified federation: no or a bad certificate at join. */
   | 'UNCERTIFIED'
   /** A certified federation: a contribution or answer without a valid signature, or a replay. */
-  | 'BAD_SIGNATURE';
+  | 'BAD_SIGNATURE'
+  /** Connection limits (limits.ts): no join in time, silent, too many refusals, too many connections. */
+  | 'JOIN_TIMEOUT'
+  | 'IDLE'
+  | 'ERROR_BUDGET'
+  | 'TOO_MANY_CONNECTIONS';
 
 export class Refusal extends CodedError<RefusalCode> {}

@@ -406,6 +406,9 @@ describe('fuzzing the server', () => {
           rounds: 2,
           submitMs: 60_000,
           committeeMs: 60_000,
+          // every frame gets its reply and its own log line here: no error budget, no summaries
+          errorBudget: 1_000_000,
+          refusalsLogged: 1_000_000,
         },
         log,
       );
