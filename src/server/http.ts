@@ -34,6 +34,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The server's own read-only routes (other methods: 405). */
+const ROUTES = new Set(['/status', '/healthz', '/events', '/model/model.json', '/model/weights.bin']);
+
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -76,7 +79,11 @@ export async function listen(
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method === 'GET' && url.pathname === '/status')
         return json(res, 200, { ...fed.status(), recentEvents: replay.latest(20) });
-      if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
+      if (req.method === 'GET' && url.pathname === '/healthz') {
+        // 503 with the reason while the federation cannot make progress (progress.ts)
+        const health = fed.health();
+        return json(res, health.ok ? 200 : 503, health);
+      }
       // The history replayed, then live events, with backpressure and caps (subscribers.ts).
       if (req.method === 'GET' && url.pathname === '/events') return observers.open(req, res);
       if (req.method === 'GET' && (url.pathname === '/model/model.json' || url.pathname === '/model/weights.bin')) {
@@ -89,6 +96,10 @@ export async function listen(
         });
         res.end(body);
         return;
+      }
+      if (ROUTES.has(url.pathname) && req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('allow', 'GET, HEAD');
+        return json(res, 405, { error: 'method not allowed', path: url.pathname });
       }
       if (opts.fallback && (await opts.fallback(req, res))) return;
       json(res, 404, { error: 'not found', path: url.pathname });

@@ -100,10 +100,13 @@ export class Ledger {
     };
     await this.store.appendRound(record);
     this.interrupted = record;
+    this.interruptedParticipants = new Set(await this.store.readRoles(round));
   }
 
   /** The round this start found interrupted (recorded as such), if any. */
   interrupted: RoundRecord | undefined;
+  /** Its participants not yet told (federation.ts tells each when it joins again). */
+  interruptedParticipants = new Set<string>();
 
   get federation(): string {
     return this.state.federation;
@@ -125,9 +128,13 @@ export class Ledger {
     return this.store.modelDir(this.state.version);
   }
 
-  /** The next round id, persisted before it is used: never reused, even across restarts. */
-  async nextRound(): Promise<RoundId> {
+  /**
+   * The next round id, persisted before it is used: never reused, even across restarts. Its
+   * participants are recorded first, so that after a crash they can be told it was interrupted.
+   */
+  async nextRound(participants: readonly string[] = []): Promise<RoundId> {
     const round = this.state.lastStartedRound + 1;
+    if (participants.length) await this.store.writeRoles(round, participants);
     const next = { ...this.state, lastStartedRound: round };
     await this.store.writeState(next);
     this.state = next;

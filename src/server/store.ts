@@ -72,6 +72,8 @@ export interface LogRead {
 }
 
 export const STATE_FILE = 'state.json';
+/** The participants of the last round started, so that a restart can tell them it was interrupted. */
+export const ROLES_FILE = 'round-participants.json';
 export const LOG_FILE = 'rounds.jsonl';
 const VERSION_DIR = /^v(0|[1-9]\d*)$/;
 
@@ -131,8 +133,9 @@ export class Store {
   async init(): Promise<void> {
     try {
       await mkdir(this.modelsDir, { recursive: true });
-      for (const name of await readdir(this.modelsDir))
-        if (name.startsWith('.') && name.endsWith('.tmp')) await rm(join(this.modelsDir, name), { recursive: true });
+      for (const dir of [this.modelsDir, this.dir])
+        for (const name of await readdir(dir))
+          if (name.startsWith('.') && name.endsWith('.tmp')) await rm(join(dir, name), { recursive: true });
       const probe = join(this.dir, `.write-probe-${randomBytes(4).toString('hex')}`);
       await writeDurable(probe, 'probe', 'wx');
       await rm(probe);
@@ -174,6 +177,22 @@ export class Store {
       this.statePath,
       `${JSON.stringify(seal({ federation, version, lastStartedRound, createdAt }), null, 2)}\n`,
     );
+  }
+
+  /** Records who takes part in `round` (before its descriptor goes out). */
+  writeRoles(round: number, participants: readonly string[]): Promise<void> {
+    return replaceDurable(join(this.dir, ROLES_FILE), `${JSON.stringify(seal({ round, participants }))}\n`);
+  }
+
+  /** The participants of `round`, when the roles file is about that round and intact; else none. */
+  async readRoles(round: number): Promise<string[]> {
+    try {
+      const r = unseal(JSON.parse(await readFile(join(this.dir, ROLES_FILE), 'utf8')));
+      if (typeof r === 'string' || r.round !== round || !Array.isArray(r.participants)) return [];
+      return r.participants.filter((p): p is string => typeof p === 'string');
+    } catch {
+      return [];
+    }
   }
 
   /** The versions whose directories are in models/ (v<N> only), ascending. */
