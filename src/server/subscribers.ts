@@ -5,8 +5,9 @@
  *   - each observer has a bounded buffer (`observerBufferBytes`): the bytes the socket has not
  *     taken yet, plus the live events queued while its replay is sent. One that falls behind it
  *     is disconnected (`observer_dropped`); it may reconnect and replay;
- *   - the replay (replay.ts) is streamed one event at a time, each written only when the socket
- *     has drained the previous ones, within `observerReplayMs`; it is never built as one string;
+ *   - the replay (replay.ts) is streamed in chunks of 64 KB, each written only when the socket
+ *     has drained the previous ones (the event loop served between chunks), within
+ *     `observerReplayMs`; it is never built as one string, and each event is serialized once;
  *   - observers are capped in all (`maxObservers`) and per address (`maxObserversPerAddress`): the
  *     next one is answered 503 with `{"code":"TOO_MANY_OBSERVERS"}` and Retry-After.
  */
@@ -30,7 +31,16 @@ interface Observer {
   pendingBytes: number;
 }
 
-const frameOf = (e: FederationEvent): string => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+/** Each event is serialized once, however many observers replay it (events are never mutated). */
+const frames = new WeakMap<FederationEvent, string>();
+function frameOf(e: FederationEvent): string {
+  let f = frames.get(e);
+  if (f === undefined) frames.set(e, (f = `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
+  return f;
+}
+
+/** Replay frames are written in chunks of about this many characters, the event loop served between chunks. */
+const REPLAY_CHUNK = 64 * 1024;
 
 export class Subscribers {
   private readonly observers = new Set<Observer>();
@@ -103,15 +113,23 @@ export class Subscribers {
 
   private async replay(o: Observer): Promise<void> {
     const deadline = Date.now() + this.limits.observerReplayMs;
+    let chunk = '';
+    const send = async (): Promise<boolean> => {
+      const ok = o.res.write(chunk);
+      chunk = '';
+      // many observers connecting at once share the event loop with everything else
+      await new Promise((r) => setImmediate(r));
+      if (!this.observers.has(o)) return false;
+      // (the drain may have come while the loop was served)
+      if (ok || !o.res.writableNeedDrain || (await this.drained(o, deadline - Date.now()))) return true;
+      if (this.observers.has(o)) this.drop(o, `its replay was not read within ${this.limits.observerReplayMs} ms`);
+      return false;
+    };
     for (const e of this.history()) {
-      if (!this.observers.has(o)) return;
-      if (o.res.write(frameOf(e))) continue;
-      if (!(await this.drained(o, deadline - Date.now()))) {
-        if (this.observers.has(o)) this.drop(o, `its replay was not read within ${this.limits.observerReplayMs} ms`);
-        return;
-      }
+      chunk += frameOf(e);
+      if (chunk.length >= REPLAY_CHUNK && !(await send())) return;
     }
-    if (!this.observers.has(o)) return;
+    if (chunk && !(await send())) return;
     const pending = o.pending;
     o.pending = [];
     o.pendingBytes = 0;
