@@ -4,19 +4,14 @@
  * otherwise). Whatever fails, the model the server serves and state.json agree, and no version
  * is lost or overwritten.
  */
-import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { saveCheckpoint } from '../ml/checkpoint-node.js';
 import { resolveConfig } from './config.js';
 import { Ledger } from './ledger.js';
 import { createLogger } from './log.js';
-import { toCheckpoint } from './model.js';
-import { TMPFS_SKIP_REASON, type Tmpfs, mountTmpfs } from '../../test/support/tmpfs.js';
+import { TMPFS_SKIP_REASON, type Tmpfs, checkpointPages, fill, mountTmpfs } from '../../test/support/tmpfs.js';
 
-const PAGE = 4096;
 let mounts: Tmpfs[] = [];
 afterEach(() => {
   for (const m of mounts) m.unmount();
@@ -25,33 +20,6 @@ afterEach(() => {
 
 const ledger = (dataDir: string) =>
   new Ledger(resolveConfig({ dataDir, open: true, hidden: [4] }), createLogger('silent'));
-
-/** Fills the file system with one-page files until it is full; returns their paths. */
-async function fill(dir: string): Promise<string[]> {
-  const files: string[] = [];
-  for (let i = 0; ; i++) {
-    const f = join(dir, `filler-${i}`);
-    try {
-      await writeFile(f, new Uint8Array(PAGE));
-      files.push(f);
-    } catch {
-      await rm(f, { force: true });
-      return files;
-    }
-  }
-}
-
-/** Pages a checkpoint of `l`'s model takes on disk. */
-async function checkpointPages(l: Ledger): Promise<number> {
-  const d = await mkdtemp(join(tmpdir(), 'speakonce-size-'));
-  try {
-    const f = await saveCheckpoint(d, toCheckpoint(l.model, { federation: l.federation, version: 99, round: 99 }));
-    const sizes = await Promise.all([f.manifest, f.weights].map(async (p) => (await stat(p)).size));
-    return sizes.reduce((a, s) => a + Math.ceil(s / PAGE), 0);
-  } finally {
-    await rm(d, { recursive: true, force: true });
-  }
-}
 
 async function diskState(dir: string): Promise<{ version: number; versions: string[] }> {
   const s = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { version: number };
@@ -85,7 +53,7 @@ describe.skipIf(TMPFS_SKIP_REASON !== undefined)('a full disk and a read-only da
     await l.open();
     await l.nextRound();
     const w0 = l.model.weights.slice();
-    const pages = await checkpointPages(l);
+    const pages = await checkpointPages(l.model, { federation: l.federation, version: 99, round: 99 });
     const filler = await fill(fs.dir);
     // room for the checkpoint exactly: its write succeeds, the state's temporary file does not
     for (const f of filler.slice(0, pages)) await rm(f);

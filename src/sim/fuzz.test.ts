@@ -409,6 +409,7 @@ describe('fuzzing the server', () => {
           // every frame gets its reply and its own log line here: no error budget, no summaries
           errorBudget: 1_000_000,
           refusalsLogged: 1_000_000,
+          joinTimeoutMs: 600_000, // the pre-join fuzz may take longer than the join deadline on a loaded machine
         },
         log,
       );

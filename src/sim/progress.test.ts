@@ -7,7 +7,7 @@
  * methods than GET and HEAD.
  */
 import { encode } from '@msgpack/msgpack';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { type Server, createServer, get, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,11 +18,12 @@ import { resolveConfig } from '../server/config.js';
 import { Ledger } from '../server/ledger.js';
 import { createLogger } from '../server/log.js';
 import { participantId } from '../server/federation.js';
+import { initialModel } from '../server/model.js';
 import { staticApp } from '../server/static.js';
 import type { FederationEvent } from '../wire/events.js';
 import { type TestServer, startTestServer } from '../../test/support/federation.js';
 import { type KitParticipant, RawClient, kitParticipant } from '../../test/support/participants.js';
-import { TMPFS_SKIP_REASON, type Tmpfs, mountTmpfs } from '../../test/support/tmpfs.js';
+import { TMPFS_SKIP_REASON, type Tmpfs, checkpointPages, fill, mountTmpfs } from '../../test/support/tmpfs.js';
 
 let server: TestServer | undefined;
 let parts: KitParticipant[] = [];
@@ -90,6 +91,50 @@ describe.skipIf(TMPFS_SKIP_REASON !== undefined)('round starts that fail (tmpfs)
     const done = await s.events.waitFor((e) => e.type === 'round_done', 30_000, 'a round after the fix');
     expect(done.type === 'round_done' && done.version).toBe(1);
     expect((await fetchStatus(health)).status).toBe(200);
+  });
+});
+
+describe.skipIf(TMPFS_SKIP_REASON !== undefined)('a full disk during a round (tmpfs)', () => {
+  it('disk full at the state write of a finished round: APPLY_FAILED, the served model and state.json stay on v0; the next round makes v1', async () => {
+    const fs = mountTmpfs('8m');
+    mounts.push(fs);
+    server = await startTestServer({ ...SETTINGS, dataDir: fs.dir, firstRoundParticipants: 6, rounds: 2 });
+    const s = server;
+    const modelUrl = `http://127.0.0.1:${s.server.port}/model/model.json`;
+    const served0 = (await fetchStatus(modelUrl)).body;
+    const opts = { url: s.wsUrl, token: s.token };
+    const trainers = [1, 2, 3].map((i) =>
+      kitParticipant({ ...opts, label: `T${i}`, train: true, committee: false, seed: i }),
+    );
+    parts = [
+      ...trainers,
+      ...[1, 2, 3].map((i) => kitParticipant({ ...opts, label: `M${i}`, train: false, committee: true })),
+    ];
+    const gate = trainers[0]!.trainer!.hold(1);
+    await s.events.waitFor((e) => e.type === 'round_started' && e.round === 1, 30_000, 'round 1');
+    // room for the new checkpoint exactly: it is written, the state's temporary file is not
+    const meta = { federation: s.fed.federationId, version: 1, round: 1, survivors: 3, weightSum: 300 };
+    const pages = await checkpointPages({ ...initialModel(s.config.hidden, s.config.seed) }, meta);
+    const filler = await fill(fs.dir);
+    for (const f of filler.slice(0, pages)) await rm(f);
+    gate.open();
+    const failed = await s.events.waitFor((e) => e.type === 'round_failed' && e.round === 1, 30_000, 'round 1 fails');
+    expect(failed).toMatchObject({ code: 'APPLY_FAILED', version: 0 });
+    expect(failed.type === 'round_failed' && failed.reason).toContain('ENOSPC');
+    const told = await trainers[1]!.events.waitFor((e) => e.type === 'result' && e.round === 1, 10_000, 'T2 told');
+    expect(told.type === 'result' && [told.ok, told.version]).toEqual([false, 0]);
+    expect(s.fed.version).toBe(0);
+    expect((await fetchStatus(modelUrl)).body).toBe(served0);
+    const state = JSON.parse(await readFile(join(fs.dir, 'state.json'), 'utf8')) as { version: number };
+    expect(state.version).toBe(0);
+    expect((await readdir(join(fs.dir, 'models'))).filter((n) => /^v\d+$/.test(n))).toEqual(['v0']);
+    // the checkpoint was written (the state write is what failed) and is set aside, not served
+    expect((await readdir(join(fs.dir, 'models'))).filter((n) => n.startsWith('v1.unused-'))).toHaveLength(1);
+
+    for (const f of filler.slice(pages)) await rm(f);
+    const done = await s.events.waitFor((e) => e.type === 'round_done', 30_000, 'a round after space is freed');
+    expect(done.type === 'round_done' && [done.round, done.version]).toEqual([2, 1]);
+    expect((await fetchStatus(modelUrl)).body).not.toBe(served0);
   });
 });
 

@@ -4,8 +4,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { saveCheckpoint } from '../../src/ml/checkpoint-node.js';
+import { type GlobalModel, toCheckpoint } from '../../src/server/model.js';
+
+/** The page size the tmpfs allocates files in. */
+export const PAGE = 4096;
 
 function probe(): string | undefined {
   if (process.platform !== 'linux') return `tmpfs tests need Linux (this is ${process.platform})`;
@@ -44,4 +50,31 @@ export function mountTmpfs(size: string, options = ''): Tmpfs {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Fills the file system at `dir` with one-page files until it is full; returns their paths. */
+export async function fill(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (let i = 0; ; i++) {
+    const f = join(dir, `filler-${i}`);
+    try {
+      await writeFile(f, new Uint8Array(PAGE));
+      files.push(f);
+    } catch {
+      await rm(f, { force: true });
+      return files;
+    }
+  }
+}
+
+/** Pages a checkpoint of `model` takes on disk (written once to a scratch directory to count). */
+export async function checkpointPages(model: GlobalModel, meta: Record<string, unknown>): Promise<number> {
+  const d = await mkdtemp(join(tmpdir(), 'speakonce-size-'));
+  try {
+    const f = await saveCheckpoint(d, toCheckpoint(model, meta));
+    const sizes = await Promise.all([f.manifest, f.weights].map(async (p) => (await stat(p)).size));
+    return sizes.reduce((a, s) => a + Math.ceil(s / PAGE), 0);
+  } finally {
+    await rm(d, { recursive: true, force: true });
+  }
 }
