@@ -66,6 +66,14 @@ const authority = s.authority && {
 const line = (o: object): boolean => process.stdout.write(`${JSON.stringify(o)}\n`);
 line({ type: 'ready', port: s.server.port, token: s.token, pid: process.pid, authority });
 setInterval(() => line({ type: 'counts', done, failed, ...counts }), 2_000).unref();
+// With --expose-gc (SPEAKONCE_SOAK_GC=1 in bench/soak.ts): the live heap after a full collection,
+// every 10 s, to tell retained memory from garbage not yet collected.
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc)
+  setInterval(() => {
+    gc();
+    line({ type: 'heap', done, heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss });
+  }, 10_000).unref();
 
 const stop = async (): Promise<void> => {
   await s.stop();

@@ -12,6 +12,8 @@
  *   4. 2,000 WebSocket connections that never join (closed by the join deadline).
  * For each: baseline RSS (before), peak RSS, RSS after the quiet, /healthz p50/p99/max.
  * Targets (issue 14): growth ≤ 100 MiB, back to baseline within 30 s, /healthz p99 ≤ 100 ms.
+ * With SPEAKONCE_SOAK_GC=1 the server runs with --expose-gc and prints its live heap after a full
+ * collection every 10 s (stderr), to tell retained memory from garbage not yet collected.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -50,7 +52,10 @@ async function startServer(): Promise<{
   pid: number;
   counts: () => Counts;
 }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'soak-server.ts')], { stdio: 'pipe' });
+  const gcFlag = process.env.SPEAKONCE_SOAK_GC ? ['--expose-gc'] : [];
+  const child = spawn(process.execPath, [...gcFlag, '--import', 'tsx', path.join(HERE, 'soak-server.ts')], {
+    stdio: 'pipe',
+  });
   child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   let latest: Counts = { done: 0, failed: 0 };
   const ready = await new Promise<{
@@ -63,6 +68,7 @@ async function startServer(): Promise<{
       const m = JSON.parse(l) as { type: string } & Record<string, unknown>;
       if (m.type === 'ready') resolve(m as never);
       else if (m.type === 'counts') latest = m as unknown as Counts;
+      else if (m.type === 'heap') say(`   heap after gc: ${JSON.stringify(m)}`);
     });
     child.once('exit', (code) => reject(new Error(`soak server exited with ${code}`)));
   });

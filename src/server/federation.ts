@@ -376,5 +376,6 @@ export class Federation {
       await this.finishing;
     }
     this.registry.closeAll(1001, 'server stopping');
+    this.registry.refusals.flush(); // the refusals counted but not yet reported
   }
 }
