@@ -105,6 +105,25 @@ describe('the data directory at start: refused when its files disagree', () => {
     for (const line of lines) expect(typeof (JSON.parse(line) as { sum?: unknown }).sum).toBe('string');
   });
 
+  it('records of an earlier version (no checksum) are read as they are, still checked against each other; state.json is sealed at its next write', async () => {
+    const { dir } = await federationDir();
+    const strip = (line: string) => {
+      const { sum: _sum, ...rest } = JSON.parse(line) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    };
+    const log = (await readFile(join(dir, 'rounds.jsonl'), 'utf8')).trim().split('\n');
+    await writeFile(join(dir, 'rounds.jsonl'), log.map((l) => `${strip(l)}\n`).join(''));
+    await writeFile(join(dir, 'state.json'), strip(await readFile(join(dir, 'state.json'), 'utf8')));
+    const l = ledger(dir);
+    await l.open();
+    expect([l.version, l.lastStartedRound]).toEqual([3, 3]);
+    await l.nextRound();
+    expect(typeof (await stateJson(dir)).sum).toBe('string');
+    // unsealed, and behind: still refused
+    await writeFile(join(dir, 'state.json'), strip(JSON.stringify({ ...(await stateJson(dir)), version: 2 })));
+    expect((await refused(dir)).code).toBe('STATE_BEHIND');
+  });
+
   it('state.json missing: STATE_MISSING (not a new federation over v0–v3); --recover takes v3 and the next id', async () => {
     const { dir, weights } = await federationDir();
     const before = await allWeights(dir);

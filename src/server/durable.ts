@@ -8,7 +8,8 @@
  *   appendDurable    one line appended and fsynced
  *   syncDir          a directory's entries flushed (after a rename or a create)
  *   seal / unseal    a JSON record with its checksum field (`sum`: the first 16 hex digits of the
- *                    SHA-256 of the record's JSON without it)
+ *                    SHA-256 of the record's JSON without it); records of earlier versions
+ *                    have no `sum` at all and are accepted as they are (unsealedLegacy)
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
@@ -66,6 +67,17 @@ export function checksum(record: object): string {
 /** The record with its checksum as its last field. */
 export function seal<T extends object>(record: T): T & { sum: string } {
   return { ...record, sum: checksum(record) };
+}
+
+/**
+ * A record written before records carried checksums (an earlier version of the server): one
+ * with no `sum` field at all. Such records are accepted as they are (store.ts); the consistency
+ * checks of datadir.ts still apply to them, and state.json is sealed at its next write.
+ */
+export function unsealedLegacy(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !('sum' in value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /**

@@ -33,12 +33,13 @@ export class Ledger {
     await this.store.init();
     if (this.config.recover) await recover(this.store, this.log);
     const log = await this.store.readLog();
-    const verdict = checkDataDir({
-      dir: this.config.dataDir,
-      state: await this.store.readState(),
-      versions: await this.store.versionsOnDisk(),
-      log,
-    });
+    const state = await this.store.readState();
+    const verdict = checkDataDir({ dir: this.config.dataDir, state, versions: await this.store.versionsOnDisk(), log });
+    if (state.kind === 'ok' && state.legacy)
+      this.log.warn('state_without_checksum', {
+        file: this.store.statePath,
+        note: 'written by an earlier version; sealed at the next write',
+      });
     if (verdict.kind === 'resume') {
       const s = verdict.state;
       try {

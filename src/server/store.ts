@@ -8,7 +8,8 @@
  *                       bytes, and its checksum `sum`
  *
  * Every write is flushed to disk, file and directory, before it returns (durable.ts); state.json
- * and every log line carry a checksum. A version directory is written completely under a
+ * and every log line carry a checksum (records of earlier versions, without one, are read as
+ * they are). A version directory is written completely under a
  * temporary name and renamed into place only where no directory of that version exists: a
  * finished version is never overwritten. state.json points at a version only once its
  * directory is durable, so a crash leaves the previous version current. Round numbers are never
@@ -21,7 +22,7 @@ import { join } from 'node:path';
 import { type Checkpoint } from '../ml/checkpoint.js';
 import { loadCheckpoint, saveCheckpoint } from '../ml/checkpoint-node.js';
 import { DataDirError } from './datadir-error.js';
-import { appendDurable, replaceDurable, seal, syncDir, unseal, writeDurable } from './durable.js';
+import { appendDurable, replaceDurable, seal, syncDir, unseal, unsealedLegacy, writeDurable } from './durable.js';
 
 export interface FederationState {
   federation: string;
@@ -52,7 +53,9 @@ export interface RoundRecord {
 }
 
 /** What state.json holds: nothing, something unusable (and why), or a state whose checksum matches. */
-export type StateRead = { kind: 'missing' } | { kind: 'bad'; why: string } | { kind: 'ok'; state: FederationState };
+/** `legacy`: written by an earlier version, without a checksum (accepted; sealed at the next write). */
+export type StateRead =
+  { kind: 'missing' } | { kind: 'bad'; why: string } | { kind: 'ok'; state: FederationState; legacy: boolean };
 
 /** A line of the round log that cannot be used, and why (1-based line number). */
 export interface BadLine {
@@ -105,7 +108,7 @@ export function parseLogLine(text: string): RoundRecord | string {
   } catch {
     return 'it is not JSON (cut short?)';
   }
-  const r = unseal(raw);
+  const r = unsealedLegacy(raw) ?? unseal(raw);
   if (typeof r === 'string') return r;
   return isRecord(r) ? (r as unknown as RoundRecord) : 'it is not a round record';
 }
@@ -164,11 +167,12 @@ export class Store {
     } catch {
       return { kind: 'bad', why: 'it is not JSON' };
     }
-    const s = unseal(raw);
+    const legacy = unsealedLegacy(raw);
+    const s = legacy ?? unseal(raw);
     if (typeof s === 'string') return { kind: 'bad', why: s };
     if (!isState(s)) return { kind: 'bad', why: 'it lacks federation, version, lastStartedRound or createdAt' };
     const { federation, version, lastStartedRound, createdAt } = s as unknown as FederationState;
-    return { kind: 'ok', state: { federation, version, lastStartedRound, createdAt } };
+    return { kind: 'ok', state: { federation, version, lastStartedRound, createdAt }, legacy: legacy !== undefined };
   }
 
   writeState(s: FederationState): Promise<void> {
