@@ -126,6 +126,8 @@ async function main(): Promise<void> {
   if (cli.out) {
     const mlPath = path.join(HERE, 'ml-results.md');
     const mlResults = existsSync(mlPath) ? readFileSync(mlPath, 'utf8') : undefined;
+    const soakPath = path.join(HERE, 'soak-results.md');
+    const soakResults = existsSync(soakPath) ? readFileSync(soakPath, 'utf8') : undefined;
     const md = markdownReport({
       machine,
       sections: outputs,
@@ -133,6 +135,7 @@ async function main(): Promise<void> {
       wall_s: wall,
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
       mlResults,
+      soakResults,
     });
     writeFileSync(cli.out, md);
     log(`wrote ${path.relative(process.cwd(), cli.out) || cli.out}`);

@@ -191,6 +191,8 @@ export interface ReportInput {
   command: string;
   /** Contents of bench/ml-results.md, if it exists. */
   mlResults?: string | undefined;
+  /** Contents of bench/soak-results.md (`npm run soak`), if it exists. */
+  soakResults?: string | undefined;
 }
 
 export function markdownReport(input: ReportInput): string {
@@ -246,6 +248,14 @@ export function markdownReport(input: ReportInput): string {
       out.push('');
     }
   }
+  out.push('## Soak and abuse: memory and /healthz under load (from `npm run soak`)');
+  out.push('');
+  if (input.soakResults !== undefined && input.soakResults.trim().length > 0) out.push(input.soakResults.trim());
+  else
+    out.push(
+      '_bench/soak-results.md does not exist yet; run `npm run soak` and then the bench again to include it here._',
+    );
+  out.push('');
   out.push('## Model quality (from `npm run report:ml`)');
   out.push('');
   if (input.mlResults !== undefined && input.mlResults.trim().length > 0) {

@@ -17,6 +17,9 @@ const CMD = command({
     port: 'default 8080; 0 = any free port',
     host: 'default 127.0.0.1',
     'data-dir': 'default data/federation; a restarted server resumes from the last finished version there',
+    recover: toggle(
+      'rebuild state.json from the newest loadable checkpoint and rounds.jsonl when the start-up check refused the data directory (nothing is deleted: what cannot be used is set aside)',
+    ),
     config: flag('FILE', 'JSON file with any of the settings below (flags win)'),
     token: 'default: a random one, printed',
     open: true,
@@ -62,6 +65,7 @@ runMain(CMD.help, async () => {
     port: opt(f.port, (s) => num('port', s, 0, { int: true, min: 0, max: 65535 })),
     host: f.host,
     dataDir: f['data-dir'],
+    recover: f.recover,
     token: f.token,
     open: f.open,
     allowedOrigins: parseOrigins(f['allow-origin']),

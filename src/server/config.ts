@@ -37,6 +37,11 @@ export const ServerConfigSchema = v.strictObject({
   host: v.string(),
   port: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535)),
   dataDir: v.string(),
+  /**
+   * Rebuild state.json from the newest loadable checkpoint and the round log before starting
+   * (`--recover`), when the start-up check refused the data directory (src/server/recover.ts).
+   */
+  recover: v.boolean(),
   /** Join token; ignored when `open`. */
   token: v.optional(v.string()),
   open: v.boolean(),
@@ -104,6 +109,27 @@ export const ServerConfigSchema = v.strictObject({
   testMode: v.boolean(),
   /** INSECURE: trainers send plaintext updates. Only for the labelled benchmark comparison. */
   insecurePlaintext: v.boolean(),
+  /** Largest frame a connection may send before it has joined (a join with its certificate fits). */
+  preJoinMaxBytes: posInt,
+  /** A connection that has not joined by then is closed (JOIN_TIMEOUT). */
+  joinTimeoutMs: posInt,
+  /** A connection that sends nothing and answers no ping for this long is closed (IDLE). */
+  idleTimeoutMs: posInt,
+  /** WebSocket connections at once, in all and per address (limits.ts); the next upgrade is answered 503. */
+  maxConnections: posInt,
+  maxConnectionsPerAddress: posInt,
+  /** Refusals a connection may cause within `errorWindowMs` before it is closed (ERROR_BUDGET). */
+  errorBudget: posInt,
+  errorWindowMs: posInt,
+  /** Refusals logged (and announced to observers) one by one per 10 s; beyond, summarized (refusal-log.ts). */
+  refusalsLogged: posInt,
+  /** Observers of /events at once, in all and per address (subscribers.ts); the next are refused with 503. */
+  maxObservers: posInt,
+  maxObserversPerAddress: posInt,
+  /** Bytes an observer may leave unread before it is disconnected. */
+  observerBufferBytes: posInt,
+  /** Time an observer has to read its replay. */
+  observerReplayMs: posInt,
   logLevel: v.picklist(['debug', 'info', 'warn', 'error', 'silent']),
 });
 
@@ -113,6 +139,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   host: '127.0.0.1',
   port: 8080,
   dataDir: 'data/federation',
+  recover: false,
   open: false,
   allowedOrigins: [],
   rounds: 0,
@@ -139,6 +166,18 @@ export const DEFAULT_CONFIG: ServerConfig = {
   testMode: false,
   insecurePlaintext: false,
   insecureDemo: false,
+  preJoinMaxBytes: 8 * 1024,
+  joinTimeoutMs: 10_000,
+  idleTimeoutMs: 60_000,
+  maxConnections: 4096,
+  maxConnectionsPerAddress: 256,
+  errorBudget: 50,
+  errorWindowMs: 10_000,
+  refusalsLogged: 20,
+  maxObservers: 256,
+  maxObserversPerAddress: 16,
+  observerBufferBytes: 128 * 1024,
+  observerReplayMs: 30_000,
   logLevel: 'info',
 };
 

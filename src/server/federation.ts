@@ -31,6 +31,7 @@ import { observedScheme, roundDescriptor } from './descriptor.js';
 import { Ledger } from './ledger.js';
 import type { Logger } from './log.js';
 import { settleRound } from './outcome.js';
+import { type Health, StartRetry } from './progress.js';
 import { Refusal } from './refusal.js';
 import { type Connection, Registry, type RoundMessage, type Session } from './registry.js';
 import { type RoundOutcome, RoundRun } from './round.js';
@@ -62,6 +63,7 @@ export class Federation {
   private readonly ledger: Ledger;
   private readonly registry: Registry;
   private readonly listeners = new Set<(e: FederationEvent) => void>();
+  private readonly early: FederationEvent[] = [];
   private readonly onDecodedForTest: ((round: RoundId, sum: Float64Array) => void) | undefined;
   private readonly skipContributionChecks: boolean;
   private authority: AuthorityLink | undefined;
@@ -85,6 +87,7 @@ export class Federation {
   private finishing: Promise<void> = Promise.resolve();
   private roundsRun = 0;
   private readonly offenders: OffenderBook;
+  private readonly retry: StartRetry;
   private lastWaiting = '';
 
   constructor(config: ServerConfig, log: Logger, options: FederationOptions = {}) {
@@ -111,12 +114,14 @@ export class Federation {
     this.maxMessageBytes = config.maxMessageBytes ?? maxContributionBytes(length, m);
     this.ledger = new Ledger(config, log);
     this.offenders = new OffenderBook(config.dataDir, log);
+    this.retry = new StartRetry(log, (e) => this.emit(e));
     this.registry = new Registry(config, this.maxMessageBytes, log, {
       welcome: () => ({ federation: this.ledger.federation, version: this.ledger.version }),
       currentRound: () => this.current?.round,
       emit: (e) => this.emit(e),
       joined: (id) => {
         this.current?.rejoined(id);
+        this.announceInterrupted(id);
         this.scheduleStart(0);
       },
       left: () => this.current?.left(),
@@ -126,8 +131,26 @@ export class Federation {
   }
 
   /** Loads the last finished version from the data directory, or creates version 0. */
-  init(): Promise<void> {
-    return this.ledger.open();
+  async init(): Promise<void> {
+    await this.ledger.open();
+    const r = this.ledger.interrupted;
+    if (r) {
+      const { round, versionBefore: version, code = 'INTERRUPTED', reason = '' } = r;
+      this.emit({ type: 'round_failed', round, version, code, reason, timings: {}, bytesIn: 0, bytesOut: 0 });
+    }
+  }
+
+  /** After a restart, a participant of the round the crash interrupted is told it failed. */
+  private announceInterrupted(id: string): void {
+    const r = this.ledger.interrupted;
+    if (!r || !this.ledger.interruptedParticipants.delete(id)) return;
+    const { round, versionBefore: version, code, reason } = r;
+    this.registry.send(id, { t: 'result', round, ok: false, version, survivors: 0, answered: 0, code, reason });
+  }
+
+  /** Whether rounds can start (/healthz): not while round starts keep failing (progress.ts). */
+  health(): Health {
+    return this.retry.health();
   }
 
   get federationId(): string {
@@ -153,10 +176,13 @@ export class Federation {
 
   onEvent(f: (e: FederationEvent) => void): () => void {
     this.listeners.add(f);
+    for (const e of this.early.splice(0)) f(e);
     return () => this.listeners.delete(f);
   }
 
   private emit(e: FederationEvent): void {
+    // Events before anyone listens (the interrupted round found at init) wait for the first listener.
+    if (!this.listeners.size && this.early.length < 16) this.early.push(e);
     for (const f of this.listeners) {
       try {
         f(e);
@@ -198,7 +224,10 @@ export class Federation {
     if (this.stopped || this.current || this.starting || this.startTimer) return;
     this.startTimer = setTimeout(() => {
       this.startTimer = undefined;
-      void this.maybeStartRound().catch((e: unknown) => this.log.error('round_start_failed', { error: String(e) }));
+      void this.maybeStartRound().then(
+        () => this.retry.succeeded(),
+        (e: unknown) => this.scheduleStart(this.retry.failed(e)),
+      );
     }, delay);
   }
 
@@ -236,7 +265,7 @@ export class Federation {
     }
     this.lastWaiting = '';
     const { trainers, members, committee, signedCommittee } = draw;
-    const round = await this.ledger.nextRound();
+    const round = await this.ledger.nextRound([...trainers, ...members].map((p) => p.id));
     const version = this.ledger.version;
     const certified = this.config.authorityKeys !== undefined;
     const descriptor = roundDescriptor({
@@ -319,7 +348,7 @@ export class Federation {
       onDecodedForTest: this.onDecodedForTest,
     };
     // Convictions are on disk before the result tells anyone (§25).
-    for (const c of outcome.excluded) this.offenders.record(c.id, run.round, c.how);
+    for (const c of outcome.excluded) await this.offenders.record(c.id, run.round, c.how);
     await settleRound(host, run.plan, outcome, startedAt);
     this.current = undefined;
     if (allRoundsRun(this.config, this.roundsRun)) {
@@ -356,5 +385,6 @@ export class Federation {
       await this.finishing;
     }
     this.registry.closeAll(1001, 'server stopping');
+    this.registry.refusals.flush(); // the refusals counted but not yet reported
   }
 }

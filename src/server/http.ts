@@ -16,7 +16,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Federation } from './federation.js';
 import { originAllowed, ownOrigins, securityHeaders } from './headers.js';
 import type { Logger } from './log.js';
+import { ConnectionGate, heartbeat, joinDeadline } from './limits.js';
 import { ReplayBuffer } from './replay.js';
+import { Subscribers } from './subscribers.js';
 
 export interface HttpOptions {
   /** Extra request handler (static app); return true when it handled the request. */
@@ -31,6 +33,9 @@ export interface RunningServer {
   readonly allowedOrigins: readonly string[];
   close(): Promise<void>;
 }
+
+/** The server's own read-only routes (other methods: 405). */
+const ROUTES = new Set(['/status', '/healthz', '/events', '/model/model.json', '/model/weights.bin']);
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -61,11 +66,10 @@ export async function listen(
   opts: HttpOptions = {},
 ): Promise<RunningServer> {
   const replay = new ReplayBuffer();
-  const sse = new Set<ServerResponse>();
+  const observers = new Subscribers(fed.config, () => replay.replay(), log);
   fed.onEvent((e) => {
     replay.add(e);
-    const frame = `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
-    for (const res of sse) res.write(frame);
+    observers.broadcast(e);
   });
 
   const server = createServer((req, res) => {
@@ -75,20 +79,13 @@ export async function listen(
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method === 'GET' && url.pathname === '/status')
         return json(res, 200, { ...fed.status(), recentEvents: replay.latest(20) });
-      if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
-      if (req.method === 'GET' && url.pathname === '/events') {
-        res.writeHead(200, {
-          'content-type': 'text/event-stream',
-          'cache-control': 'no-store',
-          connection: 'keep-alive',
-        });
-        res.write(`retry: 2000\n\n`);
-        // Replay the history so a dashboard opened late has context (see replay.ts).
-        for (const e of replay.replay()) res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-        sse.add(res);
-        req.on('close', () => sse.delete(res));
-        return;
+      if (req.method === 'GET' && url.pathname === '/healthz') {
+        // 503 with the reason while the federation cannot make progress (progress.ts)
+        const health = fed.health();
+        return json(res, health.ok ? 200 : 503, health);
       }
+      // The history replayed, then live events, with backpressure and caps (subscribers.ts).
+      if (req.method === 'GET' && url.pathname === '/events') return observers.open(req, res);
       if (req.method === 'GET' && (url.pathname === '/model/model.json' || url.pathname === '/model/weights.bin')) {
         // The current global model (every participant receives it each round anyway).
         const file = url.pathname.slice('/model/'.length);
@@ -100,6 +97,10 @@ export async function listen(
         res.end(body);
         return;
       }
+      if (ROUTES.has(url.pathname) && req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('allow', 'GET, HEAD');
+        return json(res, 405, { error: 'method not allowed', path: url.pathname });
+      }
       if (opts.fallback && (await opts.fallback(req, res))) return;
       json(res, 404, { error: 'not found', path: url.pathname });
     })().catch((e: unknown) => {
@@ -110,6 +111,7 @@ export async function listen(
 
   // Filled in once the port is known (port 0 picks one).
   const allowed = new Set<string>();
+  const gate = new ConnectionGate(fed.config);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * fed.maxMessageBytes, perMessageDeflate: false });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -125,8 +127,20 @@ export async function listen(
       refuseUpgrade(socket, req.headers.host, 403, 'Forbidden', `origin not allowed: ${origin ?? ''}\n`);
       return;
     }
+    // Connection caps (limits.ts), before any WebSocket state exists.
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const full = gate.admit(address);
+    if (full) {
+      if (gate.refused === 1 || gate.refused % 100 === 0)
+        log.warn('connection_refused', { address, why: full, refused: gate.refused });
+      const body = JSON.stringify({ code: 'TOO_MANY_CONNECTIONS', error: full });
+      refuseUpgrade(socket, req.headers.host, 503, 'Service Unavailable', body);
+      return;
+    }
+    socket.once('close', () => gate.release(address));
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
+  const stopHeartbeat = heartbeat(wss, fed.config.idleTimeoutMs, log);
   // The 101 answer too: every HTTP response carries the set.
   wss.on('headers', (headers, req) => {
     for (const [name, value] of Object.entries(securityHeaders(req.headers.host))) headers.push(`${name}: ${value}`);
@@ -144,7 +158,11 @@ export async function listen(
           : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       void session.message(bytes, isBinary);
     });
-    ws.on('close', () => session.close());
+    const cancelDeadline = joinDeadline(ws, session, fed.config, log);
+    ws.on('close', () => {
+      cancelDeadline();
+      session.close();
+    });
     ws.on('error', (e) => log.warn('socket_error', { error: String(e) }));
   });
 
@@ -162,7 +180,8 @@ export async function listen(
     allowedOrigins: [...allowed],
     close: async () => {
       await fed.stop();
-      for (const res of sse) res.end();
+      stopHeartbeat();
+      observers.closeAll();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
       await new Promise<void>((r) => server.close(() => r()));

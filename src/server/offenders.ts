@@ -6,8 +6,9 @@
  * (`OFFENDER`) and never seated again: a slice that a committed key does not open is proof, never
  * an accident of an honest client.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { appendDurable } from './durable.js';
 import type { Logger } from './log.js';
 
 export const DEFAULT_MAX_OFFENSES = 1;
@@ -43,12 +44,17 @@ export class OffenderBook {
     }
   }
 
-  /** Records one conviction (durably when there is a data directory). */
-  record(id: string, round: number, how: 'proven' | 'attested'): void {
+  /** Records one conviction (flushed to disk when there is a data directory). */
+  async record(id: string, round: number, how: 'proven' | 'attested'): Promise<void> {
     const r: Record = { id, round, how, at: new Date().toISOString() };
     if (this.file) {
-      mkdirSync(dirname(this.file), { recursive: true });
-      appendFileSync(this.file, JSON.stringify(r) + '\n');
+      try {
+        mkdirSync(dirname(this.file), { recursive: true });
+        await appendDurable(this.file, JSON.stringify(r) + '\n');
+      } catch (e) {
+        // Kept in memory (refused until a restart); the round's outcome is not held up by it.
+        this.log.error('offender_not_saved', { clientId: id, round, file: this.file, error: String(e) });
+      }
     }
     const n = (this.counts.get(id) ?? 0) + 1;
     this.counts.set(id, n);

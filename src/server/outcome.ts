@@ -78,7 +78,9 @@ export async function settleRound(
   const code = 'code' in applied ? applied.code : undefined;
   const reason = 'reason' in applied ? applied.reason : undefined;
   const metrics = o.ok && ok ? secureMetrics(host, round, o.sum, versionBefore) : undefined;
-  await host.ledger.appendRound({
+  // A record that cannot be written (a full disk) does not keep the outcome from the observers and
+  // the participants; the next start finds the round unrecorded and records it as interrupted.
+  const record = host.ledger.appendRound({
     round,
     outcome: ok ? 'ok' : 'failed',
     ...(code ? { code } : {}),
@@ -97,6 +99,7 @@ export async function settleRound(
     startedAt,
     endedAt: new Date().toISOString(),
   });
+  await record.catch((e: unknown) => host.log.error('round_record_failed', { round, error: String(e) }));
   if (o.ok && 'versionAfter' in applied) {
     const bytes = new Uint8Array(o.sum.buffer, o.sum.byteOffset, o.sum.byteLength);
     const digest = createHash('sha256').update(bytes).digest('hex');

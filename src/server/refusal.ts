@@ -20,6 +20,11 @@ export type RefusalCode =
   /** A certified federation: a member's complaint that claims a proof it does not carry (§25). */
   | 'BAD_COMPLAINT'
   /** A participant convicted by verifiable complaints (§25). */
-  | 'OFFENDER';
+  | 'OFFENDER'
+  /** Connection limits (limits.ts): no join in time, silent, too many refusals, too many connections. */
+  | 'JOIN_TIMEOUT'
+  | 'IDLE'
+  | 'ERROR_BUDGET'
+  | 'TOO_MANY_CONNECTIONS';
 
 export class Refusal extends CodedError<RefusalCode> {}

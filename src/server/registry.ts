@@ -25,7 +25,9 @@ import {
 } from '../wire/messages.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './log.js';
+import { CLOSE_ERROR_BUDGET, ErrorBudget } from './limits.js';
 import { Refusal } from './refusal.js';
+import { RefusalLog } from './refusal-log.js';
 
 export interface Connection {
   send(data: Uint8Array): void;
@@ -36,6 +38,8 @@ export interface Connection {
 export interface Session {
   message(data: Uint8Array, binary: boolean): Promise<void>;
   close(): void;
+  /** Whether this connection has joined (limits.ts: the join deadline). */
+  joined(): boolean;
 }
 
 export interface Participant {
@@ -80,13 +84,17 @@ function codeOf(e: unknown): string {
 export class Registry {
   private readonly participants = new Map<string, Participant>();
   private readonly verifiedCerts = new Set<string>();
+  /** Refusals logged and announced, summarized beyond a few per window (refusal-log.ts). */
+  readonly refusals: RefusalLog;
 
   constructor(
     private readonly config: ServerConfig,
     private readonly maxMessageBytes: number,
     private readonly log: Logger,
     private readonly host: RegistryHost,
-  ) {}
+  ) {
+    this.refusals = new RefusalLog(log, (e) => host.emit(e), config.refusalsLogged);
+  }
 
   /** Connected participants, in joining order. */
   connected(): Participant[] {
@@ -142,6 +150,9 @@ export class Registry {
   connect(conn: Connection): Session {
     let id: string | undefined;
     let joining = false;
+    // Refusals this connection may cause before it is closed (limits.ts).
+    const budget = new ErrorBudget(this.config.errorBudget, this.config.errorWindowMs);
+    let overBudget = false;
     // A fresh challenge per connection: the join must prove possession of its secret key.
     const challengeSecret = new Uint8Array(randomBytes(32));
     const challenge = x25519PublicKey(challengeSecret);
@@ -158,10 +169,16 @@ export class Registry {
       if (code === 'INTERNAL') {
         const stack = e instanceof Error ? e.stack : undefined;
         this.log.error('internal_error', { clientId: id, error: message, stack });
-      } else this.log.warn('refused', { clientId: id, code, message, ref });
-      this.host.emit({ type: 'refused', ...(id ? { clientId: id } : {}), code, message, ...(ref ? { ref } : {}) });
+      } else this.refusals.report({ ...(id ? { clientId: id } : {}), code, message, ...(ref ? { ref } : {}) });
       const round = this.host.currentRound();
       reply({ t: 'error', code, message, ...(ref ? { ref } : {}), ...(round !== undefined ? { round } : {}) });
+      if (!budget.spend() && !overBudget) {
+        overBudget = true;
+        const why = `more than ${this.config.errorBudget} refusals within ${this.config.errorWindowMs} ms`;
+        this.log.warn('error_budget_spent', { clientId: id, why });
+        reply({ t: 'error', code: 'ERROR_BUDGET', message: why });
+        conn.close(CLOSE_ERROR_BUDGET, 'ERROR_BUDGET');
+      }
     };
     reply({ t: 'hello', v: WIRE_VERSION, challenge });
     return {
@@ -169,7 +186,11 @@ export class Registry {
         let msg: ClientMessage | undefined;
         try {
           if (!binary) throw new Refusal('TEXT_FRAME', 'messages must be binary msgpack frames');
-          msg = decodeClientMessage(data, this.maxMessageBytes);
+          // before the join, only a join fits (a few KiB): nothing bigger is even decoded
+          msg = decodeClientMessage(
+            data,
+            id ? this.maxMessageBytes : Math.min(this.maxMessageBytes, this.config.preJoinMaxBytes),
+          );
           if (!id) {
             if (msg.t !== 'join') throw new Refusal('NOT_JOINED', `send a join message before ${msg.t}`);
             if (joining) throw new Refusal('ALREADY_JOINED', 'a join on this connection is being checked');
@@ -199,6 +220,7 @@ export class Registry {
             conn.close(4001, e.code === 'UNCERTIFIED' ? 'uncertified' : 'unauthenticated');
         }
       },
+      joined: () => id !== undefined,
       close: () => {
         if (!id) return;
         const p = this.participants.get(id);

@@ -406,6 +406,10 @@ describe('fuzzing the server', () => {
           rounds: 2,
           submitMs: 60_000,
           committeeMs: 60_000,
+          // every frame gets its reply and its own log line here: no error budget, no summaries
+          errorBudget: 1_000_000,
+          refusalsLogged: 1_000_000,
+          joinTimeoutMs: 600_000, // the pre-join fuzz may take longer than the join deadline on a loaded machine
         },
         log,
       );

@@ -125,6 +125,8 @@ export async function startLocalServer(
     port: 0,
     pauseMs: 0,
     logLevel: 'silent',
+    // every participant of an in-process federation connects from 127.0.0.1
+    maxConnectionsPerAddress: 100_000,
     ...(keys ? { authorityKeys: [Buffer.from(keys.signPublic).toString('hex')] } : {}),
     ...overrides,
     dataDir,

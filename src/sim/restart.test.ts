@@ -312,6 +312,13 @@ describe('restarting the server on the same data directory', () => {
       'a round after the crash',
     );
     expect(r3.round).toBe(3);
+    // the participants of the interrupted round are told, when they join again, that it failed
+    const told = await trainers[1]!.events.waitFor(
+      (e) => e.type === 'result' && e.round === 2,
+      10_000,
+      'T2 told that round 2 was interrupted',
+    );
+    expect(told.type === 'result' && [told.ok, told.code, told.version]).toEqual([false, 'INTERRUPTED', 1]);
     await expectRound(s, trainers, 3, 2, w1);
     held.open();
     await staleTrainingEnded(T1, 2);

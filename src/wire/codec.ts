@@ -3,9 +3,10 @@
  * size limit is checked before decoding, and the decoded value is validated against the
  * message schema. Every refusal is a WireError with a stable code.
  */
-import { Encoder, decode } from '@msgpack/msgpack';
+import { Decoder, Encoder, decode } from '@msgpack/msgpack';
 import * as v from 'valibot';
 import { CodedError } from '../base/error.js';
+import { CLIENT_SHAPE, type ShapeBounds, shapeProblem } from './bounds.js';
 import { type ClientMessage, ClientMessageSchema, type ServerMessage, ServerMessageSchema } from './messages.js';
 
 export type WireErrorCode = 'TOO_LARGE' | 'MALFORMED' | 'UNKNOWN_TYPE' | 'BAD_VERSION';
@@ -37,17 +38,27 @@ function summarize(issues: readonly v.BaseIssue<unknown>[]): string {
     .join('; ');
 }
 
+/**
+ * A participant's message is bounded before it is decoded (bounds.ts: depth, number of values)
+ * and while it is (no string, array or map longer than any schema accepts), so a hostile frame
+ * costs a linear scan, never the decoder's worst case.
+ */
+const clientDecoder = new Decoder({ maxStrLength: 1024, maxArrayLength: 4096, maxMapLength: 32, maxExtLength: 0 });
+
 function decodeWith<T>(
   data: Uint8Array,
   maxBytes: number,
   schema: v.GenericSchema<unknown, T>,
   types: readonly string[],
+  bounded?: { shape: ShapeBounds; decoder: Decoder },
 ): T {
   if (data.byteLength > maxBytes)
     throw new WireError('TOO_LARGE', `message of ${data.byteLength} bytes exceeds the limit of ${maxBytes}`);
+  const problem = bounded && shapeProblem(data, bounded.shape);
+  if (problem) throw new WireError('MALFORMED', `not an acceptable msgpack message: ${problem}`);
   let raw: unknown;
   try {
-    raw = decode(data);
+    raw = bounded ? bounded.decoder.decode(data) : decode(data);
   } catch (e) {
     throw new WireError('MALFORMED', `not a msgpack message: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -71,7 +82,7 @@ const SERVER_TYPES = ['hello', 'welcome', 'round', 'job', 'result', 'error'] as 
 
 /** Decodes and validates a participant's message (server side). */
 export function decodeClientMessage(data: Uint8Array, maxBytes: number): ClientMessage {
-  return decodeWith(data, maxBytes, ClientMessageSchema, CLIENT_TYPES);
+  return decodeWith(data, maxBytes, ClientMessageSchema, CLIENT_TYPES, { shape: CLIENT_SHAPE, decoder: clientDecoder });
 }
 
 /** Decodes and validates a server message (participant side). */

@@ -1,0 +1,85 @@
+/**
+ * The server of the soak (bench/soak.ts), in a process of its own so that its memory is its own:
+ *
+ *   node --import tsx bench/soak-server.ts
+ *
+ * A certified federation with the product's defaults, except a committee of 3 (t_rec 3, ρ 2),
+ * deadlines of a minute, no pause between rounds, and the per-address caps raised (every
+ * participant and every attacker of the soak connects from 127.0.0.1; the caps themselves are
+ * tested in src/sim/limits.test.ts and src/server/subscribers.test.ts). It writes JSON lines on
+ * stdout: `{type:'ready', port, token, pid, authority}`, then every 2 s `{type:'counts', …}` —
+ * how often each limit acted (log events by name) and the rounds done and failed. Closing stdin
+ * stops it.
+ */
+import { rm } from 'node:fs/promises';
+import process from 'node:process';
+import type { Logger } from '../src/server/log.js';
+import { startLocalServer } from '../src/sim/harness.js';
+
+const COUNTED = new Set([
+  'observer_dropped',
+  'observer_refused',
+  'error_budget_spent',
+  'refusals_summary',
+  'join_timeout',
+  'idle_closed',
+  'connection_refused',
+  'round_start_failed',
+]);
+const counts: Record<string, number> = {};
+const count = (event: string): void => {
+  if (COUNTED.has(event)) counts[event] = (counts[event] ?? 0) + 1;
+};
+const log: Logger = {
+  debug: count,
+  info: count,
+  warn: count,
+  error: (event, fields) => {
+    count(event);
+    process.stderr.write(`soak-server: ${event} ${JSON.stringify(fields ?? {})}\n`);
+  },
+};
+
+const s = await startLocalServer(
+  {
+    committee: { m: 3, tRec: 3, rho: 2 },
+    minTrainers: 3,
+    firstRoundParticipants: 6,
+    submitMs: 60_000,
+    committeeMs: 60_000,
+    pauseMs: 0,
+    maxConnectionsPerAddress: 8192,
+    maxObserversPerAddress: 256,
+  },
+  log,
+);
+let done = 0;
+let failed = 0;
+s.fed.onEvent((e) => {
+  if (e.type === 'round_done') done++;
+  if (e.type === 'round_failed') failed++;
+});
+const authority = s.authority && {
+  url: s.authority.url,
+  keys: s.authority.keys.map((k) => Buffer.from(k).toString('hex')),
+};
+const line = (o: object): boolean => process.stdout.write(`${JSON.stringify(o)}\n`);
+line({ type: 'ready', port: s.server.port, token: s.token, pid: process.pid, authority });
+setInterval(() => line({ type: 'counts', done, failed, ...counts }), 2_000).unref();
+// With --expose-gc (SPEAKONCE_SOAK_GC=1 in bench/soak.ts): the live heap after a full collection,
+// every 10 s, to tell retained memory from garbage not yet collected.
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc)
+  setInterval(() => {
+    gc();
+    line({ type: 'heap', done, heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss });
+  }, 10_000).unref();
+
+const stop = async (): Promise<void> => {
+  await s.stop();
+  await rm(s.config.dataDir, { recursive: true, force: true });
+  process.exit(0);
+};
+process.stdin.resume();
+process.stdin.on('end', () => void stop());
+process.on('SIGTERM', () => void stop());

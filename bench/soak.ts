@@ -1,0 +1,342 @@
+/**
+ * `npm run soak [-- --minutes 10] [--quick] [--no-write]`: the server under a long round soak and
+ * under the abuses of issue 14, measured from outside (its RSS from /proc/<pid>/status, /healthz
+ * latency from a client polling every 50 ms). Writes bench/soak-results.md, which `npm run bench`
+ * includes in bench/RESULTS.md.
+ *
+ *   1. round soak: 3 trainers (synthetic updates) and 3 members for `--minutes`; the RSS slope
+ *      per 100 rounds (least squares over samples every 2 s) and failed rounds;
+ *   then, each while rounds go on, for `PHASE_S` seconds followed by `RECOVER_S` of quiet:
+ *   2. 200 observers of /events that never read (the replay then holds the whole soak);
+ *   3. a flood of 20,000 one-byte frames (reconnecting whenever the error budget closes it);
+ *   4. 2,000 WebSocket connections that never join (closed by the join deadline).
+ * For each: baseline RSS (before), peak RSS, RSS after the quiet, /healthz p50/p99/max.
+ * Targets (issue 14): growth ≤ 100 MiB, back to baseline within 30 s, /healthz p99 ≤ 100 ms.
+ * With SPEAKONCE_SOAK_GC=1 the server runs with --expose-gc and prints its live heap after a full
+ * collection every 10 s (stderr), to tell retained memory from garbage not yet collected.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Agent, get } from 'node:http';
+import { type Socket, connect } from 'node:net';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { createIdentity } from '../src/secagg/index.js';
+import { registerAuthority, startParticipant } from '../src/sim/harness.js';
+import { SyntheticTrainer } from './rounds.js';
+import { quantile } from './stats.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const MiB = 2 ** 20;
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const minutesArg = args.indexOf('--minutes');
+const MINUTES = minutesArg >= 0 ? Number(args[minutesArg + 1]) : quick ? 1 : 10;
+const PHASE_S = quick ? 15 : 30;
+const RECOVER_S = 30;
+const say = (s: string): boolean => process.stderr.write(`${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Counts {
+  done: number;
+  failed: number;
+  [event: string]: number;
+}
+
+async function startServer(): Promise<{
+  child: ChildProcessWithoutNullStreams;
+  port: number;
+  token: string;
+  pid: number;
+  counts: () => Counts;
+}> {
+  const gcFlag = process.env.SPEAKONCE_SOAK_GC ? ['--expose-gc'] : [];
+  const child = spawn(process.execPath, [...gcFlag, '--import', 'tsx', path.join(HERE, 'soak-server.ts')], {
+    stdio: 'pipe',
+  });
+  child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+  let latest: Counts = { done: 0, failed: 0 };
+  const ready = await new Promise<{
+    port: number;
+    token: string;
+    pid: number;
+    authority?: { url: string; keys: string[] };
+  }>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (l) => {
+      const m = JSON.parse(l) as { type: string } & Record<string, unknown>;
+      if (m.type === 'ready') resolve(m as never);
+      else if (m.type === 'counts') latest = m as unknown as Counts;
+      else if (m.type === 'heap') say(`   heap after gc: ${JSON.stringify(m)}`);
+    });
+    child.once('exit', (code) => reject(new Error(`soak server exited with ${code}`)));
+  });
+  const url = `ws://127.0.0.1:${ready.port}/ws`;
+  if (ready.authority)
+    registerAuthority(url, {
+      url: ready.authority.url,
+      keys: ready.authority.keys.map((k) => new Uint8Array(Buffer.from(k, 'hex'))),
+    });
+  return { child, ...ready, counts: () => latest };
+}
+
+const rssOf = (pid: number): number => {
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : Number.NaN;
+};
+
+/** Polls /healthz every 50 ms; returns the latencies so far and a stop. */
+function healthProbe(port: number): { take(): number[]; stop(): void; statuses: Map<number, number> } {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  let lat: number[] = [];
+  const statuses = new Map<number, number>();
+  let running = true;
+  void (async () => {
+    while (running) {
+      const t = performance.now();
+      const status = await new Promise<number>((resolve) => {
+        get({ host: '127.0.0.1', port, path: '/healthz', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        }).on('error', () => resolve(0));
+      });
+      lat.push(performance.now() - t);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      await sleep(50);
+    }
+  })();
+  return {
+    take: () => {
+      const out = lat;
+      lat = [];
+      return out;
+    },
+    stop: () => {
+      running = false;
+      agent.destroy();
+    },
+    statuses,
+  };
+}
+
+interface PhaseResult {
+  name: string;
+  baseline: number;
+  peak: number;
+  after: number;
+  /** Seconds after the abuse ended until RSS was within 10 MiB of the baseline (undefined: not within RECOVER_S). */
+  backAfterS: number | undefined;
+  p50: number;
+  p99: number;
+  max: number;
+  rounds: number;
+  note: string;
+}
+
+async function phase(
+  name: string,
+  srv: { pid: number; counts: () => Counts },
+  probe: ReturnType<typeof healthProbe>,
+  abuse: () => Promise<{ end(): void | Promise<void>; note(): string }>,
+): Promise<PhaseResult> {
+  say(`== ${name}`);
+  const before: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    before.push(rssOf(srv.pid));
+    await sleep(500);
+  }
+  const baseline = quantile(before, 0.5);
+  probe.take();
+  const rounds0 = srv.counts().done;
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssOf(srv.pid))), 100);
+  const a = await abuse();
+  await sleep(PHASE_S * 1000);
+  await a.end();
+  const endedAt = performance.now();
+  let backAfterS: number | undefined;
+  while (performance.now() - endedAt < RECOVER_S * 1000) {
+    if (backAfterS === undefined && rssOf(srv.pid) <= baseline + 10 * MiB)
+      backAfterS = (performance.now() - endedAt) / 1000;
+    await sleep(250);
+  }
+  clearInterval(sampler);
+  const lat = probe.take();
+  const r: PhaseResult = {
+    name,
+    baseline,
+    peak,
+    after: rssOf(srv.pid),
+    backAfterS,
+    p50: quantile(lat, 0.5),
+    p99: quantile(lat, 0.99),
+    max: Math.max(...lat),
+    rounds: srv.counts().done - rounds0,
+    note: a.note(),
+  };
+  say(`   ${JSON.stringify(r)}`);
+  return r;
+}
+
+function silentObservers(port: number, n: number): Socket[] {
+  return Array.from({ length: n }, () => {
+    const s = connect(port, '127.0.0.1');
+    s.pause();
+    s.on('error', () => undefined);
+    s.write('GET /events HTTP/1.1\r\nHost: soak\r\n\r\n');
+    return s;
+  });
+}
+
+async function flood(url: string, frames: number): Promise<{ connections: number; closes: Map<number, number> }> {
+  let sent = 0;
+  let connections = 0;
+  const closes = new Map<number, number>();
+  while (sent < frames) {
+    const ws = new WebSocket(url);
+    connections++;
+    const closed = new Promise<void>((r) =>
+      ws.on('close', (code) => {
+        closes.set(code, (closes.get(code) ?? 0) + 1);
+        r();
+      }),
+    );
+    ws.on('error', () => undefined);
+    await new Promise<void>((r) => {
+      ws.once('open', () => r());
+      ws.once('close', () => r());
+    });
+    while (ws.readyState === WebSocket.OPEN && sent < frames) {
+      for (let i = 0; i < 100 && sent < frames; i++, sent++) ws.send(Uint8Array.of(0xc1));
+      await sleep(1);
+    }
+    if (ws.readyState === WebSocket.OPEN) ws.close();
+    await closed;
+  }
+  return { connections, closes };
+}
+
+async function main(): Promise<void> {
+  const srv = await startServer();
+  const url = `ws://127.0.0.1:${srv.port}/ws`;
+  const parts = [
+    ...[0, 1, 2].map((i) =>
+      startParticipant({
+        url,
+        token: srv.token,
+        train: true,
+        committee: false,
+        trainer: new SyntheticTrainer(i),
+        identity: createIdentity(),
+      }),
+    ),
+    ...[0, 1, 2].map(() => startParticipant({ url, token: srv.token, train: false, committee: true })),
+  ];
+  const probe = healthProbe(srv.port);
+
+  // 1. the round soak
+  say(`== round soak, ${MINUTES} min`);
+  const samples: { rounds: number; rss: number }[] = [];
+  const t0 = performance.now();
+  probe.take();
+  while (performance.now() - t0 < MINUTES * 60_000) {
+    await sleep(2_000);
+    samples.push({ rounds: srv.counts().done, rss: rssOf(srv.pid) });
+  }
+  const soakLat = probe.take();
+  const late = samples.filter((s) => s.rounds >= (samples[samples.length - 1]?.rounds ?? 0) * 0.2); // after warm-up
+  const mx = late.reduce((a, s) => a + s.rounds, 0) / late.length;
+  const my = late.reduce((a, s) => a + s.rss, 0) / late.length;
+  const slope =
+    late.reduce((a, s) => a + (s.rounds - mx) * (s.rss - my), 0) / late.reduce((a, s) => a + (s.rounds - mx) ** 2, 0);
+  const soak = {
+    minutes: MINUTES,
+    rounds: srv.counts().done,
+    failed: srv.counts().failed,
+    rssStart: samples[0]?.rss ?? 0,
+    rssEnd: samples[samples.length - 1]?.rss ?? 0,
+    slopePer100: slope * 100,
+    p50: quantile(soakLat, 0.5),
+    p99: quantile(soakLat, 0.99),
+    max: Math.max(...soakLat),
+  };
+  say(`   ${JSON.stringify(soak)}`);
+
+  const results: PhaseResult[] = [];
+  results.push(
+    await phase('200 observers that never read', srv, probe, async () => {
+      const c0 = srv.counts();
+      const socks = silentObservers(srv.port, 200);
+      return {
+        end: () => socks.forEach((s) => s.destroy()),
+        note: () => `${(srv.counts().observer_dropped ?? 0) - (c0.observer_dropped ?? 0)} of 200 dropped by the server`,
+      };
+    }),
+  );
+  results.push(
+    await phase('20,000 one-byte frames', srv, probe, async () => {
+      const c0 = srv.counts();
+      const f = flood(url, 20_000);
+      let done: Awaited<typeof f> | undefined;
+      void f.then((r) => (done = r));
+      return {
+        end: async () => void (await f),
+        note: () =>
+          `${done?.connections ?? '?'} connections, ${(srv.counts().error_budget_spent ?? 0) - (c0.error_budget_spent ?? 0)} closed by the error budget, ` +
+          `${(srv.counts().refusals_summary ?? 0) - (c0.refusals_summary ?? 0)} summary lines`,
+      };
+    }),
+  );
+  results.push(
+    await phase('2,000 connections that never join', srv, probe, async () => {
+      const c0 = srv.counts();
+      const socks: WebSocket[] = [];
+      for (let i = 0; i < 2000; i++) {
+        const ws = new WebSocket(url);
+        ws.on('error', () => undefined);
+        socks.push(ws);
+        if (i % 100 === 99) await sleep(20);
+      }
+      return {
+        end: () => socks.forEach((w) => w.terminate()),
+        note: () =>
+          `${(srv.counts().join_timeout ?? 0) - (c0.join_timeout ?? 0)} of 2,000 closed by the join deadline (10 s)`,
+      };
+    }),
+  );
+
+  probe.stop();
+  for (const p of parts) p.engine.stop();
+  const final = srv.counts();
+  srv.child.stdin.end();
+  await new Promise((r) => srv.child.once('exit', r));
+
+  const mib = (b: number) => (b / MiB).toFixed(1);
+  const ms = (x: number) => x.toFixed(1);
+  const md = [
+    `Measured by \`npm run soak${quick ? ' -- --quick' : ''}\` (bench/soak.ts) on ${new Date().toISOString().slice(0, 10)}: the server in a process of its own (bench/soak-server.ts, product defaults but a 3,3,2 committee, no pause between rounds, per-address caps raised because every client is on 127.0.0.1), RSS from /proc/<pid>/status, /healthz polled every 50 ms on one keep-alive connection. Targets (issue 14): RSS growth ≤ 100 MiB under each abuse and back to baseline within 30 s, /healthz p99 ≤ 100 ms.`,
+    '',
+    `**Round soak**: ${soak.rounds} rounds in ${soak.minutes} min (3 trainers, 3 members), ${soak.failed} failed; RSS ${mib(soak.rssStart)} → ${mib(soak.rssEnd)} MiB, slope ${mib(soak.slopePer100)} MiB per 100 rounds (least squares after the first 20 % of rounds); /healthz p50 ${ms(soak.p50)} ms, p99 ${ms(soak.p99)} ms, max ${ms(soak.max)} ms.`,
+    '',
+    '| abuse (rounds go on) | RSS before | peak (growth) | 30 s after | back within 10 MiB | /healthz p50 / p99 / max | rounds | what the limits did |',
+    '|---|--:|--:|--:|--:|--:|--:|---|',
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${mib(r.baseline)} MiB | ${mib(r.peak)} MiB (+${mib(r.peak - r.baseline)}) | ${mib(r.after)} MiB | ${r.backAfterS === undefined ? `not within ${RECOVER_S} s` : `${r.backAfterS.toFixed(1)} s`} | ${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)} ms | ${r.rounds} | ${r.note} |`,
+    ),
+    '',
+    `Over the whole run: ${final.done} rounds done, ${final.failed} failed; /healthz answers ${[...probe.statuses].map(([s, n]) => `${s}×${n}`).join(', ')}.`,
+    '',
+  ].join('\n');
+  process.stdout.write(`${md}\n`);
+  if (!args.includes('--no-write')) {
+    writeFileSync(path.join(HERE, 'soak-results.md'), md);
+    say('wrote bench/soak-results.md');
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
