@@ -6,7 +6,6 @@
  * Both default committees are subset-safe (docs/protocol.md §15): 4,3,2 (c_max = 1, 6 > 5) with
  * 4 headless members, and 5,4,2 (c_max = 2, 8 > 7) with 5; each tolerates one silent member.
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { MlEvaluator } from '../src/client/trainers/ml-evaluator.js';
 import { MlTrainer } from '../src/client/trainers/ml-trainer.js';
@@ -36,13 +35,17 @@ import {
   runMain,
   toggle,
 } from './cli.js';
+import { demoDataDir } from './demo-dir.js';
+import { joinToken } from './join-token.js';
+import { listenOrExplain } from './port.js';
 
 const CMD = command({
   usage: 'npm start -- [options]        (npm run demo -- [options]: the same with --demo)',
   flags: {
     port: 'default 8080',
     host: 'default 127.0.0.1',
-    'data-dir': 'default data/federation',
+    'data-dir': 'default data/federation; --demo: a fresh data/demo/<time> each run',
+    resume: toggle('--demo: carry on with the latest demo data directory instead of a fresh one'),
     demo: toggle('stakeholder-demo defaults: 10 trainers, 5 members, committee 5,4,2'),
     trainers: 'beside the browsers; default 3, --demo 10',
     members: 'default 4, --demo 5',
@@ -57,7 +60,9 @@ const CMD = command({
       'in these rounds of this run, d_max + 1 = m − t_rec + 1 headless members stay silent, so the round fails loudly (they rejoin afterwards)',
     ),
     'drop-trainers': flag('R:K[,…]', 'in round R of this run, K headless trainers crash at random points'),
-    token: 'default: a random one, printed in the join URL; --open for none',
+    token:
+      'default: the one kept in DATA_DIR/join-token (created on first start), printed in the join URL; --open for none',
+    'new-token': toggle('roll the join token: tabs holding the old one are refused and offer to paste the new link'),
     'authority-key': flag(
       'FILE',
       "the enrollment authority's key file (created if missing; roll it with `npm run authority -- rotate`); default DATA_DIR.authority.json",
@@ -95,11 +100,14 @@ runMain(CMD.help, async () => {
       if (!mm) throw new UsageError(`--drop-trainers takes ROUND:COUNT pairs, e.g. 2:3, got '${p}'`);
       return { round: Number(mm[1]), count: Number(mm[2]) };
     });
-  const token = f.open ? undefined : (f.token ?? randomBytes(9).toString('base64url'));
+  const dataDir = f['data-dir'] ?? (demo ? demoDataDir('data/demo', !!f.resume) : 'data/federation');
+  const token = f.open ? undefined : joinToken(dataDir, { given: f.token, rotate: !!f['new-token'] }).token;
+  const port = num('port', f.port, 8080, { int: true, min: 0, max: 65535 });
+  const host = f.host ?? '127.0.0.1';
   const config = resolveConfig({
-    port: num('port', f.port, 8080, { int: true, min: 0, max: 65535 }),
-    host: f.host ?? '127.0.0.1',
-    dataDir: f['data-dir'] ?? 'data/federation',
+    port,
+    host,
+    dataDir,
     open: !!f.open,
     allowedOrigins,
     ...(token ? { token } : {}),
@@ -140,9 +148,11 @@ runMain(CMD.help, async () => {
   });
   fed.useAuthority(inProcessAuthority(authority));
   const enrollHandler = authorityHandler(authority, logger, '/authority');
-  const server = await listen(fed, config.host, config.port, logger, {
-    fallback: async (req, res) => (await enrollHandler(req, res)) || app(req, res),
-  });
+  const server = await listenOrExplain(host, port, demo ? 'npm run demo' : 'npm start', () =>
+    listen(fed, config.host, config.port, logger, {
+      fallback: async (req, res) => (await enrollHandler(req, res)) || app(req, res),
+    }),
+  );
   const first = fed.lastStartedRound + 1;
   const splits = splitDataset(dataset);
   const train = trainers > 0 ? partitionDataset(splits.train, { clients: trainers, seed: 11 }) : [];
@@ -171,7 +181,8 @@ runMain(CMD.help, async () => {
         : '') +
       (members < m ? `  note: ${members} headless volunteer(s) for m=${m}: rounds wait for browser volunteers\n` : '') +
       `  status: ${server.url}/status   events: ${server.url}/events   data: ${config.dataDir}\n` +
-      `  Press Ctrl+C to stop.\n\n`,
+      `  Press Ctrl+C to stop. Starting again with the same data directory keeps the join link (its token is in\n` +
+      `  ${join(config.dataDir, 'join-token')}): joined tabs carry on by themselves. --new-token rolls it.\n\n`,
   );
   fed.onEvent((e) => {
     if (e.type === 'round_done') {
