@@ -171,6 +171,11 @@ export class ParticipantView {
       this.charts = new RoundCharts(quality, bytes);
       this.lastPoints = undefined;
     });
+    let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+    window.addEventListener('resize', () => {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(() => this.charts?.resize(Math.max(200, quality.clientWidth)), 150);
+    });
   }
 
   private readonly actions: ViewActions;

@@ -6,6 +6,7 @@
 import '../styles.css';
 import './dashboard.css';
 import { clear, h } from '../dom.js';
+import { dashTables, updateTables } from './chart-tables.js';
 import { DashCharts } from './charts.js';
 import { renderHistory } from './history.js';
 import { describeNow, pct } from './narration.js';
@@ -41,6 +42,19 @@ function kpi(id: string, label: string, sub = ''): HTMLElement {
   );
 }
 
+const chartEls = {
+  quality: h('div', { class: 'chart', id: 'chart-quality' }),
+  survivors: h('div', { class: 'chart', id: 'chart-survivors' }),
+  time: h('div', { class: 'chart', id: 'chart-time' }),
+  bytes: h('div', { class: 'chart', id: 'chart-bytes' }),
+};
+const tables = dashTables(chartEls, {
+  quality: 'How good is the shared model, by version',
+  survivors: 'Trainers in each round',
+  time: 'Time per round',
+  bytes: 'Data sent per trainer',
+});
+
 function layout(root: HTMLElement): void {
   clear(root);
   root.append(
@@ -63,9 +77,9 @@ function layout(root: HTMLElement): void {
         'section',
         { class: 'card now', id: 'now' },
         h('h2', {}, 'What is happening'),
-        h('div', { class: 'now-title', id: 'now-title' }, 'Connecting…'),
+        h('div', { class: 'now-title', id: 'now-title', role: 'status', 'aria-live': 'polite' }, 'Connecting…'),
         h('p', { class: 'now-text', id: 'now-text' }, ''),
-        h('ol', { class: 'story', id: 'story' }),
+        h('ol', { class: 'story', id: 'story', tabindex: 0, 'aria-label': 'What happened, latest first' }),
       ),
     ),
     h(
@@ -119,7 +133,7 @@ function layout(root: HTMLElement): void {
           { class: 'muted explain' },
           'Measured on every trainer’s held-out data with secure aggregation too — only totals are revealed.',
         ),
-        h('div', { class: 'chart', id: 'chart-quality' }),
+        tables.quality.el,
       ),
       h(
         'div',
@@ -130,21 +144,21 @@ function layout(root: HTMLElement): void {
           { class: 'muted explain' },
           'Dropouts are left out of the sum; a round needs a minimum to stay private.',
         ),
-        h('div', { class: 'chart', id: 'chart-survivors' }),
+        tables.survivors.el,
       ),
       h(
         'div',
         { class: 'card' },
         h('h2', {}, 'Time per round'),
         h('div', { class: 'muted explain' }, 'From publishing the round to the new model.'),
-        h('div', { class: 'chart', id: 'chart-time' }),
+        tables.time.el,
       ),
       h(
         'div',
         { class: 'card' },
         h('h2', {}, 'Data sent per trainer'),
         h('div', { class: 'muted explain' }, 'One message per round: the masked update plus sealed key pieces.'),
-        h('div', { class: 'chart', id: 'chart-bytes' }),
+        tables.bytes.el,
       ),
     ),
     h(
@@ -213,7 +227,9 @@ function render(): void {
 
   if (s.rounds !== drawnRounds) {
     drawnRounds = s.rounds;
-    charts?.update(chartSeries(s.rounds));
+    const series = chartSeries(s.rounds);
+    charts?.update(series);
+    updateTables(tables, series);
     renderHistory($('rounds'), s.rounds);
   }
   renderParticipants($('people'), s.participants, s.counts, s.current);
@@ -234,12 +250,7 @@ function dispatch(a: DashAction): void {
 function main(): void {
   const root = $('dash');
   layout(root);
-  charts = new DashCharts({
-    quality: $('chart-quality'),
-    time: $('chart-time'),
-    bytes: $('chart-bytes'),
-    survivors: $('chart-survivors'),
-  });
+  charts = new DashCharts(chartEls);
   render();
   connectStream(dispatch);
   // Countdowns: local time only, no requests.
