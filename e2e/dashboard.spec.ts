@@ -4,6 +4,9 @@
  * or later, shows the secure metrics (a value and chart points), and marks the failed round 2 in
  * red with its reason in words. No sleeps: the test waits on page content.
  */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { CSP_REPORTER, expectStrictCsp } from './csp';
 import { TestFederation } from './federation';
@@ -69,4 +72,36 @@ test('dashboard follows rounds, shows secure metrics and marks the failed round'
 
   await testInfo.attach('dashboard', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
   expect(problems).toEqual([]);
+});
+
+test("after a restart the dashboard's counts agree with the round log", async ({ page }) => {
+  test.setTimeout(150_000);
+  // The federation of beforeEach stands aside: this test runs its own, twice, on one directory.
+  await fed.stop();
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'speakonce-log-')), 'federation');
+  const opts = { trainers: 4, members: 3, committee: '3,3,2', pauseS: 0.5, dataDir, keepData: true };
+  try {
+    fed = await TestFederation.start({ ...opts, extra: ['--fail-round', '2'] });
+    await fed.waitFor((e) => e.type === 'round_done' && e.round >= 3);
+    await fed.stop();
+    // Started again, waiting for more participants than there are: the log is all there is.
+    fed = await TestFederation.start({ ...opts, firstRound: 99 });
+    const log = readFileSync(join(dataDir, 'rounds.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { round: number; outcome: string; versionAfter: number });
+    const ok = log.filter((r) => r.outcome === 'ok').length;
+    const failed = log.length - ok;
+    expect(failed).toBeGreaterThanOrEqual(1);
+
+    await page.goto(`${fed.url}/dashboard.html`);
+    await expect(page.locator('#kpi-rounds')).toHaveText(`${ok} ✓${failed ? ` ${failed} ✕` : ''}`);
+    await expect(page.locator('#model-version')).toHaveText(`v${log.at(-1)?.versionAfter}`);
+    await expect(page.locator('#model-version-sub')).toHaveText(`improved ${ok} time${ok === 1 ? '' : 's'}`);
+    await expect(page.locator('#history tr[data-round]')).toHaveCount(log.length);
+    await expect(page.locator('#history tr[data-round="2"]')).toHaveAttribute('data-outcome', 'failed');
+  } finally {
+    await fed.stop();
+    TestFederation.removeData(dataDir);
+  }
 });

@@ -37,6 +37,7 @@ import {
 } from './cli.js';
 import { demoDataDir } from './demo-dir.js';
 import { joinToken } from './join-token.js';
+import { roundLogRoute } from './round-log.js';
 import { listenOrExplain } from './port.js';
 
 const CMD = command({
@@ -148,9 +149,10 @@ runMain(CMD.help, async () => {
   });
   fed.useAuthority(inProcessAuthority(authority));
   const enrollHandler = authorityHandler(authority, logger, '/authority');
+  const roundLog = roundLogRoute(config.dataDir);
   const server = await listenOrExplain(host, port, demo ? 'npm run demo' : 'npm start', () =>
     listen(fed, config.host, config.port, logger, {
-      fallback: async (req, res) => (await enrollHandler(req, res)) || app(req, res),
+      fallback: async (req, res) => (await roundLog(req, res)) || (await enrollHandler(req, res)) || app(req, res),
     }),
   );
   const first = fed.lastStartedRound + 1;
