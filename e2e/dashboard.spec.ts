@@ -35,7 +35,10 @@ test('dashboard follows rounds, shows secure metrics and marks the failed round'
   // The page runs under the server's strict CSP; any violation is a console error (csp.ts).
   await page.addInitScript(CSP_REPORTER);
 
-  expectStrictCsp(await page.goto(`${fed.url}/dashboard.html`));
+  // The join link rides in the fragment, as `npm start` prints it: the page shows it as a QR code.
+  expectStrictCsp(await page.goto(`${fed.url}/dashboard.html#join=${encodeURIComponent(fed.joinUrl)}`));
+  await expect(page.locator('#join-qr svg path')).toHaveAttribute('d', /^M\d/);
+  await expect(page.locator('#join-qr')).toContainText(fed.joinUrl);
   await expect(page.locator('#conn')).toHaveText(/live/);
   await expect(page.locator('#insecure-demo')).toBeHidden(); // 3,3,2 is subset-safe
 
@@ -66,6 +69,16 @@ test('dashboard follows rounds, shows secure metrics and marks the failed round'
   await expect(page.locator('#history tr[data-round="1"]')).toHaveAttribute('data-outcome', 'ok');
   await expect(page.locator('#story')).toContainText('Round 2 failed');
   await expect(page.locator('#kpi-rounds')).toContainText('1 ✕');
+
+  // The story so far: total bytes, one trainer alone against the federation, what the server learned.
+  await expect(page.locator('#summary-rounds')).toContainText(/The server received [\d.]+ (KiB|MiB) in total/);
+  await expect(page.locator('#baseline-alone')).toContainText(
+    /One trainer alone \([\d,]+ rows, \d+ frauds\): AUC-PR \d\.\d{3}/,
+  );
+  await expect(page.locator('#baseline-federation')).toContainText(
+    /model v\d+ \(4 trainers’ data, none of it shared\): AUC-PR \d\.\d{3}/,
+  );
+  await expect(page.locator('#privacy-statement')).toContainText('only the sum of the trainers’ updates');
 
   // What the server sees: the two pictures were drawn.
   await expect(page.locator('#privacy-note')).toContainText(/Round \d+/);

@@ -54,13 +54,15 @@ test('join page, tab and dashboard: no sideways scrolling at 360 and 390 px, no 
   test.setTimeout(180_000);
   const tab = await openTab(browser, fed, 'trainer', 'phone');
   const dash = await (await browser.newContext()).newPage();
-  await dash.goto(`${fed.url}/dashboard.html`);
+  await dash.goto(`${fed.url}/dashboard.html#join=${encodeURIComponent(fed.joinUrl)}`);
   // A few rounds, one of them failed: every panel has content.
   await fed.waitFor(
     (e): e is Done => e.type === 'round_done' && e.round >= 3 && e.survivors.some((s) => s.startsWith(tab.shortId)),
   );
   await expect(tab.page.locator('tr[data-round="3"]')).toContainText('aggregated');
   await expect(dash.locator('#history tr[data-round="3"]')).toBeVisible();
+  await expect(dash.locator('#join-qr svg')).toBeVisible();
+  await expect(dash.locator('#baseline-federation')).toBeVisible();
 
   // The round as a person sees it: what the server received from this tab beside what it learned.
   await expect(tab.page.locator('#server-received')).toContainText(

@@ -2,6 +2,7 @@
  * Listening on a port that is taken gives one line in words and the way out (`--port`), not a
  * stack trace.
  */
+import { networkInterfaces } from 'node:os';
 import { CodedError } from '../src/base/error.js';
 
 export class PortInUseError extends CodedError<'PORT_IN_USE'> {
@@ -27,4 +28,12 @@ export async function listenOrExplain<T>(
     if ((e as { code?: unknown }).code === 'EADDRINUSE') throw new PortInUseError(host, port, command);
     throw e;
   }
+}
+
+/** For a server on all interfaces, http://<this machine's first network IPv4>:port (what phones can reach). */
+export function lanOrigin(host: string, port: number): string | undefined {
+  if (host !== '0.0.0.0' && host !== '::') return undefined;
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return `http://${a.address}:${port}`;
+  return undefined;
 }

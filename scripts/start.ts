@@ -37,8 +37,10 @@ import {
 } from './cli.js';
 import { demoDataDir } from './demo-dir.js';
 import { joinToken } from './join-token.js';
+import { BaselineReport } from './baseline.js';
 import { roundLogRoute } from './round-log.js';
-import { listenOrExplain } from './port.js';
+import { paceDelayMs, pacedCrypto, pacedTrainer } from './pace.js';
+import { lanOrigin, listenOrExplain } from './port.js';
 
 const CMD = command({
   usage: 'npm start -- [options]        (npm run demo -- [options]: the same with --demo)',
@@ -60,7 +62,10 @@ const CMD = command({
       'N[,N…]',
       'in these rounds of this run, d_max + 1 = m − t_rec + 1 headless members stay silent, so the round fails loudly (they rejoin afterwards)',
     ),
-    'drop-trainers': flag('R:K[,…]', 'in round R of this run, K headless trainers crash at random points'),
+    'drop-trainers': flag(
+      'R:K[,…]',
+      "in round R of this run, K headless trainers crash at random points; default none, --demo 2:1 (one dropout; '' for none)",
+    ),
     token:
       'default: the one kept in DATA_DIR/join-token (created on first start), printed in the join URL; --open for none',
     'new-token': toggle('roll the join token: tabs holding the old one are refused and offer to paste the new link'),
@@ -71,7 +76,11 @@ const CMD = command({
     open: true,
     'allow-origin':
       "default: only the server's own, http://HOST:PORT, with localhost and 127.0.0.1 for a loopback host and every interface's address for 0.0.0.0",
-    'pause-s': 'default 3, so people can follow',
+    'pause-s': 'default 3, so people can follow; --demo: the pace',
+    pace: flag(
+      'S',
+      'headless trainers send, and committee members answer, one after another over about S seconds, so each phase stays on screen; default 0, --demo 2',
+    ),
     rounds: 'default: run until stopped',
     'first-round': 'default 0',
     'test-mode': toggle('expose test hooks to clients (Playwright suites only)'),
@@ -93,7 +102,9 @@ runMain(CMD.help, async () => {
   const trainers = num('trainers', f.trainers, demo ? 10 : 3, { int: true, min: 0 });
   const members = num('members', f.members, demo ? 5 : 4, { int: true, min: 0 });
   const failRounds = intList('fail-round', f['fail-round'], []);
-  const drops = (f['drop-trainers'] ?? '')
+  const pace = num('pace', f.pace, demo ? 2 : 0, { min: 0, max: 10 });
+  // The demo shows one dropout (a trainer crashes in round 2) unless told otherwise.
+  const drops = (f['drop-trainers'] ?? (demo ? '2:1' : ''))
     .split(',')
     .filter(Boolean)
     .map((p) => {
@@ -116,7 +127,7 @@ runMain(CMD.help, async () => {
     insecureDemo: !!f['insecure-demo'],
     minTrainers: 3,
     firstRoundParticipants: num('first-round', f['first-round'], 0, { int: true, min: 0 }),
-    pauseMs: Math.round(1000 * num('pause-s', f['pause-s'], 3, { min: 0 })),
+    pauseMs: Math.round(1000 * num('pause-s', f['pause-s'], demo ? Math.max(3, pace) : 3, { min: 0 })),
     rounds: num('rounds', f.rounds, 0, { int: true, min: 0 }),
     submitMs: 45_000,
     committeeMs: 20_000,
@@ -150,32 +161,54 @@ runMain(CMD.help, async () => {
   fed.useAuthority(inProcessAuthority(authority));
   const enrollHandler = authorityHandler(authority, logger, '/authority');
   const roundLog = roundLogRoute(config.dataDir);
-  const server = await listenOrExplain(host, port, demo ? 'npm run demo' : 'npm start', () =>
-    listen(fed, config.host, config.port, logger, {
-      fallback: async (req, res) => (await roundLog(req, res)) || (await enrollHandler(req, res)) || app(req, res),
-    }),
-  );
-  const first = fed.lastStartedRound + 1;
   const splits = splitDataset(dataset);
   const train = trainers > 0 ? partitionDataset(splits.train, { clients: trainers, seed: 11 }) : [];
   const heldOut = trainers > 0 ? partitionDataset(splits.validation, { clients: trainers, seed: 11 }) : [];
+  // One trainer's data alone against the federation, on the same held-out rows (the dashboard).
+  const report = new BaselineReport(splits.validation, join(config.dataDir, 'models'), trainers);
+  const baselineRoute = report.route();
+  const server = await listenOrExplain(host, port, demo ? 'npm run demo' : 'npm start', () =>
+    listen(fed, config.host, config.port, logger, {
+      fallback: async (req, res) =>
+        (await roundLog(req, res)) || baselineRoute(req, res) || (await enrollHandler(req, res)) || app(req, res),
+    }),
+  );
+  const first = fed.lastStartedRound + 1;
   const pool = new HeadlessPool({
     wsUrl: `${server.url.replace(/^http/, 'ws')}/ws`,
     token: token ?? '',
     authority: { url: `${server.url}/authority`, keys: pinned, ...(fed.insecureDemo ? { insecureDemo: true } : {}) },
     trainers: train.map((t, i) => ({ train: t, heldOut: heldOut[i] as typeof t })),
     members,
-    makeTrainer: (d, i) => new MlTrainer(d, 100 + i),
+    makeTrainer: (d, i) => pacedTrainer(new MlTrainer(d, 100 + i), paceDelayMs(pace, i, trainers)),
     makeEvaluator: (d) => new MlEvaluator(d),
+    ...(pace > 0
+      ? { makeCrypto: (i: number) => pacedCrypto(i < trainers ? 0 : paceDelayMs(pace, i - trainers, members)) }
+      : {}),
   });
+  const first0 = train[0];
+  if (first0 && heldOut[0])
+    void report
+      .trainAlone(first0, heldOut[0], 20)
+      .then(() => (fed.version > 0 ? report.federationAt(fed.version) : undefined))
+      .catch((e: unknown) => log(`baseline not available: ${String(e)}`));
   for (const r of failRounds) pool.silenceMembers(first + r - 1, committee.dMax + 1);
-  for (const d of drops) pool.crashTrainers(first + d.round - 1, d.count);
+  // The demo's own dropout is one the audience sees (before sending); chosen ones crash anywhere.
+  for (const d of drops)
+    pool.crashTrainers(first + d.round - 1, d.count, f['drop-trainers'] === undefined ? ['before-send'] : undefined);
 
-  const joinUrl = `${server.url}/?${token ? `join=${encodeURIComponent(token)}&` : ''}authority=${toHex(keys.signPublic)}${fed.insecureDemo ? '&insecure-demo=1' : ''}`;
+  const joinQuery = `?${token ? `join=${encodeURIComponent(token)}&` : ''}authority=${toHex(keys.signPublic)}${fed.insecureDemo ? '&insecure-demo=1' : ''}`;
+  const joinUrl = `${server.url}/${joinQuery}`;
+  // The dashboard shows the join link as a QR code for the room (in the fragment: never sent to
+  // a server); on all interfaces, with this machine's network address, which phones can reach.
+  const phoneUrl = `${lanOrigin(host, server.port) ?? server.url}/${joinQuery}`;
+  const dashboardUrl = `${server.url}/dashboard.html#join=${encodeURIComponent(phoneUrl)}`;
   process.stdout.write(
     `\nSpeakOnce is running — federation ${fed.federationId}, model v${fed.version}\n\n` +
       `  Open this in a browser to take part:  ${joinUrl}\n` +
-      `  Dashboard for everyone watching:      ${server.url}/dashboard.html\n\n` +
+      `  Dashboard for everyone watching:      ${dashboardUrl}\n` +
+      (phoneUrl !== joinUrl ? `  For phones on this network:           ${phoneUrl}\n` : '') +
+      '\n' +
       `  ${trainers} headless trainer(s) on ${label} (${describe(dataset)}) and ${members} committee volunteer(s);\n` +
       `  committee m=${m}, t_rec=${tRec}, ρ=${rho}${failRounds.length ? `; rounds ${failRounds.join(', ')} will fail (silent members)` : ''}${drops.length ? `; trainer crashes in round(s) ${drops.map((d) => `${d.round}×${d.count}`).join(', ')}` : ''}.\n` +
       (fed.insecureDemo
@@ -189,6 +222,9 @@ runMain(CMD.help, async () => {
   fed.onEvent((e) => {
     if (e.type === 'round_done') {
       pool.roundEnded(e.round);
+      report
+        .federationAt(e.version)
+        .catch((err: unknown) => log(`baseline: model v${e.version} not measured: ${String(err)}`));
       log(
         `round ${e.round}: model v${e.version} from ${e.survivors.length} trainer(s), ${e.membersAnswered.length} committee answer(s), ${e.timings.total_ms} ms${e.metrics ? `, federation AUC-PR of v${e.metrics.version}: ${e.metrics.auc_pr.toFixed(3)}` : ''}`,
       );

@@ -22,6 +22,7 @@ export class RoundCharts {
     const roundAxis: uPlot.Axis = { label: 'round', incrs: [1, 2, 5, 10, 20, 50, 100] };
     this.quality = new uPlot(
       {
+        legend: { live: false },
         width,
         height: 200,
         scales: { x: { time: false }, loss: { auto: true }, auc: { range: [0, 1] } },
@@ -41,6 +42,7 @@ export class RoundCharts {
     );
     this.bytes = new uPlot(
       {
+        legend: { live: false },
         width,
         height: 200,
         scales: { x: { time: false } },

@@ -8,6 +8,9 @@ import './dashboard.css';
 import { clear, h } from '../dom.js';
 import { dashTables, updateTables } from './chart-tables.js';
 import { DashCharts } from './charts.js';
+import { joinCard, joinLinkOf } from './join-qr.js';
+import { renderSummary } from './summary.js';
+import { type Baseline, parseBaseline } from '../../wire/baseline.js';
 import { renderHistory } from './history.js';
 import { describeNow, pct } from './narration.js';
 import { renderParticipants } from './participants.js';
@@ -27,6 +30,9 @@ import { renderTimeline } from './timeline.js';
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
 
 let state: DashState = initialState();
+const joinLink = joinLinkOf(location.hash);
+let baseline: Baseline | undefined;
+let drawnSummary: unknown[] = [];
 let charts: DashCharts | undefined;
 let drawnPreview: DashState['preview'];
 let drawnRounds: DashState['rounds'] | undefined;
@@ -81,6 +87,12 @@ function layout(root: HTMLElement): void {
         h('p', { class: 'now-text', id: 'now-text' }, ''),
         h('ol', { class: 'story', id: 'story', tabindex: 0, 'aria-label': 'What happened, latest first' }),
       ),
+    ),
+    h(
+      'div',
+      { class: 'row-story' },
+      h('section', { class: 'card summary' }, h('h2', {}, 'The story so far'), h('div', { id: 'summary' })),
+      ...(joinLink ? [joinCard(joinLink)] : []),
     ),
     h(
       'section',
@@ -233,6 +245,10 @@ function render(): void {
     renderHistory($('rounds'), s.rounds);
   }
   renderParticipants($('people'), s.participants, s.counts, s.current);
+  if (drawnSummary[0] !== s.rounds || drawnSummary[1] !== baseline) {
+    drawnSummary = [s.rounds, baseline];
+    renderSummary($('summary'), s.rounds, baseline);
+  }
 
   if (s.preview && s.preview !== drawnPreview) {
     drawnPreview = s.preview;
@@ -242,7 +258,24 @@ function render(): void {
   }
 }
 
+/** The baseline (GET /baseline.json) after each finished round; absent where not served. */
+let baselineTimer: ReturnType<typeof setTimeout> | undefined;
+function refreshBaseline(): void {
+  clearTimeout(baselineTimer);
+  baselineTimer = setTimeout(() => {
+    fetch('/baseline.json', { cache: 'no-store' })
+      .then(async (r) => (r.ok ? parseBaseline(await r.json()) : undefined))
+      .then((b) => {
+        if (!b) return;
+        baseline = b;
+        if (!frame) frame = requestAnimationFrame(render);
+      })
+      .catch(() => undefined);
+  }, 400);
+}
+
 function dispatch(a: DashAction): void {
+  if (a.type === 'round_done' || (a.type === 'connection' && a.state === 'live')) refreshBaseline();
   state = reduce(state, a);
   if (!frame) frame = requestAnimationFrame(render);
 }
