@@ -11,7 +11,7 @@ import { TestFederation } from './federation';
 import { openTab } from './tabs';
 
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
-const WIDTHS = [360, 390] as const;
+const WIDTHS = [360, 390, 414] as const;
 
 async function overflow(page: Page): Promise<{ scroll: number; inner: number; culprits: string[] }> {
   return page.evaluate(() => {

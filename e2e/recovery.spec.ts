@@ -184,6 +184,9 @@ test.describe('recovery', () => {
       );
       await expect(tab.page.locator(`tr[data-round="${after.round}"]`)).toContainText('aggregated');
       await expect(tab.page.locator('#fact-connection')).toHaveText('connected');
+      // Errors about the connection cleared once it was back.
+      await expect(tab.page.locator('#errors .code', { hasText: 'AUTHORITY_UNREACHABLE' })).toHaveCount(0);
+      await expect(tab.page.locator('#connection-text')).not.toContainText('restarting');
       await fed.stop();
 
       // --new-token: the tab is refused, says why, and a pasted new link carries on.
