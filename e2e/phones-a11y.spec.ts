@@ -1,5 +1,5 @@
 /**
- * Every page usable on a phone and by everyone (issue 15): at 360 and 390 px wide the join page,
+ * Every page usable on a phone and by everyone (issue 15): at 360, 390 and 414 px wide the join page,
  * a participant tab and the dashboard have no sideways scrolling (scrollWidth ≤ innerWidth),
  * and axe-core finds no serious or critical violation on each of them once a few rounds have
  * run (the pages in their populated state).
@@ -48,7 +48,7 @@ test.afterEach(async () => {
   await fed.stop();
 });
 
-test('join page, tab and dashboard: no sideways scrolling at 360 and 390 px, no serious axe violation', async ({
+test('join page, tab and dashboard: no sideways scrolling at 360, 390 and 414 px, no serious axe violation', async ({
   browser,
 }, testInfo) => {
   test.setTimeout(180_000);

@@ -5,9 +5,9 @@
  * state.
  */
 import { type FederationMetrics, SHORT_ID } from '../../wire/events.js';
-import type { LoggedRound } from '../../wire/round-log.js';
 import { insecureDemoNotice } from '../insecure-demo.js';
 import { narrateEvent } from './narration.js';
+import { withLog } from './round-log.js';
 import { type CurrentRound, type DashAction, type DashState, PHASES, type Phase, type RoundRecord } from './types.js';
 
 export { PHASES };
@@ -48,28 +48,6 @@ export function failedPhase(code: string, reached: Phase): Phase {
   return 'unmasked'; // inconsistent answers, shares that do not open, …
 }
 
-/** A round of the persisted log as the dashboard keeps it. */
-export function fromLog(r: LoggedRound): RoundRecord {
-  return {
-    round: r.round,
-    ok: r.ok,
-    versionBefore: r.versionBefore,
-    versionAfter: r.versionAfter,
-    trainers: r.trainers,
-    survivors: r.survivors,
-    dropped: r.trainers - r.survivors,
-    answered: r.answered,
-    m: r.m,
-    tRec: r.tRec,
-    totalMs: r.totalMs,
-    bytesIn: r.bytesIn,
-    bytesPerTrainer: r.ok && r.survivors > 0 ? r.bytesIn / r.survivors : undefined,
-    metrics: r.metrics,
-    code: r.code,
-    reason: r.reason,
-  };
-}
-
 function upsertRound(rounds: RoundRecord[], rec: RoundRecord): RoundRecord[] {
   const rest = rounds.filter((r) => r.round !== rec.round);
   rest.push(rec);
@@ -88,19 +66,8 @@ function apply(s: DashState, e: DashAction): DashState {
       if (e.state === 'live' && s.everLive && s.connection !== 'live')
         return { ...s, connection: 'live', current: undefined, waiting: undefined };
       return { ...s, connection: e.state, everLive: s.everLive || e.state === 'live' };
-    case 'log': {
-      // The persisted log fills in the rounds the live stream no longer replays (before a
-      // restart); a round the stream did describe keeps its richer record.
-      const have = new Set(s.rounds.map((r) => r.round));
-      const added = e.rounds.filter((r) => !have.has(r.round)).map(fromLog);
-      const last = e.rounds.at(-1);
-      if (!added.length && (!last || last.versionAfter <= s.version)) return s;
-      return {
-        ...s,
-        rounds: [...s.rounds, ...added].sort((a, b) => a.round - b.round),
-        version: Math.max(s.version, last?.versionAfter ?? 0),
-      };
-    }
+    case 'log':
+      return withLog(s, e.rounds);
     case 'status':
       return {
         ...s,
