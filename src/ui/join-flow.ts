@@ -37,7 +37,7 @@ export function syntheticFor(publicKey: Uint8Array): Dataset {
 async function prepareData(root: HTMLElement, choice: DataChoice, store: ClientStore): Promise<LocalData | undefined> {
   if (choice.kind === 'synthetic') {
     const id = await store.getOrCreateIdentity();
-    return { data: syntheticFor(id.publicKey), name: `synthetic (${SYNTHETIC_ROWS} rows for this client)` };
+    return { data: syntheticFor(id.publicKey), name: 'synthetic data made for this tab' };
   }
   const file = choice.file;
   const res = await loadCsvInWorker(file, showLoading(root, file.name));
