@@ -69,8 +69,8 @@ describe('bench: secagg section (tiny plan)', () => {
 
     const total = (byName.get('trainer_total') ?? [])[0] as BenchRecord;
     expect(total).toMatchObject({ L: 1000, m: 10 });
-    // 8·L residue bytes + 32-byte key + 10 sealed slices of (2·⌈2048/3⌉·4 + 16) bytes.
-    expect(total.bytes).toBe(8 * 1000 + 32 + 10 * (2 * Math.ceil(2048 / 3) * 4 + 16));
+    // 2·⌈26·L/8⌉ packed residue bytes + 32-byte key + 10 sealed slices of (2·⌈2048/3⌉·4 + 16) bytes.
+    expect(total.bytes).toBe(2 * 3250 + 32 + 10 * (2 * Math.ceil(2048 / 3) * 4 + 16));
     // Certified federations (issue 13): the new costs and their same-run baselines.
     const positive = (r: BenchRecord, fields: readonly string[]): void => {
       for (const f of fields) {
@@ -157,10 +157,35 @@ describe('bench: rounds section (tiny plan, real server process and sockets)', (
       'plaintext_round',
       'secure_round',
       'round_bytes_per_trainer',
+      'round_critical_path',
+      'round_critical_path',
       'server_peak_rss',
     ]);
-    const [plain, secure, bytes, rss] = res.records as [BenchRecord, BenchRecord, BenchRecord, BenchRecord];
-    for (const r of res.records) {
+    const [plain, secure, bytes, critical, criticalPlain, rss] = res.records as [
+      BenchRecord,
+      BenchRecord,
+      BenchRecord,
+      BenchRecord,
+      BenchRecord,
+      BenchRecord,
+    ];
+    // the critical path: each party's own work, added along the round (bench/critical.ts)
+    expect(critical).toMatchObject({ mode: 'secure', n: 6, trainers: 3, L: secure.L });
+    expect(criticalPlain).toMatchObject({ mode: 'plaintext', n: 6, trainers: 3, insecure: true });
+    const parts = ['trainer_ms', 'server_collect_ms', 'member_ms', 'server_unmask_ms'].map(
+      (k) => critical[k] as number,
+    );
+    for (const p of parts) expect(Number.isFinite(p) && p >= 0).toBe(true);
+    expect(critical.median_ms).toBeCloseTo(
+      parts.reduce((a, b) => a + b, 0),
+      6,
+    );
+    expect(criticalPlain.median_ms).toBeCloseTo(
+      (criticalPlain.trainer_ms as number) + (criticalPlain.server_ms as number),
+      6,
+    );
+    expect(critical.vs_plaintext).toBeCloseTo(critical.median_ms / criticalPlain.median_ms, 9);
+    for (const r of [plain, secure, bytes, rss]) {
       expect(Number.isFinite(r.median_ms) && r.median_ms > 0, `${r.name}.median_ms = ${r.median_ms}`).toBe(true);
       expect(Number.isSafeInteger(r.bytes) && (r.bytes as number) > 0, `${r.name}.bytes = ${String(r.bytes)}`).toBe(
         true,
@@ -174,8 +199,9 @@ describe('bench: rounds section (tiny plan, real server process and sockets)', (
     // a plaintext upload is the int32 vector plus a small msgpack envelope
     expect(plain.bytes).toBeGreaterThan(4 * L);
     expect(plain.bytes).toBeLessThan(4 * L + 100);
-    // a secure upload: two u32 residue vectors, the ephemeral key and 3 sealed slices (ρ = 2)
-    expect(secure.bytes).toBeGreaterThan(8 * L + 32 + 3 * (2 * 1024 * 4 + 16));
+    // a secure upload: two packed residue vectors (26 bits each, §4.1), the ephemeral key and 3
+    // sealed slices (ρ = 2)
+    expect(secure.bytes).toBeGreaterThan(2 * Math.ceil((26 * L) / 8) + 32 + 3 * (2 * 1024 * 4 + 16));
     expect(secure.vs_plaintext_round).toBeCloseTo(secure.median_ms / plain.median_ms, 9);
     expect(bytes).toMatchObject({ n: 6, m: 3, bytes: secure.bytes, plaintext_bytes: plain.bytes });
     expect(rss).toMatchObject({ name: 'server_peak_rss', n: 4, m: 3, runs: 1 });

@@ -5,6 +5,7 @@
  * same-run baseline of `trainer_total`. Everything here is setup; the bench times the calls the
  * participants and the server make (src/client/verify.ts, src/server/signed.ts, src/cert).
  */
+import { committeeJobOf } from '../src/client/job.js';
 import { type CertRole, authorityId, issueCertificate } from '../src/cert/certificate.js';
 import { type RawSigningKeyPair, createSigningKey, sign } from '../src/cert/sign.js';
 import { answerBytes, contributionBytes, digest } from '../src/cert/statements.js';
@@ -29,6 +30,7 @@ import {
   validateQuantized,
   validateRoundConfig,
   x25519PublicKey,
+  packResidues,
 } from '../src/secagg/index.js';
 import { u32ToBytes } from '../src/wire/codec.js';
 import { descriptorDigest } from '../src/wire/digest.js';
@@ -85,6 +87,7 @@ export function contributionStatement(
     maskedDigest: digests.masked,
     ephemeralPublic: c.ephemeralPublic,
     sliceDigests: digests.slices,
+    keyCommitments: digests.keys,
   });
 }
 
@@ -94,6 +97,7 @@ export interface SignedSlot {
   readonly sig: Uint8Array;
   readonly masked: Uint8Array;
   readonly slices: Uint8Array[];
+  readonly keys: Uint8Array[];
 }
 
 export function signedSlot(
@@ -103,7 +107,7 @@ export function signedSlot(
   descriptor: Uint8Array,
 ): SignedSlot {
   const sig = sign(creds.signing.secretKey, contributionStatement(c, digests, descriptor));
-  return { cert: creds.cert, sig, masked: digests.masked, slices: [...digests.slices] };
+  return { cert: creds.cert, sig, masked: digests.masked, slices: [...digests.slices], keys: [...digests.keys] };
 }
 
 /** A `round` message as the server sends it (src/server/descriptor.ts), for a secure round. */
@@ -159,23 +163,16 @@ export function jobMessage(job: CommitteeJob, signed: ReadonlyMap<string, Signed
         id: s.clientId,
         eph: s.ephemeralPublic,
         sealed: s.sealed,
-        ...(sl ? { signed: { cert: sl.cert, sig: sl.sig, masked: sl.masked, slices: [...sl.slices] } } : {}),
+        ...(sl
+          ? { signed: { cert: sl.cert, sig: sl.sig, masked: sl.masked, slices: [...sl.slices], keys: [...sl.keys] } }
+          : {}),
       };
     }),
   };
 }
 
-/** The core's job from the wire message, as the engine builds it (src/client/engine.ts onJob). */
-export function committeeJobOf(federation: string, j: JobMsg): CommitteeJob {
-  return {
-    federation,
-    round: j.round,
-    memberIndex: j.memberIndex,
-    survivors: j.survivors.map((s) => ({ clientId: s.id, digest: s.digest })),
-    survivorHash: j.hS,
-    slots: j.slots.map((s) => ({ clientId: s.id, ephemeralPublic: s.eph, sealed: s.sealed })),
-  };
-}
+/** The core's job from the wire message, as the engine builds it. */
+export { committeeJobOf };
 
 /** The member's signature of its answer, as the engine makes it. */
 export function signAnswer(secretKey: Uint8Array, r: CommitteeResponse): { sum: Uint8Array; sig: Uint8Array } {
@@ -194,24 +191,27 @@ export function answerMessage(r: CommitteeResponse, signed: { sum: Uint8Array; s
   return { t: 'answer', round: r.round, memberIndex: r.memberIndex, hS: r.survivorHash, ...signed };
 }
 
-export function contributionMessage(c: Contribution, sig: Uint8Array): ContributionMsg {
+export function contributionMessage(c: Contribution, sig: Uint8Array, keys: readonly Uint8Array[]): ContributionMsg {
   return {
     t: 'contribution',
     round: c.round,
     // Copies, as a decoded message holds its own bytes.
-    y1: u32ToBytes(c.masked[0]).slice(),
-    y2: u32ToBytes(c.masked[1]).slice(),
+    y1: (c.wire?.[0] ?? packResidues(c.masked[0])).slice(),
+    y2: (c.wire?.[1] ?? packResidues(c.masked[1])).slice(),
     eph: c.ephemeralPublic,
     sealed: [...c.sealed],
     sig,
+    keys: [...keys],
   };
 }
 
 /**
  * The trainer as it was before certified federations (git 961c3bf, src/secagg/trainer.ts):
- * `buildContribution` without the masked-vector and slice digests, step for step with the
- * core's exported functions. The same-run baseline of the issue-13 trainer target; keep it in
- * step with buildContribution's mask/share/seal steps if those change.
+ * `buildContribution` without the masked-vector and slice digests and the slice-key
+ * commitments, step for step with the core's exported functions. The same-run baseline of the
+ * issue-13 trainer target; keep it in step with buildContribution's mask/pack/share/seal steps
+ * if those change (it packs the masked vector for the wire, §4.1, as the trainer does, so the
+ * ratio isolates the cost of the checks).
  */
 export async function buildContributionUncertified(
   cfg: RoundConfig,
@@ -231,6 +231,7 @@ export async function buildContributionUncertified(
     sampleNoise(rng, cfg.length),
   ]);
   const masked = applyMask(update, secret, ring, noise, cfg.delta, cfg.length);
+  const wire = [packResidues(masked[0]), packResidues(masked[1])] as const;
   const mask_ms = performance.now() - t0;
   t0 = performance.now();
   const rnd = randomnessLength(cfg.committee);
@@ -253,7 +254,7 @@ export async function buildContributionUncertified(
   );
   const seal_ms = performance.now() - t0;
   return {
-    contribution: { federation: cfg.federation, round: cfg.round, clientId, masked, ephemeralPublic, sealed },
+    contribution: { federation: cfg.federation, round: cfg.round, clientId, masked, wire, ephemeralPublic, sealed },
     timings: { mask_ms, shares_ms, seal_ms },
   };
 }

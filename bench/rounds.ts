@@ -29,6 +29,7 @@ import { createIdentity, isSubsetSafe } from '../src/secagg/index.js';
 import type { ServerConfig } from '../src/server/config.js';
 import { EventLog, authorityFor, nodeSocket, registerAuthority } from '../src/sim/harness.js';
 import { PlaintextBenchClient } from '../src/sim/plaintext-client.js';
+import { criticalPathRecords, partyTimes } from './critical.js';
 import type { BenchRecord, Section, SectionContext, SectionResult, TargetCheck } from './report.js';
 import type { MemoryLine, RoundLine, ServerLine } from './server-process.js';
 import { fmtBytes, fmtMs, fmtRatio, median } from './stats.js';
@@ -526,6 +527,23 @@ function notes(plan: RoundsPlan, records: readonly BenchRecord[]): string {
     );
   }
   lines.push('');
+  lines.push('### Critical path: what a deployment sees (`round_critical_path`)');
+  lines.push('');
+  lines.push(
+    "`secure_round` above is the whole crowd serialized in one process. `round_critical_path` (bench/critical.ts) instead measures each party's own work on its own — a trainer (quantize, mask, share, seal, sign, encode), a member (check the job, open and sum every slice, sign, encode) — and adds them along the round as if every participant had its own device: slowest trainer + the server's CPU before unmasking + slowest member + the server's unmasking; the plaintext round: trainer (quantize, encode) + the server's CPU. Training and the loopback network are left out of both.",
+  );
+  lines.push('');
+  lines.push('| n | trainer | server before unmask | member | unmask | secure | plaintext | secure ÷ plaintext |');
+  lines.push('|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const s of plan.sizes) {
+    const cs = records.find((r) => r.name === 'round_critical_path' && r.n === s.n && r.mode === 'secure');
+    const cp = records.find((r) => r.name === 'round_critical_path' && r.n === s.n && r.mode === 'plaintext');
+    if (!cs || !cp) continue;
+    lines.push(
+      `| ${s.n} | ${fmtMs(num(cs, 'trainer_ms'))} ms | ${fmtMs(num(cs, 'server_collect_ms'))} ms | ${fmtMs(num(cs, 'member_ms'))} ms | ${fmtMs(num(cs, 'server_unmask_ms'))} ms | ${fmtMs(cs.median_ms)} ms | ${fmtMs(cp.median_ms)} ms | **${fmtRatio(cs.median_ms / cp.median_ms)}** |`,
+    );
+  }
+  lines.push('');
   const t = plan.target;
   const sec = find('secure_round', t.n);
   const pl = find('plaintext_round', t.n);
@@ -580,6 +598,20 @@ export async function runRoundsBench(plan: RoundsPlan, log: (s: string) => void 
     const recs = roundRecords({ size, secure, plain });
     records.push(...recs);
     const [pl, sec] = recs as [BenchRecord, BenchRecord, BenchRecord];
+    // What a deployment sees: each party's own work on its own device (bench/critical.ts).
+    const parties = await partyTimes(trainers, size.committee, num(sec, 'L'));
+    const critical = criticalPathRecords(size.n, parties, {
+      secureCpuMs: num(sec, 'server_cpu_ms'),
+      unmaskMs: num(sec, 'unmask_ms'),
+      plaintextCpuMs: num(pl, 'server_cpu_ms'),
+      L: num(sec, 'L'),
+      trainers,
+    });
+    records.push(...critical);
+    const [cs, cp] = critical as [BenchRecord, BenchRecord];
+    log(
+      `  n=${size.n} critical path: secure ${fmtMs(cs.median_ms)} ms (trainer ${fmtMs(parties.trainer_ms)} + server ${fmtMs(num(cs, 'server_collect_ms'))} + member ${fmtMs(parties.member_ms)} + unmask ${fmtMs(num(cs, 'server_unmask_ms'))}) vs plaintext ${fmtMs(cp.median_ms)} ms → ${fmtRatio(cs.median_ms / cp.median_ms)}`,
+    );
     log(
       `  n=${size.n} (${trainers} trainers, m=${size.committee.m}): plaintext ${fmtMs(pl.median_ms)} ms, secure ${fmtMs(sec.median_ms)} ms → ${fmtRatio(sec.median_ms / pl.median_ms)}; ` +
         `server CPU ${fmtRatio(num(sec, 'server_cpu_ratio'))}; upload ${fmtBytes(sec.bytes ?? 0)} vs ${fmtBytes(pl.bytes ?? 0)} (${((t1 - t0) / 1000).toFixed(1)} s + ${((t2 - t1) / 1000).toFixed(1)} s)`,

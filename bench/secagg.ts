@@ -34,6 +34,7 @@ import {
   maxQuantized,
   sizeCommittee,
   sliceLength,
+  packedLength,
 } from '../src/secagg/index.js';
 import { correctable } from '../src/secagg/robust.js';
 import { type CertifiedRound, checkAnswer, checkContribution, maskedDigestOf } from '../src/server/signed.js';
@@ -241,14 +242,9 @@ function randomFloats(L: number): Float32Array {
   return out;
 }
 
-/** Bytes a trainer uploads: two u32 residue vectors, the ephemeral key and the sealed slices. */
+/** Bytes a trainer uploads: two packed residue vectors (§4.1), the ephemeral key and the sealed slices. */
 export function uploadBytes(c: Contribution): number {
-  return (
-    c.masked[0].byteLength +
-    c.masked[1].byteLength +
-    c.ephemeralPublic.length +
-    c.sealed.reduce((a, s) => a + s.length, 0)
-  );
+  return 2 * packedLength(c.masked[0].length) + c.ephemeralPublic.length + c.sealed.reduce((a, s) => a + s.length, 0);
 }
 
 function stats(m: Measurement<unknown>): Pick<BenchRecord, 'min_ms' | 'max_ms' | 'runs'> {
@@ -481,6 +477,9 @@ async function benchMember(plan: SecaggPlan, log: (s: string) => void): Promise<
       const t3 = performance.now();
       return { verify_ms: t1 - t0, answer_ms: t2 - t1, sign_ms: t3 - t2 };
     };
+    // The job without slice-key commitments (§25): what an uncertified member opens.
+    const withKeys = committeeJobOf(cfg.federation, job);
+    const uncommitted = { ...withKeys, slots: withKeys.slots.map(({ keyCommitment: _k, ...slot }) => slot) };
     const warmCache: CertCache = new Set();
     const runs = await measureInterleaved<'baseline' | 'warm' | 'cold', MemberRun>({
       ...reps,
@@ -488,7 +487,7 @@ async function benchMember(plan: SecaggPlan, log: (s: string) => void): Promise<
         // The member before certification: answerJob alone (what `member` measured until issue 13).
         baseline: () => async () => {
           const t0 = performance.now();
-          await answerJob(cfg, committeeJobOf(cfg.federation, job), me, DEFAULT_MEMBER_POLICY);
+          await answerJob(cfg, uncommitted, me, DEFAULT_MEMBER_POLICY);
           return { verify_ms: 0, answer_ms: performance.now() - t0, sign_ms: 0 };
         },
         // Steady state: these trainers' certificates verified and their keys imported in an earlier
@@ -559,7 +558,11 @@ async function benchServerVerify(plan: SecaggPlan, log: (s: string) => void): Pr
       const id = 'trainer-0001';
       const creds = trainerCredentials(id);
       const { contribution, digests } = await buildContribution(cfg, id, randomUpdate(L));
-      const msg = contributionMessage(contribution, signedSlot(creds, contribution, digests, descriptor).sig);
+      const msg = contributionMessage(
+        contribution,
+        signedSlot(creds, contribution, digests, descriptor).sig,
+        digests.keys,
+      );
       const certified: CertifiedRound = { descriptorDigest: descriptor, certificates: new Map([[id, creds.cert]]) };
       const r = await measureInterleaved<'verify' | 'digest', Uint8Array>({
         ...reps,
@@ -908,7 +911,7 @@ function notes(plan: SecaggPlan, records: readonly BenchRecord[]): string {
       'The arithmetic (NTT, masking, sharing) runs on the main thread; the AES-CTR keystreams (ring, noise, secrets), AES-GCM and X25519 are WebCrypto jobs on the libuv thread pool, so on this 2-core machine they can overlap with the main thread — the trainer numbers are not strictly single-core.',
   );
   lines.push(
-    '- **Upload** (`bytes` of trainer records) = 8·L (two u32 residue vectors) + 32 (ephemeral key) + Σ sealed slice lengths; `upload_ratio` divides it by the 4·L bytes of a float32 update.',
+    '- **Upload** (`bytes` of trainer records) = 2·⌈26·L/8⌉ (two packed residue vectors, docs/protocol.md §4.1; 8·L before) + 32 (ephemeral key) + Σ sealed slice lengths; `upload_ratio` divides it by the 4·L bytes of a float32 update.',
   );
   lines.push(
     '- **Certified trainer** (issue 13): `trainer_total` (and `trainer_total_ring_cached`) = `buildContribution`, which since certified federations also hashes the masked vector and every sealed slice with WebCrypto SHA-256 while sharing and sealing run, ' +

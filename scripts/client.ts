@@ -157,6 +157,10 @@ runMain(CMD.help, async () => {
         return log(
           `  sent ${(e.bytes / 1024).toFixed(1)} KiB (mask ${e.timings.mask_ms.toFixed(0)} ms, shares ${e.timings.shares_ms.toFixed(0)} ms, seal ${e.timings.seal_ms.toFixed(0)} ms)`,
         );
+      case 'complained':
+        return log(
+          `  complained instead of answering: slices of ${e.trainers.join(', ')} could not be used (signed evidence sent)`,
+        );
       case 'answered':
         return log(`  answered the committee job (${e.survivors} survivors, ${(e.bytes / 1024).toFixed(1)} KiB)`);
       case 'result':

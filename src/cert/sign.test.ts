@@ -31,9 +31,11 @@ import {
 } from './sign.js';
 import {
   ANSWER_LABEL,
+  COMPLAINT_LABEL,
   CONTRIBUTION_LABEL,
   ENROLL_LABEL,
   answerBytes,
+  complaintBytes,
   contributionBytes,
   digest,
   enrollBytes,
@@ -349,12 +351,24 @@ describe('signed statements', () => {
         maskedDigest: h(4),
         ephemeralPublic: h(5),
         sliceDigests: [h(6), h(7)],
+        keyCommitments: [h(10), h(11)],
       }),
     ],
     [
       'answer',
       ANSWER_LABEL,
       answerBytes({ federation: 'f', round: 3, memberIndex: 1, survivorHash: h(8), answerDigest: digest(h(9)) }),
+    ],
+    [
+      'complaint',
+      COMPLAINT_LABEL,
+      complaintBytes({
+        federation: 'f',
+        round: 3,
+        memberIndex: 1,
+        survivorHash: h(8),
+        faults: [{ trainer: 'p1', kind: 'open', key: new Uint8Array(44) }],
+      }),
     ],
     ['certificate', CERTIFICATE_LABEL, certificateBytes({ ...body, authority: authorityId(signer.publicKey) })],
   ];

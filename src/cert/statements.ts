@@ -9,6 +9,7 @@ import type { CertRole } from './certificate.js';
 export const ENROLL_LABEL = 'SpeakOnce/v1/enroll';
 export const CONTRIBUTION_LABEL = 'SpeakOnce/v1/contribution';
 export const ANSWER_LABEL = 'SpeakOnce/v1/answer';
+export const COMPLAINT_LABEL = 'SpeakOnce/v1/complaint';
 
 /** What a participant asks the authority to certify, signed with the signing key it names. */
 export interface EnrollRequestBody {
@@ -36,6 +37,8 @@ export interface ContributionStatement {
   readonly ephemeralPublic: Uint8Array;
   /** SHA-256 of sealed slice j at index j − 1. */
   readonly sliceDigests: readonly Uint8Array[];
+  /** Commitment to slice key j at index j − 1 (docs/protocol.md §25). */
+  readonly keyCommitments: readonly Uint8Array[];
 }
 
 export function contributionBytes(s: ContributionStatement): Uint8Array {
@@ -46,6 +49,7 @@ export function contributionBytes(s: ContributionStatement): Uint8Array {
     s.maskedDigest,
     s.ephemeralPublic,
     [...s.sliceDigests],
+    [...s.keyCommitments],
   ]);
 }
 
@@ -60,6 +64,33 @@ export interface AnswerStatement {
 
 export function answerBytes(s: AnswerStatement): Uint8Array {
   return canonical(ANSWER_LABEL, [s.federation, s.round, s.memberIndex, s.survivorHash, s.answerDigest]);
+}
+
+/** One slice a member could not use: the trainer, the kind of fault and the revealed key (§25). */
+export interface ComplaintFault {
+  readonly trainer: string;
+  readonly kind: 'key' | 'open' | 'slice';
+  /** The 44-byte slice key for 'open' and 'slice'; empty for 'key'. */
+  readonly key: Uint8Array;
+}
+
+/** A member's complaint instead of an answer: the faults it found in the job for H_S. */
+export interface ComplaintStatement {
+  readonly federation: string;
+  readonly round: number;
+  readonly memberIndex: number;
+  readonly survivorHash: Uint8Array;
+  readonly faults: readonly ComplaintFault[];
+}
+
+export function complaintBytes(s: ComplaintStatement): Uint8Array {
+  return canonical(COMPLAINT_LABEL, [
+    s.federation,
+    s.round,
+    s.memberIndex,
+    s.survivorHash,
+    s.faults.map((f) => [f.trainer, f.kind, f.key]),
+  ]);
 }
 
 /** SHA-256 of a byte string (slices, answers): the digests statements refer to. */

@@ -6,11 +6,12 @@
  * credentials, the certificate cache and the current round's descriptor digest.
  */
 import { type SigningKeyPair, createSigningKey, signAsync } from '../cert/sign.js';
-import { answerBytes, contributionBytes, digest } from '../cert/statements.js';
-import type { ContributionDigests, MemberIdentity } from '../secagg/index.js';
+import { answerBytes, complaintBytes, contributionBytes, digest } from '../cert/statements.js';
+import type { ContributionDigests, MemberIdentity, SliceFault } from '../secagg/index.js';
 import { descriptorDigest } from '../wire/digest.js';
 import { participantIdOf } from '../wire/ids.js';
-import type { JobMsg, ResultMsg, RoundMsg, WireCertificate } from '../wire/messages.js';
+import type { ComplaintMsg, JobMsg, ResultMsg, RoundMsg, WireCertificate } from '../wire/messages.js';
+import { checkRetry } from './retry.js';
 import { type Credentials, EnrollError, announcePresence, enroll } from './enroll.js';
 import { type CertCache, VerifyError, checkAttestations, checkCommittee, checkJob } from './verify.js';
 
@@ -101,6 +102,7 @@ export class CertifiedParticipant {
       maskedDigest: digests.masked,
       ephemeralPublic: c.ephemeralPublic,
       sliceDigests: digests.slices,
+      keyCommitments: digests.keys,
     });
     return signAsync(creds.signing.secretKey, statement);
   }
@@ -109,6 +111,33 @@ export class CertifiedParticipant {
   async checkJob(m: RoundMsg, j: JobMsg): Promise<void> {
     const { digest: d } = this.require();
     await checkJob(m, j, d, this.trust, this.cache);
+  }
+
+  /**
+   * A re-issued job (docs/protocol.md §25): checks the evidence against every excluded trainer
+   * and returns the H_S of the job it replaces. Throws VerifyError UNPROVEN_EXCLUSION.
+   */
+  async checkRetry(m: RoundMsg, j: JobMsg): Promise<Uint8Array> {
+    const { digest: d } = this.require();
+    return checkRetry(m, j, d, this.trust, this.cache);
+  }
+
+  /** The member's signed complaint about the slices it could not use, sent instead of an answer. */
+  async complaint(
+    r: { federation: string; round: number; memberIndex: number; survivorHash: Uint8Array },
+    faults: readonly SliceFault[],
+  ): Promise<ComplaintMsg> {
+    const { creds } = this.require();
+    const wire = faults.map((f) => ({ id: f.clientId, kind: f.kind, ...(f.okm ? { okm: f.okm } : {}) }));
+    const statement = complaintBytes({
+      federation: r.federation,
+      round: r.round,
+      memberIndex: r.memberIndex,
+      survivorHash: r.survivorHash,
+      faults: wire.map((f) => ({ trainer: f.id, kind: f.kind, key: f.okm ?? new Uint8Array(0) })),
+    });
+    const sig = await signAsync(creds.signing.secretKey, statement);
+    return { t: 'complaint', round: r.round, memberIndex: r.memberIndex, hS: r.survivorHash, faults: wire, sig };
   }
 
   /** The signature of the answer statement; remembers the H_S for the result's check. */

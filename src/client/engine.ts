@@ -11,131 +11,35 @@
  * main thread.
  */
 import {
-  type CommitteeJob,
-  type MemberIdentity,
   type RoundConfig,
-  type TrainerTimings,
+  type SliceFault,
   joinProof,
+  packResidues,
   quantize,
   DEFAULT_MIN_SURVIVORS,
   isSubsetSafe,
 } from '../secagg/index.js';
 import { bytesToF32, encodeMessage, u32ToBytes } from '../wire/codec.js';
-import type { ErrorMsg, JobMsg, ResultMsg, Role, RoundMsg, ServerMessage } from '../wire/messages.js';
+import type { ErrorMsg, JobMsg, ResultMsg, RoundMsg, ServerMessage } from '../wire/messages.js';
 import { WIRE_VERSION } from '../wire/messages.js';
 import { STATS_LENGTH, statsToMetrics } from '../ml/stats.js';
 import { encodeStats, vectorLayout } from '../wire/layout.js';
-import type { SigningKeyPair } from '../cert/sign.js';
 import { inProcessCrypto } from './crypto/in-process.js';
 import { EnrollError } from './enroll.js';
 import { CertifiedParticipant } from './certified.js';
 import type { CryptoRunner } from './crypto/types.js';
-import type { LocalEvaluator, LocalTrainer } from './trainers/types.js';
-import { type SocketFactory, Transport } from './transport.js';
+import { committeeJobOf } from './job.js';
+import { SpokenRounds } from './spoken.js';
+import { Transport } from './transport.js';
+import {
+  type DropPoint,
+  type EngineEvent,
+  type EngineOptions,
+  type EngineSnapshot,
+  INITIAL_SNAPSHOT,
+} from './engine-types.js';
 
-export type Phase = 'idle' | 'waiting' | 'training' | 'sealing' | 'sent' | 'job' | 'answered' | 'done' | 'failed';
-export type Connection = 'connecting' | 'open' | 'closed';
-
-export interface EngineSnapshot {
-  connection: Connection;
-  clientId: string | undefined;
-  federation: string | undefined;
-  /** Latest global model version seen. */
-  version: number;
-  round: number | undefined;
-  role: Role | undefined;
-  phase: Phase;
-  memberIndex: number | undefined;
-  lastError: string | undefined;
-}
-
-/** Protocol points at which a simulation can make a participant crash. */
-export type DropPoint = 'before-train' | 'before-send' | 'after-send' | 'before-answer';
-
-/** Where answered round ids are remembered (IndexedDB in the browser, memory in Node). */
-export interface AnsweredRounds {
-  has(key: string): boolean | Promise<boolean>;
-  add(key: string): void | Promise<void>;
-}
-
-export interface EngineOptions {
-  url: string;
-  token: string;
-  identity: MemberIdentity;
-  train: boolean;
-  committee: boolean;
-  label?: string;
-  socketFactory: SocketFactory;
-  trainer?: LocalTrainer;
-  /** Evaluates the round's global model on local held-out rows (secure metrics). */
-  evaluator?: LocalEvaluator;
-  crypto?: CryptoRunner;
-  answeredRounds?: AnsweredRounds;
-  /**
-   * The enrollment authority this participant trusts: where it enrolls, and the authority keys it
-   * pins (from the join link or its configuration, never from the aggregation server). Required
-   * unless `insecureUncertified`.
-   */
-  authority?: { url: string; keys: readonly Uint8Array[] };
-  /**
-   * The participant consented to an INSECURE demo: it takes part in rounds whose committee is
-   * not subset-safe (docs/protocol.md §15). Without it such a round is refused, nothing sent.
-   */
-  acceptUnsafeCommittee?: boolean;
-  /** A committee volunteer renews its presence at the authority this often (default 10 s). */
-  presenceMs?: number;
-  /** The participant's Ed25519 signing key (default: a fresh one for this engine). */
-  signing?: SigningKeyPair;
-  /**
-   * INSECURE, tests of uncertified servers only: take part without certificates, trusting the
-   * member keys the server lists (docs/threat-model.md "Key substitution").
-   */
-  insecureUncertified?: boolean;
-  /**
-   * As a committee member, the smallest survivor set this participant helps to unmask (default and
-   * minimum 3, docs/threat-model.md "Isolation"); the participant's own setting, never the server's.
-   */
-  minSurvivors?: number;
-  /** Harness hook (tests and the simulator only): the quantized update of each round. */
-  onQuantized?: (round: number, update: Int32Array) => void;
-  /** Simulation: return true to crash (close for good) at this point of this round. */
-  dropAt?: (round: number, point: DropPoint) => boolean;
-  /** Randomness for stochastic rounding (default crypto.getRandomValues). */
-  randomWords?: (n: number) => Uint32Array;
-}
-
-export type EngineEvent =
-  | { type: 'state'; state: EngineSnapshot }
-  | { type: 'progress'; phase: 'training' | 'sealing'; fraction: number; detail?: string }
-  | {
-      type: 'round';
-      round: number;
-      role: Role;
-      version: number;
-      memberIndex?: number;
-      weights: Float32Array;
-      architecture: unknown;
-      /** The descriptor's committee (m, t_rec, ρ); absent from a plaintext descriptor. */
-      committee?: { m: number; tRec: number; rho: number };
-    }
-  | { type: 'trained'; round: number; numSamples: number; loss?: number }
-  /** This participant's own evaluation of the round's global model (stays local; only its
-   * sufficient statistics enter the masked vector). */
-  | { type: 'evaluated'; round: number; version: number; n: number; aucPr: number; loss: number }
-  | { type: 'sent'; round: number; bytes: number; timings: TrainerTimings }
-  | { type: 'answered'; round: number; bytes: number; survivors: number }
-  | {
-      type: 'result';
-      round: number;
-      ok: boolean;
-      version: number;
-      code?: string;
-      reason?: string;
-      survivors: number;
-      answered: number;
-    }
-  | { type: 'error'; code: string; message: string; round?: number }
-  | { type: 'dropped'; round: number; point: DropPoint };
+export * from './engine-types.js';
 
 function secureWords(n: number): Uint32Array {
   const out = new Uint32Array(n);
@@ -152,25 +56,12 @@ export function descriptorConfig(msg: RoundMsg): RoundConfig {
   return msg.config;
 }
 
-/** The state of an engine that has not connected yet. */
-export const INITIAL_SNAPSHOT: EngineSnapshot = {
-  connection: 'closed',
-  clientId: undefined,
-  federation: undefined,
-  version: 0,
-  round: undefined,
-  role: undefined,
-  phase: 'idle',
-  memberIndex: undefined,
-  lastError: undefined,
-};
-
 export class ParticipantEngine {
   private readonly opts: EngineOptions;
   private readonly transport: Transport;
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private readonly crypto: CryptoRunner;
-  private readonly spokenInMemory = new Set<string>();
+  private readonly spoken: SpokenRounds;
   private snap: EngineSnapshot = INITIAL_SNAPSHOT;
   private current: RoundMsg | undefined;
   /** Contribution/answer frames this engine sent in the current round. */
@@ -196,6 +87,7 @@ export class ParticipantEngine {
         })
       : undefined;
     this.opts = opts;
+    this.spoken = new SpokenRounds(opts.answeredRounds);
     this.crypto = opts.crypto ?? inProcessCrypto;
     this.transport = new Transport(opts.url, opts.socketFactory, {
       open: () => this.update({ connection: 'open' }), // the join answers the server's hello
@@ -398,24 +290,11 @@ export class ParticipantEngine {
     return this.current === m && !this.crashed;
   }
 
-  /** Whether this participant already contributed or answered in this round (memory or durable store). */
-  private async alreadySpoke(federation: string, round: number): Promise<boolean> {
-    const key = `${federation}\u0000${round}`;
-    const store = this.opts.answeredRounds;
-    return this.spokenInMemory.has(key) || (store !== undefined && (await store.has(key)));
-  }
-
-  private async rememberSpoken(federation: string, round: number): Promise<void> {
-    const key = `${federation}\u0000${round}`;
-    this.spokenInMemory.add(key);
-    await this.opts.answeredRounds?.add(key);
-  }
-
   private async trainAndSend(m: RoundMsg): Promise<void> {
     const trainer = this.opts.trainer;
     if (!trainer)
       return this.fail(m.config.round, 'NOT_A_TRAINER', 'asked to train, but this participant has no training data');
-    if (await this.alreadySpoke(m.config.federation, m.config.round))
+    if (await this.spoken.spoke(m.config.federation, m.config.round))
       return this.fail(
         m.config.round,
         'ALREADY_SPOKEN',
@@ -505,16 +384,16 @@ export class ParticipantEngine {
     }
     this.emit({ type: 'progress', phase: 'sealing', fraction: 1 });
     // Remembered before the message leaves: one chance, even across a reload or a restart.
-    await this.rememberSpoken(m.config.federation, m.config.round);
+    await this.spoken.remember(m.config.federation, m.config.round);
     if (!this.stillCurrent(m)) return;
     const encoded = encodeMessage({
       t: 'contribution',
       round: m.config.round,
-      y1: u32ToBytes(c.masked[0]),
-      y2: u32ToBytes(c.masked[1]),
+      y1: c.wire?.[0] ?? packResidues(c.masked[0]),
+      y2: c.wire?.[1] ?? packResidues(c.masked[1]),
       eph: c.ephemeralPublic,
       sealed: [...c.sealed],
-      ...(sig ? { sig } : {}),
+      ...(sig ? { sig, keys: [...digests.keys] } : {}),
     });
     const bytes = this.transport.sendRaw(encoded);
     this.sentThisRound++;
@@ -538,30 +417,32 @@ export class ParticipantEngine {
         `job for round ${j.round} as member ${j.memberIndex} does not match this participant's role`,
       );
     }
-    if (await this.alreadySpoke(m.config.federation, m.config.round)) {
+    const { federation, round } = m.config;
+    const spoke = await this.spoken.spoke(federation, round);
+    if (!j.retry && spoke) {
       return this.fail(j.round, 'ALREADY_ANSWERED', `already answered round ${j.round}; a member answers once`);
     }
     this.update({ phase: 'job' });
     if (this.certified) {
       try {
         await this.certified.checkJob(m, j);
+        // A re-issued job: every trainer left out must be convicted by evidence this member checks,
+        // and it must follow the job this member spoke for (if any): §25.
+        const previous = j.retry ? await this.certified.checkRetry(m, j) : undefined;
+        if (previous && spoke && !(await this.spoken.spokeFor(federation, round, previous)))
+          return this.fail(j.round, 'ALREADY_ANSWERED', `already answered another job of round ${j.round}`);
       } catch (e) {
         const code = (e as { code?: string }).code ?? 'UNCERTIFIED_CONTRIBUTION';
         const why = e instanceof Error ? e.message : String(e);
         return this.fail(j.round, code, `refused the committee job, nothing was sent: ${why}`);
       }
       if (!this.stillCurrent(m)) return;
+    } else if (j.retry) {
+      return this.fail(j.round, 'UNPROVEN_EXCLUSION', 're-issued jobs are accepted only in a certified federation');
     }
-    if (this.maybeDrop(m.config.round, 'before-answer')) return;
-    await this.rememberSpoken(m.config.federation, m.config.round); // before answering: one chance
-    const job: CommitteeJob = {
-      federation: m.config.federation,
-      round: j.round,
-      memberIndex: j.memberIndex,
-      survivors: j.survivors.map((s) => ({ clientId: s.id, digest: s.digest })),
-      survivorHash: j.hS,
-      slots: j.slots.map((s) => ({ clientId: s.id, ephemeralPublic: s.eph, sealed: s.sealed })),
-    };
+    if (this.maybeDrop(round, 'before-answer')) return;
+    await this.spoken.remember(federation, round, j.hS); // before answering: one chance
+    const job = committeeJobOf(federation, j);
     try {
       const policy = { minSurvivors: this.opts.minSurvivors ?? DEFAULT_MIN_SURVIVORS };
       const r = await this.crypto.answer(descriptorConfig(m), job, this.opts.identity, policy);
@@ -584,9 +465,23 @@ export class ParticipantEngine {
       this.update({ phase: 'answered' });
       this.emit({ type: 'answered', round: j.round, bytes, survivors: j.survivors.length });
     } catch (e) {
+      const faults = (e as { faults?: readonly SliceFault[] }).faults;
+      if (faults?.length && this.certified && this.stillCurrent(m)) return this.complain(m, j, faults);
       const code = typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'CLIENT_ERROR';
       this.fail(j.round, code, `refused the committee job: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /** Slices this member cannot use: a signed complaint instead of an answer (§25). */
+  private async complain(m: RoundMsg, j: JobMsg, faults: readonly SliceFault[]): Promise<void> {
+    const certified = this.certified as CertifiedParticipant;
+    const target = { federation: m.config.federation, round: j.round, memberIndex: j.memberIndex, survivorHash: j.hS };
+    const msg = await certified.complaint(target, faults);
+    if (!this.stillCurrent(m)) return;
+    const bytes = this.transport.send(msg);
+    this.sentThisRound++;
+    this.update({ phase: 'answered' });
+    this.emit({ type: 'complained', round: j.round, bytes, trainers: faults.map((f) => f.clientId) });
   }
 
   private async onResult(r: ResultMsg): Promise<void> {

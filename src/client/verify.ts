@@ -26,7 +26,8 @@ export type VerifyErrorCode =
   | 'UNCERTIFIED_CONTRIBUTION'
   | 'BAD_CONTRIBUTION_SIGNATURE'
   | 'DESCRIPTOR_MISMATCH'
-  | 'SPLIT_VIEW';
+  | 'SPLIT_VIEW'
+  | 'UNPROVEN_EXCLUSION';
 
 export class VerifyError extends CodedError<VerifyErrorCode> {}
 
@@ -129,6 +130,7 @@ export async function checkJob(
             maskedDigest: s.masked,
             ephemeralPublic: slot.eph,
             sliceDigests: s.slices,
+            keyCommitments: s.keys,
           }),
           s.sig,
         ))();
@@ -151,7 +153,11 @@ export async function checkJob(
           `the certificate in ${slot.id}'s slot is of ${s.cert.body.participantId}`,
         );
       seen.add(slot.id);
-      if (s.slices.length !== committee.m || !bytesEqual(s.slices[j - 1] as Uint8Array, await sliceDigest))
+      if (
+        s.slices.length !== committee.m ||
+        s.keys.length !== committee.m ||
+        !bytesEqual(s.slices[j - 1] as Uint8Array, await sliceDigest)
+      )
         throw new VerifyError(
           'BAD_CONTRIBUTION_SIGNATURE',
           `the slice of ${slot.id} this member holds is not the one its trainer signed`,

@@ -5,6 +5,11 @@
  *
  * The aggregator never sees an individual update: it holds Σy, the sealed slices (opaque to
  * it), and finally Σs, from which only Σx follows.
+ *
+ * To leave a convicted trainer out after the cut-off (docs/protocol.md §25) it must subtract that
+ * trainer's y from Σy, so it keeps each contribution's y while they fit in `retainBytes`
+ * (default 256 MiB); a trainer whose y was not kept cannot be left out (CapacityError), and the
+ * round then fails rather than unmask a sum that includes it.
  */
 import { bytesEqual } from './encoding.js';
 import {
@@ -30,6 +35,9 @@ interface Held {
   readonly sealed: readonly Uint8Array[];
   readonly digest: Uint8Array;
 }
+
+/** How much of the contributions' y the aggregator keeps, to subtract a convicted trainer's. */
+export const DEFAULT_RETAIN_BYTES = 256 * 1024 * 1024;
 
 export type AggregatorPhase = 'collecting' | 'committee' | 'unmasked' | 'failed';
 
@@ -64,15 +72,20 @@ export class RoundAggregator {
   private ring: Promise<PublicRing> | undefined;
 
   private readonly hasher: (() => Sha256Hasher) | undefined;
+  /** Each contribution's y, while they fit in retainBytes (to leave a convicted trainer out). */
+  private readonly retained = new Map<string, Residues>();
+  private readonly retainBytes: number;
+  private retainedBytes = 0;
 
   /**
    * `hasher` optionally supplies an incremental SHA-256 for the contribution digests (the Node
    * server passes its native one; the default is WebCrypto, which costs a copy per message).
    */
-  constructor(cfg: RoundConfig, ring?: PublicRing, hasher?: () => Sha256Hasher) {
+  constructor(cfg: RoundConfig, ring?: PublicRing, hasher?: () => Sha256Hasher, retainBytes = DEFAULT_RETAIN_BYTES) {
     validateRoundConfig(cfg);
     this.cfg = cfg;
     this.hasher = hasher;
+    this.retainBytes = retainBytes;
     this.sumY = [new Float64Array(cfg.length), new Float64Array(cfg.length)];
     if (ring) this.ring = Promise.resolve(ring);
   }
@@ -138,6 +151,11 @@ export class RoundAggregator {
         }
       }
       this.held.set(c.clientId, { ephemeralPublic: c.ephemeralPublic, sealed: c.sealed, digest });
+      const size = 8 * cfg.length;
+      if (this.retainedBytes + size <= this.retainBytes) {
+        this.retained.set(c.clientId, c.masked);
+        this.retainedBytes += size;
+      }
     } finally {
       this.pending.delete(c.clientId);
     }
@@ -151,7 +169,43 @@ export class RoundAggregator {
       throw new ThresholdError(0, 1, 'no trainer contributed');
     }
     this.phase = 'committee';
-    const ids = [...this.held.keys()].sort(compareIds);
+    return this.cutFor([...this.held.keys()].sort(compareIds));
+  }
+
+  /** The sealed slice a trainer addressed to member j (for the evidence of a complaint), if held. */
+  sealedOf(clientId: string, memberIndex: number): Uint8Array | undefined {
+    return this.held.get(clientId)?.sealed[memberIndex - 1];
+  }
+
+  /** Whether `clientId` could be left out after the cut-off (its y was kept). */
+  canExclude(clientId: string): boolean {
+    return this.retained.has(clientId) && this.held.has(clientId);
+  }
+
+  /**
+   * Leaves convicted trainers out after the cut-off (docs/protocol.md §25): subtracts their y from
+   * Σy, drops their slices, forgets the answers for the old S and returns the new jobs. Throws
+   * (changing nothing) if one of them is not a survivor or its y was not kept.
+   */
+  exclude(clientIds: readonly string[]): CutOff {
+    if (this.phase !== 'committee') throw new LateError(`cannot leave trainers out in phase ${this.phase}`);
+    for (const id of clientIds)
+      if (!this.canExclude(id))
+        throw new CapacityError(
+          `${id} cannot be left out of round ${this.cfg.round}: it is not a survivor or its masked vector was not kept (retainBytes)`,
+        );
+    for (const id of new Set(clientIds)) {
+      const y = this.retained.get(id) as Residues;
+      subtract(this.sumY[0], y[0]);
+      subtract(this.sumY[1], y[1]);
+      this.retained.delete(id);
+      this.held.delete(id);
+    }
+    this.answers.clear();
+    return this.cutFor([...this.held.keys()].sort(compareIds));
+  }
+
+  private cutFor(ids: readonly string[]): CutOff {
     const survivors = ids.map((clientId) => ({ clientId, digest: (this.held.get(clientId) as Held).digest }));
     const hS = survivorHash({ federation: this.cfg.federation, round: this.cfg.round }, survivors);
     const jobs = Array.from({ length: this.cfg.committee.m }, (_, j): CommitteeJob => ({

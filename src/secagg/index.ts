@@ -34,6 +34,8 @@ export {
 } from './params.js';
 export * from './quantize.js';
 export * from './seal.js';
+export * from './packing.js';
+export * from './complaint.js';
 export * from './transcript.js';
 export * from './trainer.js';
 export * from './member.js';

@@ -12,8 +12,9 @@ import {
   WrongRoundError,
 } from './errors.js';
 import { type RoundConfig, validateRoundConfig } from './params.js';
-import { openSlice } from './seal.js';
-import { addSliceInto, residuesInRange, sliceLength } from './shamir.js';
+import { type SliceFault, SliceFaultError, judgeSlice } from './complaint.js';
+import { memberSliceKey } from './seal.js';
+import { addSliceInto, sliceLength } from './shamir.js';
 import { type SurvivorEntry, survivorHash } from './transcript.js';
 import { validateClientId } from './trainer.js';
 
@@ -21,6 +22,8 @@ export interface SlotForMember {
   readonly clientId: string;
   readonly ephemeralPublic: Uint8Array;
   readonly sealed: Uint8Array;
+  /** A certified trainer's signed commitment to this slice's key (docs/protocol.md §25). */
+  readonly keyCommitment?: Uint8Array;
 }
 
 /** What the server sends member `memberIndex` after the cut-off. */
@@ -96,29 +99,25 @@ export async function answerJob(
   if (job.survivors.length === 0) throw new SurvivorSetError('empty survivor set');
   checkSurvivorPolicy(job, policy);
   const len = sliceLength(cfg.committee);
-  const opened = await Promise.all(
-    job.slots.map((slot, i) => {
+  const judged = await Promise.all(
+    job.slots.map(async (slot, i) => {
       const s = job.survivors[i] as SurvivorEntry;
       validateClientId(slot.clientId);
       if (slot.clientId !== s.clientId)
         throw new SurvivorSetError(`slice ${i} is from ${slot.clientId}, survivor ${i} is ${s.clientId}`);
-      return openSlice(
-        { ctx, clientId: slot.clientId, memberIndex },
-        slot.sealed,
-        slot.ephemeralPublic,
-        me.secretKey,
-        me.publicKey,
-      );
+      const id = { ctx, clientId: slot.clientId, memberIndex };
+      const okm = await memberSliceKey(id, slot.ephemeralPublic, me.secretKey, me.publicKey);
+      return { clientId: slot.clientId, okm, verdict: await judgeSlice(id, slot.sealed, okm, slot.keyCommitment, len) };
     }),
   );
+  // Every slice is judged before anything is refused, so a complaint names all the bad ones (§25).
+  const faults: SliceFault[] = [];
+  for (const { clientId, okm, verdict } of judged)
+    if (verdict.kind !== 'ok')
+      faults.push(verdict.kind === 'key' ? { clientId, kind: 'key' } : { clientId, kind: verdict.kind, okm });
+  if (faults.length) throw new SliceFaultError(faults);
   const sum = new Uint32Array(len);
-  opened.forEach((v, i) => {
-    if (v.length !== len)
-      throw new MalformedInputError(`slice of ${job.survivors[i]?.clientId} has ${v.length} residues, expected ${len}`);
-    if (!residuesInRange(v))
-      throw new MalformedInputError(`slice of ${job.survivors[i]?.clientId} has a residue out of range`);
-    addSliceInto(sum, v);
-  });
+  for (const { verdict } of judged) if (verdict.kind === 'ok') addSliceInto(sum, verdict.values);
   return { federation: cfg.federation, round: cfg.round, memberIndex, survivorHash: job.survivorHash, sum };
 }
 

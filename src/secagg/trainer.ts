@@ -10,7 +10,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from './encoding.js';
 import { sha256Async, x25519PublicKey } from './primitives.js';
 import { SecretRandom } from './random.js';
-import { sealSlice } from './seal.js';
+import { packResidues } from './packing.js';
+import { sealSliceKeyed, sliceKeyCommitment } from './seal.js';
 import { randomnessLength, share } from './shamir.js';
 
 export interface Contribution {
@@ -19,6 +20,8 @@ export interface Contribution {
   readonly clientId: string;
   /** y = Δ·x + Mask(s) mod q1 and mod q2, `length` coordinates each. */
   readonly masked: Residues;
+  /** y mod q1 and mod q2 as they travel: 26-bit packed residues (§4.1), when built by buildContribution. */
+  readonly wire?: readonly [Uint8Array, Uint8Array];
   /** The trainer's ephemeral X25519 public key for this round. */
   readonly ephemeralPublic: Uint8Array;
   /** sealed[j − 1] is the slice for member j. */
@@ -36,21 +39,19 @@ export interface TrainerTimings {
 
 /**
  * What a certified trainer signs about its message (docs/protocol.md §23):
- *   masked    = SHA-256( SHA-256(y mod q1 as LE u32) ‖ SHA-256(y mod q2 as LE u32) )
+ *   masked    = SHA-256( SHA-256(packed y mod q1) ‖ SHA-256(packed y mod q2) )   (packed: §4.1)
  *   slices[j − 1] = SHA-256(sealed slice j)
+ *   keys[j − 1]   = SHA-256("SpeakOnce/v1/slice-key" ‖ slice key j)   (§25)
  */
 export interface ContributionDigests {
   readonly masked: Uint8Array;
   readonly slices: readonly Uint8Array[];
+  readonly keys: readonly Uint8Array[];
 }
 
-function leBytes(x: Uint32Array): Uint8Array {
-  return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-}
-
-/** The masked-vector digest of §23 (little-endian platforms, as the wire codec requires). */
-export async function maskedDigest(masked: Residues): Promise<Uint8Array> {
-  const [d1, d2] = await Promise.all([sha256Async(leBytes(masked[0])), sha256Async(leBytes(masked[1]))]);
+/** The masked-vector digest of §23, over the packed residues as they travel (§4.1). */
+export async function maskedDigest(wire: readonly [Uint8Array, Uint8Array]): Promise<Uint8Array> {
+  const [d1, d2] = await Promise.all([sha256Async(wire[0]), sha256Async(wire[1])]);
   return sha256Async(concatBytes(d1, d2));
 }
 
@@ -105,8 +106,9 @@ export async function buildContribution(
     sampleNoise(rng, cfg.length),
   ]);
   const masked = applyMask(update, secret, ring, noise, cfg.delta, cfg.length);
+  const wire = [packResidues(masked[0]), packResidues(masked[1])] as const;
   // Hashed natively while the sharing and sealing below run (a second core hides it).
-  const maskedDigestP = maskedDigest(masked);
+  const maskedDigestP = maskedDigest(wire);
   const mask_ms = performance.now() - t0;
   progress('shares', 0.8);
 
@@ -120,9 +122,9 @@ export async function buildContribution(
   t0 = performance.now();
   const ephemeralSecret = await rng.bytes('x25519', 32);
   const ephemeralPublic = x25519PublicKey(ephemeralSecret);
-  const sealed = await Promise.all(
+  const keyed = await Promise.all(
     slices.map((slice, j) =>
-      sealSlice(
+      sealSliceKeyed(
         { ctx, clientId, memberIndex: j + 1 },
         slice,
         ephemeralSecret,
@@ -131,15 +133,17 @@ export async function buildContribution(
       ),
     ),
   );
+  const sealed = keyed.map((k) => k.sealed);
   // Slices are small: hashing them here beats m round trips to WebCrypto (bench/RESULTS.md, m = 128).
   const slices32 = sealed.map((x) => sha256(x));
+  const keys32 = keyed.map((k) => sliceKeyCommitment(k.okm));
   const masked32 = await maskedDigestP;
   const seal_ms = performance.now() - t0;
   progress('done', 1);
 
   return {
-    contribution: { federation: cfg.federation, round: cfg.round, clientId, masked, ephemeralPublic, sealed },
+    contribution: { federation: cfg.federation, round: cfg.round, clientId, masked, wire, ephemeralPublic, sealed },
     timings: { mask_ms, shares_ms, seal_ms },
-    digests: { masked: masked32, slices: slices32 },
+    digests: { masked: masked32, slices: slices32, keys: keys32 },
   };
 }

@@ -18,6 +18,7 @@
  * Transport-agnostic: a connection is anything that can send bytes and be closed (the WebSocket
  * layer in http.ts adapts `ws`).
  */
+import { OffenderBook } from './offenders.js';
 import { type CommitteeSettings, isSubsetSafe } from '../secagg/index.js';
 import { mlpArchitecture, parameterCount } from '../ml/model.js';
 import { DEFAULT_SCALING, numInputs } from '../ml/scaling.js';
@@ -83,6 +84,7 @@ export class Federation {
   /** The current round's settling (record, result messages); stop() waits for it. */
   private finishing: Promise<void> = Promise.resolve();
   private roundsRun = 0;
+  private readonly offenders: OffenderBook;
   private lastWaiting = '';
 
   constructor(config: ServerConfig, log: Logger, options: FederationOptions = {}) {
@@ -108,6 +110,7 @@ export class Federation {
     const m = config.committee?.m ?? config.committeeMax;
     this.maxMessageBytes = config.maxMessageBytes ?? maxContributionBytes(length, m);
     this.ledger = new Ledger(config, log);
+    this.offenders = new OffenderBook(config.dataDir, log);
     this.registry = new Registry(config, this.maxMessageBytes, log, {
       welcome: () => ({ federation: this.ledger.federation, version: this.ledger.version }),
       currentRound: () => this.current?.round,
@@ -118,6 +121,7 @@ export class Federation {
       },
       left: () => this.current?.left(),
       roundMessage: (id, msg, size) => this.roundMessage(id, msg, size),
+      refusal: (id) => this.offenders.refusal(id),
     });
   }
 
@@ -184,6 +188,7 @@ export class Federation {
     if (!run) throw new Refusal('NO_ROUND', `no round is running (message for round ${msg.round})`);
     if (msg.t === 'contribution') await run.contribution(id, msg, size);
     else if (msg.t === 'answer') await run.answer(id, msg, size);
+    else if (msg.t === 'complaint') await run.complaint(id, msg, size);
     else run.plain(id, msg, size);
   }
 
@@ -221,7 +226,8 @@ export class Federation {
   }
 
   private async startRound(): Promise<void> {
-    const first = drawRoles(this.registry.connected(), this.config, this.explicitCommittee, this.roundsRun === 0);
+    const eligible = this.registry.connected().filter((p) => !this.offenders.refusal(p.id));
+    const first = drawRoles(eligible, this.config, this.explicitCommittee, this.roundsRun === 0);
     if (typeof first === 'string') return this.waiting(first);
     const draw = this.authority && first.committee ? await this.authorityDraw(first.committee) : first;
     if (typeof draw === 'string') {
@@ -247,6 +253,7 @@ export class Federation {
     const certifiedRound = certified
       ? {
           descriptorDigest: descriptorDigest(descriptor.message('trainer', undefined, 0, 0)),
+          memberCerts: members.map((p) => p.certificate as WireCertificate),
           ...(this.skipContributionChecks ? { skipContributionChecksForTest: true } : {}),
           certificates: new Map(
             [...trainers, ...members].map((p) => [p.id, p.certificate as WireCertificate] as const),
@@ -311,6 +318,8 @@ export class Federation {
       send: this.registry.send.bind(this.registry),
       onDecodedForTest: this.onDecodedForTest,
     };
+    // Convictions are on disk before the result tells anyone (§25).
+    for (const c of outcome.excluded) this.offenders.record(c.id, run.round, c.how);
     await settleRound(host, run.plan, outcome, startedAt);
     this.current = undefined;
     if (allRoundsRun(this.config, this.roundsRun)) {

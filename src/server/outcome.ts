@@ -134,6 +134,7 @@ export async function settleRound(
     ...(code ? { code } : {}),
     ...(reason ? { reason } : {}),
     ...(o.attestations.length ? { attestations: o.attestations } : {}),
+    ...(o.excluded.length ? { excluded: o.excluded.map((c) => c.id) } : {}),
   };
   for (const id of new Set([...plan.trainers, ...plan.members])) host.send(id, result);
   return ok;

@@ -16,6 +16,10 @@ export type RefusalCode =
   /** A certified federation: no or a bad certificate at join. */
   | 'UNCERTIFIED'
   /** A certified federation: a contribution or answer without a valid signature, or a replay. */
-  | 'BAD_SIGNATURE';
+  | 'BAD_SIGNATURE'
+  /** A certified federation: a member's complaint that claims a proof it does not carry (§25). */
+  | 'BAD_COMPLAINT'
+  /** A participant convicted by verifiable complaints (§25). */
+  | 'OFFENDER';
 
 export class Refusal extends CodedError<RefusalCode> {}

@@ -63,6 +63,8 @@ export interface RegistryHost {
   /** A participant's connection closed, after the participants event. */
   left(id: string): void;
   roundMessage(id: string, msg: RoundMessage, size: number): Promise<void>;
+  /** Why this participant is refused (a convicted offender, §25), if it is. */
+  refusal?(id: string): string | undefined;
 }
 
 /** Short, stable participant id derived from the long-term public key. */
@@ -190,7 +192,10 @@ export class Registry {
           await this.dispatch(id, msg, data.byteLength);
         } catch (e) {
           refuse(e, msg?.t ?? (e instanceof WireError ? e.ref : undefined));
-          if (e instanceof Refusal && (e.code === 'UNAUTHENTICATED' || e.code === 'UNCERTIFIED'))
+          if (
+            e instanceof Refusal &&
+            (e.code === 'UNAUTHENTICATED' || e.code === 'UNCERTIFIED' || e.code === 'OFFENDER')
+          )
             conn.close(4001, e.code === 'UNCERTIFIED' ? 'uncertified' : 'unauthenticated');
         }
       },
@@ -244,6 +249,8 @@ export class Registry {
       throw new Refusal('NOT_JOINED', 'a participant must train, volunteer for the committee, or both');
     }
     const id = participantId(msg.publicKey);
+    const refused = this.host.refusal?.(id);
+    if (refused) throw new Refusal('OFFENDER', refused);
     const existing = this.participants.get(id);
     if (existing?.conn && existing.conn !== conn) {
       existing.conn.close(4000, 'replaced by a new connection of the same identity');

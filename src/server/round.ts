@@ -3,6 +3,7 @@
  *
  *   collecting ──(all expected trainers sent | submit deadline)──▶ committee
  *   committee  ──(all members answered | committee deadline)──▶ unmasking ──▶ done
+ *   committee  ──(< t_rec answers, complaints convict trainers)──▶ committee (re-issued job, §25)
  *   any phase  ──(too few survivors | < t_rec answers | inconsistent answers | abort)──▶ failed
  *
  * It holds only the running sum (via RoundAggregator) and the sealed slices; it never sees an
@@ -12,11 +13,13 @@
 import { createHash } from 'node:crypto';
 import {
   type Contribution,
-  type CommitteeResponse,
+  DEFAULT_RETAIN_BYTES,
   DuplicateError,
   LateError,
   MalformedInputError,
   Q1,
+  Q2,
+  unpackResidues,
   RoundAggregator,
   SecAggError,
   ThresholdError,
@@ -24,76 +27,16 @@ import {
   expandPublicRing,
   maxQuantized,
 } from '../secagg/index.js';
-import type {
-  AnswerMsg,
-  Attestation,
-  ContributionMsg,
-  PlainMsg,
-  Role,
-  RoundId,
-  RoundMsg,
-  ServerMessage,
-  WireRoundConfig,
-} from '../wire/messages.js';
-import { bytesToI32, bytesToU32 } from '../wire/codec.js';
-import type { FederationEvent } from '../wire/events.js';
-import type { Logger } from './log.js';
+import type { AnswerMsg, ComplaintMsg, ContributionMsg, PlainMsg, RoundId } from '../wire/messages.js';
+import { bytesToI32 } from '../wire/codec.js';
 import { Refusal } from './refusal.js';
-import { type CertifiedRound, type SignedContribution, checkAnswer, checkContribution } from './signed.js';
+import { type SignedContribution, checkContribution } from './signed.js';
 
-export type RoundPhase = 'starting' | 'collecting' | 'committee' | 'unmasking' | 'done' | 'failed';
+import { CommitteeStage } from './committee-stage.js';
+import { PREVIEW_LENGTH, type RoundHost, type RoundOutcome, type RoundPhase, type RoundPlan } from './round-types.js';
 
-export interface RoundPlan {
-  /** The round's configuration; a plaintext one (INSECURE benchmark mode) has no committee. */
-  readonly config: WireRoundConfig;
-  readonly version: number;
-  readonly trainers: readonly string[];
-  /** members[j − 1] is member j. */
-  readonly members: readonly string[];
-  readonly submitMs: number;
-  readonly committeeMs: number;
-  readonly minSurvivors: number;
-  /** A certified federation's round: certificates and the descriptor digest (signed.ts). */
-  readonly certified?: CertifiedRound;
-  /** Builds the descriptor for one participant (role and deadlines filled in). */
-  readonly descriptor: (role: Role, memberIndex: number | undefined, submitBy: number, answerBy: number) => RoundMsg;
-}
-
-export interface RoundHost {
-  send(clientId: string, msg: ServerMessage): number;
-  isConnected(clientId: string): boolean;
-  emit(e: FederationEvent): void;
-  log: Logger;
-}
-
-/** How many leading coordinates the "what the server sees" preview shows. */
-export const PREVIEW_LENGTH = 256;
-
-export type RoundOutcome =
-  | {
-      ok: true;
-      sum: Float64Array;
-      survivors: string[];
-      membersAnswered: number[];
-      /** Members (1-based) whose wrong answers robust unmasking corrected away (§14.1). */
-      faultyMembers: number[];
-      attestations: Attestation[];
-      timings: Record<string, number>;
-      bytesIn: number;
-      bytesOut: number;
-      maskedPreview: number[];
-    }
-  | {
-      ok: false;
-      code: string;
-      reason: string;
-      survivors: string[];
-      membersAnswered: number[];
-      attestations: Attestation[];
-      timings: Record<string, number>;
-      bytesIn: number;
-      bytesOut: number;
-    };
+export * from './round-types.js';
+export { MAX_REISSUES } from './committee-stage.js';
 
 export class RoundRun {
   readonly plan: RoundPlan;
@@ -106,14 +49,12 @@ export class RoundRun {
   private readonly notSent: Set<string>;
   private readonly trainerSet: Set<string>;
   private readonly memberIndex: Map<string, number>;
-  private readonly answeredBy = new Set<string>();
+  /** The committee stage, from the cut-off on (jobs, answers, complaints, re-issues). */
+  private committee: CommitteeStage | undefined;
   /** Certified rounds: each accepted contribution's signed data, and each accepted answer's attestation. */
   private readonly signedBy = new Map<string, SignedContribution>();
-  private readonly attestations: Attestation[] = [];
   private readonly seenMasked = new Set<string>();
   private survivors: string[] = [];
-  /** Committee jobs by member id, kept so a member that reconnects mid-round can get its job. */
-  private readonly jobs = new Map<string, ServerMessage>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly t0 = performance.now();
   private readonly timings: Record<string, number> = {};
@@ -155,7 +96,9 @@ export class RoundRun {
     if (cfg.mode === 'secure') {
       // The public ring is the same for every party: expand it once, before anyone can send.
       const ring = await expandPublicRing(cfg.publicSeed, { federation: cfg.federation, round: cfg.round }, cfg.length);
-      this.agg = new RoundAggregator(cfg, ring, () => createHash('sha256'));
+      // Only a certified round can leave a convicted trainer out, which needs its y (§25).
+      const retain = plan.certified ? DEFAULT_RETAIN_BYTES : 0;
+      this.agg = new RoundAggregator(cfg, ring, () => createHash('sha256'), retain);
     }
     if (this.phaseValue !== 'starting') return; // aborted while expanding
     const now = Date.now();
@@ -189,11 +132,12 @@ export class RoundRun {
     }
     if (this.phaseValue !== 'collecting' || !this.agg)
       throw new LateError(`contribution from ${clientId} outside the collection phase of round ${this.round}`);
+    const L = this.plan.config.length;
     const c: Contribution = {
       federation: this.plan.config.federation,
       round: msg.round,
       clientId,
-      masked: [bytesToU32(msg.y1, 'y1'), bytesToU32(msg.y2, 'y2')],
+      masked: [unpackResidues(msg.y1, L, Q1, 'y1'), unpackResidues(msg.y2, L, Q2, 'y2')],
       ephemeralPublic: msg.eph,
       sealed: msg.sealed,
     };
@@ -268,8 +212,7 @@ export class RoundRun {
 
   private checkAllAnswered(): void {
     if (this.phaseValue !== 'committee') return;
-    const waiting = this.plan.members.some((id) => !this.answeredBy.has(id) && this.host.isConnected(id));
-    if (!waiting) void this.unmask('all answered');
+    if (!this.committee?.waiting()) void this.unmask('all answered');
   }
 
   /**
@@ -284,10 +227,10 @@ export class RoundRun {
       return;
     }
     const j = this.memberIndex.get(clientId);
-    if (j === undefined || this.answeredBy.has(clientId)) return;
+    if (j === undefined || this.committee?.responded(clientId)) return;
     if (this.phaseValue === 'collecting' || this.phaseValue === 'committee') {
       this.bytesOut += this.host.send(clientId, plan.descriptor('member', j, this.submitBy, this.answerBy));
-      const job = this.jobs.get(clientId);
+      const job = this.committee?.pendingJob(clientId);
       if (job) this.bytesOut += this.host.send(clientId, job);
     }
   }
@@ -319,58 +262,52 @@ export class RoundRun {
     }
     this.phaseValue = 'committee';
     const cut = this.agg.closeContributions();
-    cut.jobs.forEach((job, j) => {
-      const id = this.plan.members[j] as string;
-      const msg: ServerMessage = {
-        t: 'job',
-        round: this.round,
-        memberIndex: job.memberIndex,
-        survivors: job.survivors.map((s) => ({ id: s.clientId, digest: s.digest })),
-        hS: job.survivorHash,
-        slots: job.slots.map((s) => {
-          const sc = this.signedBy.get(s.clientId);
-          const signed = sc
-            ? { signed: { cert: sc.cert, sig: sc.sig, masked: sc.masked, slices: [...sc.slices] } }
-            : {};
-          return { id: s.clientId, eph: s.ephemeralPublic, sealed: s.sealed, ...signed };
-        }),
-      };
-      this.jobs.set(id, msg);
-      this.bytesOut += this.host.send(id, msg);
+    this.committee = new CommitteeStage(this.plan, this.host, this.agg, this.signedBy, cut, this.survivors, (n) => {
+      this.bytesOut += n;
     });
     this.timer = setTimeout(() => void this.unmask('deadline'), Math.max(0, this.answerBy - Date.now()));
     this.checkAllAnswered();
   }
 
-  async answer(clientId: string, msg: AnswerMsg, size: number): Promise<void> {
-    if (msg.round !== this.round) {
-      throw new WrongRoundError(`answer for round ${msg.round}, the current round is ${this.round}`);
-    }
+  /** The member index of a message's sender, which must be the one the message names. */
+  private memberOf(clientId: string, msg: { round: number; memberIndex: number }, what: string): number {
+    if (msg.round !== this.round)
+      throw new WrongRoundError(`${what} for round ${msg.round}, the current round is ${this.round}`);
     const j = this.memberIndex.get(clientId) ?? 0;
     if (j === 0 || msg.memberIndex !== j)
       throw new Refusal('NOT_A_MEMBER', `${clientId} is not member ${msg.memberIndex} of round ${this.round}`);
+    return j;
+  }
+
+  async answer(clientId: string, msg: AnswerMsg, size: number): Promise<void> {
+    const j = this.memberOf(clientId, msg, 'answer');
     if (!this.agg) throw new Refusal('INSECURE_MODE_ONLY', 'no committee in the plaintext benchmark mode');
-    const { committee } = this.agg.cfg;
-    const r: CommitteeResponse = {
-      federation: this.plan.config.federation,
-      round: msg.round,
-      memberIndex: msg.memberIndex,
-      survivorHash: msg.hS,
-      sum: bytesToU32(msg.sum, 'sum'),
-    };
-    let attestation: Attestation | undefined;
-    if (this.plan.certified) {
-      // The core's checks first (early, late, duplicate, wrong H_S, length), then the signature.
-      this.agg.check(r);
-      attestation = await checkAnswer(this.plan.certified, this.plan.config.federation, clientId, msg);
-    }
-    this.agg.receive(r); // typed errors: before cut-off, late, duplicate, wrong H_S, wrong length
-    if (attestation) this.attestations.push(attestation);
+    if (!this.committee) throw new MalformedInputError(`answer from member ${j} before the cut-off`);
+    await this.committee.answer(clientId, j, msg);
     this.bytesIn += size;
-    this.answeredBy.add(clientId);
-    const { tRec, m } = committee;
-    this.host.emit({ type: 'answer', round: this.round, answered: this.agg.answered, tRec, m });
     this.checkAllAnswered();
+  }
+
+  /** A member's signed complaint instead of its answer (§25). */
+  async complaint(clientId: string, msg: ComplaintMsg, size: number): Promise<void> {
+    const j = this.memberOf(clientId, msg, 'complaint');
+    if (!this.committee || this.phaseValue !== 'committee')
+      throw new LateError(`complaint from member ${j} outside the committee phase`);
+    await this.committee.complaint(clientId, j, msg);
+    this.bytesIn += size;
+    this.checkAllAnswered();
+  }
+
+  /** Re-issues the job without convicted trainers (§25); false when the round must fail instead. */
+  private async reissue(): Promise<boolean> {
+    const c = this.committee;
+    if (!c || !(await c.reissue(() => this.phaseValue === 'unmasking'))) return false;
+    this.survivors = c.survivors;
+    this.answerBy = Date.now() + this.plan.committeeMs;
+    this.phaseValue = 'committee';
+    this.timer = setTimeout(() => void this.unmask('deadline'), this.plan.committeeMs);
+    this.checkAllAnswered();
+    return true;
   }
 
   private async unmask(why: string): Promise<void> {
@@ -381,8 +318,14 @@ export class RoundRun {
     const { tRec } = this.agg.cfg.committee;
     this.host.log.info('unmask', { round: this.round, why, answered: this.agg.answered, tRec });
     if (!this.agg.ready) {
-      const silent = this.plan.members.length - this.agg.answered;
-      const e = new ThresholdError(this.agg.answered, tRec, `${silent} member(s) silent`);
+      if (await this.reissue()) return;
+      const complained = this.committee?.complained ?? 0;
+      const silent = this.plan.members.length - this.agg.answered - complained;
+      const e = new ThresholdError(
+        this.agg.answered,
+        tRec,
+        `${silent} member(s) silent${complained ? `, ${complained} complained without convicting a trainer` : ''}`,
+      );
       this.fail(e.code, e.message);
       return;
     }
@@ -405,7 +348,7 @@ export class RoundRun {
   }
 
   private membersAnswered(): number[] {
-    return this.plan.members.map((id, j) => (this.answeredBy.has(id) ? j + 1 : 0)).filter((j) => j > 0);
+    return this.committee?.membersAnswered() ?? [];
   }
 
   private finish(sum: Float64Array, faultyMembers: number[]): void {
@@ -417,7 +360,8 @@ export class RoundRun {
       survivors: this.survivors,
       membersAnswered: this.membersAnswered(),
       faultyMembers,
-      attestations: this.sortedAttestations(),
+      attestations: this.committee?.attestations() ?? [],
+      excluded: this.committee?.excluded ?? [],
       timings: this.timings,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
@@ -437,14 +381,11 @@ export class RoundRun {
       reason,
       survivors: this.survivors,
       membersAnswered: this.membersAnswered(),
-      attestations: this.sortedAttestations(),
+      attestations: this.committee?.attestations() ?? [],
+      excluded: this.committee?.excluded ?? [],
       timings: this.timings,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
     });
-  }
-
-  private sortedAttestations(): Attestation[] {
-    return [...this.attestations].sort((a, b) => a.memberIndex - b.memberIndex);
   }
 }

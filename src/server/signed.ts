@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { verifySignature } from '../cert/sign.js';
 import { answerBytes, contributionBytes, digest } from '../cert/statements.js';
-import type { AnswerMsg, Attestation, ContributionMsg, JobMsg, WireCertificate } from '../wire/messages.js';
+import type { AnswerMsg, Attestation, ContributionMsg, WireCertificate } from '../wire/messages.js';
 import { Refusal } from './refusal.js';
 
 /** A certified round: the participants' certificates and the descriptor digest every trainer signs. */
@@ -21,14 +21,14 @@ export interface CertifiedRound {
   readonly skipContributionChecksForTest?: boolean;
 }
 
-export type SignedSlot = NonNullable<JobMsg['slots'][number]['signed']>;
-
 /** What the members later check of one trainer: its certificate, signature and digests. */
 export interface SignedContribution {
   readonly cert: WireCertificate;
   readonly sig: Uint8Array;
   readonly masked: Uint8Array;
   readonly slices: readonly Uint8Array[];
+  /** The signed slice-key commitments (docs/protocol.md §25). */
+  readonly keys: readonly Uint8Array[];
 }
 
 /** SHA-256(SHA-256(y1) ‖ SHA-256(y2)) over the bytes as received (src/secagg/trainer.ts maskedDigest). */
@@ -47,6 +47,12 @@ export async function checkContribution(
   const cert = c.certificates.get(clientId);
   if (!cert) throw new Refusal('UNCERTIFIED', `${clientId} has no certificate in this round`);
   if (!msg.sig) throw new Refusal('BAD_SIGNATURE', 'contributions to a certified federation must be signed');
+  const keys = msg.keys;
+  if (!keys || keys.length !== msg.sealed.length)
+    throw new Refusal(
+      'BAD_SIGNATURE',
+      'contributions to a certified federation must commit to one slice key per sealed slice (docs/protocol.md §25)',
+    );
   const masked = maskedDigestOf(msg.y1, msg.y2);
   const slices = msg.sealed.map((s) => digest(s));
   const bytes = contributionBytes({
@@ -56,13 +62,14 @@ export async function checkContribution(
     maskedDigest: masked,
     ephemeralPublic: msg.eph,
     sliceDigests: slices,
+    keyCommitments: keys,
   });
   if (!c.skipContributionChecksForTest && !(await verifySignature(cert.body.signKey, bytes, msg.sig)))
     throw new Refusal(
       'BAD_SIGNATURE',
       `the contribution's signature does not verify under ${clientId}'s certified key for this round and descriptor`,
     );
-  return { cert, sig: msg.sig, masked, slices };
+  return { cert, sig: msg.sig, masked, slices, keys };
 }
 
 export async function checkAnswer(

@@ -193,6 +193,7 @@ describe('a dishonest server against certified participants', () => {
         maskedDigest: maskedDigestOf(t0.y1, t0.y2),
         ephemeralPublic: own.eph,
         sliceDigests: own.sealed.map((x) => digest(x)),
+        keyCommitments: own.keys ?? [],
       });
       return encodeMessage({ ...own, y1: t0.y1, y2: t0.y2, sig: sign(key.secretKey, statement) });
     };

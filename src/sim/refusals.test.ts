@@ -332,9 +332,12 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
     await refusedFrom(
       C,
       encodeMessage({ ...aMsg, y1: aMsg.y1.subarray(0, aMsg.y1.byteLength - 1) }),
-      'MALFORMED',
+      'MALFORMED_INPUT',
       'contribution',
-    ); // not whole u32s
+    ); // not the packed length of L residues (§4.1)
+    const unreduced = aMsg.y2.slice();
+    unreduced.fill(0xff, 0, 4); // the first residue ≥ q2
+    await refusedFrom(C, encodeMessage({ ...aMsg, y2: unreduced }), 'MALFORMED_INPUT', 'contribution');
     await refusedFrom(X, aBytes!, 'NOT_A_TRAINER', 'contribution');
     const length = started.type === 'round_started' ? started.length : 0;
     expect(length).toBeGreaterThan(1);
@@ -411,7 +414,6 @@ describe('refusals: typed error replies, log lines, and the server keeps serving
       ['DUPLICATE', ids.A!],
       ['WRONG_ROUND', ids.A!],
       ['MALFORMED_INPUT', ids.C!],
-      ['MALFORMED', ids.C!],
       ['NOT_A_TRAINER', ids.X!],
       ['INSECURE_MODE_ONLY', ids.A!],
       ['NOT_A_MEMBER', ids.A!],

@@ -39,5 +39,11 @@ describe('the connection in words', () => {
     const ref = run([{ type: 'open' }, { type: 'close', code: 4001, reason: 'unauthenticated', at: 0 }]);
     expect(describeLink(ref, 0, A).text).toMatch(/restarted with a new token/);
     expect(run([{ type: 'enroll-refused', message: 'wrong join token' }]).kind).toBe('refused');
+    const offender = run([
+      { type: 'open' },
+      { type: 'enroll-refused', message: 'offender: convicted' },
+      { type: 'close', code: 4001, reason: 'unauthenticated', at: 0 },
+    ]);
+    expect(describeLink(offender, 0, A).text).toMatch(/no longer accepts this participant/);
   });
 });

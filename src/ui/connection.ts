@@ -64,7 +64,9 @@ export function reduceLink(s: LinkState, e: LinkEvent): LinkState {
       };
     case 'close': {
       if (e.code === CLOSE_SUPERSEDED) return { ...base, kind: 'superseded', detail: e.reason };
-      if (e.code === CLOSE_REFUSED) return { ...base, kind: 'refused', detail: e.reason };
+      // A refusal already explained (an error message before the close) keeps its words.
+      if (e.code === CLOSE_REFUSED)
+        return { ...base, kind: 'refused', detail: s.kind === 'refused' && s.detail ? s.detail : e.reason };
       if (e.code === 1000) return s; // closed by this page
       const retryAt = e.at + socketDelayMs(s.socketFails);
       const kind = s.wasOpen || GOING_AWAY.has(e.code) ? 'restarting' : 'unreachable';
@@ -85,6 +87,8 @@ export interface LinkWords {
 
 function refusedWhy(detail: string | undefined): string {
   const d = (detail ?? '').toLowerCase();
+  if (d.includes('offender'))
+    return 'The federation no longer accepts this participant: it was found to have sent shares the committee could not use. Reset this tab to join as a new participant, or ask the organiser.';
   if (d.includes('unauthenticated') || d.includes('token'))
     return 'The server no longer accepts this tab’s join link — it was probably restarted with a new token. Paste the new link you were given.';
   if (d.includes('uncertified') || d.includes('certif'))

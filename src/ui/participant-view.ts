@@ -54,6 +54,10 @@ const EXPLAIN: Record<string, string> = {
   WRONG_ROUND: 'The message was for another round.',
   STORAGE_FAILED:
     'This browser refused to store data (private mode or a full disk?); it will be missing after a reload.',
+  UNPROVEN_EXCLUSION:
+    'The server asked this member to answer again without some trainers, but could not prove they cheated; this member refused, so no honest update can be singled out.',
+  OFFENDER: 'This participant was proven to have sent unusable shares and is no longer accepted by this federation.',
+  BAD_COMPLAINT: 'A complaint about a trainer did not carry the proof it claimed and was refused.',
 };
 
 export class ParticipantView {

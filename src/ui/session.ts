@@ -200,8 +200,9 @@ export async function startSession(
         break;
       }
       case 'sent':
+      case 'complained':
       case 'answered': {
-        vs.sent = { round: e.round, bytes: e.bytes, member: e.type === 'answered' };
+        vs.sent = { round: e.round, bytes: e.bytes, member: e.type !== 'sent' };
         const p = pending.get(e.round);
         if (p) p.bytes = e.bytes;
         point(e.round).bytes = e.bytes;
@@ -233,7 +234,8 @@ export async function startSession(
       case 'error':
         if (e.code === 'AUTHORITY_UNREACHABLE' && vs.link.kind !== 'open')
           link({ type: 'enroll-unreachable', message: e.message, at: Date.now() });
-        else if (e.code === 'AUTHORITY_REFUSED') link({ type: 'enroll-refused', message: e.message });
+        else if (e.code === 'AUTHORITY_REFUSED' || e.code === 'OFFENDER')
+          link({ type: 'enroll-refused', message: e.code === 'OFFENDER' ? `offender: ${e.message}` : e.message });
         vs.errors.push({ at: new Date().toLocaleTimeString(), code: e.code, message: e.message });
         break;
       case 'dropped':

@@ -66,7 +66,7 @@ function decodeWith<T>(
   return parsed.output;
 }
 
-const CLIENT_TYPES = ['join', 'contribution', 'answer', 'plain', 'leave'] as const;
+const CLIENT_TYPES = ['join', 'contribution', 'answer', 'complaint', 'plain', 'leave'] as const;
 const SERVER_TYPES = ['hello', 'welcome', 'round', 'job', 'result', 'error'] as const;
 
 /** Decodes and validates a participant's message (server side). */

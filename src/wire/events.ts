@@ -56,6 +56,10 @@ export type FederationEvent =
   | { type: 'contribution'; round: RoundId; received: number; expected: number; bytes: number }
   | { type: 'cutoff'; round: RoundId; survivors: string[]; dropped: string[] }
   | { type: 'answer'; round: RoundId; answered: number; tRec: number; m: number }
+  /** A member complained instead of answering: slices of these trainers were unusable (§25). */
+  | { type: 'complaint'; round: RoundId; memberIndex: number; trainers: string[] }
+  /** Trainers left out after verifiable complaints; the committee was asked again (§25). */
+  | { type: 'excluded'; round: RoundId; trainers: string[]; how: ('proven' | 'attested')[] }
   | {
       type: 'round_done';
       round: RoundId;

@@ -88,6 +88,8 @@ export const ContributionSchema = v.strictObject({
   sealed: v.pipe(v.array(bytes), v.maxLength(4096)),
   /** Ed25519 signature of the contribution statement (docs/protocol.md §23) by the trainer's signing key. */
   sig: v.optional(bytes64),
+  /** Commitments to the m slice keys, signed with the rest (docs/protocol.md §25). */
+  keys: v.optional(v.pipe(v.array(bytes32), v.maxLength(4096))),
 });
 
 export const AnswerSchema = v.strictObject({
@@ -99,6 +101,31 @@ export const AnswerSchema = v.strictObject({
   /** Ed25519 signature of the answer statement (docs/protocol.md §23) by the member's signing key. */
   sig: v.optional(bytes64),
 });
+
+/**
+ * One slice a member could not use (docs/protocol.md §25): `key` — the slice key it derives is
+ * not the committed one; `open` — the committed key (revealed in `okm`) does not open the slice;
+ * `slice` — it opens to something that is not a slice.
+ */
+export const FaultSchema = v.strictObject({
+  id: clientId,
+  kind: v.picklist(['key', 'open', 'slice']),
+  okm: v.optional(v.pipe(bytes, v.length(44))),
+});
+export type WireFault = v.InferOutput<typeof FaultSchema>;
+
+const complaintFields = {
+  memberIndex: uint,
+  hS: bytes32,
+  faults: v.pipe(v.array(FaultSchema), v.minLength(1), v.maxLength(4096)),
+  /** Ed25519 signature of the complaint statement by the member's signing key. */
+  sig: bytes64,
+};
+
+/** A certified member's signed complaint, sent instead of its answer (docs/protocol.md §25). */
+export const ComplaintSchema = v.strictObject({ t: v.literal('complaint'), round: roundId, ...complaintFields });
+export const SignedComplaintSchema = v.strictObject(complaintFields);
+export type SignedComplaint = v.InferOutput<typeof SignedComplaintSchema>;
 
 /** Insecure plaintext contribution, accepted only by a server in the labelled benchmark mode. */
 export const PlainSchema = v.strictObject({
@@ -113,6 +140,7 @@ export const ClientMessageSchema = v.variant('t', [
   JoinSchema,
   ContributionSchema,
   AnswerSchema,
+  ComplaintSchema,
   PlainSchema,
   LeaveSchema,
 ]);
@@ -120,6 +148,7 @@ export const ClientMessageSchema = v.variant('t', [
 export type JoinMsg = v.InferOutput<typeof JoinSchema>;
 export type ContributionMsg = v.InferOutput<typeof ContributionSchema>;
 export type AnswerMsg = v.InferOutput<typeof AnswerSchema>;
+export type ComplaintMsg = v.InferOutput<typeof ComplaintSchema>;
 export type PlainMsg = v.InferOutput<typeof PlainSchema>;
 export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
 
@@ -214,11 +243,35 @@ export const RoundSchema = v.strictObject({
   committeeCert: v.optional(SignedCommitteeSchema),
 });
 
+/** What a member checks of one trainer in a certified federation (docs/protocol.md §23, §25). */
+export const SignedSlotSchema = v.strictObject({
+  cert: CertificateSchema,
+  sig: bytes64,
+  masked: bytes32,
+  slices: v.pipe(v.array(bytes32), v.maxLength(4096)),
+  keys: v.pipe(v.array(bytes32), v.maxLength(4096)),
+});
+export type SignedSlot = v.InferOutput<typeof SignedSlotSchema>;
+
+const survivorList = v.array(v.strictObject({ id: clientId, digest: bytes32 }));
+
+/**
+ * The evidence against a trainer left out of a re-issued job (docs/protocol.md §25): its signed
+ * contribution data, and the sealed slices that the complaints' revealed keys refer to.
+ */
+export const ExcludedSchema = v.strictObject({
+  id: clientId,
+  eph: bytes32,
+  signed: SignedSlotSchema,
+  sealed: v.pipe(v.array(v.strictObject({ memberIndex: uint, sealed: bytes })), v.maxLength(4096)),
+});
+export type WireExcluded = v.InferOutput<typeof ExcludedSchema>;
+
 export const JobSchema = v.strictObject({
   t: v.literal('job'),
   round: roundId,
   memberIndex: uint,
-  survivors: v.array(v.strictObject({ id: clientId, digest: bytes32 })),
+  survivors: survivorList,
   hS: bytes32,
   slots: v.array(
     v.strictObject({
@@ -226,14 +279,18 @@ export const JobSchema = v.strictObject({
       eph: bytes32,
       sealed: bytes,
       /** In a certified federation: what the member checks (docs/protocol.md §23). */
-      signed: v.optional(
-        v.strictObject({
-          cert: CertificateSchema,
-          sig: bytes64,
-          masked: bytes32,
-          slices: v.pipe(v.array(bytes32), v.maxLength(4096)),
-        }),
-      ),
+      signed: v.optional(SignedSlotSchema),
+    }),
+  ),
+  /**
+   * A job re-issued after complaints (docs/protocol.md §25): the survivor list of the job it
+   * replaces, the trainers left out with the evidence against them, and the members' complaints.
+   */
+  retry: v.optional(
+    v.strictObject({
+      previous: survivorList,
+      excluded: v.pipe(v.array(ExcludedSchema), v.minLength(1), v.maxLength(4096)),
+      complaints: v.pipe(v.array(SignedComplaintSchema), v.minLength(1), v.maxLength(4096)),
     }),
   ),
 });
@@ -260,6 +317,8 @@ export const ResultSchema = v.strictObject({
   reason: v.optional(v.string()),
   /** The members' signed answers of the round (certified federations). */
   attestations: v.optional(v.pipe(v.array(AttestationSchema), v.maxLength(4096))),
+  /** Trainers left out of the sum after verifiable complaints (docs/protocol.md §25). */
+  excluded: v.optional(v.pipe(v.array(clientId), v.maxLength(4096))),
 });
 
 export const ErrorSchema = v.strictObject({

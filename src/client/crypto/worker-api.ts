@@ -20,6 +20,8 @@ import {
   type TrainerTimings,
   type MemberPolicy,
   SecAggError,
+  type SliceFault,
+  SliceFaultError,
   activeBackends,
   answerJob,
   buildContribution,
@@ -39,6 +41,8 @@ export interface WorkerErrorInfo {
   code: string;
   name: string;
   message: string;
+  /** The slices a member could not use (SliceFaultError), for its complaint (docs/protocol.md §25). */
+  faults?: SliceFault[];
 }
 
 export type WorkerResult<T> = { ok: true; value: T } | { ok: false; error: WorkerErrorInfo };
@@ -59,6 +63,7 @@ export interface PingResult {
 }
 
 export function toErrorInfo(e: unknown): WorkerErrorInfo {
+  if (e instanceof SliceFaultError) return { code: e.code, name: e.name, message: e.message, faults: [...e.faults] };
   if (e instanceof SecAggError) return { code: e.code, name: e.name, message: e.message };
   if (e instanceof Error) return { code: 'WORKER_ERROR', name: e.name, message: e.message };
   return { code: 'WORKER_ERROR', name: 'Error', message: String(e) };
@@ -113,7 +118,8 @@ export const cryptoApi = {
         // it is delivered before the result.
         await Promise.all(delivered);
         const c = r.contribution;
-        return { value: r, transfer: buffersOf([c.masked[0], c.masked[1], c.ephemeralPublic, ...c.sealed]) };
+        const views = [c.masked[0], c.masked[1], ...(c.wire ?? []), c.ephemeralPublic, ...c.sealed];
+        return { value: r, transfer: buffersOf(views) };
       });
     } finally {
       release(onProgress);

@@ -181,7 +181,7 @@ describe('crypto worker boundary', () => {
     expect((await crypto.ping()).pong).toBe(true);
   });
 
-  it('a tampered slice gives SEAL_FAILED; the wrong member or round is refused with its code', async () => {
+  it('a tampered slice gives SEAL_FAILED with the fault and its key; the wrong member or round is refused with its code', async () => {
     const fed = makeFederation(500, committee, 2, 5);
     const crypto = connect();
     const agg = new RoundAggregator(fed.cfg);
@@ -192,9 +192,11 @@ describe('crypto worker boundary', () => {
     const bad = slot.sealed.slice();
     bad[7] = (bad[7] as number) ^ 1;
     const tampered: CommitteeJob = { ...job, slots: job.slots.map((s, i) => (i === 1 ? { ...slot, sealed: bad } : s)) };
+    // the faults cross the boundary too: what a certified member signs as its complaint (§25)
     await expect(crypto.answer(fed.cfg, tampered, fed.members[1]!)).rejects.toMatchObject({
       code: 'SEAL_FAILED',
-      remoteName: 'SealError',
+      remoteName: 'SliceFaultError',
+      faults: [{ clientId: slot.clientId, kind: 'open', okm: expect.any(Uint8Array) as unknown }],
     });
     await expect(crypto.answer(fed.cfg, job, fed.members[2]!)).rejects.toMatchObject({ code: 'MALFORMED_INPUT' });
     await expect(crypto.answer({ ...fed.cfg, round: 3 }, job, fed.members[1]!)).rejects.toMatchObject({

@@ -14,7 +14,14 @@
  */
 import { type Endpoint, type Remote, proxy, releaseProxy, wrap } from 'comlink';
 import { CodedError } from '../../base/error.js';
-import type { CommitteeJob, CommitteeResponse, MemberIdentity, MemberPolicy, RoundConfig } from '../../secagg/index.js';
+import type {
+  CommitteeJob,
+  CommitteeResponse,
+  MemberIdentity,
+  MemberPolicy,
+  RoundConfig,
+  SliceFault,
+} from '../../secagg/index.js';
 import type {
   ContributeResult,
   CryptoApi,
@@ -38,9 +45,12 @@ export class RemoteCryptoError extends CodedError<string> {
   override readonly name = 'RemoteCryptoError';
   /** The error's class name inside the worker (SealError, MalformedInputError, …). */
   readonly remoteName: string;
+  /** The slices a member could not use, when the worker refused a job for that (§25). */
+  readonly faults: readonly SliceFault[] | undefined;
   constructor(info: WorkerErrorInfo) {
     super(info.code, info.message);
     this.remoteName = info.name;
+    this.faults = info.faults;
   }
 }
 

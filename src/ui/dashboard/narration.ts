@@ -94,6 +94,15 @@ export function narrateEvent(prev: DashState, e: DashAction, next: DashState): S
         text: `${e.answered} of ${e.m} committee members have answered — enough (${e.tRec} needed) to unmask the sum, and still not enough to reveal any single update.`,
       };
     }
+    case 'excluded':
+      return {
+        key: `r${e.round}:excluded`,
+        round: e.round,
+        tone: 'warn',
+        text:
+          `${plural(e.trainers.length, 'trainer')} sent shares the committee could not use, and the members proved it. ` +
+          `${e.trainers.length === 1 ? 'It is' : 'They are'} left out of round ${e.round} and refused from now on; the committee answers again for everyone else.`,
+      };
     case 'round_done': {
       const m = e.metrics;
       const quality = m

@@ -155,6 +155,18 @@ function apply(s: DashState, e: DashAction): DashState {
         current: { ...cur, phase: 'committee', answered: Math.max(cur.answered, e.answered), m: e.m, tRec: e.tRec },
       };
     }
+    case 'complaint':
+      return s;
+    case 'excluded': {
+      // Convicted trainers are left out and the committee answers again from zero (§25).
+      const cur = forRound(s.current, e.round);
+      if (!cur || cur.outcome) return s;
+      const out = new Set(e.trainers.map(short));
+      return {
+        ...s,
+        current: { ...cur, answered: 0, survivors: cur.survivors?.filter((id) => !out.has(id)) },
+      };
+    }
     case 'round_done': {
       const cur = forRound(s.current, e.round);
       const survivors = e.survivors.length;

@@ -14,6 +14,8 @@ const TYPES: FederationEventType[] = [
   'contribution',
   'cutoff',
   'answer',
+  'complaint',
+  'excluded',
   'round_done',
   'round_failed',
   'refused',
