@@ -62,7 +62,9 @@ test('joins by URL, trains in a secure round, and resumes after a reload', async
   await expect(page.locator(`tr[data-round="${mine.round}"]`)).toBeVisible();
 
   // Leave: the federation is forgotten — the join page comes back, and stays after a reload.
-  await page.locator('#leave').click();
+  await page.locator('#leave').click(); // asks first
+  await expect(page.locator('#leave-yes')).toBeVisible();
+  await page.locator('#leave-yes').click();
   await expect(page.locator('#join')).toBeVisible();
   await expect(page.locator('#token')).toHaveValue('');
   await page.reload();

@@ -23,6 +23,14 @@ export interface FederationOptions {
   /** Origins besides the server's own whose pages may open the WebSocket (`--allow-origin`). */
   allowOrigins?: string[];
   extra?: string[];
+  /** Run on this data directory (a restart test reuses one); default a fresh temporary one. */
+  dataDir?: string;
+  /** Listen on this port (a restart test keeps it); default a free one. */
+  port?: number;
+  /** The join token (`--token`); `null` lets the server keep its own in the data directory. */
+  token?: string | null;
+  /** Leave the data directory in place on stop (the test removes it). */
+  keepData?: boolean;
 }
 
 export class TestFederation {
@@ -38,6 +46,7 @@ export class TestFederation {
     readonly token: string,
     /** The server's data directory: `models/v<N>/` checkpoints and `rounds.jsonl`. */
     readonly dataDir: string,
+    private readonly keepData: boolean,
   ) {}
 
   /** The server's log lines so far (its stderr: one JSON object per line, warn and above). */
@@ -54,16 +63,15 @@ export class TestFederation {
   }
 
   static async start(o: FederationOptions = {}): Promise<TestFederation> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'speakonce-e2e-'));
-    const token = `e2e-${Math.random().toString(36).slice(2, 10)}`;
+    const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'speakonce-e2e-'));
+    const given = o.token === undefined ? `e2e-${Math.random().toString(36).slice(2, 10)}` : o.token;
     const args = [
       join(ROOT, 'scripts', 'start.ts'),
       '--port',
-      '0',
+      String(o.port ?? 0),
       '--data-dir',
       dataDir,
-      '--token',
-      token,
+      ...(given === null ? [] : ['--token', given]),
       '--test-mode',
       '--trainers',
       String(o.trainers ?? 2),
@@ -98,7 +106,8 @@ export class TestFederation {
       child.once('exit', (code) => reject(new Error(`federation exited with ${code}:\n${out}\n${err}`)));
     });
     const url = new URL(joinUrl).origin;
-    const fed = new TestFederation(child, url, joinUrl, token, dataDir);
+    const token = new URL(joinUrl).searchParams.get('join') ?? '';
+    const fed = new TestFederation(child, url, joinUrl, token, dataDir, !!o.keepData);
     fed.stderrSoFar = err;
     child.stderr?.on('data', (d: Buffer) => (fed.stderrSoFar += d.toString()));
     await fed.watch();
@@ -134,6 +143,12 @@ export class TestFederation {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       if (this.child.exitCode === null) this.child.kill('SIGKILL');
     }
-    rmSync(this.dataDir, { recursive: true, force: true });
+    if (!this.keepData) TestFederation.removeData(this.dataDir);
+  }
+
+  /** Removes a data directory and the authority key file beside it. */
+  static removeData(dataDir: string): void {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(`${dataDir.replace(/\/+$/, '')}.authority.json`, { force: true });
   }
 }

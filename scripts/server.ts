@@ -2,7 +2,6 @@
  * `npm run server -- [flags]`: the aggregation server (WebSocket + observer stream + status)
  * on one port, persisting to a data directory. See --help.
  */
-import { randomBytes } from 'node:crypto';
 import type { ServerConfig } from '../src/server/config.js';
 import { resolveConfig } from '../src/server/config.js';
 import { httpAuthorityLink } from '../src/server/authority-link.js';
@@ -10,6 +9,8 @@ import { Federation } from '../src/server/federation.js';
 import { listen } from '../src/server/http.js';
 import { createLogger } from '../src/server/log.js';
 import { UsageError, command, flag, intList, num, parseCommittee, parseOrigins, runMain, toggle } from './cli.js';
+import { joinToken } from './join-token.js';
+import { listenOrExplain } from './port.js';
 
 const CMD = command({
   usage: 'npm run server -- [options]',
@@ -21,7 +22,8 @@ const CMD = command({
       'rebuild state.json from the newest loadable checkpoint and rounds.jsonl when the start-up check refused the data directory (nothing is deleted: what cannot be used is set aside)',
     ),
     config: flag('FILE', 'JSON file with any of the settings below (flags win)'),
-    token: 'default: a random one, printed',
+    token: 'default: the one kept in DATA_DIR/join-token (created on first start), printed',
+    'new-token': toggle('roll the join token: participants holding the old one are refused'),
     open: true,
     'allow-origin':
       "default: only the server's own, http://HOST:PORT, with localhost and 127.0.0.1 for a loopback host and every interface's address for 0.0.0.0",
@@ -94,7 +96,11 @@ runMain(CMD.help, async () => {
       }),
     ),
   };
-  if (!overrides.open && !overrides.token) overrides.token = randomBytes(9).toString('base64url');
+  if (!overrides.open && !overrides.token) {
+    // The token survives restarts: kept in the data directory the flags and the file name.
+    const probe = resolveConfig({ ...overrides, token: 'probe' }, f.config);
+    if (!probe.open) overrides.token = joinToken(probe.dataDir, { rotate: !!f['new-token'] }).token;
+  }
   const config = resolveConfig(overrides, f.config);
   if (config.authorityKeys && !f['authority-url'])
     throw new UsageError('--authority-url is required with --authority-key: the authority draws every committee');
@@ -102,7 +108,9 @@ runMain(CMD.help, async () => {
   const fed = new Federation(config, log);
   await fed.init();
   if (f['authority-url']) fed.useAuthority(httpAuthorityLink(f['authority-url'], fed.federationId));
-  const server = await listen(fed, config.host, config.port, log);
+  const server = await listenOrExplain(config.host, config.port, 'npm run server', () =>
+    listen(fed, config.host, config.port, log),
+  );
   const join = config.open ? `${server.url}/` : `${server.url}/?join=${encodeURIComponent(config.token ?? '')}`;
   const ws = server.url.replace(/^http/, 'ws') + '/ws';
   process.stdout.write(

@@ -6,7 +6,6 @@
  * Both default committees are subset-safe (docs/protocol.md §15): 4,3,2 (c_max = 1, 6 > 5) with
  * 4 headless members, and 5,4,2 (c_max = 2, 8 > 7) with 5; each tolerates one silent member.
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { MlEvaluator } from '../src/client/trainers/ml-evaluator.js';
 import { MlTrainer } from '../src/client/trainers/ml-trainer.js';
@@ -36,13 +35,20 @@ import {
   runMain,
   toggle,
 } from './cli.js';
+import { demoDataDir } from './demo-dir.js';
+import { joinToken } from './join-token.js';
+import { BaselineReport } from './baseline.js';
+import { roundLogRoute } from './round-log.js';
+import { paceDelayMs, pacedCrypto, pacedTrainer } from './pace.js';
+import { lanOrigin, listenOrExplain } from './port.js';
 
 const CMD = command({
   usage: 'npm start -- [options]        (npm run demo -- [options]: the same with --demo)',
   flags: {
     port: 'default 8080',
     host: 'default 127.0.0.1',
-    'data-dir': 'default data/federation',
+    'data-dir': 'default data/federation; --demo: a fresh data/demo/<time> each run',
+    resume: toggle('--demo: carry on with the latest demo data directory instead of a fresh one'),
     demo: toggle('stakeholder-demo defaults: 10 trainers, 5 members, committee 5,4,2'),
     trainers: 'beside the browsers; default 3, --demo 10',
     members: 'default 4, --demo 5',
@@ -56,8 +62,13 @@ const CMD = command({
       'N[,N…]',
       'in these rounds of this run, d_max + 1 = m − t_rec + 1 headless members stay silent, so the round fails loudly (they rejoin afterwards)',
     ),
-    'drop-trainers': flag('R:K[,…]', 'in round R of this run, K headless trainers crash at random points'),
-    token: 'default: a random one, printed in the join URL; --open for none',
+    'drop-trainers': flag(
+      'R:K[,…]',
+      "in round R of this run, K headless trainers crash at random points; default none, --demo 2:1 (one dropout; '' for none)",
+    ),
+    token:
+      'default: the one kept in DATA_DIR/join-token (created on first start), printed in the join URL; --open for none',
+    'new-token': toggle('roll the join token: tabs holding the old one are refused and offer to paste the new link'),
     'authority-key': flag(
       'FILE',
       "the enrollment authority's key file (created if missing; roll it with `npm run authority -- rotate`); default DATA_DIR.authority.json",
@@ -65,7 +76,11 @@ const CMD = command({
     open: true,
     'allow-origin':
       "default: only the server's own, http://HOST:PORT, with localhost and 127.0.0.1 for a loopback host and every interface's address for 0.0.0.0",
-    'pause-s': 'default 3, so people can follow',
+    'pause-s': 'default 3, so people can follow; --demo: the pace',
+    pace: flag(
+      'S',
+      'headless trainers send, and committee members answer, one after another over about S seconds, so each phase stays on screen; default 0, --demo 2',
+    ),
     rounds: 'default: run until stopped',
     'first-round': 'default 0',
     'test-mode': toggle('expose test hooks to clients (Playwright suites only)'),
@@ -87,7 +102,9 @@ runMain(CMD.help, async () => {
   const trainers = num('trainers', f.trainers, demo ? 10 : 3, { int: true, min: 0 });
   const members = num('members', f.members, demo ? 5 : 4, { int: true, min: 0 });
   const failRounds = intList('fail-round', f['fail-round'], []);
-  const drops = (f['drop-trainers'] ?? '')
+  const pace = num('pace', f.pace, demo ? 2 : 0, { min: 0, max: 10 });
+  // The demo shows one dropout (a trainer crashes in round 2) unless told otherwise.
+  const drops = (f['drop-trainers'] ?? (demo ? '2:1' : ''))
     .split(',')
     .filter(Boolean)
     .map((p) => {
@@ -95,11 +112,14 @@ runMain(CMD.help, async () => {
       if (!mm) throw new UsageError(`--drop-trainers takes ROUND:COUNT pairs, e.g. 2:3, got '${p}'`);
       return { round: Number(mm[1]), count: Number(mm[2]) };
     });
-  const token = f.open ? undefined : (f.token ?? randomBytes(9).toString('base64url'));
+  const dataDir = f['data-dir'] ?? (demo ? demoDataDir('data/demo', !!f.resume) : 'data/federation');
+  const token = f.open ? undefined : joinToken(dataDir, { given: f.token, rotate: !!f['new-token'] }).token;
+  const port = num('port', f.port, 8080, { int: true, min: 0, max: 65535 });
+  const host = f.host ?? '127.0.0.1';
   const config = resolveConfig({
-    port: num('port', f.port, 8080, { int: true, min: 0, max: 65535 }),
-    host: f.host ?? '127.0.0.1',
-    dataDir: f['data-dir'] ?? 'data/federation',
+    port,
+    host,
+    dataDir,
     open: !!f.open,
     allowedOrigins,
     ...(token ? { token } : {}),
@@ -107,7 +127,7 @@ runMain(CMD.help, async () => {
     insecureDemo: !!f['insecure-demo'],
     minTrainers: 3,
     firstRoundParticipants: num('first-round', f['first-round'], 0, { int: true, min: 0 }),
-    pauseMs: Math.round(1000 * num('pause-s', f['pause-s'], 3, { min: 0 })),
+    pauseMs: Math.round(1000 * num('pause-s', f['pause-s'], demo ? Math.max(3, pace) : 3, { min: 0 })),
     rounds: num('rounds', f.rounds, 0, { int: true, min: 0 }),
     submitMs: 45_000,
     committeeMs: 20_000,
@@ -140,30 +160,55 @@ runMain(CMD.help, async () => {
   });
   fed.useAuthority(inProcessAuthority(authority));
   const enrollHandler = authorityHandler(authority, logger, '/authority');
-  const server = await listen(fed, config.host, config.port, logger, {
-    fallback: async (req, res) => (await enrollHandler(req, res)) || app(req, res),
-  });
-  const first = fed.lastStartedRound + 1;
+  const roundLog = roundLogRoute(config.dataDir);
   const splits = splitDataset(dataset);
   const train = trainers > 0 ? partitionDataset(splits.train, { clients: trainers, seed: 11 }) : [];
   const heldOut = trainers > 0 ? partitionDataset(splits.validation, { clients: trainers, seed: 11 }) : [];
+  // One trainer's data alone against the federation, on the same held-out rows (the dashboard).
+  const report = new BaselineReport(splits.validation, join(config.dataDir, 'models'), trainers);
+  const baselineRoute = report.route();
+  const server = await listenOrExplain(host, port, demo ? 'npm run demo' : 'npm start', () =>
+    listen(fed, config.host, config.port, logger, {
+      fallback: async (req, res) =>
+        (await roundLog(req, res)) || baselineRoute(req, res) || (await enrollHandler(req, res)) || app(req, res),
+    }),
+  );
+  const first = fed.lastStartedRound + 1;
   const pool = new HeadlessPool({
     wsUrl: `${server.url.replace(/^http/, 'ws')}/ws`,
     token: token ?? '',
     authority: { url: `${server.url}/authority`, keys: pinned, ...(fed.insecureDemo ? { insecureDemo: true } : {}) },
     trainers: train.map((t, i) => ({ train: t, heldOut: heldOut[i] as typeof t })),
     members,
-    makeTrainer: (d, i) => new MlTrainer(d, 100 + i),
+    makeTrainer: (d, i) => pacedTrainer(new MlTrainer(d, 100 + i), paceDelayMs(pace, i, trainers)),
     makeEvaluator: (d) => new MlEvaluator(d),
+    ...(pace > 0
+      ? { makeCrypto: (i: number) => pacedCrypto(i < trainers ? 0 : paceDelayMs(pace, i - trainers, members)) }
+      : {}),
   });
+  const first0 = train[0];
+  if (first0 && heldOut[0])
+    void report
+      .trainAlone(first0, heldOut[0], 20)
+      .then(() => (fed.version > 0 ? report.federationAt(fed.version) : undefined))
+      .catch((e: unknown) => log(`baseline not available: ${String(e)}`));
   for (const r of failRounds) pool.silenceMembers(first + r - 1, committee.dMax + 1);
-  for (const d of drops) pool.crashTrainers(first + d.round - 1, d.count);
+  // The demo's own dropout is one the audience sees (before sending); chosen ones crash anywhere.
+  for (const d of drops)
+    pool.crashTrainers(first + d.round - 1, d.count, f['drop-trainers'] === undefined ? ['before-send'] : undefined);
 
-  const joinUrl = `${server.url}/?${token ? `join=${encodeURIComponent(token)}&` : ''}authority=${toHex(keys.signPublic)}${fed.insecureDemo ? '&insecure-demo=1' : ''}`;
+  const joinQuery = `?${token ? `join=${encodeURIComponent(token)}&` : ''}authority=${toHex(keys.signPublic)}${fed.insecureDemo ? '&insecure-demo=1' : ''}`;
+  const joinUrl = `${server.url}/${joinQuery}`;
+  // The dashboard shows the join link as a QR code for the room (in the fragment: never sent to
+  // a server); on all interfaces, with this machine's network address, which phones can reach.
+  const phoneUrl = `${lanOrigin(host, server.port) ?? server.url}/${joinQuery}`;
+  const dashboardUrl = `${server.url}/dashboard.html#join=${encodeURIComponent(phoneUrl)}`;
   process.stdout.write(
     `\nSpeakOnce is running — federation ${fed.federationId}, model v${fed.version}\n\n` +
       `  Open this in a browser to take part:  ${joinUrl}\n` +
-      `  Dashboard for everyone watching:      ${server.url}/dashboard.html\n\n` +
+      `  Dashboard for everyone watching:      ${dashboardUrl}\n` +
+      (phoneUrl !== joinUrl ? `  For phones on this network:           ${phoneUrl}\n` : '') +
+      '\n' +
       `  ${trainers} headless trainer(s) on ${label} (${describe(dataset)}) and ${members} committee volunteer(s);\n` +
       `  committee m=${m}, t_rec=${tRec}, ρ=${rho}${failRounds.length ? `; rounds ${failRounds.join(', ')} will fail (silent members)` : ''}${drops.length ? `; trainer crashes in round(s) ${drops.map((d) => `${d.round}×${d.count}`).join(', ')}` : ''}.\n` +
       (fed.insecureDemo
@@ -171,11 +216,15 @@ runMain(CMD.help, async () => {
         : '') +
       (members < m ? `  note: ${members} headless volunteer(s) for m=${m}: rounds wait for browser volunteers\n` : '') +
       `  status: ${server.url}/status   events: ${server.url}/events   data: ${config.dataDir}\n` +
-      `  Press Ctrl+C to stop.\n\n`,
+      `  Press Ctrl+C to stop. Starting again with the same data directory keeps the join link (its token is in\n` +
+      `  ${join(config.dataDir, 'join-token')}): joined tabs carry on by themselves. --new-token rolls it.\n\n`,
   );
   fed.onEvent((e) => {
     if (e.type === 'round_done') {
       pool.roundEnded(e.round);
+      report
+        .federationAt(e.version)
+        .catch((err: unknown) => log(`baseline: model v${e.version} not measured: ${String(err)}`));
       log(
         `round ${e.round}: model v${e.version} from ${e.survivors.length} trainer(s), ${e.membersAnswered.length} committee answer(s), ${e.timings.total_ms} ms${e.metrics ? `, federation AUC-PR of v${e.metrics.version}: ${e.metrics.auc_pr.toFixed(3)}` : ''}`,
       );

@@ -5,6 +5,7 @@
  * Crashed participants come back with the same identity once the round has ended.
  */
 import { randomInt } from 'node:crypto';
+import type { CryptoRunner } from '../client/crypto/types.js';
 import type { DropPoint } from '../client/engine.js';
 import type { LocalEvaluator, LocalTrainer } from '../client/trainers/types.js';
 import type { Dataset } from '../ml/dataset.js';
@@ -20,6 +21,8 @@ export interface HeadlessOptions {
   members: number;
   makeTrainer: (data: Dataset, i: number) => LocalTrainer;
   makeEvaluator: (heldOut: Dataset) => LocalEvaluator;
+  /** The protocol's arithmetic of participant `i` (trainers first, then members); default in process. */
+  makeCrypto?: (i: number) => CryptoRunner;
 }
 
 interface Slot {
@@ -35,7 +38,7 @@ export class HeadlessPool {
   private readonly slots: Slot[] = [];
   /** Absolute round → how many members stay silent / trainers crash in it. */
   private readonly silentMembers = new Map<number, number>();
-  private readonly crashingTrainers = new Map<number, number>();
+  private readonly crashingTrainers = new Map<number, { count: number; points: readonly DropPoint[] }>();
   private readonly planned = new Map<number, Map<number, DropPoint>>();
 
   constructor(private readonly o: HeadlessOptions) {
@@ -71,6 +74,7 @@ export class HeadlessPool {
       ...(s.data
         ? { trainer: this.o.makeTrainer(s.data.train, i), evaluator: this.o.makeEvaluator(s.data.heldOut) }
         : {}),
+      ...(this.o.makeCrypto ? { crypto: this.o.makeCrypto(i) } : {}),
       dropAt: (round, point) => this.plan(round).get(i) === point,
     });
   }
@@ -80,9 +84,9 @@ export class HeadlessPool {
     this.silentMembers.set(round, count);
   }
 
-  /** In `round`, `count` headless trainers crash at random protocol points. */
-  crashTrainers(round: number, count: number): void {
-    this.crashingTrainers.set(round, count);
+  /** In `round`, `count` headless trainers crash at random protocol points (of `points`). */
+  crashTrainers(round: number, count: number, points: readonly DropPoint[] = TRAINER_POINTS): void {
+    this.crashingTrainers.set(round, { count, points });
   }
 
   private plan(round: number): Map<number, DropPoint> {
@@ -92,8 +96,9 @@ export class HeadlessPool {
       const members = this.slots.map((s, i) => (s.data ? -1 : i)).filter((i) => i >= 0);
       const trainers = this.slots.map((s, i) => (s.data ? i : -1)).filter((i) => i >= 0);
       for (const i of pick(members, this.silentMembers.get(round) ?? 0)) p.set(i, 'before-answer');
-      for (const i of pick(trainers, this.crashingTrainers.get(round) ?? 0))
-        p.set(i, TRAINER_POINTS[randomInt(TRAINER_POINTS.length)] as DropPoint);
+      const crash = this.crashingTrainers.get(round);
+      for (const i of pick(trainers, crash?.count ?? 0))
+        p.set(i, crash?.points[randomInt(crash.points.length)] as DropPoint);
       this.planned.set(round, p);
     }
     return p;

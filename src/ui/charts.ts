@@ -18,10 +18,11 @@ export class RoundCharts {
   private readonly bytes: uPlot;
 
   constructor(qualityEl: HTMLElement, bytesEl: HTMLElement) {
-    const width = Math.max(280, qualityEl.clientWidth || 480);
+    const width = Math.max(200, qualityEl.clientWidth || 480);
     const roundAxis: uPlot.Axis = { label: 'round', incrs: [1, 2, 5, 10, 20, 50, 100] };
     this.quality = new uPlot(
       {
+        legend: { live: false },
         width,
         height: 200,
         scales: { x: { time: false }, loss: { auto: true }, auc: { range: [0, 1] } },
@@ -41,6 +42,7 @@ export class RoundCharts {
     );
     this.bytes = new uPlot(
       {
+        legend: { live: false },
         width,
         height: 200,
         scales: { x: { time: false } },

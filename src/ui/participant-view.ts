@@ -1,41 +1,41 @@
 /**
- * The participant page: connection and role, backend, the round's state as a stepper, training
- * and sealing progress, per-round charts, history, and an error panel in words.
+ * The participant page: the connection in words (with the way out when there is one), who this
+ * participant is, the round as a person sees it (round-view.ts), what the server received and
+ * learned, per-round charts with their tables, the history with the rounds missed, and an
+ * error panel in words. Leave asks first.
  */
 import type { EngineSnapshot } from '../client/engine.js';
-import { RoundCharts, type RoundPoint } from './charts.js';
-import { clear, fmtBytes, h, shortId } from './dom.js';
-import { type Scheme, insecureDemoNotice } from './insecure-demo.js';
 import type { KeyProtection } from '../client/storage.js';
+import { RoundCharts, type RoundPoint } from './charts.js';
+import { chartWithTable } from './chart-table.js';
+import { confirmButton } from './confirm.js';
+import { type LinkState, describeLink } from './connection.js';
+import { fmtBytes, h, shortId } from './dom.js';
+import { type Scheme, insecureDemoNotice } from './insecure-demo.js';
 import { keyProtectionText } from './key-protection.js';
+import { type JoinLink, newLinkBox } from './new-link.js';
+import { type RoundFacts, RoundView } from './round-view.js';
+import { type HistoryRow, backendWords, withMissed } from './tab-words.js';
 
-export interface ViewState {
+export interface ViewState extends Omit<RoundFacts, 'engine'> {
   engine: EngineSnapshot;
+  link: LinkState;
   backend: { name: string; reason: string } | undefined;
   /** How the identity and signing keys are held (non-extractable WebCrypto keys, or bytes and why). */
   keys: KeyProtection | undefined;
   data: { name: string; rows: number; frauds: number } | undefined;
-  progress: { phase: 'training' | 'sealing'; fraction: number; detail?: string | undefined } | undefined;
   points: RoundPoint[];
-  history: { round: number; role: string; ok: boolean; version: number; note: string }[];
+  history: HistoryRow[];
   errors: { at: string; code: string; message: string }[];
   /** The latest round's committee, from its descriptor (the INSECURE DEMO notice checks it). */
   committee: Scheme | undefined;
 }
 
-const TRAINER_STEPS = [
-  ['waiting', 'Waiting for round'],
-  ['training', 'Training locally'],
-  ['sealing', 'Masking & sealing'],
-  ['sent', 'Sent (one message)'],
-  ['done', 'Aggregated'],
-] as const;
-const MEMBER_STEPS = [
-  ['waiting', 'Waiting for job'],
-  ['job', 'Job received'],
-  ['answered', 'Answered (once)'],
-  ['done', 'Aggregated'],
-] as const;
+export interface ViewActions {
+  leave: () => void;
+  /** The person pasted a new join link (the server refused the stored token). */
+  newLink: (link: JoinLink) => void;
+}
 
 /** Plain-language explanations of error codes shown in the panel. */
 const EXPLAIN: Record<string, string> = {
@@ -45,7 +45,8 @@ const EXPLAIN: Record<string, string> = {
     'Too few trainers sent an update; unmasking a sum of one would reveal it, so the round was abandoned.',
   LATE: 'The message arrived after its deadline and was not counted.',
   DUPLICATE: 'A second message for the same round was refused: every participant speaks once.',
-  UNAUTHENTICATED: 'The join token was not accepted. Check the link you were given.',
+  UNAUTHENTICATED: 'The join token was not accepted. Paste the new link you were given (above).',
+  AUTHORITY_UNREACHABLE: 'The enrollment authority of the server could not be reached; this tab keeps trying.',
   SEAL_FAILED: 'A sealed share did not authenticate; this member refused to answer rather than sum something wrong.',
   MALFORMED: 'A message was refused because it was malformed.',
   MALFORMED_INPUT: 'A message was refused because it was malformed.',
@@ -60,12 +61,15 @@ const EXPLAIN: Record<string, string> = {
 };
 
 export class ParticipantView {
-  private readonly root: HTMLElement;
   private readonly els: Record<string, HTMLElement> = {};
+  private readonly round = new RoundView();
   private charts: RoundCharts | undefined;
+  private readonly qualityTable: ReturnType<typeof chartWithTable>;
+  private readonly bytesTable: ReturnType<typeof chartWithTable>;
+  private lastPoints: string | undefined;
+  private linkActionsFor: string | undefined;
 
-  constructor(root: HTMLElement, onLeave: () => void) {
-    this.root = root;
+  constructor(root: HTMLElement, actions: ViewActions) {
     const fact = (id: string, label: string, big = false) =>
       h(
         'div',
@@ -73,24 +77,37 @@ export class ParticipantView {
         h('div', { class: 'k' }, label),
         (this.els[id] = h('div', { class: big ? 'v big' : 'v', id: `fact-${id}` }, '—')),
       );
-    this.els.stepper = h('div', { class: 'stepper', id: 'stepper' });
-    this.els.barTrain = h('div');
-    this.els.barSeal = h('div');
-    this.els.trainLabel = h('span', {}, '');
-    this.els.sealLabel = h('span', {}, '');
+    this.els.connText = h('p', { id: 'connection-text', role: 'status', 'aria-live': 'polite' });
+    this.els.connActions = h('div', { id: 'connection-actions' });
     this.els.errors = h('ul', { id: 'errors' });
     this.els.errorCard = h(
       'section',
-      { class: 'card errors', id: 'error-panel', style: 'display:none' },
+      { class: 'card errors', id: 'error-panel' },
       h('h2', {}, 'What went wrong'),
       this.els.errors,
     );
-    this.els.insecureDemo = h('section', { class: 'card insecure-demo', id: 'insecure-demo', style: 'display:none' });
+    this.els.insecureDemo = h('section', { class: 'card insecure-demo', id: 'insecure-demo', role: 'alert' });
+    this.els.backendReason = h('p', { class: 'muted', id: 'backend-reason' });
+    this.els.keyProtection = h('p', { class: 'muted', id: 'key-protection' });
     this.els.history = h('tbody');
     const quality = h('div', { class: 'chart', id: 'chart-quality' });
     const bytes = h('div', { class: 'chart', id: 'chart-bytes' });
+    this.qualityTable = chartWithTable(quality, 'Loss and AUC-PR per round');
+    this.bytesTable = chartWithTable(bytes, 'Bytes sent per round');
     root.replaceChildren(
       this.els.insecureDemo,
+      h(
+        'section',
+        { class: 'card', id: 'connection' },
+        h('h2', {}, 'Connection'),
+        h(
+          'div',
+          { class: 'conn-line' },
+          (this.els.connection = h('span', { id: 'fact-connection' }, '—')),
+          this.els.connText,
+        ),
+        this.els.connActions,
+      ),
       h(
         'section',
         { class: 'card' },
@@ -98,139 +115,108 @@ export class ParticipantView {
         h(
           'div',
           { class: 'facts' },
-          fact('connection', 'Connection'),
           fact('client', 'Participant id'),
           fact('role', 'Role this round'),
-          fact('backend', 'TensorFlow.js backend'),
+          fact('backend', 'Trains on'),
           fact('data', 'Local data'),
           fact('version', 'Global model', true),
         ),
-        h('p', { class: 'muted', id: 'backend-reason' }, ''),
-        h('p', { class: 'muted', id: 'key-protection' }, ''),
+        h(
+          'details',
+          { class: 'more' },
+          h('summary', {}, 'Technical details'),
+          this.els.backendReason,
+          this.els.keyProtection,
+        ),
         h(
           'div',
-          { style: 'margin-top:10px' },
-          h('button', { class: 'secondary', id: 'leave', onclick: () => onLeave() }, 'Leave federation'),
+          { class: 'actions' },
+          confirmButton({
+            id: 'leave',
+            label: 'Leave federation',
+            question:
+              'Leave this federation? This tab forgets the federation, its model and its round history; to take part again you need the join link.',
+            yes: 'Yes, leave',
+            onYes: actions.leave,
+          }),
         ),
       ),
-      h(
-        'section',
-        { class: 'card' },
-        h('h2', { id: 'round-title' }, 'Round'),
-        this.els.stepper,
-        h('div', { class: 'barlabel' }, h('span', {}, 'Training'), this.els.trainLabel),
-        h('div', { class: 'bar', id: 'bar-training' }, this.els.barTrain),
-        h('div', { class: 'barlabel' }, h('span', {}, 'Masking & sealing (Web Worker)'), this.els.sealLabel),
-        h('div', { class: 'bar', id: 'bar-sealing' }, this.els.barSeal),
-      ),
+      this.round.el,
+      this.round.privacy,
       this.els.errorCard,
       h(
         'div',
         { class: 'grid2' },
-        h('section', { class: 'card' }, h('h2', {}, 'Loss and AUC-PR per round'), quality),
-        h('section', { class: 'card' }, h('h2', {}, 'Bytes sent per round'), bytes),
+        h('section', { class: 'card' }, h('h2', {}, 'Loss and AUC-PR per round'), this.qualityTable.el),
+        h('section', { class: 'card' }, h('h2', {}, 'Bytes sent per round'), this.bytesTable.el),
       ),
       h(
         'section',
         { class: 'card' },
         h('h2', {}, 'Round history'),
         h(
-          'table',
-          { class: 'history' },
+          'div',
+          { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Round history' },
           h(
-            'thead',
-            {},
+            'table',
+            { class: 'history' },
             h(
-              'tr',
+              'thead',
               {},
-              h('th', {}, 'round'),
-              h('th', {}, 'role'),
-              h('th', {}, 'outcome'),
-              h('th', {}, 'model'),
-              h('th', {}, 'details'),
+              h('tr', {}, ...['round', 'role', 'outcome', 'model', 'details'].map((c) => h('th', { scope: 'col' }, c))),
             ),
+            this.els.history,
           ),
-          this.els.history,
         ),
       ),
     );
-    this.els.backendReason = root.querySelector('#backend-reason') as HTMLElement;
-    this.els.keyProtection = root.querySelector('#key-protection') as HTMLElement;
-    this.els.roundTitle = root.querySelector('#round-title') as HTMLElement;
+    this.actions = actions;
     requestAnimationFrame(() => {
       this.charts = new RoundCharts(quality, bytes);
       this.lastPoints = undefined;
     });
+    let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+    window.addEventListener('resize', () => {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(() => this.charts?.resize(Math.max(200, quality.clientWidth)), 150);
+    });
   }
 
-  private lastPoints: string | undefined;
+  private readonly actions: ViewActions;
 
-  render(s: ViewState): void {
+  render(s: ViewState, now = Date.now()): void {
     const e = s.engine;
     const notice = insecureDemoNotice(s.committee);
     const banner = this.els.insecureDemo as HTMLElement;
-    banner.style.display = notice ? '' : 'none';
+    banner.hidden = !notice;
     banner.textContent = notice ?? '';
-    const conn = this.els.connection as HTMLElement;
-    conn.replaceChildren(
-      h(
-        'span',
-        { class: `pill ${e.connection === 'open' ? 'ok' : e.connection === 'connecting' ? 'warn' : 'bad'}` },
-        e.connection,
-      ),
-    );
+
+    const words = describeLink(s.link, now, location.origin);
+    (this.els.connection as HTMLElement).replaceChildren(h('span', { class: `pill ${words.tone}` }, words.pill));
+    const connText = this.els.connText as HTMLElement;
+    if (connText.textContent !== words.text) connText.textContent = words.text;
+    this.renderLinkActions(s.link);
+
     (this.els.client as HTMLElement).textContent = shortId(e.clientId);
     (this.els.role as HTMLElement).textContent = e.role
       ? e.role === 'member'
         ? `committee member #${e.memberIndex}`
         : e.role
       : '—';
-    (this.els.backend as HTMLElement).textContent = s.backend?.name ?? '…';
-    (this.els.backendReason as HTMLElement).textContent = s.backend ? `Backend: ${s.backend.reason}` : '';
+    (this.els.backend as HTMLElement).textContent = backendWords(s.backend?.name);
+    (this.els.backend as HTMLElement).dataset.backend = s.backend?.name ?? '';
+    (this.els.backendReason as HTMLElement).textContent = s.backend
+      ? `Backend ${s.backend.name}: ${s.backend.reason}`
+      : '';
     (this.els.keyProtection as HTMLElement).textContent = keyProtectionText(s.keys);
     (this.els.data as HTMLElement).textContent = s.data
-      ? `${s.data.rows.toLocaleString()} rows, ${s.data.frauds} frauds`
+      ? `${s.data.name}: ${s.data.rows.toLocaleString('en')} rows, ${s.data.frauds} frauds`
       : 'committee only';
     (this.els.version as HTMLElement).textContent = `v${e.version}`;
-    (this.els.roundTitle as HTMLElement).textContent = e.round ? `Round ${e.round}` : 'Waiting for the first round';
 
-    const steps = e.role === 'member' ? MEMBER_STEPS : TRAINER_STEPS;
-    const idx = steps.findIndex(([k]) => k === e.phase);
-    const stepper = this.els.stepper as HTMLElement;
-    clear(stepper);
-    steps.forEach(([k, label], i) => {
-      const failed = e.phase === 'failed' && i === steps.length - 1;
-      const cls = failed
-        ? 'step failed'
-        : i < idx || e.phase === 'done'
-          ? 'step done'
-          : i === idx
-            ? 'step active'
-            : 'step';
-      stepper.append(h('div', { class: cls, 'data-step': k }, failed ? 'Round failed' : label));
-    });
-    stepper.dataset.phase = e.phase;
+    this.round.render(s, now);
 
-    const train =
-      s.progress?.phase === 'training'
-        ? s.progress.fraction
-        : ['sealing', 'sent', 'done'].includes(e.phase) && e.role === 'trainer'
-          ? 1
-          : 0;
-    const seal =
-      s.progress?.phase === 'sealing'
-        ? s.progress.fraction
-        : ['sent', 'done'].includes(e.phase) && e.role === 'trainer'
-          ? 1
-          : 0;
-    (this.els.barTrain as HTMLElement).style.width = `${Math.round(train * 100)}%`;
-    (this.els.barSeal as HTMLElement).style.width = `${Math.round(seal * 100)}%`;
-    (this.els.trainLabel as HTMLElement).textContent =
-      s.progress?.phase === 'training' && s.progress.detail ? s.progress.detail : `${Math.round(train * 100)} %`;
-    (this.els.sealLabel as HTMLElement).textContent = `${Math.round(seal * 100)} %`;
-
-    const errCard = this.els.errorCard as HTMLElement;
-    errCard.style.display = s.errors.length ? '' : 'none';
+    (this.els.errorCard as HTMLElement).hidden = s.errors.length === 0;
     (this.els.errors as HTMLElement).replaceChildren(
       ...s.errors
         .slice(-6)
@@ -247,27 +233,59 @@ export class ParticipantView {
         ),
     );
     (this.els.history as HTMLElement).replaceChildren(
-      ...s.history
-        .slice(-12)
+      ...withMissed(s.history, e.round)
+        .slice(-14)
         .reverse()
         .map((r) =>
-          h(
-            'tr',
-            { 'data-round': r.round },
-            h('td', {}, r.round),
-            h('td', {}, r.role),
-            h('td', {}, h('span', { class: `pill ${r.ok ? 'ok' : 'bad'}` }, r.ok ? 'aggregated' : 'failed')),
-            h('td', {}, `v${r.version}`),
-            h('td', { class: 'muted' }, r.note),
-          ),
+          r.kind === 'missed'
+            ? h(
+                'tr',
+                { class: 'missed', 'data-missed': `${r.from}-${r.to}` },
+                h('td', {}, r.from === r.to ? r.from : `${r.from}–${r.to}`),
+                h('td', {}, '—'),
+                h('td', {}, h('span', { class: 'pill' }, 'missed')),
+                h('td', {}, ''),
+                h('td', { class: 'muted' }, 'this tab was not part of it (offline, reloading, or not drawn)'),
+              )
+            : h(
+                'tr',
+                { 'data-round': r.round },
+                h('td', {}, r.round),
+                h('td', {}, r.role),
+                h('td', {}, h('span', { class: `pill ${r.ok ? 'ok' : 'bad'}` }, r.ok ? 'aggregated' : 'failed')),
+                h('td', {}, `v${r.version}`),
+                h('td', { class: 'muted' }, r.note),
+              ),
         ),
     );
     const key = JSON.stringify(s.points);
-    if (this.charts && key !== this.lastPoints) {
+    if (key !== this.lastPoints && this.charts) {
       this.lastPoints = key;
       this.charts.update(s.points);
+      const pts = [...s.points].sort((a, b) => a.round - b.round);
+      const n = (x: number | undefined, d: number) =>
+        x === undefined || !Number.isFinite(x) ? undefined : x.toFixed(d);
+      this.qualityTable.update(
+        ['round', 'local training loss', 'AUC-PR on local data'],
+        pts.map((p) => [p.round, n(p.loss, 4), n(p.aucPr, 3)]),
+      );
+      this.bytesTable.update(
+        ['round', 'sent'],
+        pts.map((p) => [p.round, p.bytes === undefined ? undefined : fmtBytes(p.bytes)]),
+      );
     }
   }
-}
 
-export { fmtBytes };
+  /** The way out of a connection state, when there is one (built once per state). */
+  private renderLinkActions(link: LinkState): void {
+    if (this.linkActionsFor === link.kind) return;
+    this.linkActionsFor = link.kind;
+    const box = this.els.connActions as HTMLElement;
+    if (link.kind === 'superseded')
+      box.replaceChildren(
+        h('button', { type: 'button', id: 'use-here', onclick: () => location.reload() }, 'Use this tab instead'),
+      );
+    else if (link.kind === 'refused') box.replaceChildren(newLinkBox(this.actions.newLink));
+    else box.replaceChildren();
+  }
+}

@@ -13,7 +13,9 @@ import { chooseBackend } from '../client/backend/controller.js';
 import { BrowserTrainer } from '../client/trainers/browser-trainer.js';
 import type { Dataset } from '../ml/dataset.js';
 import { splitDataset } from '../ml/split.js';
+import { type LinkEvent, initialLink, reduceLink } from './connection.js';
 import type { ParticipantView, ViewState } from './participant-view.js';
+import { nextRoundAt } from './tab-words.js';
 import { type AppTestHooks, testHooks } from './test-hooks.js';
 
 export interface SessionConfig {
@@ -51,6 +53,10 @@ export async function startSession(
     keys,
     data: cfg.data ? { name: cfg.dataName, rows: cfg.data.size, frauds: countFrauds(cfg.data) } : undefined,
     progress: undefined,
+    link: initialLink(cfg.serverUrl),
+    sent: undefined,
+    result: undefined,
+    nextAt: undefined,
     points: history.map((h) => ({ round: h.round, loss: h.loss, aucPr: h.aucPr, bytes: h.bytesSent })),
     history: history.map((h) => ({ round: h.round, role: h.role, ok: h.ok, version: h.version, note: h.note ?? '' })),
     errors: [],
@@ -58,6 +64,17 @@ export async function startSession(
   };
   const render = () => view.render(vs);
   render();
+  /** Connection-state events; errors about the connection clear once it is open again. */
+  const link = (e: LinkEvent) => {
+    vs.link = reduceLink(vs.link, e);
+    if (vs.link.kind === 'open') vs.errors = vs.errors.filter((x) => !CONNECTION_CODES.has(x.code));
+    render();
+  };
+  // Countdowns (next try, next round) move on a local 1 s timer; no requests.
+  const ticker = setInterval(() => {
+    if (vs.link.retryAt !== undefined || vs.nextAt !== undefined) render();
+  }, 1000);
+  const roundStarts: number[] = [];
   /** A failed IndexedDB write is shown in the error panel, never swallowed. */
   const storageFailed = (what: string) => (err: unknown) => {
     vs.errors.push({
@@ -106,7 +123,14 @@ export async function startSession(
     train: cfg.train && !!trainer,
     committee: cfg.committee,
     label: 'browser',
-    socketFactory: (url) => new WebSocket(url) as unknown as SocketLike,
+    socketFactory: (url) => {
+      // The page watches its own socket for the server's close codes (connection.ts); the
+      // transport's handlers are the socket's on* properties, these are listeners beside them.
+      const ws = new WebSocket(url);
+      ws.addEventListener('open', () => link({ type: 'open' }));
+      ws.addEventListener('close', (ev) => link({ type: 'close', code: ev.code, reason: ev.reason, at: Date.now() }));
+      return ws as unknown as SocketLike;
+    },
     ...(gatedTrainer ? { trainer: gatedTrainer } : {}),
     ...(splits ? { evaluator: new MlEvaluator(splits.validation) } : {}),
     crypto,
@@ -152,6 +176,9 @@ export async function startSession(
         break;
       case 'round': {
         vs.committee = e.committee;
+        roundStarts.push(Date.now());
+        if (roundStarts.length > 8) roundStarts.shift();
+        vs.nextAt = undefined;
         pending.set(e.round, { role: e.role === 'member' ? `member #${e.memberIndex}` : e.role });
         store
           .saveModel({ version: e.version, weights: e.weights, architecture: e.architecture })
@@ -175,12 +202,15 @@ export async function startSession(
       case 'sent':
       case 'complained':
       case 'answered': {
+        vs.sent = { round: e.round, bytes: e.bytes, member: e.type !== 'sent' };
         const p = pending.get(e.round);
         if (p) p.bytes = e.bytes;
         point(e.round).bytes = e.bytes;
         break;
       }
       case 'result': {
+        vs.result = { round: e.round, ok: e.ok, survivors: e.survivors };
+        vs.nextAt = nextRoundAt(roundStarts);
         const p = pending.get(e.round);
         if (!p) break; // a round this participant was not part of
         const note = e.ok
@@ -202,6 +232,10 @@ export async function startSession(
         break;
       }
       case 'error':
+        if (e.code === 'AUTHORITY_UNREACHABLE' && vs.link.kind !== 'open')
+          link({ type: 'enroll-unreachable', message: e.message, at: Date.now() });
+        else if (e.code === 'AUTHORITY_REFUSED' || e.code === 'OFFENDER')
+          link({ type: 'enroll-refused', message: e.code === 'OFFENDER' ? `offender: ${e.message}` : e.message });
         vs.errors.push({ at: new Date().toLocaleTimeString(), code: e.code, message: e.message });
         break;
       case 'dropped':
@@ -212,11 +246,16 @@ export async function startSession(
   engine.start();
   return {
     stop: () => {
+      clearInterval(ticker);
+      link({ type: 'stopped' });
       engine.stop();
       crypto.terminate();
     },
   };
 }
+
+/** Errors that describe the connection: they clear once the tab is connected again. */
+const CONNECTION_CODES = new Set(['AUTHORITY_UNREACHABLE', 'UNAUTHENTICATED', 'UNCERTIFIED', 'AUTHORITY_REFUSED']);
 
 function countFrauds(d: Dataset): number {
   let f = 0;

@@ -54,7 +54,7 @@ export class DashCharts {
   constructor(els: { quality: HTMLElement; time: HTMLElement; bytes: HTMLElement; survivors: HTMLElement }) {
     const mk = (el: HTMLElement, opts: Omit<uPlot.Options, 'width' | 'height'>, n: number) => {
       const plot = new uPlot(
-        { legend: { live: false }, ...opts, width: Math.max(260, el.clientWidth || 480), height: HEIGHT },
+        { legend: { live: false }, ...opts, width: Math.max(200, el.clientWidth || 480), height: HEIGHT },
         Array.from({ length: n }, () => []) as unknown as uPlot.AlignedData,
         el,
       );
@@ -199,6 +199,6 @@ export class DashCharts {
   }
 
   resize(): void {
-    for (const { plot, el } of this.plots) plot.setSize({ width: Math.max(260, el.clientWidth), height: HEIGHT });
+    for (const { plot, el } of this.plots) plot.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT });
   }
 }

@@ -69,24 +69,28 @@ export function renderHistory(root: HTMLElement, rounds: readonly RoundRecord[])
   }
   root.append(
     h(
-      'table',
-      { class: 'history', id: 'history' },
+      'div',
+      { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Rounds, one row each' },
       h(
-        'thead',
-        {},
+        'table',
+        { class: 'history', id: 'history' },
         h(
-          'tr',
+          'thead',
           {},
-          h('th', {}, 'Round'),
-          h('th', {}, 'Outcome'),
-          h('th', {}, 'Trainers in the sum'),
-          h('th', {}, 'Committee answers'),
-          h('th', {}, 'Time'),
-          h('th', {}, 'Data / trainer'),
-          h('th', {}, 'AUC-PR · frauds caught'),
+          h(
+            'tr',
+            {},
+            h('th', {}, 'Round'),
+            h('th', {}, 'Outcome'),
+            h('th', {}, 'Trainers in the sum'),
+            h('th', {}, 'Committee answers'),
+            h('th', {}, 'Time'),
+            h('th', {}, 'Data / trainer'),
+            h('th', {}, 'AUC-PR · frauds caught'),
+          ),
         ),
+        body,
       ),
-      body,
     ),
   );
 }

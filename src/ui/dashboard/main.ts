@@ -6,7 +6,11 @@
 import '../styles.css';
 import './dashboard.css';
 import { clear, h } from '../dom.js';
+import { dashTables, updateTables } from './chart-tables.js';
 import { DashCharts } from './charts.js';
+import { joinCard, joinLinkOf } from './join-qr.js';
+import { renderSummary } from './summary.js';
+import { type Baseline, parseBaseline } from '../../wire/baseline.js';
 import { renderHistory } from './history.js';
 import { describeNow, pct } from './narration.js';
 import { renderParticipants } from './participants.js';
@@ -26,6 +30,9 @@ import { renderTimeline } from './timeline.js';
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
 
 let state: DashState = initialState();
+const joinLink = joinLinkOf(location.hash);
+let baseline: Baseline | undefined;
+let drawnSummary: unknown[] = [];
 let charts: DashCharts | undefined;
 let drawnPreview: DashState['preview'];
 let drawnRounds: DashState['rounds'] | undefined;
@@ -40,6 +47,19 @@ function kpi(id: string, label: string, sub = ''): HTMLElement {
     h('div', { class: 'sub', id: `${id}-sub` }, sub),
   );
 }
+
+const chartEls = {
+  quality: h('div', { class: 'chart', id: 'chart-quality' }),
+  survivors: h('div', { class: 'chart', id: 'chart-survivors' }),
+  time: h('div', { class: 'chart', id: 'chart-time' }),
+  bytes: h('div', { class: 'chart', id: 'chart-bytes' }),
+};
+const tables = dashTables(chartEls, {
+  quality: 'How good is the shared model, by version',
+  survivors: 'Trainers in each round',
+  time: 'Time per round',
+  bytes: 'Data sent per trainer',
+});
 
 function layout(root: HTMLElement): void {
   clear(root);
@@ -63,10 +83,16 @@ function layout(root: HTMLElement): void {
         'section',
         { class: 'card now', id: 'now' },
         h('h2', {}, 'What is happening'),
-        h('div', { class: 'now-title', id: 'now-title' }, 'Connecting…'),
+        h('div', { class: 'now-title', id: 'now-title', role: 'status', 'aria-live': 'polite' }, 'Connecting…'),
         h('p', { class: 'now-text', id: 'now-text' }, ''),
-        h('ol', { class: 'story', id: 'story' }),
+        h('ol', { class: 'story', id: 'story', tabindex: 0, 'aria-label': 'What happened, latest first' }),
       ),
+    ),
+    h(
+      'div',
+      { class: 'row-story' },
+      h('section', { class: 'card summary' }, h('h2', {}, 'The story so far'), h('div', { id: 'summary' })),
+      ...(joinLink ? [joinCard(joinLink)] : []),
     ),
     h(
       'section',
@@ -119,7 +145,7 @@ function layout(root: HTMLElement): void {
           { class: 'muted explain' },
           'Measured on every trainer’s held-out data with secure aggregation too — only totals are revealed.',
         ),
-        h('div', { class: 'chart', id: 'chart-quality' }),
+        tables.quality.el,
       ),
       h(
         'div',
@@ -130,21 +156,21 @@ function layout(root: HTMLElement): void {
           { class: 'muted explain' },
           'Dropouts are left out of the sum; a round needs a minimum to stay private.',
         ),
-        h('div', { class: 'chart', id: 'chart-survivors' }),
+        tables.survivors.el,
       ),
       h(
         'div',
         { class: 'card' },
         h('h2', {}, 'Time per round'),
         h('div', { class: 'muted explain' }, 'From publishing the round to the new model.'),
-        h('div', { class: 'chart', id: 'chart-time' }),
+        tables.time.el,
       ),
       h(
         'div',
         { class: 'card' },
         h('h2', {}, 'Data sent per trainer'),
         h('div', { class: 'muted explain' }, 'One message per round: the masked update plus sealed key pieces.'),
-        h('div', { class: 'chart', id: 'chart-bytes' }),
+        tables.bytes.el,
       ),
     ),
     h(
@@ -213,10 +239,16 @@ function render(): void {
 
   if (s.rounds !== drawnRounds) {
     drawnRounds = s.rounds;
-    charts?.update(chartSeries(s.rounds));
+    const series = chartSeries(s.rounds);
+    charts?.update(series);
+    updateTables(tables, series);
     renderHistory($('rounds'), s.rounds);
   }
   renderParticipants($('people'), s.participants, s.counts, s.current);
+  if (drawnSummary[0] !== s.rounds || drawnSummary[1] !== baseline) {
+    drawnSummary = [s.rounds, baseline];
+    renderSummary($('summary'), s.rounds, baseline);
+  }
 
   if (s.preview && s.preview !== drawnPreview) {
     drawnPreview = s.preview;
@@ -226,7 +258,24 @@ function render(): void {
   }
 }
 
+/** The baseline (GET /baseline.json) after each finished round; absent where not served. */
+let baselineTimer: ReturnType<typeof setTimeout> | undefined;
+function refreshBaseline(): void {
+  clearTimeout(baselineTimer);
+  baselineTimer = setTimeout(() => {
+    fetch('/baseline.json', { cache: 'no-store' })
+      .then(async (r) => (r.ok ? parseBaseline(await r.json()) : undefined))
+      .then((b) => {
+        if (!b) return;
+        baseline = b;
+        if (!frame) frame = requestAnimationFrame(render);
+      })
+      .catch(() => undefined);
+  }, 400);
+}
+
 function dispatch(a: DashAction): void {
+  if (a.type === 'round_done' || (a.type === 'connection' && a.state === 'live')) refreshBaseline();
   state = reduce(state, a);
   if (!frame) frame = requestAnimationFrame(render);
 }
@@ -234,12 +283,7 @@ function dispatch(a: DashAction): void {
 function main(): void {
   const root = $('dash');
   layout(root);
-  charts = new DashCharts({
-    quality: $('chart-quality'),
-    time: $('chart-time'),
-    bytes: $('chart-bytes'),
-    survivors: $('chart-survivors'),
-  });
+  charts = new DashCharts(chartEls);
   render();
   connectStream(dispatch);
   // Countdowns: local time only, no requests.

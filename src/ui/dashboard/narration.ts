@@ -149,6 +149,13 @@ export function describeNow(
   now: number,
 ): { phase: Phase | 'idle'; tone: Tone; title: string; text: string } {
   const c = s.current;
+  if (s.connection !== 'live' && s.everLive)
+    return {
+      phase: 'idle',
+      tone: 'warn',
+      title: 'Server not reachable',
+      text: 'The dashboard lost its connection to the server — it may be restarting. It reconnects by itself and catches up; nothing is lost (every round is in the server’s round log).',
+    };
   if (s.finished && (!c || c.outcome))
     return {
       phase: 'idle',

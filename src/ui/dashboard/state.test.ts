@@ -126,6 +126,49 @@ describe('dashboard reducer', () => {
     expect(twice.version).toBe(2);
   });
 
+  it('fills the rounds before a restart from the persisted log, failures kept, without contradiction', () => {
+    const logged = (round: number, ok: boolean, before: number) => ({
+      round,
+      ok,
+      versionBefore: before,
+      versionAfter: ok ? before + 1 : before,
+      trainers: 4,
+      survivors: ok ? 4 : 3,
+      answered: ok ? 3 : 1,
+      m: 3,
+      tRec: 3,
+      bytesIn: 1000,
+      ...(ok ? {} : { code: 'THRESHOLD_NOT_MET', reason: 'too quiet' }),
+    });
+    // After a restart the stream replays only round 4; the log has rounds 1–4.
+    const live = run([{ type: 'connection', state: 'live' }, ...okRound(4, 2, 3)]);
+    const s = reduce(live, {
+      type: 'log',
+      rounds: [logged(1, true, 0), logged(2, false, 1), logged(3, true, 1), logged(4, true, 2)],
+    });
+    expect(s.rounds.map((r) => [r.round, r.ok])).toEqual([
+      [1, true],
+      [2, false],
+      [3, true],
+      [4, true],
+    ]);
+    expect(s.rounds.filter((r) => r.ok)).toHaveLength(s.version); // "3 ✓" beside "improved 3 times"
+    expect(s.rounds[3]).toEqual(live.rounds[0]); // the live record is kept
+    expect(reduce(s, { type: 'log', rounds: [logged(1, true, 0)] })).toBe(s); // nothing new: same state
+  });
+
+  it('an outage says so and clears the round that was in progress', () => {
+    const during = run([
+      { type: 'connection', state: 'live' },
+      started(5, 2),
+      { type: 'connection', state: 'connecting' },
+    ]);
+    expect(describeNow(during, Date.now()).title).toBe('Server not reachable');
+    const back = reduce(during, { type: 'connection', state: 'live' });
+    expect(back.current).toBeUndefined();
+    expect(describeNow(back, Date.now()).title).not.toBe('Server not reachable');
+  });
+
   it('ignores progress events of a round it is not showing', () => {
     const s = run([
       ...okRound(1, 0),

@@ -7,6 +7,7 @@
 import { type FederationMetrics, SHORT_ID } from '../../wire/events.js';
 import { insecureDemoNotice } from '../insecure-demo.js';
 import { narrateEvent } from './narration.js';
+import { withLog } from './round-log.js';
 import { type CurrentRound, type DashAction, type DashState, PHASES, type Phase, type RoundRecord } from './types.js';
 
 export { PHASES };
@@ -21,6 +22,7 @@ export const STORY_MAX = 14;
 export function initialState(): DashState {
   return {
     connection: 'connecting',
+    everLive: false,
     federation: undefined,
     version: 0,
     connected: 0,
@@ -59,7 +61,13 @@ function forRound(cur: CurrentRound | undefined, round: number): CurrentRound | 
 function apply(s: DashState, e: DashAction): DashState {
   switch (e.type) {
     case 'connection':
-      return { ...s, connection: e.state };
+      // Back after an outage: the round that was in progress is over one way or another; the
+      // server's replay describes what is in progress now, so nothing stale stays on screen.
+      if (e.state === 'live' && s.everLive && s.connection !== 'live')
+        return { ...s, connection: 'live', current: undefined, waiting: undefined };
+      return { ...s, connection: e.state, everLive: s.everLive || e.state === 'live' };
+    case 'log':
+      return withLog(s, e.rounds);
     case 'status':
       return {
         ...s,

@@ -4,6 +4,7 @@
  * No polling.
  */
 import type { FederationEventType } from '../../wire/events.js';
+import { parseRoundLog } from '../../wire/round-log.js';
 import type { DashAction, StatusSnapshot } from './state.js';
 
 const TYPES: FederationEventType[] = [
@@ -13,6 +14,8 @@ const TYPES: FederationEventType[] = [
   'contribution',
   'cutoff',
   'answer',
+  'complaint',
+  'excluded',
   'round_done',
   'round_failed',
   'refused',
@@ -25,8 +28,19 @@ export function connectStream(dispatch: (a: DashAction) => void, base = ''): () 
     .then((status) => status && dispatch({ type: 'status', status }))
     .catch(() => undefined); // the stream carries everything that matters
 
+  // The persisted round log, on every (re)connect: a restarted server's stream replays only
+  // its own rounds. Absent (404) where the server does not serve it; then the stream is all.
+  const loadLog = () =>
+    void fetch(`${base}/rounds.json`, { cache: 'no-store' })
+      .then(async (r) => (r.ok ? parseRoundLog(await r.json()) : undefined))
+      .then((log) => log && dispatch({ type: 'log', rounds: log.rounds }))
+      .catch(() => undefined);
+
   const es = new EventSource(`${base}/events`);
-  es.addEventListener('open', () => dispatch({ type: 'connection', state: 'live' }));
+  es.addEventListener('open', () => {
+    dispatch({ type: 'connection', state: 'live' });
+    loadLog();
+  });
   es.addEventListener('error', () =>
     dispatch({ type: 'connection', state: es.readyState === EventSource.CLOSED ? 'lost' : 'connecting' }),
   );

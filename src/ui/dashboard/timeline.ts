@@ -29,11 +29,18 @@ function stepStates(c: CurrentRound): Record<Phase, StepState> {
   return out;
 }
 
-function bar(value: number, max: number, mark?: number, tone = ''): HTMLElement {
+function bar(value: number, max: number, label: string, mark?: number, tone = ''): HTMLElement {
   const w = max > 0 ? Math.min(100, (100 * value) / max) : 0;
   return h(
     'div',
-    { class: `dbar ${tone}` },
+    {
+      class: `dbar ${tone}`,
+      role: 'progressbar',
+      'aria-labelledby': label,
+      'aria-valuemin': 0,
+      'aria-valuemax': max,
+      'aria-valuenow': Math.min(value, max),
+    },
     h('div', { class: 'fill', style: `width:${w}%` }),
     mark !== undefined && max > 0
       ? h('div', { class: 'mark', style: `left:${(100 * mark) / max}%`, title: 'needed' })
@@ -82,7 +89,7 @@ export function renderTimeline(
     steps.append(
       h(
         'li',
-        { class: `tstep ${s}`, 'data-phase': p, 'data-state': s },
+        { class: `tstep ${s}`, 'data-phase': p, 'data-state': s, 'aria-current': s === 'active' ? 'step' : undefined },
         h('span', { class: 'dot' }, s === 'done' ? '✓' : s === 'failed' ? '✕' : String(i + 1)),
         h('span', { class: 'tlabel' }, p === 'model' && c.outcome?.ok ? `Model v${c.outcome.version}` : LABEL[p]),
         h('span', { class: 'tdetail' }, detail[p]),
@@ -105,7 +112,7 @@ export function renderTimeline(
         h('span', { id: 'count-contributions' }, `Contributions ${c.received}/${c.expected}`),
         countdown(c.submitBy, now, collecting) ?? h('span', {}, c.bytes ? fmtBytes(c.bytes) + ' received' : ''),
       ),
-      bar(c.received, c.expected, undefined, dropped ? 'warn' : ''),
+      bar(c.received, c.expected, 'count-contributions', undefined, dropped ? 'warn' : ''),
       dropped
         ? h(
             'div',
@@ -126,6 +133,7 @@ export function renderTimeline(
       bar(
         c.answered,
         c.m,
+        'count-committee',
         c.tRec,
         c.outcome && !c.outcome.ok && c.outcome.failedAt === 'committee' ? 'bad' : c.answered >= c.tRec ? 'ok' : '',
       ),

@@ -4,6 +4,7 @@
  * so neither has to import the other's types.
  */
 import type { FederationEvent, FederationMetrics, FederationStatus } from '../../wire/events.js';
+import type { LoggedRound } from '../../wire/round-log.js';
 
 export type Tone = 'info' | 'ok' | 'warn' | 'bad';
 
@@ -65,10 +66,14 @@ export type StatusSnapshot = FederationStatus;
 export type DashAction =
   | FederationEvent
   | { type: 'status'; status: StatusSnapshot }
-  | { type: 'connection'; state: 'connecting' | 'live' | 'lost' };
+  | { type: 'connection'; state: 'connecting' | 'live' | 'lost' }
+  /** The persisted round log (GET /rounds.json): every finished round, across restarts. */
+  | { type: 'log'; rounds: LoggedRound[] };
 
 export interface DashState {
   connection: 'connecting' | 'live' | 'lost';
+  /** Whether the stream has been live since the page loaded (a later loss is an outage). */
+  everLive: boolean;
   federation: string | undefined;
   /** The current global model version. */
   version: number;
