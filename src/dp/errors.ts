@@ -5,7 +5,7 @@
  */
 import { CodedError } from '../base/error.js';
 
-export type DpErrorCode = 'BAD_DP_PARAMETERS' | 'DP_FIELD_BUDGET' | 'DP_NOT_REACHABLE';
+export type DpErrorCode = 'BAD_DP_PARAMETERS' | 'DP_FIELD_BUDGET' | 'DP_NOT_REACHABLE' | 'DP_ROUNDING_FAILED';
 
 /** Base of the DP core's refusals. */
 export class DpError extends CodedError<DpErrorCode> {}

@@ -1,0 +1,56 @@
+/**
+ * The trainer's and the server's DP steps around the secure sum (docs/dp.md §3):
+ *   trainer: u → clip to C → rotate (public seed) → ÷γ and conditional rounding (norm ≤ Δ₂)
+ *            → + N_Z(0, σ_i²) per coordinate → d integers to mask;
+ *   server:  exact integer sum → ×γ → inverse rotation → the first L coordinates.
+ */
+import type { Rational } from './exact.js';
+import type { WordStream } from './random.js';
+import { conditionalRound, clipL2, roundedNormBound } from './rounding.js';
+import { paddedLength, rotate, unrotate } from './rotation.js';
+import { gaussianTable, sampleInto } from './table.js';
+
+export interface DpEncoding {
+  /** L2 clipping norm C (in the update's units). */
+  readonly clip: number;
+  /** Granularity γ: one integer step is γ update units. */
+  readonly gamma: number;
+  /** Conditional rounding parameter β ∈ [0, 1) (DDG: e^−1/2 is the usual choice). */
+  readonly beta: number;
+  /** This trainer's noise share σ_i² (integer units²), from calibrate.ts. */
+  readonly sigma2: Rational;
+}
+
+/** Δ₂, the L2 sensitivity in integer units, for an update of L coordinates. */
+export function sensitivity(e: Pick<DpEncoding, 'clip' | 'gamma' | 'beta'>, L: number): number {
+  return roundedNormBound(e.clip / e.gamma, e.beta, paddedLength(L));
+}
+
+export interface Privatized {
+  /** d = paddedLength(L) integers: rounded update plus this trainer's noise share. */
+  readonly values: Int32Array;
+  /** Draws the conditional rounding took. */
+  readonly tries: number;
+}
+
+/** The trainer's side; `rs` (secret) drives the rounding and the noise, `seed` is the round's public seed. */
+export function privatize(update: ArrayLike<number>, e: DpEncoding, seed: Uint8Array, rs: WordStream): Privatized {
+  const table = gaussianTable(e.sigma2);
+  const rotated = rotate(clipL2(update, e.clip), seed);
+  const { values, tries } = conditionalRound(rotated, e.gamma, sensitivity(e, update.length), rs);
+  const noise = sampleInto(table, rs, new Int32Array(values.length));
+  for (let i = 0; i < values.length; i++) values[i] = (values[i] as number) + (noise[i] as number);
+  return { values, tries };
+}
+
+/** The server's side: the decoded integer sum (length d) back to L update coordinates (a sum, not a mean). */
+export function decodeSum(
+  sum: ArrayLike<number>,
+  e: Pick<DpEncoding, 'gamma'>,
+  seed: Uint8Array,
+  L: number,
+): Float64Array {
+  const y = new Float64Array(sum.length);
+  for (let i = 0; i < sum.length; i++) y[i] = (sum[i] as number) * e.gamma;
+  return unrotate(y, seed, L);
+}

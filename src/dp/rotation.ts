@@ -1,0 +1,85 @@
+/**
+ * The randomized Walsh–Hadamard rotation (docs/dp.md §3.2; Kairouz, Liu, Steinke, ICML 2021,
+ * §4.2): x ∈ R^L is padded with zeros to d = 2^⌈log2 L⌉, its signs flipped by a public ±1
+ * diagonal D derived from the round's 32-byte seed, and transformed by the normalized Hadamard
+ * matrix: y = H·D·x/√d. H·H = d·I, so the inverse is x = D·H·y/√d. The rotation is orthogonal:
+ * it keeps L2 norms, and it spreads a vector's mass over the coordinates, so that rounding and
+ * the field budget see small, even coordinates.
+ *
+ * Signs: ChaCha20 keystream (nonce 0) of the key SHA-256("SpeakOnce/v1/dp/rotation" ‖ seed);
+ * coordinate i is negated when bit i mod 8 of keystream byte ⌊i/8⌋ is 1.
+ */
+import { chacha20 } from '@noble/ciphers/chacha.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { DpParameterError } from './errors.js';
+
+const LABEL = new TextEncoder().encode('SpeakOnce/v1/dp/rotation');
+
+/** d = the least power of two ≥ L (and ≥ 1). */
+export function paddedLength(L: number): number {
+  if (!Number.isSafeInteger(L) || L < 1 || L > 2 ** 30)
+    throw new DpParameterError(`a rotated vector has 1..2^30 coordinates, got ${L}`);
+  let d = 1;
+  while (d < L) d *= 2;
+  return d;
+}
+
+/** The d sign bits of the seed, as the keystream bytes (bit i of the vector = bit i%8 of byte i/8). */
+export function signBytes(seed: Uint8Array, d: number): Uint8Array {
+  if (!(seed instanceof Uint8Array) || seed.length !== 32)
+    throw new DpParameterError('the rotation seed must be 32 bytes');
+  const key = sha256(new Uint8Array([...LABEL, ...seed]));
+  return chacha20(key, new Uint8Array(12), new Uint8Array(Math.ceil(d / 8)));
+}
+
+function flipSigns(x: Float64Array, signs: Uint8Array): void {
+  for (let i = 0; i < x.length; i++) if (((signs[i >>> 3] as number) >>> (i & 7)) & 1) x[i] = -(x[i] as number);
+}
+
+/** In-place unnormalized fast Walsh–Hadamard transform of a power-of-two length (blocked for the cache). */
+export function fwht(x: Float64Array): void {
+  const n = x.length;
+  if (n & (n - 1)) throw new DpParameterError(`the Hadamard transform needs a power-of-two length, got ${n}`);
+  const block = Math.min(n, 4096);
+  for (let base = 0; base < n; base += block) butterflies(x, base, base + block, 1, block);
+  butterflies(x, 0, n, block, n);
+}
+
+/** The butterfly levels h = from, 2·from, … < to over x[start..end). */
+function butterflies(x: Float64Array, start: number, end: number, from: number, to: number): void {
+  for (let h = from; h < to; h *= 2) {
+    for (let i = start; i < end; i += 2 * h) {
+      for (let j = i, e = i + h; j < e; j++) {
+        const a = x[j] as number;
+        const b = x[j + h] as number;
+        x[j] = a + b;
+        x[j + h] = a - b;
+      }
+    }
+  }
+}
+
+/** y = H·D·pad(x)/√d (length d). */
+export function rotate(x: ArrayLike<number>, seed: Uint8Array): Float64Array {
+  const d = paddedLength(x.length);
+  const y = new Float64Array(d);
+  for (let i = 0; i < x.length; i++) y[i] = x[i] as number;
+  flipSigns(y, signBytes(seed, d));
+  fwht(y);
+  const s = 1 / Math.sqrt(d);
+  for (let i = 0; i < d; i++) y[i] = (y[i] as number) * s;
+  return y;
+}
+
+/** The inverse: x = D·H·y/√d, truncated to the first L coordinates. */
+export function unrotate(y: ArrayLike<number>, seed: Uint8Array, L: number): Float64Array {
+  const d = y.length;
+  if (paddedLength(L) !== d)
+    throw new DpParameterError(`a rotated vector of ${L} coordinates has ${paddedLength(L)}, got ${d}`);
+  const x = Float64Array.from(y);
+  fwht(x);
+  const s = 1 / Math.sqrt(d);
+  for (let i = 0; i < d; i++) x[i] = (x[i] as number) * s;
+  flipSigns(x, signBytes(seed, d));
+  return x.subarray(0, L);
+}
