@@ -36,18 +36,43 @@ function flipSigns(x: Float64Array, signs: Uint8Array): void {
   for (let i = 0; i < x.length; i++) if (((signs[i >>> 3] as number) >>> (i & 7)) & 1) x[i] = -(x[i] as number);
 }
 
-/** In-place unnormalized fast Walsh–Hadamard transform of a power-of-two length (blocked for the cache). */
+/**
+ * In-place unnormalized fast Walsh–Hadamard transform of a power-of-two length: radix-4
+ * butterflies (two levels per pass over memory), the levels below 4096 within 4096-blocks that
+ * stay in the cache, then the rest over the whole array.
+ */
 export function fwht(x: Float64Array): void {
   const n = x.length;
   if (n & (n - 1)) throw new DpParameterError(`the Hadamard transform needs a power-of-two length, got ${n}`);
   const block = Math.min(n, 4096);
-  for (let base = 0; base < n; base += block) butterflies(x, base, base + block, 1, block);
-  butterflies(x, 0, n, block, n);
+  for (let base = 0; base < n; base += block) levels(x, base, base + block, 1, block);
+  if (n > block) levels(x, 0, n, block, n);
 }
 
-/** The butterfly levels h = from, 2·from, … < to over x[start..end). */
-function butterflies(x: Float64Array, start: number, end: number, from: number, to: number): void {
-  for (let h = from; h < to; h *= 2) {
+/** The butterfly levels of stride h = from, 2·from, …, to/2 over x[start..end): two at a time, then one if left. */
+function levels(x: Float64Array, start: number, end: number, from: number, to: number): void {
+  let h = from;
+  for (; h * 4 <= to; h *= 4) {
+    const h2 = 2 * h;
+    const h3 = 3 * h;
+    for (let i = start; i < end; i += 4 * h) {
+      for (let j = i, e = i + h; j < e; j++) {
+        const a0 = x[j] as number;
+        const a1 = x[j + h] as number;
+        const a2 = x[j + h2] as number;
+        const a3 = x[j + h3] as number;
+        const s01 = a0 + a1;
+        const d01 = a0 - a1;
+        const s23 = a2 + a3;
+        const d23 = a2 - a3;
+        x[j] = s01 + s23;
+        x[j + h] = d01 + d23;
+        x[j + h2] = s01 - s23;
+        x[j + h3] = d01 - d23;
+      }
+    }
+  }
+  if (h < to) {
     for (let i = start; i < end; i += 2 * h) {
       for (let j = i, e = i + h; j < e; j++) {
         const a = x[j] as number;

@@ -56,8 +56,8 @@ export class RoundingError extends DpError {
 const TWO32 = 2 ** 32;
 
 /**
- * Rounds x/γ coordinate by coordinate (up iff the next 32-bit word w satisfies w < frac·2^32, so
- * P(up) ∈ [frac, frac + 2^−32)), and redraws until ‖result‖₂² ≤ bound² (the squares are
+ * Rounds v = x·(1/γ) coordinate by coordinate (up iff the next 32-bit word w satisfies
+ * w < frac(v)·2^32, so P(up) ∈ [frac, frac + 2^−32)), and redraws until ‖result‖₂² ≤ bound² (the squares are
  * integers below 2^53, summed exactly). Returns the rounded vector and the number of draws.
  */
 export function conditionalRound(
@@ -70,21 +70,19 @@ export function conditionalRound(
   checkPositive('the granularity γ', gamma);
   checkPositive('the norm bound', bound);
   const n = x.length;
-  const floors = new Float64Array(n);
-  const fracs = new Float64Array(n);
+  const inv = 1 / gamma;
   for (let i = 0; i < n; i++) {
-    const v = (x[i] as number) / gamma;
-    const f = Math.floor(v);
-    if (!(Math.abs(f) < 2 ** 30)) throw new DpParameterError(`coordinate ${i} / γ = ${v} does not fit in 31 bits`);
-    floors[i] = f;
-    fracs[i] = (v - f) * TWO32;
+    const v = (x[i] as number) * inv;
+    if (!(Math.abs(v) < 2 ** 30)) throw new DpParameterError(`coordinate ${i} / γ = ${v} does not fit in 31 bits`);
   }
   const bound2 = bound * bound;
   const values = new Int32Array(n);
   for (let tries = 1; tries <= maxTries; tries++) {
     let n2 = 0;
     for (let i = 0; i < n; i++) {
-      const r = (floors[i] as number) + (rs.next() < (fracs[i] as number) ? 1 : 0);
+      const v = (x[i] as number) * inv;
+      const f = Math.floor(v);
+      const r = f + (rs.next() < (v - f) * TWO32 ? 1 : 0);
       values[i] = r;
       n2 += r * r;
     }

@@ -33,7 +33,7 @@ describe('the randomized Hadamard rotation (docs/dp.md §3.2)', () => {
   });
 
   it('inverse(rotate(x)) = x, the norm is kept, and large vectors use the blocked path', () => {
-    for (const L of [1, 5, 1000, 10_000]) {
+    for (const L of [1, 5, 1000, 10_000, 20_000]) {
       const x = vector(L);
       const y = rotate(x, seed(3));
       expect(y.length).toBe(paddedLength(L));
