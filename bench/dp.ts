@@ -12,8 +12,8 @@
  */
 import { ddgRoundFor, noiseShare } from '../src/dp/calibrate.js';
 import { WordStream, cryptoSource } from '../src/dp/random.js';
-import { clipL2, conditionalRound } from '../src/dp/rounding.js';
-import { paddedLength, rotate } from '../src/dp/rotation.js';
+import { clipFactor, conditionalRound } from '../src/dp/rounding.js';
+import { paddedLength, rotateScaled } from '../src/dp/rotation.js';
 import { cdfFloors, gaussianTable, sampleInto, tableBound } from '../src/dp/table.js';
 import {
   type RoundConfig,
@@ -82,15 +82,15 @@ function privatizeTimed(u: Float64Array, L: number, rs: WordStream): Parts {
   const gamma = 1 / (4 * Math.sqrt(d));
   const setup = { clip: 1, gamma, beta: BETA, length: L, honest: HONEST };
   const table = gaussianTable(noiseShare(Z, setup));
+  const bound = ddgRoundFor(Z, setup).l2;
   const t0 = performance.now();
-  const c = clipL2(u, 1);
+  const s = clipFactor(u, 1);
   const t1 = performance.now();
-  const r = rotate(c, SEED);
+  const y = rotateScaled(u, SEED, s / (Math.sqrt(d) * gamma));
   const t2 = performance.now();
-  const { values } = conditionalRound(r, gamma, ddgRoundFor(Z, setup).l2, rs);
+  const { values } = conditionalRound(y, 1, bound, rs);
   const t3 = performance.now();
-  const noise = sampleInto(table, rs, new Int32Array(d));
-  for (let i = 0; i < d; i++) values[i] = (values[i] as number) + (noise[i] as number);
+  sampleInto(table, rs, values, true);
   const t4 = performance.now();
   return { clip_ms: t1 - t0, rotate_ms: t2 - t1, round_ms: t3 - t2, sample_ms: t4 - t3 };
 }
@@ -204,7 +204,7 @@ async function run(ctx: SectionContext): Promise<SectionResult> {
 }
 
 const NOTES =
-  '- **DP per trainer** (docs/dp.md §10): `dp_total` = clip to C, randomized Hadamard rotation (padding L to d = 2^⌈log2 L⌉), ÷γ and conditional randomized rounding, and d discrete Gaussian noise values from the exact table sampler, with `crypto.getRandomValues` as the byte source; `clip_ms`…`sample_ms` are the medians of each step. ' +
+  '- **DP per trainer** (docs/dp.md §10): `dp_total` = `privatize` step by step: the clipping factor (`clip_ms`, one pass for ‖u‖), the randomized Hadamard rotation with the clip, 1/√d and 1/γ folded into its first pass (`rotate_ms`, padding L to d = 2^⌈log2 L⌉), conditional randomized rounding (`round_ms`), and d discrete Gaussian noise values from the exact table sampler added in place (`sample_ms`), with `crypto.getRandomValues` as the byte source; each part is the median of its own timings. ' +
   'Setting: C = 1, γ = C/(4√d), z = 1, K = 100 honest survivors (σ_i = z·(C/γ)/√K = 0.4·√d). ' +
   '`dp_trainer_baseline` = `buildContribution` at the same L (committee m = 10), measured in the same run, alternating run by run; `vs_trainer` = dp_total / dp_trainer_baseline. ' +
   '`dp_trainer_padded` = `buildContribution` at d (the masked vector grows with the padding); `with_padding_ratio` = (dp_total + dp_trainer_padded) / dp_trainer_baseline, the trainer with DP against the trainer without. ' +

@@ -6,8 +6,8 @@
  */
 import type { Rational } from './exact.js';
 import type { WordStream } from './random.js';
-import { conditionalRound, clipL2, roundedNormBound } from './rounding.js';
-import { paddedLength, rotate, unrotate } from './rotation.js';
+import { checkPositive, clipFactor, conditionalRound, roundedNormBound } from './rounding.js';
+import { paddedLength, rotateScaled, unrotate } from './rotation.js';
 import { gaussianTable, sampleInto } from './table.js';
 
 export interface DpEncoding {
@@ -33,13 +33,18 @@ export interface Privatized {
   readonly tries: number;
 }
 
-/** The trainer's side; `rs` (secret) drives the rounding and the noise, `seed` is the round's public seed. */
+/**
+ * The trainer's side; `rs` (secret) drives the rounding and the noise, `seed` is the round's
+ * public seed. The clipping factor, 1/√d and 1/γ are folded into the rotation's first pass:
+ * y = H·D·pad(u·min(1, C/‖u‖)·1/(√d·γ)), then rounding at granularity 1, then the noise added in place.
+ */
 export function privatize(update: ArrayLike<number>, e: DpEncoding, seed: Uint8Array, rs: WordStream): Privatized {
   const table = gaussianTable(e.sigma2);
-  const rotated = rotate(clipL2(update, e.clip), seed);
-  const { values, tries } = conditionalRound(rotated, e.gamma, sensitivity(e, update.length), rs);
-  const noise = sampleInto(table, rs, new Int32Array(values.length));
-  for (let i = 0; i < values.length; i++) values[i] = (values[i] as number) + (noise[i] as number);
+  checkPositive('the granularity γ', e.gamma);
+  const d = paddedLength(update.length);
+  const scaled = rotateScaled(update, seed, clipFactor(update, e.clip) / (Math.sqrt(d) * e.gamma));
+  const { values, tries } = conditionalRound(scaled, 1, sensitivity(e, update.length), rs);
+  sampleInto(table, rs, values, true);
   return { values, tries };
 }
 

@@ -86,13 +86,19 @@ function levels(x: Float64Array, start: number, end: number, from: number, to: n
 
 /** y = H·D·pad(x)/√d (length d). */
 export function rotate(x: ArrayLike<number>, seed: Uint8Array): Float64Array {
+  return rotateScaled(x, seed, 1 / Math.sqrt(paddedLength(x.length)));
+}
+
+/** H·D·pad(s·x): the rotation with the scale s folded into its first pass (one array, no copies). */
+export function rotateScaled(x: ArrayLike<number>, seed: Uint8Array, s: number): Float64Array {
   const d = paddedLength(x.length);
+  const signs = signBytes(seed, d);
   const y = new Float64Array(d);
-  for (let i = 0; i < x.length; i++) y[i] = x[i] as number;
-  flipSigns(y, signBytes(seed, d));
+  for (let i = 0; i < x.length; i++) {
+    const v = (x[i] as number) * s;
+    y[i] = ((signs[i >>> 3] as number) >>> (i & 7)) & 1 ? -v : v;
+  }
   fwht(y);
-  const s = 1 / Math.sqrt(d);
-  for (let i = 0; i < d; i++) y[i] = (y[i] as number) * s;
   return y;
 }
 

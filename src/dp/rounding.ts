@@ -14,8 +14,8 @@ export function checkPositive(name: string, v: number): void {
     throw new DpParameterError(`${name} must be a positive number, got ${v}`);
 }
 
-/** x·min(1, C/‖x‖₂) as a new Float64Array; every coordinate must be finite. */
-export function clipL2(x: ArrayLike<number>, C: number): Float64Array {
+/** min(1, C/‖x‖₂), the clipping factor; every coordinate must be finite. */
+export function clipFactor(x: ArrayLike<number>, C: number): number {
   checkPositive('the clipping norm C', C);
   let n2 = 0;
   for (let i = 0; i < x.length; i++) {
@@ -24,7 +24,12 @@ export function clipL2(x: ArrayLike<number>, C: number): Float64Array {
     n2 += v * v;
   }
   const norm = Math.sqrt(n2);
-  const s = norm > C ? C / norm : 1;
+  return norm > C ? C / norm : 1;
+}
+
+/** x·min(1, C/‖x‖₂) as a new Float64Array. */
+export function clipL2(x: ArrayLike<number>, C: number): Float64Array {
+  const s = clipFactor(x, C);
   const out = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = (x[i] as number) * s;
   return out;

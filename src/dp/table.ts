@@ -127,8 +127,11 @@ export function gaussianTable(sigma2: Rational): GaussianTable {
   return t;
 }
 
-/** Fills `out` with independent N_Z(0, σ²) values read from `rs` (docs/dp.md §2.2). */
-export function sampleInto(t: GaussianTable, rs: WordStream, out: Int32Array): Int32Array {
+/**
+ * Fills `out` with independent N_Z(0, σ²) values read from `rs` (docs/dp.md §2.2), or adds them
+ * to its values when `add` is true.
+ */
+export function sampleInto(t: GaussianTable, rs: WordStream, out: Int32Array, add = false): Int32Array {
   const { hi, guide, guideShift, bound: B } = t;
   let signs = 0;
   let signBits = 0;
@@ -146,14 +149,14 @@ export function sampleInto(t: GaussianTable, rs: WordStream, out: Int32Array): I
     let k = a;
     if (k > B || hi[k] === u) k = resolve(t, rs, u, k);
     if (k === 0) {
-      out[i] = 0;
+      if (!add) out[i] = 0;
       continue;
     }
     if (signBits === 0) {
       signs = rs.next();
       signBits = 32;
     }
-    out[i] = signs & 1 ? -k : k;
+    out[i] = (add ? (out[i] as number) : 0) + (signs & 1 ? -k : k);
     signs >>>= 1;
     signBits--;
   }
