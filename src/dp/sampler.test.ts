@@ -53,6 +53,14 @@ function chiCritical(df: number, z: number): number {
   return df * (1 - a + z * Math.sqrt(a)) ** 3;
 }
 
+/** A word stream that replays these 32-bit words (little-endian bytes), then runs out. */
+function words(ws: number[]): WordStream {
+  const b = new Uint8Array(ws.length * 4);
+  const dv = new DataView(b.buffer);
+  ws.forEach((w, i) => dv.setUint32(4 * i, w >>> 0, true));
+  return new WordStream(fixedSource(b), 1);
+}
+
 const seeded = (byte: number): WordStream => new WordStream(chachaSource(new Uint8Array(32).fill(byte)));
 
 describe('exp(−x) bounds', () => {
@@ -110,12 +118,6 @@ describe('the table sampler (docs/dp.md §2.2)', () => {
 
   it('known answers for fixed words: inversion of U, then a sign bit', () => {
     const t = gaussianTable(rational(1n, 1n));
-    const words = (ws: number[]): WordStream => {
-      const b = new Uint8Array(ws.length * 4);
-      const dv = new DataView(b.buffer);
-      ws.forEach((w, i) => dv.setUint32(4 * i, w >>> 0, true));
-      return new WordStream(fixedSource(b), ws.length);
-    };
     // U = 0 → |Y| = 0 (no sign bit read); U just above F(0) → 1 with sign bit 0 → +1; with sign 1 → −1.
     expect([...sampleInto(t, words([0]), new Int32Array(1))]).toEqual([0]);
     const above0 = (t.hi[0] as number) + 1;
@@ -128,6 +130,35 @@ describe('the table sampler (docs/dp.md §2.2)', () => {
     const k = 1;
     const tie = words([t.hi[k] as number, (t.lo[k] as number) + 1, 0]);
     expect(sampleInto(t, tie, new Int32Array(1))[0]).toBe(2);
+  });
+
+  it('a tie on all 64 bits reads 64 more bits of U and compares them with F at 128 bits', () => {
+    const t = gaussianTable(rational(1n, 1n));
+    const k = 1;
+    const u = [t.hi[k] as number, t.lo[k] as number];
+    // U's next 64 bits all zero: U ≤ F(1) (F(1)'s bits beyond 64 are not all zero) → |Y| = 1;
+    // all ones: U > F(1) → |Y| = 2. Then a sign word of 0 → positive.
+    expect(sampleInto(t, words([...u, 0, 0, 0]), new Int32Array(1))[0]).toBe(1);
+    expect(sampleInto(t, words([...u, 0xffffffff, 0xffffffff, 0]), new Int32Array(1))[0]).toBe(2);
+  });
+
+  it('U above F(B) goes to the exact tail: |Y| > B', () => {
+    const t = gaussianTable(rational(1n, 1n));
+    // 128 one-bits exceed ⌊2^128·F(k)⌋ for every k ≤ B = 12; the tail then draws from ChaCha20.
+    const head = new Uint8Array(16).fill(0xff);
+    const rest = chachaSource(new Uint8Array(32).fill(9));
+    let used = 0;
+    const source = {
+      fill(out: Uint8Array<ArrayBuffer>): void {
+        const n = Math.min(out.length, head.length - used);
+        out.set(head.subarray(used, used + n));
+        used += n;
+        if (n < out.length) rest.fill(out.subarray(n));
+      },
+    };
+    const y = sampleInto(t, new WordStream(source, 4), new Int32Array(1))[0] as number;
+    expect(Math.abs(y)).toBeGreaterThan(t.bound);
+    expect(Math.abs(y)).toBeLessThan(t.bound + 10);
   });
 
   it('known answers for a ChaCha20 seed (regression of the whole path)', () => {
