@@ -5,7 +5,8 @@
  * the same run, alternating run by run (measureInterleaved). The rotation pads L to d = 2^⌈log2 L⌉,
  * so the masked vector grows too: buildContribution at d is measured alongside.
  *
- * Record names: dp_total (with clip_ms, rotate_ms, round_ms, sample_ms, vs_trainer),
+ * Record names: dp_total (with clip_ms, rotate_ms, round_ms, sample_ms, add_ms, vs_trainer,
+ * online_ms, online_vs_trainer),
  * dp_trainer_baseline (buildContribution at L), dp_trainer_padded (buildContribution at d),
  * dp_table_build (the sampler's table for σ_i, built once per σ² and cached), dp_sampler
  * (10^6 noise values alone).
@@ -74,6 +75,7 @@ interface Parts {
   rotate_ms: number;
   round_ms: number;
   sample_ms: number;
+  add_ms: number;
 }
 
 /** One trainer's DP steps (pipeline.privatize, step by step so each is timed). */
@@ -90,9 +92,11 @@ function privatizeTimed(u: Float64Array, L: number, rs: WordStream): Parts {
   const t2 = performance.now();
   const { values } = conditionalRound(y, 1, bound, rs);
   const t3 = performance.now();
-  sampleInto(table, rs, values, true);
+  const noise = sampleInto(table, rs, new Int32Array(d));
   const t4 = performance.now();
-  return { clip_ms: t1 - t0, rotate_ms: t2 - t1, round_ms: t3 - t2, sample_ms: t4 - t3 };
+  for (let i = 0; i < d; i++) values[i] = (values[i] as number) + (noise[i] as number);
+  const t5 = performance.now();
+  return { clip_ms: t1 - t0, rotate_ms: t2 - t1, round_ms: t3 - t2, sample_ms: t4 - t3, add_ms: t5 - t4 };
 }
 
 function stats(m: Measurement<unknown>): Pick<BenchRecord, 'min_ms' | 'max_ms' | 'runs'> {
@@ -117,7 +121,7 @@ async function run(ctx: SectionContext): Promise<SectionResult> {
       median_ms: build.median_ms,
       ...stats(build),
       entries: B + 1,
-      sigma: Math.sqrt(Number(s2.num) / Number(s2.den)),
+      sigma: Number(Math.sqrt(Number(s2.num) / Number(s2.den)).toFixed(2)),
     });
     ctx.log(`  dp_table_build L=${L}: ${fmtMs(build.median_ms)} ms (${B + 1} entries)`);
   }
@@ -131,7 +135,7 @@ async function run(ctx: SectionContext): Promise<SectionResult> {
       median_ms: m.median_ms,
       ...stats(m),
       sigma: 1024,
-      per_value_ns: (m.median_ms * 1e6) / 1e6,
+      per_value_ns: Number(m.median_ms.toFixed(1)),
     });
     ctx.log(`  dp_sampler 10^6 values at σ = 1024: ${fmtMs(m.median_ms)} ms`);
   }
@@ -150,16 +154,18 @@ async function run(ctx: SectionContext): Promise<SectionResult> {
         dp: () => () => ({ ...privatizeTimed(u, L, rs) }),
         trainer: () => async () => {
           await buildContribution(cfg, 'trainer-0001', x);
-          return { clip_ms: 0, rotate_ms: 0, round_ms: 0, sample_ms: 0 };
+          return { clip_ms: 0, rotate_ms: 0, round_ms: 0, sample_ms: 0, add_ms: 0 };
         },
         padded: () => async () => {
           await buildContribution(cfgD, 'trainer-0001', xd);
-          return { clip_ms: 0, rotate_ms: 0, round_ms: 0, sample_ms: 0 };
+          return { clip_ms: 0, rotate_ms: 0, round_ms: 0, sample_ms: 0, add_ms: 0 };
         },
       },
     });
     const part = (k: keyof Parts): number => partOf(m.dp, (r) => r[k]).median_ms;
     const ratio = m.dp.median_ms / m.trainer.median_ms;
+    // Online: without the noise draw, which does not depend on the update (presampleNoise while training).
+    const online = partOf(m.dp, (r) => r.clip_ms + r.rotate_ms + r.round_ms + r.add_ms).median_ms;
     records.push({
       name: 'dp_total',
       L,
@@ -171,7 +177,10 @@ async function run(ctx: SectionContext): Promise<SectionResult> {
       rotate_ms: part('rotate_ms'),
       round_ms: part('round_ms'),
       sample_ms: part('sample_ms'),
+      add_ms: part('add_ms'),
       vs_trainer: ratio,
+      online_ms: online,
+      online_vs_trainer: online / m.trainer.median_ms,
       with_padding_ratio: (m.dp.median_ms + m.padded.median_ms) / m.trainer.median_ms,
     });
     records.push({
@@ -204,7 +213,7 @@ async function run(ctx: SectionContext): Promise<SectionResult> {
 }
 
 const NOTES =
-  '- **DP per trainer** (docs/dp.md §10): `dp_total` = `privatize` step by step: the clipping factor (`clip_ms`, one pass for ‖u‖), the randomized Hadamard rotation with the clip, 1/√d and 1/γ folded into its first pass (`rotate_ms`, padding L to d = 2^⌈log2 L⌉), conditional randomized rounding (`round_ms`), and d discrete Gaussian noise values from the exact table sampler added in place (`sample_ms`), with `crypto.getRandomValues` as the byte source; each part is the median of its own timings. ' +
+  '- **DP per trainer** (docs/dp.md §10): `dp_total` = `privatize` step by step: the clipping factor (`clip_ms`, one pass for ‖u‖), the randomized Hadamard rotation with the clip, 1/√d and 1/γ folded into its first pass (`rotate_ms`, padding L to d = 2^⌈log2 L⌉), conditional randomized rounding (`round_ms`), and d discrete Gaussian noise values from the exact table sampler added in place (`sample_ms`), then added (`add_ms`), with `crypto.getRandomValues` as the byte source; each part is the median of its own timings. `online_ms` = dp_total without `sample_ms`: the noise does not depend on the update, so a trainer can draw it while its model trains (`presampleNoise`), as it can expand the public ring; `online_vs_trainer` = online_ms / dp_trainer_baseline. ' +
   'Setting: C = 1, γ = C/(4√d), z = 1, K = 100 honest survivors (σ_i = z·(C/γ)/√K = 0.4·√d). ' +
   '`dp_trainer_baseline` = `buildContribution` at the same L (committee m = 10), measured in the same run, alternating run by run; `vs_trainer` = dp_total / dp_trainer_baseline. ' +
   '`dp_trainer_padded` = `buildContribution` at d (the masked vector grows with the padding); `with_padding_ratio` = (dp_total + dp_trainer_padded) / dp_trainer_baseline, the trainer with DP against the trainer without. ' +

@@ -4,6 +4,7 @@
  *            → + N_Z(0, σ_i²) per coordinate → d integers to mask;
  *   server:  exact integer sum → ×γ → inverse rotation → the first L coordinates.
  */
+import { DpParameterError } from './errors.js';
 import type { Rational } from './exact.js';
 import type { WordStream } from './random.js';
 import { checkPositive, clipFactor, conditionalRound, roundedNormBound } from './rounding.js';
@@ -34,17 +35,34 @@ export interface Privatized {
 }
 
 /**
+ * This trainer's d noise values, drawn ahead of time: the noise does not depend on the update,
+ * so a trainer can draw it while its model trains and pass it to {@link privatize}.
+ */
+export function presampleNoise(e: Pick<DpEncoding, 'sigma2'>, L: number, rs: WordStream): Int32Array {
+  return sampleInto(gaussianTable(e.sigma2), rs, new Int32Array(paddedLength(L)));
+}
+
+/**
  * The trainer's side; `rs` (secret) drives the rounding and the noise, `seed` is the round's
  * public seed. The clipping factor, 1/√d and 1/γ are folded into the rotation's first pass:
- * y = H·D·pad(u·min(1, C/‖u‖)·1/(√d·γ)), then rounding at granularity 1, then the noise added in place.
+ * y = H·D·pad(u·min(1, C/‖u‖)·1/(√d·γ)), then rounding at granularity 1, then the noise added in
+ * place: `noise` if given (from {@link presampleNoise}, used once), else drawn now.
  */
-export function privatize(update: ArrayLike<number>, e: DpEncoding, seed: Uint8Array, rs: WordStream): Privatized {
+export function privatize(
+  update: ArrayLike<number>,
+  e: DpEncoding,
+  seed: Uint8Array,
+  rs: WordStream,
+  noise?: Int32Array,
+): Privatized {
   const table = gaussianTable(e.sigma2);
   checkPositive('the granularity γ', e.gamma);
   const d = paddedLength(update.length);
+  if (noise && noise.length !== d) throw new DpParameterError(`the noise has ${noise.length} values, not d = ${d}`);
   const scaled = rotateScaled(update, seed, clipFactor(update, e.clip) / (Math.sqrt(d) * e.gamma));
   const { values, tries } = conditionalRound(scaled, 1, sensitivity(e, update.length), rs);
-  sampleInto(table, rs, values, true);
+  if (noise) for (let i = 0; i < d; i++) values[i] = (values[i] as number) + (noise[i] as number);
+  else sampleInto(table, rs, values, true);
   return { values, tries };
 }
 

@@ -59,6 +59,7 @@ export class RoundingError extends DpError {
 }
 
 const TWO32 = 2 ** 32;
+const LIMIT = 2 ** 30;
 
 /**
  * Rounds v = x·(1/γ) coordinate by coordinate (up iff the next 32-bit word w satisfies
@@ -76,16 +77,13 @@ export function conditionalRound(
   checkPositive('the norm bound', bound);
   const n = x.length;
   const inv = 1 / gamma;
-  for (let i = 0; i < n; i++) {
-    const v = (x[i] as number) * inv;
-    if (!(Math.abs(v) < 2 ** 30)) throw new DpParameterError(`coordinate ${i} / γ = ${v} does not fit in 31 bits`);
-  }
   const bound2 = bound * bound;
   const values = new Int32Array(n);
   for (let tries = 1; tries <= maxTries; tries++) {
     let n2 = 0;
     for (let i = 0; i < n; i++) {
       const v = (x[i] as number) * inv;
+      if (!(v < LIMIT && v > -LIMIT)) throw new DpParameterError(`coordinate ${i} / γ = ${v} does not fit in 31 bits`);
       const f = Math.floor(v);
       const r = f + (rs.next() < (v - f) * TWO32 ? 1 : 0);
       values[i] = r;

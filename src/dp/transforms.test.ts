@@ -2,7 +2,7 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DpParameterError } from './errors.js';
 import { rational } from './exact.js';
-import { decodeSum, privatize, sensitivity } from './pipeline.js';
+import { decodeSum, presampleNoise, privatize, sensitivity } from './pipeline.js';
 import { WordStream, chachaSource } from './random.js';
 import { clipL2, conditionalRound, roundedNormBound } from './rounding.js';
 import { fwht, paddedLength, rotate, signBytes, unrotate } from './rotation.js';
@@ -139,6 +139,21 @@ describe('privatize and decodeSum', () => {
     expect(rms).toBeGreaterThan(expected * 0.8);
     expect(rms).toBeLessThan(expected * 1.2);
     expect(sensitivity(e, L)).toBeGreaterThan(512);
+  });
+});
+
+describe('presampled noise', () => {
+  it('privatize with noise drawn ahead equals rounding plus that noise, and checks its length', () => {
+    const L = 1000;
+    const e = { clip: 1, gamma: 1 / 64, beta: Math.exp(-0.5), sigma2: rational(100n, 1n) };
+    const u = vector(L, 3);
+    const noise = presampleNoise(e, L, stream(30));
+    expect(noise.length).toBe(1024);
+    // The same rounding words with and without the noise: the difference is exactly the noise.
+    const withNoise = privatize(u, e, seed(1), stream(31), noise).values;
+    const zero = privatize(u, e, seed(1), stream(31), new Int32Array(1024)).values;
+    expect([...withNoise].map((v, i) => v - (zero[i] as number))).toEqual([...noise]);
+    expect(() => privatize(u, e, seed(1), stream(31), new Int32Array(1000))).toThrow(DpParameterError);
   });
 });
 
