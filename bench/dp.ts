@@ -6,7 +6,7 @@
  * so the masked vector grows too: buildContribution at d is measured alongside.
  *
  * Record names: dp_total (with clip_ms, rotate_ms, round_ms, sample_ms, add_ms, vs_trainer,
- * online_ms, online_vs_trainer),
+ * online_ms, online_ratio),
  * dp_trainer_baseline (buildContribution at L), dp_trainer_padded (buildContribution at d),
  * dp_table_build (the sampler's table for σ_i, built once per σ² and cached), dp_sampler
  * (10^6 noise values alone).
@@ -180,7 +180,7 @@ async function run(ctx: SectionContext): Promise<SectionResult> {
       add_ms: part('add_ms'),
       vs_trainer: ratio,
       online_ms: online,
-      online_vs_trainer: online / m.trainer.median_ms,
+      online_ratio: online / m.trainer.median_ms,
       with_padding_ratio: (m.dp.median_ms + m.padded.median_ms) / m.trainer.median_ms,
     });
     records.push({
@@ -213,7 +213,7 @@ async function run(ctx: SectionContext): Promise<SectionResult> {
 }
 
 const NOTES =
-  '- **DP per trainer** (docs/dp.md §10): `dp_total` = `privatize` step by step: the clipping factor (`clip_ms`, one pass for ‖u‖), the randomized Hadamard rotation with the clip, 1/√d and 1/γ folded into its first pass (`rotate_ms`, padding L to d = 2^⌈log2 L⌉), conditional randomized rounding (`round_ms`), and d discrete Gaussian noise values from the exact table sampler added in place (`sample_ms`), then added (`add_ms`), with `crypto.getRandomValues` as the byte source; each part is the median of its own timings. `online_ms` = dp_total without `sample_ms`: the noise does not depend on the update, so a trainer can draw it while its model trains (`presampleNoise`), as it can expand the public ring; `online_vs_trainer` = online_ms / dp_trainer_baseline. ' +
+  '- **DP per trainer** (docs/dp.md §10): `dp_total` = `privatize` step by step: the clipping factor (`clip_ms`, one pass for ‖u‖), the randomized Hadamard rotation with the clip, 1/√d and 1/γ folded into its first pass (`rotate_ms`, padding L to d = 2^⌈log2 L⌉), conditional randomized rounding (`round_ms`), d discrete Gaussian noise values drawn by the exact table sampler (`sample_ms`), then added (`add_ms`), with `crypto.getRandomValues` as the byte source; each part is the median of its own timings. `online_ms` = dp_total without `sample_ms`: the noise does not depend on the update, so a trainer can draw it while its model trains (`presampleNoise`), as it can expand the public ring; `online_ratio` = online_ms / dp_trainer_baseline. ' +
   'Setting: C = 1, γ = C/(4√d), z = 1, K = 100 honest survivors (σ_i = z·(C/γ)/√K = 0.4·√d). ' +
   '`dp_trainer_baseline` = `buildContribution` at the same L (committee m = 10), measured in the same run, alternating run by run; `vs_trainer` = dp_total / dp_trainer_baseline. ' +
   '`dp_trainer_padded` = `buildContribution` at d (the masked vector grows with the padding); `with_padding_ratio` = (dp_total + dp_trainer_padded) / dp_trainer_baseline, the trainer with DP against the trainer without. ' +
