@@ -31,11 +31,18 @@ interface Reps {
   runs: number;
 }
 
-const FULL = {
+export interface DpPlan {
+  lengths: number[];
+  reps: (L: number) => Reps;
+  samplerRuns: number;
+}
+
+const FULL: DpPlan = {
   lengths: [1e4, 1e5, 1e6],
   reps: (L: number): Reps => (L >= 1e6 ? { warmup: 2, runs: 15 } : { warmup: 3, runs: 21 }),
+  samplerRuns: 11,
 };
-const QUICK = { lengths: [1e4, 1e5], reps: (): Reps => ({ warmup: 1, runs: 3 }) };
+const QUICK: DpPlan = { lengths: [1e4, 1e5], reps: () => ({ warmup: 1, runs: 3 }), samplerRuns: 3 };
 
 /** The DP setting measured: C = 1, γ = C/(4√d), z = 1, K = 100 honest survivors (σ_i = 409.6). */
 const Z = 1;
@@ -103,8 +110,8 @@ function stats(m: Measurement<unknown>): Pick<BenchRecord, 'min_ms' | 'max_ms' |
   return { min_ms: m.min_ms, max_ms: m.max_ms, runs: m.runs };
 }
 
-async function run(ctx: SectionContext): Promise<SectionResult> {
-  const plan = ctx.quick ? QUICK : FULL;
+/** Runs a plan (the bench's own, or a tiny one in tests). */
+export async function runDpPlan(plan: DpPlan, ctx: SectionContext): Promise<SectionResult> {
   const records: BenchRecord[] = [];
   const targets: TargetCheck[] = [];
   const rs = new WordStream(cryptoSource, 16384);
@@ -128,7 +135,7 @@ async function run(ctx: SectionContext): Promise<SectionResult> {
   {
     const table = gaussianTable({ num: 1n << 20n, den: 1n });
     const out = new Int32Array(1e6);
-    const m = await measure({ warmup: 2, runs: ctx.quick ? 3 : 11, run: () => sampleInto(table, rs, out) });
+    const m = await measure({ warmup: 2, runs: plan.samplerRuns, run: () => sampleInto(table, rs, out) });
     records.push({
       name: 'dp_sampler',
       L: 1e6,
@@ -219,4 +226,8 @@ const NOTES =
   '`dp_trainer_padded` = `buildContribution` at d (the masked vector grows with the padding); `with_padding_ratio` = (dp_total + dp_trainer_padded) / dp_trainer_baseline, the trainer with DP against the trainer without. ' +
   '`dp_table_build` = building the sampler table for that σ_i (once per σ², cached; not in dp_total). `dp_sampler` = 10^6 values at σ = 1024 alone.';
 
-export const dpSection: Section = { id: 'dp', title: 'Differential privacy (per trainer)', run };
+export const dpSection: Section = {
+  id: 'dp',
+  title: 'Differential privacy (per trainer)',
+  run: (ctx) => runDpPlan(ctx.quick ? QUICK : FULL, ctx),
+};
