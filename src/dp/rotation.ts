@@ -32,8 +32,9 @@ export function signBytes(seed: Uint8Array, d: number): Uint8Array {
   return chacha20(key, new Uint8Array(12), new Uint8Array(Math.ceil(d / 8)));
 }
 
+/** x_i ← x_i·(1 − 2·bit_i), branch-free (the bits are random: a branch would mispredict half the time). */
 function flipSigns(x: Float64Array, signs: Uint8Array): void {
-  for (let i = 0; i < x.length; i++) if (((signs[i >>> 3] as number) >>> (i & 7)) & 1) x[i] = -(x[i] as number);
+  for (let i = 0; i < x.length; i++) x[i] = (x[i] as number) * (1 - 2 * (((signs[i >>> 3] as number) >>> (i & 7)) & 1));
 }
 
 /**
@@ -94,10 +95,8 @@ export function rotateScaled(x: ArrayLike<number>, seed: Uint8Array, s: number):
   const d = paddedLength(x.length);
   const signs = signBytes(seed, d);
   const y = new Float64Array(d);
-  for (let i = 0; i < x.length; i++) {
-    const v = (x[i] as number) * s;
-    y[i] = ((signs[i >>> 3] as number) >>> (i & 7)) & 1 ? -v : v;
-  }
+  for (let i = 0; i < x.length; i++)
+    y[i] = (x[i] as number) * s * (1 - 2 * (((signs[i >>> 3] as number) >>> (i & 7)) & 1));
   fwht(y);
   return y;
 }

@@ -156,7 +156,9 @@ export function sampleInto(t: GaussianTable, rs: WordStream, out: Int32Array, ad
       signs = rs.next();
       signBits = 32;
     }
-    out[i] = (add ? (out[i] as number) : 0) + (signs & 1 ? -k : k);
+    // −k when the sign bit is 1, k when 0, without a branch: (k XOR −b) + b.
+    const bit = signs & 1;
+    out[i] = (add ? (out[i] as number) : 0) + ((k ^ -bit) + bit);
     signs >>>= 1;
     signBits--;
   }
