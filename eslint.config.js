@@ -13,7 +13,7 @@ import tseslint from 'typescript-eslint';
  * The floors: a room imports only rooms on lower floors (and itself).
  *   0 src/base
  *   1 src/secagg (protocol core), src/cert (signed statements and certificates), src/ml (model,
- *     data, training)
+ *     data, training), src/dp (differential privacy: samplers, transforms, accountant)
  *   2 src/wire
  *   3 src/server, src/client, src/authority (the enrollment authority)
  *   4 src/ui, src/sim
@@ -26,6 +26,7 @@ const FLOORS = {
   'src/secagg': 1,
   'src/cert': 1,
   'src/ml': 1,
+  'src/dp': 1,
   'src/wire': 2,
   'src/server': 3,
   'src/client': 3,
@@ -111,9 +112,9 @@ export default defineConfig(
     },
   },
   {
-    // The protocol core and the certificates are pure: no DOM, no tfjs, no sockets, no Node
-    // built-ins; only their crypto libraries and the error base.
-    files: ['src/secagg/**/*.ts', 'src/cert/**/*.ts'],
+    // The protocol core, the certificates and the DP core are pure: no DOM, no tfjs, no sockets,
+    // no Node built-ins; only their crypto libraries and the error base.
+    files: ['src/secagg/**/*.ts', 'src/cert/**/*.ts', 'src/dp/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
@@ -122,7 +123,7 @@ export default defineConfig(
           patterns: [
             {
               regex: '^(?!\\.{1,2}/|@noble/)',
-              message: 'src/secagg and src/cert import only @noble/* and src/base.',
+              message: 'src/secagg, src/cert and src/dp import only @noble/* and src/base.',
             },
           ],
         },

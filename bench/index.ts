@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { activeBackends } from '../src/secagg/index.js';
 import { browserSection } from './browser.js';
+import { dpSection } from './dp.js';
 import {
   type MachineInfo,
   type Section,
@@ -26,7 +27,7 @@ import {
 import { roundsSection } from './rounds.js';
 import { secaggSection } from './secagg.js';
 
-export const SECTIONS: readonly Section[] = [secaggSection, roundsSection, browserSection];
+export const SECTIONS: readonly Section[] = [secaggSection, roundsSection, browserSection, dpSection];
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
