@@ -69,6 +69,9 @@ const CMD = command({
     token:
       'default: the one kept in DATA_DIR/join-token (created on first start), printed in the join URL; --open for none',
     'new-token': toggle('roll the join token: tabs holding the old one are refused and offer to paste the new link'),
+    recover: toggle(
+      'rebuild state.json from the newest loadable checkpoint and rounds.jsonl when the start-up check refused the data directory (nothing is deleted: what cannot be used is set aside)',
+    ),
     'authority-key': flag(
       'FILE',
       "the enrollment authority's key file (created if missing; roll it with `npm run authority -- rotate`); default DATA_DIR.authority.json",
@@ -125,6 +128,7 @@ runMain(CMD.help, async () => {
     ...(token ? { token } : {}),
     committee: { m, tRec, rho },
     insecureDemo: !!f['insecure-demo'],
+    recover: !!f.recover,
     minTrainers: 3,
     firstRoundParticipants: num('first-round', f['first-round'], 0, { int: true, min: 0 }),
     pauseMs: Math.round(1000 * num('pause-s', f['pause-s'], demo ? Math.max(3, pace) : 3, { min: 0 })),

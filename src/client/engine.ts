@@ -5,8 +5,10 @@
  *   trainer: idle → waiting → training → sealing → sent → done | failed
  *   member:  waiting → job → answered → done | failed
  *
- * It speaks exactly once per round: one contribution as a trainer, one answer as a member
- * (never twice for a round id, even if the server asks again). Training and the protocol's
+ * It speaks exactly once per round: one contribution as a trainer, one answer (or one signed
+ * complaint) as a member — never twice for a round id, even if the server asks again, except a
+ * job re-issued without trainers convicted by evidence the member checks (docs/protocol.md §25).
+ * Training and the protocol's
  * arithmetic are injected (LocalTrainer, CryptoRunner) so the browser can run them off the
  * main thread.
  */

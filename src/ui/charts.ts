@@ -1,5 +1,4 @@
 /** Per-round charts with uPlot (local loss and AUC-PR; bytes sent). */
-import { keyboardLegend } from './legend-keys.js';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
@@ -53,8 +52,6 @@ export class RoundCharts {
       [[], []],
       bytesEl,
     );
-    keyboardLegend(this.quality);
-    keyboardLegend(this.bytes);
   }
 
   update(points: readonly RoundPoint[]): void {

@@ -3,7 +3,6 @@
  * version they describe), round time, data per trainer, and trainers in the sum. Failed rounds
  * are marked with red dashed lines on the per-round charts.
  */
-import { keyboardLegend } from '../legend-keys.js';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ChartSeries } from './state.js';
@@ -59,7 +58,6 @@ export class DashCharts {
         Array.from({ length: n }, () => []) as unknown as uPlot.AlignedData,
         el,
       );
-      keyboardLegend(plot);
       this.plots.push({ plot, el });
       return plot;
     };
