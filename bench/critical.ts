@@ -16,7 +16,6 @@
  */
 import { checkJob } from '../src/client/verify.js';
 import { signAsync } from '../src/cert/sign.js';
-import { contributionBytes } from '../src/cert/statements.js';
 import {
   DEFAULT_MEMBER_POLICY,
   DEFAULT_PROFILE,
@@ -35,6 +34,7 @@ import {
   benchAuthority,
   certify,
   committeeJobOf,
+  contributionStatement,
   descriptorDigest,
   jobMessage,
   roundMessage,
@@ -99,18 +99,7 @@ export async function partyTimes(
     ...reps,
     run: async () => {
       const { contribution: c, digests } = await buildContribution(cfg, 'trainer-0', q(1));
-      const sig = await signAsync(
-        trainerCreds.signing.secretKey,
-        contributionBytes({
-          federation: FEDERATION,
-          round: 1,
-          descriptorDigest: D,
-          maskedDigest: digests.masked,
-          ephemeralPublic: c.ephemeralPublic,
-          sliceDigests: digests.slices,
-          keyCommitments: digests.keys,
-        }),
-      );
+      const sig = await signAsync(trainerCreds.signing.secretKey, contributionStatement(c, digests, D));
       return encodeMessage({
         t: 'contribution',
         round: 1,

@@ -26,8 +26,9 @@ export class CommitteeStage {
   private reissues = 0;
   /** The current job by member id, kept so a member that reconnects mid-round can get it. */
   private readonly jobs = new Map<string, ServerMessage>();
-  /** The current survivor set S (ids). */
+  /** The current survivor set S (ids), and the cut-off it came from (for a re-issue's `previous`). */
   survivors: string[];
+  private cut: CutOff;
 
   constructor(
     private readonly plan: RoundPlan,
@@ -40,6 +41,7 @@ export class CommitteeStage {
     private readonly sent: (bytes: number) => void,
   ) {
     this.survivors = [...survivors];
+    this.cut = cut;
     const certified = plan.certified;
     if (certified) {
       const eph = new Map(cut.jobs[0]?.slots.map((s) => [s.clientId, s.ephemeralPublic] as const));
@@ -150,9 +152,10 @@ export class CommitteeStage {
       );
     const unkept = convictions.find((c) => !agg.canExclude(c.id));
     if (unkept) return impossible('CAPACITY_EXCEEDED', `the masked vector of ${unkept.id} was not kept`);
-    const previous = (this.jobs.values().next().value as { survivors: Retry['previous'] } | undefined)?.survivors ?? [];
+    const previous = this.cut.survivors.map((s) => ({ id: s.clientId, digest: s.digest }));
     const retry: Retry = { previous, excluded: convictions.map((c) => c.evidence), complaints: desk.complaints };
     const cut = agg.exclude([...out]);
+    this.cut = cut;
     this.reissues++;
     this.excluded.push(...convictions);
     this.survivors = remaining;
