@@ -38,6 +38,7 @@ export function toLogged(r: RoundRecord): LoggedRound {
     ...(typeof r.timings.total_ms === 'number' ? { totalMs: r.timings.total_ms } : {}),
     bytesIn: r.bytesIn,
     ...(metrics ? { metrics } : {}),
+    ...(r.dp ? { epsilon: r.dp.epsilon } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { Federation } from '../src/server/federation.js';
 import { listen } from '../src/server/http.js';
 import { createLogger } from '../src/server/log.js';
 import { UsageError, command, flag, intList, num, parseCommittee, parseOrigins, runMain, toggle } from './cli.js';
+import { DP_FLAGS, dpSettings } from './dp-flags.js';
 import { joinToken } from './join-token.js';
 import { listenOrExplain } from './port.js';
 
@@ -52,6 +53,7 @@ const CMD = command({
     hidden: 'default 32,16',
     'log-level': flag('L', 'debug | info | warn | error | silent (default info)'),
     'insecure-plaintext': toggle('INSECURE benchmark mode: updates are sent in the clear; never use for real data'),
+    ...DP_FLAGS,
   },
 });
 
@@ -87,6 +89,7 @@ runMain(CMD.help, async () => {
     logLevel: f['log-level'] as ServerConfig['logLevel'] | undefined,
     insecurePlaintext: f['insecure-plaintext'],
     insecureDemo: f['insecure-demo'],
+    ...dpSettings(f),
     authorityKeys: opt(f['authority-key'], (s) =>
       s.split(',').map((k) => {
         const key = k.trim().toLowerCase();

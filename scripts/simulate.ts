@@ -7,6 +7,7 @@
  */
 import { SubsetSafetyError, requireSubsetSafe } from '../src/secagg/index.js';
 import { defaultCommittee, simulate, TABLE_HEADER } from '../src/sim/simulate.js';
+import { DP_FLAGS, dpSettings } from './dp-flags.js';
 import { DATA_FLAGS, UsageError, command, describe, flag, loadData, log, num, parseCommittee, runMain } from './cli.js';
 
 const CMD = command({
@@ -43,10 +44,13 @@ const CMD = command({
     url: 'a running server to use instead of an in-process one; its participants beyond ours make exactness uncheckable',
     token: 'with --url',
     out: flag('DIR', 'where to save the final model when --url is used (default out/simulate)'),
+    ...DP_FLAGS,
   },
   footer: `
 The last line of output is one JSON object: rounds_completed, rounds_failed, exact (every decoded
-sum equalled the trainers' plaintext sum), model (path of the final checkpoint), final_auc_pr, rows.`,
+sum equalled the trainers' plaintext sum), model (path of the final checkpoint), final_auc_pr,
+epsilon and delta (the federation's ε(δ) with --dp-noise-multiplier, else null), stopped_by_budget
+(the --dp-epsilon budget ended the run before --rounds), rows.`,
 });
 
 runMain(CMD.help, async () => {
@@ -113,9 +117,10 @@ runMain(CMD.help, async () => {
     ...(f.url ? { url: f.url } : {}),
     ...(f.token ? { token: f.token } : {}),
     out: f.out ?? 'out/simulate',
+    dp: dpSettings(f),
     log: (line) => process.stdout.write(`${line}\n`),
   });
-  if (res.rows.length === 0) throw new UsageError('no round ran');
+  if (res.rows.length === 0 && !res.stopped_by_budget) throw new UsageError('no round ran');
   process.stdout.write(`${JSON.stringify({ ...res, rows: undefined, table: res.rows })}\n`);
   if (res.exact === false) process.exitCode = 1;
 });

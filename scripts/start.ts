@@ -39,6 +39,7 @@ import { demoDataDir } from './demo-dir.js';
 import { joinToken } from './join-token.js';
 import { BaselineReport } from './baseline.js';
 import { roundLogRoute } from './round-log.js';
+import { DP_FLAGS, dpSettings } from './dp-flags.js';
 import { paceDelayMs, pacedCrypto, pacedTrainer } from './pace.js';
 import { lanOrigin, listenOrExplain } from './port.js';
 
@@ -87,6 +88,7 @@ const CMD = command({
     rounds: 'default: run until stopped',
     'first-round': 'default 0',
     'test-mode': toggle('expose test hooks to clients (Playwright suites only)'),
+    ...DP_FLAGS,
   },
 });
 
@@ -140,6 +142,7 @@ runMain(CMD.help, async () => {
     learningRate: 0.01,
     testMode: !!f['test-mode'],
     logLevel: 'warn',
+    ...dpSettings(f),
   });
   const synthetic = !f.data || f.data === 'synthetic';
   const { dataset, label } = await loadData({

@@ -6,6 +6,7 @@ import type { SigningKeyPair } from '../cert/sign.js';
 import type { MemberIdentity, TrainerTimings } from '../secagg/index.js';
 import type { Role } from '../wire/messages.js';
 import type { CryptoRunner } from './crypto/types.js';
+import type { PrivacyPolicy, PrivacyView } from './privacy.js';
 import type { LocalEvaluator, LocalTrainer } from './trainers/types.js';
 import type { SocketFactory } from './transport.js';
 
@@ -72,6 +73,11 @@ export interface EngineOptions {
    * minimum 3, docs/threat-model.md "Isolation"); the participant's own setting, never the server's.
    */
   minSurvivors?: number;
+  /**
+   * Differential privacy (docs/dp.md §12): the largest ε this trainer accepts (its own setting,
+   * never the server's) and where its DP rounds are remembered (default: memory).
+   */
+  privacy?: PrivacyPolicy;
   /** Harness hook (tests and the simulator only): the quantized update of each round. */
   onQuantized?: (round: number, update: Int32Array) => void;
   /** Simulation: return true to crash (close for good) at this point of this round. */
@@ -95,6 +101,8 @@ export type EngineEvent =
       committee?: { m: number; tRec: number; rho: number };
     }
   | { type: 'trained'; round: number; numSamples: number; loss?: number }
+  /** A DP round this trainer accepted: its clipping, its noise share and ε (docs/dp.md §12). */
+  | ({ type: 'privacy'; round: number } & PrivacyView)
   /** This participant's own evaluation of the round's global model (stays local; only its
    * sufficient statistics enter the masked vector). */
   | { type: 'evaluated'; round: number; version: number; n: number; aucPr: number; loss: number }

@@ -18,6 +18,7 @@ import {
   joinProof,
   packResidues,
   quantize,
+  maxQuantized,
   DEFAULT_MIN_SURVIVORS,
   isSubsetSafe,
 } from '../secagg/index.js';
@@ -32,6 +33,7 @@ import { CertifiedParticipant } from './certified.js';
 import type { CryptoRunner } from './crypto/types.js';
 import { committeeJobOf } from './job.js';
 import { SpokenRounds } from './spoken.js';
+import { type DpAcceptance, MemoryPrivacyLedger, type PrivacyLedger, acceptDpRound, privacyView } from './privacy.js';
 import { Transport } from './transport.js';
 import {
   type DropPoint,
@@ -64,6 +66,9 @@ export class ParticipantEngine {
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private readonly crypto: CryptoRunner;
   private readonly spoken: SpokenRounds;
+  private readonly privacy: PrivacyLedger;
+  /** What this trainer accepted of the current DP round (docs/dp.md §12). */
+  private dpRound: DpAcceptance | undefined;
   private snap: EngineSnapshot = INITIAL_SNAPSHOT;
   private current: RoundMsg | undefined;
   /** Contribution/answer frames this engine sent in the current round. */
@@ -90,6 +95,7 @@ export class ParticipantEngine {
       : undefined;
     this.opts = opts;
     this.spoken = new SpokenRounds(opts.answeredRounds);
+    this.privacy = opts.privacy?.ledger ?? new MemoryPrivacyLedger();
     this.crypto = opts.crypto ?? inProcessCrypto;
     this.transport = new Transport(opts.url, opts.socketFactory, {
       open: () => this.update({ connection: 'open' }), // the join answers the server's hello
@@ -284,6 +290,15 @@ export class ParticipantEngine {
       }
       if (!this.stillCurrent(m)) return;
     }
+    this.dpRound = undefined;
+    if (m.dp && m.role === 'trainer') {
+      // A DP round: this trainer's own check and accountant decide, before any training.
+      const verdict = await acceptDpRound(m, this.opts.privacy ?? {}, this.privacy);
+      if (!this.stillCurrent(m)) return;
+      if (!verdict.ok) return this.fail(m.config.round, verdict.code, verdict.message);
+      this.dpRound = verdict.value;
+      this.emit({ type: 'privacy', round: m.config.round, ...privacyView(verdict.value, m.dp.accounting) });
+    }
     if (m.role === 'trainer') await this.trainAndSend(m);
     else if (m.role === 'member') this.update({ phase: 'waiting' });
   }
@@ -305,7 +320,7 @@ export class ParticipantEngine {
     if (this.maybeDrop(m.config.round, 'before-train')) return;
     this.update({ phase: 'training' });
     const weights = bytesToF32(m.weights, 'weights');
-    const layout = vectorLayout(weights.length, m.metrics);
+    const layout = vectorLayout(weights.length, m.metrics, m.dp !== undefined);
     if (layout.length !== m.config.length)
       return this.fail(
         m.config.round,
@@ -349,13 +364,29 @@ export class ParticipantEngine {
       ...(out.loss !== undefined ? { loss: out.loss } : {}),
     });
     this.update({ phase: 'sealing' });
-    const weight = Math.min(out.numSamples, m.quant.weightCap) / m.quant.weightCap;
-    const update = quantize(
-      out.delta,
-      weight,
-      { bits: m.config.bits, clip: m.quant.clip, ...(m.quant.l2Clip ? { l2Clip: m.quant.l2Clip } : {}) },
-      (this.opts.randomWords ?? secureWords)(out.delta.length + 1),
-    );
+    const dp = this.dpRound;
+    let update: Int32Array;
+    if (dp && m.config.mode === 'secure') {
+      // docs/dp.md §12: clip → rotate → round → noise share, in the crypto runner; uniform weights.
+      try {
+        const noisy = await this.crypto.privatize(out.delta, dp.params, m.config.publicSeed);
+        if (!this.stillCurrent(m)) return;
+        update = new Int32Array(layout.weightIndex + 1);
+        update.set(noisy, 0);
+        update[layout.weightIndex] = maxQuantized(m.config.bits);
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        return this.fail(m.config.round, 'DP_FAILED', `the update could not be privatized (${why}); nothing was sent`);
+      }
+    } else {
+      const weight = Math.min(out.numSamples, m.quant.weightCap) / m.quant.weightCap;
+      update = quantize(
+        out.delta,
+        weight,
+        { bits: m.config.bits, clip: m.quant.clip, ...(m.quant.l2Clip ? { l2Clip: m.quant.l2Clip } : {}) },
+        (this.opts.randomWords ?? secureWords)(out.delta.length + 1),
+      );
+    }
     let q = update;
     if (stats) {
       q = new Int32Array(layout.length);
@@ -385,7 +416,9 @@ export class ParticipantEngine {
       if (!this.stillCurrent(m)) return;
     }
     this.emit({ type: 'progress', phase: 'sealing', fraction: 1 });
-    // Remembered before the message leaves: one chance, even across a reload or a restart.
+    // Remembered before the message leaves: one chance, even across a reload or a restart; and a
+    // DP round is charged to this trainer's own accountant before its update can be released.
+    if (dp) await this.privacy.add(m.config.federation, m.config.round, dp.charge);
     await this.spoken.remember(m.config.federation, m.config.round);
     if (!this.stillCurrent(m)) return;
     const encoded = encodeMessage({
@@ -446,7 +479,9 @@ export class ParticipantEngine {
     await this.spoken.remember(federation, round, j.hS); // before answering: one chance
     const job = committeeJobOf(federation, j);
     try {
-      const policy = { minSurvivors: this.opts.minSurvivors ?? DEFAULT_MIN_SURVIVORS };
+      // A DP round's noise needs its minSurvivors (K + colluders) survivors: the descriptor's, if larger.
+      const own = this.opts.minSurvivors ?? DEFAULT_MIN_SURVIVORS;
+      const policy = { minSurvivors: Math.max(own, m.dp?.params.minSurvivors ?? 0) };
       const r = await this.crypto.answer(descriptorConfig(m), job, this.opts.identity, policy);
       if (!this.stillCurrent(m)) return;
       const sum = u32ToBytes(r.sum);

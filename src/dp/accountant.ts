@@ -123,6 +123,14 @@ export class RdpAccountant {
   epsilon(delta: number): { epsilon: number; order: number } {
     return rdpToEpsilon([...this.rdp], delta);
   }
+
+  /** An independent copy (to price a round before charging it). */
+  clone(): RdpAccountant {
+    const c = new RdpAccountant();
+    c.rdp.set(this.rdp);
+    c.count = this.count;
+    return c;
+  }
 }
 
 /** ε after T DDG rounds at δ. */

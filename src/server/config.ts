@@ -105,6 +105,20 @@ export const ServerConfigSchema = v.strictObject({
   ),
   /** Trainers append local metrics (sufficient statistics) to the masked vector. */
   secureMetrics: v.boolean(),
+  /**
+   * Differential privacy (docs/dp.md §12), on when set: the noise multiplier z, the noise
+   * standard deviation of the honest sum ÷ the clipping norm `dpClip`. Trainers clip, rotate,
+   * round and add their share of distributed discrete Gaussian noise before masking.
+   */
+  dpNoiseMultiplier: v.optional(positive),
+  /** L2 clipping norm C of a trainer's model delta in a DP round. */
+  dpClip: positive,
+  /** The privacy budget E: no round opens whose ε(δ) would exceed it (none: rounds are only counted). */
+  dpEpsilon: v.optional(positive),
+  /** δ of the reported ε. */
+  dpDelta: v.pipe(v.number(), v.gtValue(0), v.ltValue(1)),
+  /** Trainers assumed to collude with the server: their noise is not counted (K = minSurvivors − this). */
+  dpColluders: nonNegInt,
   /** Test mode: in-process hooks for test harnesses (the decoded sum; on no wire; never in production). */
   testMode: v.boolean(),
   /** INSECURE: trainers send plaintext updates. Only for the labelled benchmark comparison. */
@@ -163,6 +177,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   hidden: [32, 16],
   seed: 1,
   secureMetrics: true,
+  dpClip: 1,
+  dpDelta: 1e-5,
+  dpColluders: 0,
   testMode: false,
   insecurePlaintext: false,
   insecureDemo: false,
@@ -219,11 +236,29 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}, file?: stri
   if (!cfg.open && !cfg.token) {
     throw new ConfigError('INVALID_CONFIG', 'invalid configuration: a join token is required unless --open is given');
   }
+  checkDpSettings(cfg);
   if (cfg.minSurvivors > cfg.minTrainers) {
     const why = `minSurvivors (${cfg.minSurvivors}) exceeds minTrainers (${cfg.minTrainers})`;
     throw new ConfigError('INVALID_CONFIG', `invalid configuration: ${why}`);
   }
   return cfg;
+}
+
+/** The DP settings that cannot work together (the plan itself is checked by privacy.ts at start). */
+function checkDpSettings(cfg: ServerConfig): void {
+  const bad = (why: string): never => {
+    throw new ConfigError('INVALID_CONFIG', `invalid configuration: ${why}`);
+  };
+  if (cfg.dpNoiseMultiplier === undefined) {
+    if (cfg.dpEpsilon !== undefined) bad('dpEpsilon (--dp-epsilon) needs dpNoiseMultiplier (--dp-noise-multiplier)');
+    return;
+  }
+  if (cfg.insecurePlaintext)
+    bad("differential privacy needs the secure sum: plaintext updates would carry one trainer's noise share only");
+  if (cfg.dpColluders >= cfg.minSurvivors)
+    bad(
+      `dpColluders (${cfg.dpColluders}) must be below minSurvivors (${cfg.minSurvivors}): no honest trainer's noise would be counted`,
+    );
 }
 
 /**

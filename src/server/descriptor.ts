@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SignedCommittee } from '../cert/committee.js';
+import type { DpDescriptor } from '../wire/dp.js';
 import type { SharingScheme } from '../secagg/index.js';
 import { u32ToBytes } from '../wire/codec.js';
 import { vectorLayout } from '../wire/layout.js';
@@ -25,6 +26,8 @@ export interface DescriptorInput {
   readonly memberCerts?: readonly WireCertificate[];
   /** The authority's signed committee list. */
   readonly committeeCert?: SignedCommittee;
+  /** A DP round's parameters and the federation's accounting (privacy.ts). */
+  readonly dp?: DpDescriptor;
 }
 
 export interface RoundDescriptor {
@@ -35,7 +38,7 @@ export interface RoundDescriptor {
 
 export function roundDescriptor(input: DescriptorInput): RoundDescriptor {
   const { federation, round, model, config: c } = input;
-  const length = vectorLayout(model.weights.length, c.secureMetrics).length;
+  const length = vectorLayout(model.weights.length, c.secureMetrics, input.dp !== undefined).length;
   const config: WireRoundConfig = input.committee
     ? {
         mode: 'secure',
@@ -61,6 +64,7 @@ export function roundDescriptor(input: DescriptorInput): RoundDescriptor {
     metrics: c.secureMetrics,
     ...(input.memberCerts ? { memberCerts: [...input.memberCerts] } : {}),
     ...(input.committeeCert ? { committeeCert: input.committeeCert as RoundMsg['committeeCert'] } : {}),
+    ...(input.dp ? { dp: input.dp } : {}),
   };
   return {
     config,

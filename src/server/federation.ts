@@ -31,6 +31,7 @@ import { observedScheme, roundDescriptor } from './descriptor.js';
 import { Ledger } from './ledger.js';
 import type { Logger } from './log.js';
 import { settleRound } from './outcome.js';
+import { PrivacyBudget } from './privacy.js';
 import { type Health, StartRetry } from './progress.js';
 import { Refusal } from './refusal.js';
 import { type Connection, Registry, type RoundMessage, type Session } from './registry.js';
@@ -87,6 +88,9 @@ export class Federation {
   private finishing: Promise<void> = Promise.resolve();
   private roundsRun = 0;
   private readonly offenders: OffenderBook;
+  /** A DP federation's parameters and accountant (privacy.ts); undefined without DP. */
+  private readonly privacy: PrivacyBudget | undefined;
+  private budgetSpent = false;
   private readonly retry: StartRetry;
   private lastWaiting = '';
 
@@ -109,7 +113,8 @@ export class Federation {
       });
     }
     const params = parameterCount(mlpArchitecture(numInputs(DEFAULT_SCALING), config.hidden));
-    const length = vectorLayout(params, config.secureMetrics).length;
+    this.privacy = PrivacyBudget.of(config, params);
+    const length = vectorLayout(params, config.secureMetrics, this.privacy !== undefined).length;
     const m = config.committee?.m ?? config.committeeMax;
     this.maxMessageBytes = config.maxMessageBytes ?? maxContributionBytes(length, m);
     this.ledger = new Ledger(config, log);
@@ -133,6 +138,7 @@ export class Federation {
   /** Loads the last finished version from the data directory, or creates version 0. */
   async init(): Promise<void> {
     await this.ledger.open();
+    this.privacy?.restore(this.ledger.loggedRounds);
     const r = this.ledger.interrupted;
     if (r) {
       const { round, versionBefore: version, code = 'INTERRUPTED', reason = '' } = r;
@@ -201,6 +207,7 @@ export class Federation {
       participants: this.registry.counts(),
       insecurePlaintext: this.config.insecurePlaintext,
       insecureDemo: this.insecureDemo,
+      ...(this.privacy ? { privacy: this.privacy.status() } : {}),
     };
   }
 
@@ -242,6 +249,7 @@ export class Federation {
   private async maybeStartRound(): Promise<void> {
     if (this.stopped || this.current || this.starting) return;
     if (allRoundsRun(this.config, this.roundsRun)) return;
+    if (this.privacy?.exhausted) return this.endForBudget(this.privacy);
     this.starting = true;
     try {
       await this.startRound();
@@ -268,6 +276,7 @@ export class Federation {
     const round = await this.ledger.nextRound([...trainers, ...members].map((p) => p.id));
     const version = this.ledger.version;
     const certified = this.config.authorityKeys !== undefined;
+    const dp = committee ? this.privacy?.descriptor() : undefined;
     const descriptor = roundDescriptor({
       federation: this.ledger.federation,
       round,
@@ -277,6 +286,7 @@ export class Federation {
       ...(committee ? { committee: { scheme: committee, memberKeys: members.map((p) => p.publicKey) } } : {}),
       ...(certified ? { memberCerts: members.map((p) => p.certificate as WireCertificate) } : {}),
       ...(signedCommittee ? { committeeCert: signedCommittee } : {}),
+      ...(dp ? { dp } : {}),
     });
     const { config } = descriptor;
     const certifiedRound = certified
@@ -298,6 +308,7 @@ export class Federation {
         submitMs: this.config.submitMs,
         committeeMs: this.config.committeeMs,
         minSurvivors: this.config.minSurvivors,
+        ...(dp ? { dp } : {}),
         descriptor: descriptor.message,
         ...(certifiedRound ? { certified: certifiedRound } : {}),
       },
@@ -345,6 +356,7 @@ export class Federation {
       log: this.log,
       emit: (e: FederationEvent) => this.emit(e),
       send: this.registry.send.bind(this.registry),
+      privacy: this.privacy,
       onDecodedForTest: this.onDecodedForTest,
     };
     // Convictions are on disk before the result tells anyone (§25).
@@ -356,6 +368,26 @@ export class Federation {
       return;
     }
     this.scheduleStart(this.config.pauseMs);
+  }
+
+  /** The budget is spent: no more rounds, said once, in words (docs/dp.md §12). */
+  private endForBudget(p: PrivacyBudget): void {
+    this.stopped = true;
+    if (this.budgetSpent) return;
+    this.budgetSpent = true;
+    const message = p.spentMessage();
+    const { spent: epsilon, next, budget = Infinity } = { spent: p.spent, next: p.next, budget: p.budget };
+    this.log.warn('privacy_budget_spent', { epsilon, next, budget, delta: p.params.delta });
+    this.emit({
+      type: 'privacy_budget_spent',
+      epsilon,
+      next,
+      budget,
+      delta: p.params.delta,
+      rounds: p.status().rounds,
+      message,
+    });
+    this.emit({ type: 'finished', rounds: this.roundsRun, version: this.ledger.version });
   }
 
   /** The committee drawn by the enrollment authority from its own pool (docs/protocol.md §24). */

@@ -33,6 +33,7 @@ export class Ledger {
     await this.store.init();
     if (this.config.recover) await recover(this.store, this.log);
     const log = await this.store.readLog();
+    this.loggedRounds = log.records;
     const state = await this.store.readState();
     const verdict = checkDataDir({ dir: this.config.dataDir, state, versions: await this.store.versionsOnDisk(), log });
     if (state.kind === 'ok' && state.legacy)
@@ -103,6 +104,9 @@ export class Ledger {
     this.interrupted = record;
     this.interruptedParticipants = new Set(await this.store.readRoles(round));
   }
+
+  /** The round log as read at open (the privacy accountant is rebuilt from it, privacy.ts). */
+  loggedRounds: readonly RoundRecord[] = [];
 
   /** The round this start found interrupted (recorded as such), if any. */
   interrupted: RoundRecord | undefined;

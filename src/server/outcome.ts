@@ -15,6 +15,7 @@ import { observedScheme } from './descriptor.js';
 import type { Ledger } from './ledger.js';
 import type { Logger } from './log.js';
 import { applyDecodedSum } from './model.js';
+import type { PrivacyBudget } from './privacy.js';
 import { PREVIEW_LENGTH, type RoundOutcome, type RoundPlan } from './round.js';
 
 export interface OutcomeHost {
@@ -23,6 +24,8 @@ export interface OutcomeHost {
   readonly log: Logger;
   emit(e: FederationEvent): void;
   send(id: string, msg: ServerMessage): number;
+  /** A DP federation's budget: charged for every decoded DP round. */
+  readonly privacy: PrivacyBudget | undefined;
   /** Test mode only: the decoded sum, before the `round_done` event. */
   readonly onDecodedForTest: ((round: RoundId, sum: Float64Array) => void) | undefined;
 }
@@ -30,11 +33,14 @@ export interface OutcomeHost {
 type Applied = { versionAfter: number; aggregatePreview: number[] } | { code: string; reason: string };
 
 /** The new model version from a decoded sum, saved; or why it could not be applied. */
-async function apply(host: OutcomeHost, round: RoundId, sum: Float64Array, survivors: number): Promise<Applied> {
+async function apply(host: OutcomeHost, plan: RoundPlan, sum: Float64Array, survivors: number): Promise<Applied> {
   const { config, ledger } = host;
+  const round = plan.config.round;
   try {
     const q = { bits: config.bits, clip: config.clip };
-    const { weights, mean, weightSum } = applyDecodedSum(ledger.model.weights, sum, q);
+    const c = plan.config;
+    const dp = plan.dp && c.mode === 'secure' ? { params: plan.dp.params, seed: c.publicSeed } : undefined;
+    const { weights, mean, weightSum } = applyDecodedSum(ledger.model.weights, sum, q, dp);
     const aggregatePreview = Array.from(mean.subarray(0, PREVIEW_LENGTH));
     const versionAfter = await ledger.commitVersion({ ...ledger.model, weights }, { round, survivors, weightSum });
     return { versionAfter, aggregatePreview };
@@ -47,11 +53,12 @@ async function apply(host: OutcomeHost, round: RoundId, sum: Float64Array, survi
 /** The federation's metrics of the round's starting model, from the digits in the sum. */
 function secureMetrics(
   host: OutcomeHost,
-  round: RoundId,
+  plan: RoundPlan,
   sum: Float64Array,
   version: number,
 ): FederationMetrics | undefined {
-  const layout = vectorLayout(host.ledger.model.weights.length, host.config.secureMetrics);
+  const round = plan.config.round;
+  const layout = vectorLayout(host.ledger.model.weights.length, host.config.secureMetrics, plan.dp !== undefined);
   if (layout.metricsOffset < 0) return undefined;
   try {
     const mt = statsToMetrics(decodeStats(sum.subarray(layout.metricsOffset, layout.length), host.config.bits), 0.5);
@@ -72,12 +79,14 @@ export async function settleRound(
 ): Promise<boolean> {
   const round = plan.config.round;
   const versionBefore = host.ledger.version;
-  const applied = o.ok ? await apply(host, round, o.sum, o.survivors.length) : { code: o.code, reason: o.reason };
+  // A decoded DP round is charged before anything else (docs/dp.md §12): the sum exists now.
+  const privacy = o.ok && plan.dp && host.privacy ? host.privacy.charge(round, o.survivors.length) : undefined;
+  const applied = o.ok ? await apply(host, plan, o.sum, o.survivors.length) : { code: o.code, reason: o.reason };
   const ok = o.ok && 'versionAfter' in applied;
   const versionAfter = 'versionAfter' in applied ? applied.versionAfter : versionBefore;
   const code = 'code' in applied ? applied.code : undefined;
   const reason = 'reason' in applied ? applied.reason : undefined;
-  const metrics = o.ok && ok ? secureMetrics(host, round, o.sum, versionBefore) : undefined;
+  const metrics = o.ok && ok ? secureMetrics(host, plan, o.sum, versionBefore) : undefined;
   // A record that cannot be written (a full disk) does not keep the outcome from the observers and
   // the participants; the next start finds the round unrecorded and records it as interrupted.
   const record = host.ledger.appendRound({
@@ -96,6 +105,7 @@ export async function settleRound(
     bytesIn: o.bytesIn,
     bytesOut: o.bytesOut,
     ...(metrics ? { metrics: { ...metrics } } : {}),
+    ...(privacy ? { dp: privacy.record } : {}),
     startedAt,
     endedAt: new Date().toISOString(),
   });
@@ -119,6 +129,7 @@ export async function settleRound(
       bytesOut: o.bytesOut,
       sumDigest: digest,
       ...(metrics ? { metrics } : {}),
+      ...(privacy ? { privacy: privacy.event } : {}),
       preview: { masked: o.maskedPreview, aggregate: applied.aggregatePreview },
     });
   } else {

@@ -3,6 +3,7 @@
  * its outcome.
  */
 import type { Attestation, Role, RoundMsg, ServerMessage, WireCertificate, WireRoundConfig } from '../wire/messages.js';
+import type { DpDescriptor } from '../wire/dp.js';
 import type { FederationEvent } from '../wire/events.js';
 import type { Conviction } from './complaints.js';
 import type { Logger } from './log.js';
@@ -22,6 +23,8 @@ export interface RoundPlan {
   readonly minSurvivors: number;
   /** A certified federation's round: certificates and the descriptor digest (signed.ts). */
   readonly certified?: CertifiedRound & { readonly memberCerts: readonly WireCertificate[] };
+  /** A DP round's parameters and accounting, as its descriptor states them (docs/dp.md §12). */
+  readonly dp?: DpDescriptor;
   /** Builds the descriptor for one participant (role and deadlines filled in). */
   readonly descriptor: (role: Role, memberIndex: number | undefined, submitBy: number, answerBy: number) => RoundMsg;
 }

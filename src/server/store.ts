@@ -48,6 +48,8 @@ export interface RoundRecord {
   bytesOut: number;
   /** Secure metrics of the starting model (versionBefore), when the round carried them. */
   metrics?: Record<string, number>;
+  /** A decoded DP round's charge (docs/dp.md §12): what the accountant composed, and ε after it. */
+  dp?: { l2: number; sigma2: number; honest: number; dim: number; epsilon: number; delta: number };
   startedAt: string;
   endedAt: string;
 }

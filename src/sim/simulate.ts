@@ -17,7 +17,8 @@ import { partitionDataset } from '../ml/partition.js';
 import { evaluateModel, modelFromFlat } from '../ml/pipeline.js';
 import { splitDataset } from '../ml/split.js';
 import { type CommitteeSettings, type MemberIdentity, createIdentity, explicitCommittee } from '../secagg/index.js';
-import type { FederationEvent } from '../wire/events.js';
+import type { FederationEvent, FederationStatus } from '../wire/events.js';
+import type { ServerConfig } from '../server/config.js';
 import { EventLog, type LocalServer, type SimParticipant, startLocalServer, startParticipant } from './harness.js';
 import { pick } from './headless.js';
 import { observe } from './observe.js';
@@ -49,6 +50,8 @@ export interface SimulateOptions {
   token?: string;
   /** Where to save the final model when the server is remote. */
   out: string;
+  /** Differential privacy of the in-process server (docs/dp.md §12): its dp* settings. */
+  dp?: Pick<Partial<ServerConfig>, 'dpNoiseMultiplier' | 'dpClip' | 'dpEpsilon' | 'dpDelta' | 'dpColluders'>;
   log: (line: string) => void;
 }
 
@@ -75,6 +78,10 @@ export interface SimulateResult {
   model: string;
   final_version: number;
   final_auc_pr: number | null;
+  /** The federation's ε(δ) at the end (null without DP), and whether its budget ended the run. */
+  epsilon: number | null;
+  delta: number | null;
+  stopped_by_budget: boolean;
   rows: RoundRow[];
 }
 
@@ -130,6 +137,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
       committeeMs: o.committeeMs,
       pauseMs: 300,
       testMode: false,
+      ...o.dp,
       ...(o.dataDir ? { dataDir: o.dataDir } : {}),
     });
     baseUrl = server.server.url;
@@ -202,14 +210,21 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
 
   const rows: RoundRow[] = [];
   let lastVersion = 0;
+  let stoppedByBudget = false;
   try {
     for (let n = 0; n < o.rounds; n++) {
       const round = firstRound + n;
-      const started = (await events.waitFor(
-        (e) => e.type === 'round_started' && e.round === round,
+      const next = await events.waitFor(
+        (e) => (e.type === 'round_started' && e.round === round) || e.type === 'privacy_budget_spent',
         o.submitMs + o.committeeMs + 120_000,
         `round ${round} to start`,
-      )) as Extract<FederationEvent, { type: 'round_started' }>;
+      );
+      if (next.type === 'privacy_budget_spent') {
+        o.log(`  ${next.message}`);
+        stoppedByBudget = true;
+        break;
+      }
+      const started = next as Extract<FederationEvent, { type: 'round_started' }>;
       const plan = drops.get(round) as Map<number, DropPoint>;
       type End = Extract<FederationEvent, { type: 'round_done' | 'round_failed' }>;
       const end = await events.waitFor(
@@ -280,6 +295,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
       model = o.out;
     }
     const checked = rows.filter((r) => r.ok).map((r) => r.exact);
+    const privacy = ((await (await fetch(`${baseUrl}/status`)).json()) as FederationStatus).privacy;
     return {
       rounds_completed: rows.filter((r) => r.ok).length,
       rounds_failed: rows.filter((r) => !r.ok).length,
@@ -287,6 +303,9 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
       model,
       final_version: lastVersion,
       final_auc_pr: [...rows].reverse().find((r) => r.auc_pr !== null)?.auc_pr ?? null,
+      epsilon: privacy ? privacy.epsilon : null,
+      delta: privacy ? privacy.delta : null,
+      stopped_by_budget: stoppedByBudget,
       rows,
     };
   } finally {

@@ -1,10 +1,11 @@
 /**
  * The descriptor digest (docs/protocol.md §23): one SHA-256 over everything a `round` message
  * tells every participant alike — the round's configuration, the model version, weights and
- * architecture, the quantization and training settings and the committee's certificates — but
- * not what differs per participant (role, member index, deadlines). Trainers sign it with their
- * contribution; members refuse a job whose contributions sign different digests, so a server that
- * hands one trainer another model or descriptor (Pasquini et al., CCS 2022) is caught.
+ * architecture, the quantization and training settings, the committee's certificates and a DP
+ * round's parameters and accounting (docs/dp.md §12) — but not what differs per participant
+ * (role, member index, deadlines). Trainers sign it with their contribution; members refuse a
+ * job whose contributions sign different digests, so a server that hands one trainer another
+ * model or descriptor (Pasquini et al., CCS 2022) is caught.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { type CanonValue, canonicalDigest } from '../cert/canonical.js';
@@ -54,5 +55,19 @@ export function descriptorDigest(m: RoundMsg): Uint8Array {
     m.committeeCert
       ? sha256(concatBytes(committeeBytes(m.committeeCert.body), m.committeeCert.signature))
       : new Uint8Array(0),
+    // A DP round (docs/dp.md §12) appends its parameters and the stated accounting; a round
+    // without DP keeps the digest it had before DP existed.
+    ...(m.dp ? [dpEntry(m.dp)] : []),
   ]);
+}
+
+function dpEntry(dp: NonNullable<RoundMsg['dp']>): CanonValue[] {
+  const p = dp.params;
+  const a = dp.accounting;
+  return [
+    p.mechanism,
+    [f64(p.noiseMultiplier), f64(p.clip), f64(p.gamma), f64(p.beta), p.sigma2.num, p.sigma2.den],
+    [p.minSurvivors, p.colluders, f64(p.delta)],
+    [f64(a.spent), f64(a.after), a.budget === undefined ? new Uint8Array(0) : f64(a.budget), a.rounds],
+  ];
 }

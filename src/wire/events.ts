@@ -77,6 +77,8 @@ export type FederationEvent =
       sumDigest: string;
       /** Secure metrics of the round's starting model, when the round carried them. */
       metrics?: FederationMetrics;
+      /** A DP round: the federation's ε(δ) after this round was charged (docs/dp.md §12). */
+      privacy?: PrivacyCharge;
       /** What the server sees: one masked contribution (fractions of q1, looks like noise) next
        * to the unmasked aggregate's mean update (structure), over the first coordinates. */
       preview: { masked: number[]; aggregate: number[] };
@@ -96,7 +98,51 @@ export type FederationEvent =
       summary?: true;
     }
   | { type: 'refused'; clientId?: string; code: string; message: string; ref?: string }
-  | { type: 'finished'; rounds: number; version: number };
+  | { type: 'finished'; rounds: number; version: number }
+  /** The next round would take ε past the budget: no more rounds (docs/dp.md §12). */
+  | {
+      type: 'privacy_budget_spent';
+      epsilon: number;
+      next: number;
+      budget: number;
+      delta: number;
+      rounds: number;
+      message: string;
+    };
+
+/** What one decoded DP round cost. */
+export interface PrivacyCharge {
+  /** ε(δ) of the federation after this round. */
+  epsilon: number;
+  /** ε(δ) before it. */
+  before: number;
+  delta: number;
+  /** Honest survivors whose noise was counted: |S| − colluders. */
+  honest: number;
+}
+
+/** GET /status `privacy`: the accounting state of a DP federation. */
+export interface PrivacyStatus {
+  mechanism: 'ddg';
+  accountant: 'rdp';
+  noiseMultiplier: number;
+  clip: number;
+  gamma: number;
+  /** Each trainer's noise share σ_i², integer units². */
+  sigma2: number;
+  minSurvivors: number;
+  colluders: number;
+  delta: number;
+  /** ε(δ) spent so far, and DP rounds decoded. */
+  epsilon: number;
+  rounds: number;
+  budget: number | null;
+  /** ε(δ) once the next round is decoded (worst case), and whether the budget allows it. */
+  next: number;
+  exhausted: boolean;
+  /** ε after each decoded DP round, in order. */
+  history: { round: RoundId; epsilon: number }[];
+}
 
 export type FederationEventType = FederationEvent['type'];
 
@@ -113,4 +159,6 @@ export interface FederationStatus {
    * subset-safe, or is sized per round (so a round's committee may not be).
    */
   insecureDemo: boolean;
+  /** The privacy accounting of a DP federation (absent without DP). */
+  privacy?: PrivacyStatus;
 }

@@ -20,11 +20,29 @@ describe('secure metrics layout', () => {
   it('places update, weight and metric digits', () => {
     expect(vectorLayout(1569, true)).toEqual({
       params: 1569,
+      update: 1569,
       weightIndex: 1569,
       metricsOffset: 1570,
       length: 1570 + METRIC_COORDINATES,
     });
-    expect(vectorLayout(1569, false)).toEqual({ params: 1569, weightIndex: 1569, metricsOffset: -1, length: 1570 });
+    expect(vectorLayout(1569, false)).toEqual({
+      params: 1569,
+      update: 1569,
+      weightIndex: 1569,
+      metricsOffset: -1,
+      length: 1570,
+    });
+  });
+
+  it('a DP round holds d = 2^⌈log2 P⌉ privatized coordinates before the weight (docs/dp.md §12)', () => {
+    expect(vectorLayout(1569, true, true)).toEqual({
+      params: 1569,
+      update: 2048,
+      weightIndex: 2048,
+      metricsOffset: 2049,
+      length: 2049 + METRIC_COORDINATES,
+    });
+    expect(vectorLayout(1024, false, true).length).toBe(1025);
   });
 
   it('encode per client → sum of digits → decode equals the metrics of the pooled data', () => {

@@ -1,8 +1,11 @@
 /**
  * What the masked vector holds (documented in docs/metrics.md):
  *
- *   [0, P)               the weight-scaled, quantized model delta (one coordinate per parameter)
- *   P                    the FedAvg weight coordinate (src/secagg/quantize.ts)
+ *   [0, P)               the weight-scaled, quantized model delta (one coordinate per parameter);
+ *                        in a DP round (docs/dp.md §12) the d = paddedLength(P) privatized
+ *                        coordinates instead (rotated, rounded, noisy), and P below reads d
+ *   P                    the FedAvg weight coordinate (src/secagg/quantize.ts; 2^(b−1) − 1 for
+ *                        every trainer of a DP round: uniform weights)
  *   P+1 … P+2S           when the round has secure metrics: the S = STATS_LENGTH sufficient
  *                        statistics of src/ml/stats.ts (counts, loss sum, TP/FP/TN/FN, two score
  *                        histograms) of the round's global model on the trainer's held-out rows,
@@ -13,6 +16,7 @@
  * Digits add up linearly — Σ(lo + B·hi) = Σlo + B·Σhi — so the server decodes the exact sums of
  * the statistics from the exact sum of the vectors, and never sees one trainer's metrics.
  */
+import { paddedLength } from '../dp/rotation.js';
 import { STATS_LENGTH, STATS_OFFSETS } from '../ml/stats.js';
 
 export const LOSS_SCALE = 256;
@@ -20,20 +24,24 @@ export const METRIC_COORDINATES = 2 * STATS_LENGTH;
 
 export interface VectorLayout {
   readonly params: number;
+  /** Coordinates of the update part: `params`, or d = paddedLength(params) in a DP round. */
+  readonly update: number;
   readonly weightIndex: number;
   /** Offset of the metric digits, or −1 when the round carries no metrics. */
   readonly metricsOffset: number;
   readonly length: number;
 }
 
-export function vectorLayout(params: number, metrics: boolean): VectorLayout {
+export function vectorLayout(params: number, metrics: boolean, dp = false): VectorLayout {
   if (!Number.isSafeInteger(params) || params < 1)
     throw new RangeError(`model must have at least one parameter, got ${params}`);
+  const update = dp ? paddedLength(params) : params;
   return {
     params,
-    weightIndex: params,
-    metricsOffset: metrics ? params + 1 : -1,
-    length: params + 1 + (metrics ? METRIC_COORDINATES : 0),
+    update,
+    weightIndex: update,
+    metricsOffset: metrics ? update + 1 : -1,
+    length: update + 1 + (metrics ? METRIC_COORDINATES : 0),
   };
 }
 

@@ -10,6 +10,7 @@
  */
 import * as v from 'valibot';
 import { SecAggError, validateRoundConfig } from '../secagg/index.js';
+import { DpDescriptorSchema } from './dp.js';
 
 export const WIRE_VERSION = 1;
 
@@ -241,6 +242,8 @@ export const RoundSchema = v.strictObject({
   memberCerts: v.optional(v.pipe(v.array(CertificateSchema), v.maxLength(4096))),
   /** A certified federation's committee as the authority drew and signed it. */
   committeeCert: v.optional(SignedCommitteeSchema),
+  /** A DP round's parameters and the federation's accounting (docs/dp.md §12). */
+  dp: v.optional(DpDescriptorSchema),
 });
 
 /** What a member checks of one trainer in a certified federation (docs/protocol.md §23, §25). */

@@ -24,6 +24,8 @@ export const LoggedRoundSchema = v.object({
   tRec: count,
   totalMs: v.optional(finite),
   bytesIn: count,
+  /** A decoded DP round: the federation's ε(δ) after it (docs/dp.md §12). */
+  epsilon: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0))),
   /** The federation's secure metrics of the starting model (versionBefore), when decoded. */
   metrics: v.optional(
     v.object({

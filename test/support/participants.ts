@@ -221,6 +221,7 @@ export class Tap {
 export function gatedCrypto(gates: Map<number, Gate>): CryptoRunner {
   return {
     contribute: (cfg, clientId, update) => inProcessCrypto.contribute(cfg, clientId, update),
+    privatize: (update, params, seed) => inProcessCrypto.privatize(update, params, seed),
     answer: async (cfg, job, me) => {
       await gates.get(job.round)?.promise;
       return inProcessCrypto.answer(cfg, job, me);

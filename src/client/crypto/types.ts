@@ -13,6 +13,7 @@ import type {
   RoundConfig,
   TrainerTimings,
 } from '../../secagg/index.js';
+import type { DpRoundParams } from '../../dp/round.js';
 
 export interface CryptoRunner {
   contribute(
@@ -20,6 +21,8 @@ export interface CryptoRunner {
     clientId: string,
     update: Int32Array,
   ): Promise<{ contribution: Contribution; timings: TrainerTimings; digests: ContributionDigests }>;
+  /** A DP round's privatized update (docs/dp.md §12): d integers with this trainer's noise share. */
+  privatize(update: Float32Array, params: DpRoundParams, seed: Uint8Array): Promise<Int32Array>;
   /** The member's answer; `policy` is the member's own (minimum survivor set), never the server's. */
   answer(cfg: RoundConfig, job: CommitteeJob, me: MemberIdentity, policy?: MemberPolicy): Promise<CommitteeResponse>;
 }

@@ -7,9 +7,12 @@
  * every call resolves to `{ ok: true, value }` or `{ ok: false, error: { code, name, message } }`.
  * Results are sent back with comlink's `transfer()` of their ArrayBuffers, not copied.
  *
- * Browser-safe: imports only src/secagg (pure) and comlink.
+ * Browser-safe: imports only src/secagg and src/dp (pure, through ../privacy.ts) and comlink.
  */
 import { releaseProxy, transfer } from 'comlink';
+import { DpError } from '../../dp/errors.js';
+import type { DpRoundParams } from '../../dp/round.js';
+import { privatizeUpdate } from '../privacy.js';
 import {
   type CommitteeJob,
   type CommitteeResponse,
@@ -64,7 +67,7 @@ export interface PingResult {
 
 export function toErrorInfo(e: unknown): WorkerErrorInfo {
   if (e instanceof SliceFaultError) return { code: e.code, name: e.name, message: e.message, faults: [...e.faults] };
-  if (e instanceof SecAggError) return { code: e.code, name: e.name, message: e.message };
+  if (e instanceof SecAggError || e instanceof DpError) return { code: e.code, name: e.name, message: e.message };
   if (e instanceof Error) return { code: 'WORKER_ERROR', name: e.name, message: e.message };
   return { code: 'WORKER_ERROR', name: 'Error', message: String(e) };
 }
@@ -124,6 +127,14 @@ export const cryptoApi = {
     } finally {
       release(onProgress);
     }
+  },
+
+  /** A DP round's privatized update (privacy.ts privatizeUpdate), before masking. */
+  async privatize(update: Float32Array, params: DpRoundParams, seed: Uint8Array): Promise<WorkerResult<Int32Array>> {
+    return guarded(async () => {
+      const values = privatizeUpdate(update, params, seed);
+      return { value: values, transfer: buffersOf([values]) };
+    });
   },
 
   /** The committee member's one answer (answerJob) for this job. */

@@ -158,6 +158,9 @@ export function createWorkerCrypto(target: Worker | Endpoint): WorkerCrypto {
         : undefined;
       return call(() => remote.contribute(cfg, clientId, update, cb ? proxy(cb) : undefined));
     },
+    privatize(update, params, seed) {
+      return call(() => remote.privatize(update, params, seed));
+    },
     answer(cfg, job, me, policy) {
       return call(() => remote.answer(cfg, job, me, policy));
     },

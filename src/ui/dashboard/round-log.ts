@@ -23,6 +23,7 @@ export function fromLog(r: LoggedRound): RoundRecord {
     bytesIn: r.bytesIn,
     bytesPerTrainer: r.ok && r.survivors > 0 ? r.bytesIn / r.survivors : undefined,
     metrics: r.metrics,
+    epsilon: r.epsilon,
     code: r.code,
     reason: r.reason,
   };

@@ -8,7 +8,15 @@ import { type FederationMetrics, SHORT_ID } from '../../wire/events.js';
 import { insecureDemoNotice } from '../insecure-demo.js';
 import { narrateEvent } from './narration.js';
 import { withLog } from './round-log.js';
-import { type CurrentRound, type DashAction, type DashState, PHASES, type Phase, type RoundRecord } from './types.js';
+import {
+  type CurrentRound,
+  type DashAction,
+  type DashPrivacy,
+  type DashState,
+  PHASES,
+  type Phase,
+  type RoundRecord,
+} from './types.js';
 
 export { PHASES };
 export type { CurrentRound, DashAction, DashState, Participant, Phase, RoundRecord, StatusSnapshot } from './types.js';
@@ -35,6 +43,7 @@ export function initialState(): DashState {
     finished: undefined,
     refused: 0,
     insecureDemo: false,
+    privacy: undefined,
     story: [],
   };
 }
@@ -74,6 +83,17 @@ function apply(s: DashState, e: DashAction): DashState {
         federation: e.status.federation,
         version: Math.max(s.version, e.status.version),
         insecureDemo: e.status.insecureDemo === true,
+        ...(e.status.privacy
+          ? {
+              privacy: {
+                epsilon: Math.max(s.privacy?.epsilon ?? 0, e.status.privacy.epsilon),
+                delta: e.status.privacy.delta,
+                budget: e.status.privacy.budget,
+                noiseMultiplier: e.status.privacy.noiseMultiplier,
+                spent: s.privacy?.spent,
+              },
+            }
+          : {}),
         ...(s.participants
           ? {}
           : {
@@ -185,6 +205,7 @@ function apply(s: DashState, e: DashAction): DashState {
         bytesIn: e.bytesIn,
         bytesPerTrainer: survivors > 0 ? e.bytesIn / survivors : undefined,
         metrics: e.metrics,
+        epsilon: e.privacy?.epsilon,
         code: undefined,
         reason: undefined,
       };
@@ -192,6 +213,7 @@ function apply(s: DashState, e: DashAction): DashState {
         ...s,
         version: Math.max(s.version, e.version),
         rounds: upsertRound(s.rounds, rec),
+        privacy: e.privacy ? privacyAfter(s.privacy, e.privacy.epsilon, e.privacy.delta) : s.privacy,
         preview:
           e.preview.masked.length || e.preview.aggregate.length
             ? { round: e.round, version: e.version, masked: e.preview.masked, aggregate: e.preview.aggregate }
@@ -225,6 +247,7 @@ function apply(s: DashState, e: DashAction): DashState {
         bytesIn: e.bytesIn,
         bytesPerTrainer: undefined, // no trainer's update entered a model
         metrics: undefined,
+        epsilon: undefined,
         code: e.code,
         reason: e.reason,
       };
@@ -240,7 +263,22 @@ function apply(s: DashState, e: DashAction): DashState {
       return { ...s, refused: s.refused + 1 };
     case 'finished':
       return { ...s, finished: { rounds: e.rounds, version: e.version }, version: Math.max(s.version, e.version) };
+    case 'privacy_budget_spent':
+      return {
+        ...s,
+        privacy: { ...privacyAfter(s.privacy, e.epsilon, e.delta), budget: e.budget, spent: e.message },
+      };
   }
+}
+
+function privacyAfter(p: DashPrivacy | undefined, epsilon: number, delta: number): DashPrivacy {
+  return {
+    epsilon: Math.max(p?.epsilon ?? 0, epsilon),
+    delta,
+    budget: p?.budget ?? null,
+    noiseMultiplier: p?.noiseMultiplier,
+    spent: p?.spent,
+  };
 }
 
 /**

@@ -50,8 +50,19 @@ export interface RoundRecord {
   bytesIn: number | undefined;
   bytesPerTrainer: number | undefined;
   metrics: FederationMetrics | undefined;
+  /** A DP round: the federation's ε(δ) after it. */
+  epsilon: number | undefined;
   code: string | undefined;
   reason: string | undefined;
+}
+
+export interface DashPrivacy {
+  epsilon: number;
+  delta: number;
+  budget: number | null;
+  noiseMultiplier: number | undefined;
+  /** Set once the server stopped opening rounds: the budget is spent. */
+  spent: string | undefined;
 }
 
 export interface Participant {
@@ -92,6 +103,8 @@ export interface DashState {
   refused: number;
   /** The server runs with --insecure-demo (from /status): committees need not be subset-safe. */
   insecureDemo: boolean;
+  /** A DP federation's accounting (from /status, then each round's charge). */
+  privacy: DashPrivacy | undefined;
   /** Plain-language narration, newest last (bounded). */
   story: StoryLine[];
 }
