@@ -11,7 +11,8 @@ import { splitDataset } from '../src/ml/split.js';
 import { createIdentity, fromHex, isSubsetSafe, toHex } from '../src/secagg/index.js';
 import { nodeSocket } from '../src/sim/harness.js';
 import { SpokenRoundsFile } from '../src/sim/spoken-rounds.js';
-import { DATA_FLAGS, UsageError, command, describe, flag, loadData, log, runMain, toggle } from './cli.js';
+import { PrivacyLedgerFile } from '../src/sim/privacy-ledger.js';
+import { DATA_FLAGS, UsageError, command, describe, flag, loadData, log, num, runMain, toggle } from './cli.js';
 
 const CMD = command({
   usage: 'npm run client -- --url <ws://host:port/ws | http://host:port/?join=TOKEN> [--token T] [options]',
@@ -41,6 +42,14 @@ const CMD = command({
       'remember the rounds this participant spoke in (durable speak-once); default FILE.spoken beside --identity',
     ),
     label: flag('NAME', 'a name shown in the server log'),
+    'dp-max-epsilon': flag(
+      'E',
+      "refuse a DP round that would take this participant's own ε(δ), or the federation's, above E (default: no limit)",
+    ),
+    'dp-ledger': flag(
+      'FILE',
+      'remember the DP rounds this participant took part in (its own ε across restarts); default FILE.dp beside --identity',
+    ),
     ...DATA_FLAGS,
     data: 'default synthetic',
     rows: 'default 20000',
@@ -96,6 +105,13 @@ runMain(CMD.help, async () => {
   const spokenPath = f.spoken ?? (f.identity ? `${f.identity}.spoken` : undefined);
   const spoken = spokenPath ? new SpokenRoundsFile(spokenPath) : undefined;
   if (!spoken) log('no --identity or --spoken: the rounds this client spoke in are remembered in memory only');
+  const ledgerPath = f['dp-ledger'] ?? (f.identity ? `${f.identity}.dp` : undefined);
+  const maxEpsilon =
+    f['dp-max-epsilon'] === undefined ? undefined : num('dp-max-epsilon', f['dp-max-epsilon'], 0, { min: 1e-9 });
+  const privacy = {
+    ...(maxEpsilon !== undefined ? { maxEpsilon } : {}),
+    ...(ledgerPath ? { ledger: new PrivacyLedgerFile(ledgerPath) } : {}),
+  };
 
   let trainer: MlTrainer | undefined;
   if (train) {
@@ -130,6 +146,7 @@ runMain(CMD.help, async () => {
     ...(f.label ? { label: f.label } : {}),
     socketFactory: nodeSocket,
     ...(spoken ? { answeredRounds: spoken } : {}),
+    privacy,
     ...(trainer ? { trainer } : {}),
   });
   let lastPhase = '';
@@ -151,6 +168,10 @@ runMain(CMD.help, async () => {
           );
         }
         return;
+      case 'privacy':
+        return log(
+          `  DP round: clip ${e.clip}, noise share σ ${e.noiseStd.toPrecision(3)} per coordinate; your ε ${e.ownEpsilon.toFixed(3)}, the federation's ${e.federationAfter.toFixed(3)}${e.budget !== undefined ? ` of ${e.budget}` : ''} (δ ${e.delta})`,
+        );
       case 'trained':
         return log(`  trained on ${e.numSamples} rows${e.loss !== undefined ? `, loss ${e.loss.toFixed(4)}` : ''}`);
       case 'sent':

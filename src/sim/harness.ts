@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { CryptoRunner } from '../client/crypto/types.js';
+import type { PrivacyPolicy } from '../client/privacy.js';
 import { type AnsweredRounds, type DropPoint, type EngineEvent, ParticipantEngine } from '../client/engine.js';
 import type { LocalEvaluator, LocalTrainer } from '../client/trainers/types.js';
 import type { SocketFactory, SocketLike } from '../client/transport.js';
@@ -199,6 +200,8 @@ export interface ParticipantSpec {
   acceptUnsafeCommittee?: boolean;
   /** The authority to enroll with (default: the one of a server this harness started at `url`). */
   authority?: AuthorityPin;
+  /** A trainer's own DP limit and participation ledger (docs/dp.md §12). */
+  privacy?: PrivacyPolicy;
 }
 
 /** A participant pins the authority of the server it joins; with none (an uncertified server) it
@@ -258,6 +261,7 @@ export function startParticipant(spec: ParticipantSpec): SimParticipant {
     ...(spec.evaluator ? { evaluator: spec.evaluator } : {}),
     ...(spec.crypto ? { crypto: spec.crypto } : {}),
     ...(spec.answeredRounds ? { answeredRounds: spec.answeredRounds } : {}),
+    ...(spec.privacy ? { privacy: spec.privacy } : {}),
     ...authorityOption(spec, identity),
     onQuantized: (round, q) => quantized.set(round, q.slice()),
     ...(spec.dropAt ? { dropAt: spec.dropAt } : {}),

@@ -5,6 +5,8 @@
  * error panel in words. Leave asks first.
  */
 import type { EngineSnapshot } from '../client/engine.js';
+import type { PrivacyView } from '../client/privacy.js';
+import { DpCard } from './dp-card.js';
 import type { KeyProtection } from '../client/storage.js';
 import { RoundCharts, type RoundPoint } from './charts.js';
 import { chartWithTable } from './chart-table.js';
@@ -29,6 +31,8 @@ export interface ViewState extends Omit<RoundFacts, 'engine'> {
   errors: { at: string; code: string; message: string }[];
   /** The latest round's committee, from its descriptor (the INSECURE DEMO notice checks it). */
   committee: Scheme | undefined;
+  /** The latest DP round this tab trained in (docs/dp.md §12). */
+  privacy: PrivacyView | undefined;
 }
 
 export interface ViewActions {
@@ -58,11 +62,18 @@ const EXPLAIN: Record<string, string> = {
     'The server asked this member to answer again without some trainers, but could not prove they cheated; this member refused, so no honest update can be singled out.',
   OFFENDER: 'This participant was proven to have sent unusable shares and is no longer accepted by this federation.',
   BAD_COMPLAINT: 'A complaint about a trainer did not carry the proof it claimed and was refused.',
+  DP_BUDGET:
+    'Taking part in this round would have spent more privacy than the largest ε you accept (set below), so this tab sat it out; nothing was sent.',
+  DP_PARAMETERS:
+    'The server asked for differential-privacy noise that this tab checked and found too weak or malformed; it refused the round and sent nothing.',
+  DP_FIELD_BUDGET:
+    'The round’s differential-privacy settings could overflow the secure sum; this tab refused the round and sent nothing.',
 };
 
 export class ParticipantView {
   private readonly els: Record<string, HTMLElement> = {};
   private readonly round = new RoundView();
+  private readonly dp = new DpCard();
   private charts: RoundCharts | undefined;
   private readonly qualityTable: ReturnType<typeof chartWithTable>;
   private readonly bytesTable: ReturnType<typeof chartWithTable>;
@@ -143,6 +154,7 @@ export class ParticipantView {
       ),
       this.round.el,
       this.round.privacy,
+      this.dp.el,
       this.els.errorCard,
       h(
         'div',
@@ -215,6 +227,7 @@ export class ParticipantView {
     (this.els.version as HTMLElement).textContent = `v${e.version}`;
 
     this.round.render(s, now);
+    this.dp.render(s.privacy);
 
     (this.els.errorCard as HTMLElement).hidden = s.errors.length === 0;
     (this.els.errors as HTMLElement).replaceChildren(

@@ -16,6 +16,7 @@ import { splitDataset } from '../ml/split.js';
 import { type LinkEvent, initialLink, reduceLink } from './connection.js';
 import type { ParticipantView, ViewState } from './participant-view.js';
 import { nextRoundAt } from './tab-words.js';
+import { browserPrivacyPolicy } from './dp-card.js';
 import { type AppTestHooks, testHooks } from './test-hooks.js';
 
 export interface SessionConfig {
@@ -61,6 +62,7 @@ export async function startSession(
     history: history.map((h) => ({ round: h.round, role: h.role, ok: h.ok, version: h.version, note: h.note ?? '' })),
     errors: [],
     committee: undefined,
+    privacy: undefined,
   };
   const render = () => view.render(vs);
   render();
@@ -135,6 +137,7 @@ export async function startSession(
     ...(splits ? { evaluator: new MlEvaluator(splits.validation) } : {}),
     crypto,
     answeredRounds: store.answeredRounds,
+    privacy: browserPrivacyPolicy(),
     onQuantized: (round, q) => {
       if (!hooks) return; // kept only for the test hook
       quantizedByRound.set(round, Array.from(q));
@@ -193,6 +196,9 @@ export async function startSession(
         point(e.round).aucPr = e.aucPr;
         break;
       }
+      case 'privacy':
+        vs.privacy = e;
+        break;
       case 'trained': {
         const p = pending.get(e.round);
         if (p && e.loss !== undefined) p.loss = e.loss;

@@ -15,6 +15,7 @@ import { renderHistory } from './history.js';
 import { describeNow, pct } from './narration.js';
 import { renderParticipants } from './participants.js';
 import { drawPrivacy } from './privacy.js';
+import { DpPanel } from './dp-panel.js';
 import {
   type DashAction,
   type DashState,
@@ -34,6 +35,7 @@ const joinLink = joinLinkOf(location.hash);
 let baseline: Baseline | undefined;
 let drawnSummary: unknown[] = [];
 let charts: DashCharts | undefined;
+const dpPanel = new DpPanel();
 let drawnPreview: DashState['preview'];
 let drawnRounds: DashState['rounds'] | undefined;
 let frame = 0;
@@ -133,6 +135,7 @@ function layout(root: HTMLElement): void {
       ),
       h('div', { class: 'muted', id: 'privacy-note' }, 'Appears after the first successful round.'),
     ),
+    dpPanel.el,
     h(
       'section',
       { class: 'charts' },
@@ -244,6 +247,7 @@ function render(): void {
     updateTables(tables, series);
     renderHistory($('rounds'), s.rounds);
   }
+  dpPanel.update(s);
   renderParticipants($('people'), s.participants, s.counts, s.current);
   if (drawnSummary[0] !== s.rounds || drawnSummary[1] !== baseline) {
     drawnSummary = [s.rounds, baseline];
@@ -293,7 +297,7 @@ function main(): void {
   let resizeTimer: ReturnType<typeof setTimeout> | undefined;
   window.addEventListener('resize', () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => charts?.resize(), 150);
+    resizeTimer = setTimeout(() => (charts?.resize(), dpPanel.resize()), 150);
   });
 }
 

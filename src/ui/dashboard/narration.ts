@@ -108,11 +108,14 @@ export function narrateEvent(prev: DashState, e: DashAction, next: DashState): S
       const quality = m
         ? ` Measured together, without pooling data, model v${m.version} found ${pct(m.recall_at_1pct_fpr)} of frauds at a 1 % false-alarm rate (AUC-PR ${m.auc_pr.toFixed(3)}).`
         : '';
+      const dp = e.privacy
+        ? ` Each update carried a share of differential-privacy noise; privacy spent so far: ε = ${e.privacy.epsilon.toFixed(2)} (δ = ${e.privacy.delta}).`
+        : '';
       return {
         key: `r${e.round}:done`,
         round: e.round,
         tone: 'ok',
-        text: `Round ${e.round} done: the masks cancelled out and the server learned only the average of ${plural(e.survivors.length, 'update')}. The shared model is now v${e.version}.${quality}`,
+        text: `Round ${e.round} done: the masks cancelled out and the server learned only the average of ${plural(e.survivors.length, 'update')}. The shared model is now v${e.version}.${quality}${dp}`,
       };
     }
     case 'round_failed':
@@ -128,6 +131,13 @@ export function narrateEvent(prev: DashState, e: DashAction, next: DashState): S
         round: undefined,
         tone: 'ok',
         text: `The federation has finished after ${plural(e.rounds, 'round')}; the final model is v${e.version}.`,
+      };
+    case 'privacy_budget_spent':
+      return {
+        key: `budget:${e.rounds}`,
+        round: undefined,
+        tone: 'warn',
+        text: `The privacy budget is spent (ε = ${e.epsilon.toFixed(2)} of ${e.budget.toFixed(2)}): no more rounds will be opened, and the model stays at its last version.`,
       };
     default:
       return undefined;

@@ -90,7 +90,11 @@ function apply(s: DashState, e: DashAction): DashState {
                 delta: e.status.privacy.delta,
                 budget: e.status.privacy.budget,
                 noiseMultiplier: e.status.privacy.noiseMultiplier,
-                spent: s.privacy?.spent,
+                spent:
+                  s.privacy?.spent ??
+                  (e.status.privacy.exhausted
+                    ? `privacy budget spent: ε = ${e.status.privacy.epsilon.toFixed(3)} of ${(e.status.privacy.budget ?? 0).toFixed(3)}; no more rounds are opened`
+                    : undefined),
               },
             }
           : {}),

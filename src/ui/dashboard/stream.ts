@@ -20,6 +20,7 @@ const TYPES: FederationEventType[] = [
   'round_failed',
   'refused',
   'finished',
+  'privacy_budget_spent',
 ];
 
 export function connectStream(dispatch: (a: DashAction) => void, base = ''): () => void {

@@ -1,0 +1,102 @@
+/**
+ * The dashboard's privacy budget (docs/dp.md §12), shown only in a DP federation: ε(δ) spent so
+ * far against the budget, ε after each round (a chart), and the shared model's AUC-PR against the
+ * ε it cost (a chart) — each chart with its table. Model version v's AUC-PR is measured in the
+ * round after the one that made it, so it is paired with the ε of the round that produced v.
+ */
+import uPlot from 'uplot';
+import { chartWithTable } from '../chart-table.js';
+import { h } from '../dom.js';
+import { dpHeadline, dpSeries } from './dp-series.js';
+import type { DashState } from './types.js';
+
+const HEIGHT = 190;
+
+export class DpPanel {
+  readonly el: HTMLElement;
+  private readonly headline: HTMLElement;
+  private readonly epsChart = h('div', { class: 'chart', id: 'chart-epsilon' });
+  private readonly tradeChart = h('div', { class: 'chart', id: 'chart-tradeoff' });
+  private readonly epsTable = chartWithTable(this.epsChart, 'Privacy spent (ε) after each round');
+  private readonly tradeTable = chartWithTable(this.tradeChart, 'Model quality (AUC-PR) against privacy spent (ε)');
+  private eps: uPlot | undefined;
+  private trade: uPlot | undefined;
+  private drawn: unknown;
+
+  constructor() {
+    this.headline = h('p', { id: 'dp-headline', 'aria-live': 'polite' });
+    this.el = h(
+      'section',
+      { class: 'card', id: 'dp-panel', hidden: true },
+      h('h2', {}, 'Privacy budget'),
+      this.headline,
+      h(
+        'div',
+        { class: 'grid2' },
+        h('div', {}, h('h3', {}, 'ε after each round'), this.epsTable.el),
+        h('div', {}, h('h3', {}, 'AUC-PR against ε'), this.tradeTable.el),
+      ),
+    );
+  }
+
+  private plots(): void {
+    if (this.eps) return;
+    const w = (el: HTMLElement) => Math.max(200, el.clientWidth || 420);
+    const axis = (label: string): uPlot.Axis => ({ label });
+    this.eps = new uPlot(
+      {
+        width: w(this.epsChart),
+        height: HEIGHT,
+        legend: { live: false },
+        scales: { x: { time: false } },
+        axes: [axis('round'), axis('ε')],
+        series: [{ label: 'round' }, { label: 'ε', stroke: '#7a3fd1', width: 2, points: { show: true } }],
+      },
+      [[], []],
+      this.epsChart,
+    );
+    this.trade = new uPlot(
+      {
+        width: w(this.tradeChart),
+        height: HEIGHT,
+        legend: { live: false },
+        scales: { x: { time: false }, y: { range: [0, 1] } },
+        axes: [axis('ε'), axis('AUC-PR')],
+        series: [{ label: 'ε' }, { label: 'AUC-PR', stroke: '#1f9d63', width: 2, points: { show: true } }],
+      },
+      [[], []],
+      this.tradeChart,
+    );
+  }
+
+  update(s: Pick<DashState, 'privacy' | 'rounds'>): void {
+    const series = dpSeries(s);
+    const on = s.privacy !== undefined || series.rounds.length > 0;
+    this.el.hidden = !on;
+    if (!on) return;
+    const text = dpHeadline(s);
+    if (this.headline.textContent !== text) this.headline.textContent = text;
+    this.headline.className = s.privacy?.spent ? 'bad' : '';
+    if (this.drawn === s.rounds) return;
+    this.drawn = s.rounds;
+    this.plots();
+    this.eps?.setData([series.rounds, series.epsilon]);
+    this.trade?.setData([series.tradeoff.map((t) => t.epsilon), series.tradeoff.map((t) => t.aucPr)]);
+    this.epsTable.update(
+      ['round', 'ε after it'],
+      series.rounds.map((r, i) => [r, (series.epsilon[i] as number).toFixed(3)]),
+    );
+    this.tradeTable.update(
+      ['model', 'ε', 'AUC-PR'],
+      series.tradeoff.map((t) => [`v${t.version}`, t.epsilon.toFixed(3), t.aucPr.toFixed(3)]),
+    );
+  }
+
+  resize(): void {
+    for (const [p, el] of [
+      [this.eps, this.epsChart],
+      [this.trade, this.tradeChart],
+    ] as const)
+      p?.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT });
+  }
+}
