@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { authorityId, issueCertificate } from '../cert/certificate.js';
 import { DEFAULT_PROFILE } from '../secagg/index.js';
 import { descriptorDigest } from './digest.js';
+import type { DpDescriptor } from './dp.js';
 import {
   type PlaintextRoundConfig,
   type RoundMsg,
@@ -62,6 +63,10 @@ const base: RoundMsg = {
   metrics: true,
   memberCerts: [memberCert(1), memberCert(2), memberCert(3)],
 };
+
+/** Known answers: the base fixture (the same before and after DP existed) and it with withDp({}). */
+const BASE_DIGEST = '78ad358806737440497187c9ee05e880cc14e308ead5694763bcdcee5d913dde';
+const DP_DIGEST = '52d85284c7529db88b53d8b5d23e3eb21a9ba2cfd1e510603a518fce95850e72';
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 const digestOf = (m: RoundMsg) => hex(descriptorDigest(m));
@@ -136,7 +141,43 @@ const changes: [string, RoundMsg][] = [
   ['plaintext config.round', { ...plainBase, config: { ...plain, round: 13 } }],
   ['plaintext config.length', { ...plainBase, config: { ...plain, length: 41 } }],
   ['plaintext config.bits', { ...plainBase, config: { ...plain, bits: 15 } }],
+  ['dp (present)', withDp({})],
+  ['dp.noiseMultiplier', withDp({ noiseMultiplier: 1.1 })],
+  ['dp.clip', withDp({ clip: 0.6 })],
+  ['dp.gamma', withDp({ gamma: 2 ** -12 })],
+  ['dp.beta', withDp({ beta: 0.5 })],
+  ['dp.sigma2 (num)', withDp({ sigma2: { num: '1000001', den: '1048576' } })],
+  ['dp.sigma2 (den)', withDp({ sigma2: { num: '1000000', den: '2097152' } })],
+  ['dp.minSurvivors', withDp({ minSurvivors: 5 })],
+  ['dp.colluders', withDp({ colluders: 1 })],
+  ['dp.delta', withDp({ delta: 1e-6 })],
+  ['dp.accounting.spent', withDp({}, { spent: 1.5 })],
+  ['dp.accounting.after', withDp({}, { after: 2.5 })],
+  ['dp.accounting.budget', withDp({}, { budget: 8 })],
+  ['dp.accounting.rounds', withDp({}, { rounds: 3 })],
 ];
+
+/** The DP part of a descriptor (docs/dp.md §12, docs/protocol.md §26). */
+function withDp(p: Partial<DpDescriptor['params']>, a: Partial<DpDescriptor['accounting']> = {}): RoundMsg {
+  return {
+    ...base,
+    dp: {
+      params: {
+        mechanism: 'ddg',
+        noiseMultiplier: 1,
+        clip: 0.5,
+        gamma: 2 ** -13,
+        beta: Math.exp(-0.5),
+        sigma2: { num: '1000000', den: '1048576' },
+        minSurvivors: 4,
+        colluders: 0,
+        delta: 1e-5,
+        ...p,
+      },
+      accounting: { spent: 1, after: 2, budget: 10, rounds: 2, ...a },
+    },
+  };
+}
 
 describe('descriptorDigest', () => {
   it('the fixture is a round message the wire accepts', () => {
@@ -157,6 +198,13 @@ describe('descriptorDigest', () => {
       expect(digests.get(d), `${what} has the digest of ${digests.get(d)}`).toBeUndefined();
       digests.set(d, what);
     }
+  });
+
+  it('a DP descriptor: the wire accepts it, and its digest is a known answer (docs/protocol.md §26)', () => {
+    expect(() => v.parse(RoundSchema, withDp({}))).not.toThrow();
+    expect(digestOf(withDp({}))).toBe(DP_DIGEST);
+    // A descriptor without DP keeps the digest it had before DP existed.
+    expect(digestOf(base)).toBe(BASE_DIGEST);
   });
 
   it('does not change with the role, the member index or the deadlines', () => {
