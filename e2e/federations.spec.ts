@@ -12,6 +12,9 @@ import { expect, test } from '@playwright/test';
 import { datasetToCsv } from '../src/ml/csv';
 import { generateSynthetic } from '../src/ml/synthetic';
 import type { FederationEvent } from '../src/wire/events';
+import { vectorLayout } from '../src/wire/layout';
+import { mlpArchitecture, parameterCount } from '../src/ml/model';
+import { DEFAULT_SCALING, numInputs } from '../src/ml/scaling';
 import { TestFederation } from './federation';
 import { aucPrOf, weightBytes } from './model-eval';
 import {
@@ -366,4 +369,46 @@ test('bad client: a malformed frame and a duplicate contribution are refused in 
   }
   // only the bad tab was refused
   expect(fed.events.filter((e) => e.type === 'refused' && e.clientId !== bad.clientId)).toEqual([]);
+});
+
+test('differential privacy: 4 trainer tabs + 3 committee tabs, 2 exact DP rounds; the tabs and the dashboard show ε', async ({
+  browser,
+}) => {
+  test.setTimeout(240_000);
+  fed = await TestFederation.start({
+    trainers: 0,
+    members: 0,
+    committee: '3,3,2',
+    rounds: 2,
+    firstRound: 7,
+    pauseS: 0.2,
+    extra: ['--dp-noise-multiplier', '0.8', '--dp-clip', '0.5', '--dp-epsilon', '1000'],
+  });
+  // The dashboard watches from the start (the server exits after its last round).
+  const dash = await browser.newPage();
+  await dash.goto(`${fed.url}/dashboard.html`);
+  const members = await openTabs(browser, fed, 'committee', 3, 'member');
+  const trainers = await openTabs(browser, fed, 'trainer', 4, 'trainer');
+  tabs.push(...members, ...trainers);
+  let last: RoundDone | undefined;
+  for (let r = 1; r <= 2; r++) {
+    const done = await roundDone(fed, r);
+    expect(sorted(done.survivors)).toEqual(sorted(trainers.map((t) => t.clientId)));
+    // The secure sum of the tabs' noisy integer updates equals their plaintext sum.
+    await expectExactSum(done, tabs);
+    expect(done.privacy?.epsilon).toBeGreaterThan(last?.privacy?.epsilon ?? 0);
+    last = done;
+  }
+  // Each trainer's vector: d = 2^⌈log2 P⌉ privatized integers, the weight 2^15 − 1, the metrics.
+  const q = await quantized(trainers[0] as Tab, 2);
+  const layout = vectorLayout(parameterCount(mlpArchitecture(numInputs(DEFAULT_SCALING), [32, 16])), true, true);
+  expect(q.length).toBe(layout.length);
+  expect(q[layout.weightIndex]).toBe(32767);
+  expect(layout.update).toBe(2048);
+  for (const t of trainers)
+    await expect(t.page.locator('#dp-facts')).toContainText(/your privacy loss so far: ε = \d/i);
+  await expect((members[0] as Tab).page.locator('#dp-max-epsilon')).toBeVisible();
+  await expect(dash.locator('#dp-panel')).toBeVisible();
+  await expect(dash.locator('#dp-headline')).toContainText(/ε = \d+\.\d\d of a budget of 1000\.00/);
+  await dash.close();
 });
