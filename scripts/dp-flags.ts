@@ -4,6 +4,7 @@
  * meaning (dpNoiseMultiplier, dpClip, dpEpsilon, dpDelta, dpColluders; also in the config file).
  */
 import type { ServerConfig } from '../src/server/config.js';
+import type { PrivacyStatus } from '../src/wire/events.js';
 import { flag, num } from './cli.js';
 
 export const DP_FLAGS = {
@@ -33,4 +34,11 @@ export function dpSettings(f: DpFlagValues): Partial<ServerConfig> {
   if (f['dp-colluders'] !== undefined)
     out.dpColluders = num('dp-colluders', f['dp-colluders'], 0, { int: true, min: 0 });
   return out;
+}
+
+/** One line for a start banner: the federation's DP settings and ε so far ('' without DP). */
+export function dpBanner(p: PrivacyStatus | undefined): string {
+  if (!p) return '';
+  const budget = p.budget === null ? 'no budget (--dp-epsilon)' : `budget ε = ${p.budget}`;
+  return `  differential privacy: noise multiplier ${p.noiseMultiplier}, clip ${p.clip}, K = ${p.minSurvivors - p.colluders} honest survivors; ε = ${p.epsilon.toFixed(3)} spent after ${p.rounds} DP round(s), ${budget}, δ = ${p.delta}${p.exhausted ? ' — BUDGET SPENT: no round will open' : ''}\n`;
 }

@@ -9,7 +9,7 @@ import { Federation } from '../src/server/federation.js';
 import { listen } from '../src/server/http.js';
 import { createLogger } from '../src/server/log.js';
 import { UsageError, command, flag, intList, num, parseCommittee, parseOrigins, runMain, toggle } from './cli.js';
-import { DP_FLAGS, dpSettings } from './dp-flags.js';
+import { DP_FLAGS, dpBanner, dpSettings } from './dp-flags.js';
 import { joinToken } from './join-token.js';
 import { listenOrExplain } from './port.js';
 
@@ -131,6 +131,7 @@ runMain(CMD.help, async () => {
       `  status:          ${server.url}/status    events: ${server.url}/events    model: ${server.url}/model/model.json`,
       `  browser pages:   ${server.allowedOrigins.join(', ')} may connect (--allow-origin for more)`,
       `  data:            ${config.dataDir}`,
+      dpBanner(fed.status().privacy).trimEnd(),
       '',
     ]
       .filter((l) => l !== '')

@@ -39,7 +39,7 @@ import { demoDataDir } from './demo-dir.js';
 import { joinToken } from './join-token.js';
 import { BaselineReport } from './baseline.js';
 import { roundLogRoute } from './round-log.js';
-import { DP_FLAGS, dpSettings } from './dp-flags.js';
+import { DP_FLAGS, dpBanner, dpSettings } from './dp-flags.js';
 import { paceDelayMs, pacedCrypto, pacedTrainer } from './pace.js';
 import { lanOrigin, listenOrExplain } from './port.js';
 
@@ -221,6 +221,7 @@ runMain(CMD.help, async () => {
       (fed.insecureDemo
         ? `  !!! INSECURE DEMO: committee ${m},${tRec},${rho} is not subset-safe; a dishonest server could read individual updates !!!\n`
         : '') +
+      dpBanner(fed.status().privacy) +
       (members < m ? `  note: ${members} headless volunteer(s) for m=${m}: rounds wait for browser volunteers\n` : '') +
       `  status: ${server.url}/status   events: ${server.url}/events   data: ${config.dataDir}\n` +
       `  Press Ctrl+C to stop. Starting again with the same data directory keeps the join link (its token is in\n` +
