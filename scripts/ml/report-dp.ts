@@ -11,6 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ddgEpsilon } from '../../src/dp/accountant';
 import { noiseMultiplierFor } from '../../src/dp/calibrate';
+import { DpBudgetError } from '../../src/dp/errors';
 import { chargeOf, planDpRound } from '../../src/dp/round';
 import type { Dataset } from '../../src/ml/dataset';
 import { mlpArchitecture } from '../../src/ml/model';
@@ -28,7 +29,7 @@ const REAL = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'cred
 const CMD = command({
   usage: 'npm run report:dp -- [options]',
   flags: {
-    trainers: flag('N[,N…]', 'federation sizes on the real sample (default 10,100,1000)'),
+    trainers: flag('N[,N…]', 'federation sizes on the real sample (default 10,100,1000; 0 for none)'),
     'synthetic-trainers': flag('N[,N…]', 'federation sizes on the synthetic generator (default 1000; 0 for none)'),
     epsilons: flag('E[,E…]', 'target ε after all rounds (default 1,2,4,8,16); the DP-free baseline is always run'),
     rounds: flag('T', 'rounds (default 20)'),
@@ -61,7 +62,7 @@ const median = (xs: number[]): number => {
 
 runMain(CMD.help, async () => {
   const f = CMD.parse();
-  const sizes = intList('trainers', f.trainers, [10, 100, 1000]);
+  const sizes = f.trainers?.trim() === '0' ? [] : intList('trainers', f.trainers, [10, 100, 1000]);
   const synthSizes =
     f['synthetic-trainers']?.trim() === '0' ? [] : intList('synthetic-trainers', f['synthetic-trainers'], [1000]);
   const epsilons = (f.epsilons ?? '1,2,4,8,16').split(',').map((s) => num('epsilons', s.trim(), 0, { min: 1e-3 }));
@@ -103,7 +104,17 @@ runMain(CMD.help, async () => {
       if (target !== null) {
         const plan = (zz: number) =>
           planDpRound({ noiseMultiplier: zz, clip, params: L, bits: 16, minSurvivors: n, colluders: 0, delta });
-        z = noiseMultiplierFor(target, (zz) => ddgEpsilon(chargeOf(plan(zz), L, n), rounds, delta));
+        // A z so large that its noise cannot fit b-bit coordinates cannot be planned: it is more
+        // noise than any target needs, so the search treats it as ε = 0 (ε falls with z).
+        const epsilonOf = (zz: number): number => {
+          try {
+            return ddgEpsilon(chargeOf(plan(zz), L, n), rounds, delta);
+          } catch (e) {
+            if (e instanceof DpBudgetError) return 0;
+            throw e;
+          }
+        };
+        z = noiseMultiplierFor(target, epsilonOf);
         params = plan(z);
       }
       const global = await runDpFedAvg(parts, { ...base, rounds, ...(params ? { params } : {}) });
