@@ -410,5 +410,7 @@ test('differential privacy: 4 trainer tabs + 3 committee tabs, 2 exact DP rounds
   await expect((members[0] as Tab).page.locator('#dp-max-epsilon')).toBeVisible();
   await expect(dash.locator('#dp-panel')).toBeVisible();
   await expect(dash.locator('#dp-headline')).toContainText(/ε = \d+\.\d\d of a budget of 1000\.00/);
+  await expect(dash.locator('#history thead th').last()).toHaveText('Privacy spent');
+  await expect(dash.locator('#history tr[data-round="2"] td').last()).toHaveText(/^ε \d+\.\d\d$/);
   await dash.close();
 });

@@ -11,6 +11,8 @@ export function renderHistory(root: HTMLElement, rounds: readonly RoundRecord[])
     root.append(h('p', { class: 'muted' }, 'No round has finished yet.'));
     return;
   }
+  // A DP federation's rounds carry the ε spent after them: one more column.
+  const dp = rounds.some((r) => r.epsilon !== undefined);
   const body = h('tbody');
   for (const r of [...rounds].reverse()) {
     const dropped = r.dropped ?? 0;
@@ -48,6 +50,7 @@ export function renderHistory(root: HTMLElement, rounds: readonly RoundRecord[])
             ? `${r.metrics.auc_pr.toFixed(3)} · ${pct(r.metrics.recall_at_1pct_fpr)} (v${r.metrics.version})`
             : dash,
         ),
+        dp ? h('td', {}, r.epsilon === undefined ? dash : `ε ${r.epsilon.toFixed(2)}`) : null,
       ),
     );
     if (!r.ok) {
@@ -58,7 +61,7 @@ export function renderHistory(root: HTMLElement, rounds: readonly RoundRecord[])
           h('td', {}),
           h(
             'td',
-            { colspan: 6 },
+            { colspan: dp ? 7 : 6 },
             h('span', { class: 'why' }, explainFailure(r.code ?? '')),
             ' ',
             h('span', { class: 'code', title: r.reason ?? '' }, `${r.code ?? ''}${r.reason ? `: ${r.reason}` : ''}`),
@@ -87,6 +90,7 @@ export function renderHistory(root: HTMLElement, rounds: readonly RoundRecord[])
             h('th', {}, 'Time'),
             h('th', {}, 'Data / trainer'),
             h('th', {}, 'AUC-PR · frauds caught'),
+            dp ? h('th', {}, 'Privacy spent') : null,
           ),
         ),
         body,
