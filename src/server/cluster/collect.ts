@@ -19,25 +19,40 @@ export interface RoundAggregate {
   readonly void: number;
 }
 
+/**
+ * Every current value under a key pattern, read in one pass (a watcher's initial snapshot, not
+ * one request per key: a round of 10^5 trainers has 10^5 claims).
+ */
+export async function snapshot(kv: KV, pattern: string): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  let any = false;
+  for await (const k of await kv.keys(pattern)) {
+    any = !!k || any;
+    if (any) break;
+  }
+  if (!any) return out;
+  const w = await kv.watch({ key: pattern, ignoreDeletes: false });
+  for await (const e of w) {
+    if (e.operation === 'PUT') out.set(e.key, e.value);
+    else out.delete(e.key);
+    if (e.delta === 0) break;
+  }
+  w.stop();
+  return out;
+}
+
 export async function committedPartials(kv: KV, round: number): Promise<{ valid: PartialSum[]; void: number }> {
-  const keys: string[] = [];
-  for await (const k of await kv.keys(`p.${round}.>`)) keys.push(k);
-  keys.sort();
+  const partials = [...(await snapshot(kv, `p.${round}.>`)).entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  const claims = await snapshot(kv, `c.${round}.>`);
   const valid: PartialSum[] = [];
   let voided = 0;
-  for (const k of keys) {
-    const e = await kv.get(k);
-    if (!e || e.operation !== 'PUT') continue;
-    const p = decodePartial(e.value);
+  for (const [, value] of partials) {
+    const p = decodePartial(value);
     const batch = p.partial.slice(0, p.partial.lastIndexOf('-'));
-    let ours = true;
-    for (const c of p.covers) {
-      const claim = await kv.get(claimKey(round, c.id));
-      if (!claim || dec.decode(claim.value) !== batch) {
-        ours = false;
-        break;
-      }
-    }
+    const ours = p.covers.every((c) => {
+      const claim = claims.get(claimKey(round, c.id));
+      return claim !== undefined && dec.decode(claim) === batch;
+    });
     if (ours) valid.push(p);
     else voided++;
   }
