@@ -28,10 +28,6 @@ export interface DpFedAvgOptions {
   readonly onRound?: (round: number, global: Float32Array) => void | Promise<void>;
 }
 
-export interface DeltaNorms {
-  norms: number[];
-}
-
 /** The L2 norms of the trainers' first-round deltas (to choose the clipping norm). */
 export async function firstRoundNorms(
   clients: readonly Dataset[],

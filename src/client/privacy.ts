@@ -60,7 +60,7 @@ export async function acceptDpRound(m: RoundMsg, policy: PrivacyPolicy, ledger: 
   const round = m.config.round;
   let charge: DdgRound;
   try {
-    charge = checkDpRound(dp.params, bytesLength(m) / 4, m.config.bits);
+    charge = checkDpRound(dp.params, m.weights.length / 4, m.config.bits); // float32 weights: 4 bytes each
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     const code = e instanceof DpError && e.code === 'DP_FIELD_BUDGET' ? 'DP_FIELD_BUDGET' : 'DP_PARAMETERS';
@@ -84,10 +84,6 @@ export async function acceptDpRound(m: RoundMsg, policy: PrivacyPolicy, ledger: 
     };
   }
   return { ok: true, value: { params: dp.params, charge, own, stated } };
-}
-
-function bytesLength(m: RoundMsg): number {
-  return m.weights.length;
 }
 
 /**

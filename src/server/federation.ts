@@ -375,18 +375,10 @@ export class Federation {
     this.stopped = true;
     if (this.budgetSpent) return;
     this.budgetSpent = true;
-    const message = p.spentMessage();
-    const { spent: epsilon, next, budget = Infinity } = { spent: p.spent, next: p.next, budget: p.budget };
-    this.log.warn('privacy_budget_spent', { epsilon, next, budget, delta: p.params.delta });
-    this.emit({
-      type: 'privacy_budget_spent',
-      epsilon,
-      next,
-      budget,
-      delta: p.params.delta,
-      rounds: p.status().rounds,
-      message,
-    });
+    const s = p.status(); // exhausted: its budget is set
+    const event = { epsilon: s.epsilon, next: s.next, budget: s.budget ?? Infinity, delta: s.delta, rounds: s.rounds };
+    this.log.warn('privacy_budget_spent', event);
+    this.emit({ type: 'privacy_budget_spent', ...event, message: p.spentMessage() });
     this.emit({ type: 'finished', rounds: this.roundsRun, version: this.ledger.version });
   }
 

@@ -6,7 +6,7 @@
  */
 import { type DdgRound, RdpAccountant } from '../dp/accountant.js';
 import { DpError } from '../dp/errors.js';
-import { type DpRoundParams, chargeOf, honestOf, planDpRound } from '../dp/round.js';
+import { type DpRoundParams, chargeOf, planDpRound } from '../dp/round.js';
 import type { DpDescriptor } from '../wire/dp.js';
 import type { PrivacyCharge, PrivacyStatus } from '../wire/events.js';
 import type { RoundId } from '../wire/messages.js';
@@ -127,10 +127,5 @@ export class PrivacyBudget {
   spentMessage(): string {
     const f = (x: number): string => x.toFixed(3);
     return `privacy budget spent: ε = ${f(this.spent)} of ${f(this.budget ?? Infinity)} (δ = ${this.params.delta}) after ${this.accountant.rounds} DP round(s); one more round would reach ε = ${f(this.next)}, so no more rounds are opened`;
-  }
-
-  /** K, the honest survivors each round is calibrated for. */
-  get honest(): number {
-    return honestOf(this.params);
   }
 }

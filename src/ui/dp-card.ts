@@ -50,7 +50,7 @@ export function browserPrivacyPolicy(): PrivacyPolicy {
   };
 }
 
-const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '∞');
+const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '∞');
 
 export class DpCard {
   readonly el: HTMLElement;
@@ -106,7 +106,7 @@ export class DpCard {
 
   render(v: PrivacyView | undefined): void {
     const text = v
-      ? `Your update is clipped to norm ${v.clip} and carries noise of σ ≈ ${v.noiseStd.toPrecision(3)} per coordinate, your share of the federation's noise (z = ${v.noiseMultiplier}, counted over ${v.honest} honest trainers). Your privacy loss so far: ε = ${f3(v.ownEpsilon)}; the federation's: ε = ${f3(v.federationAfter)}${v.budget !== undefined ? ` of a budget of ${f3(v.budget)}` : ''} (δ = ${v.delta}).`
+      ? `Your update is clipped to norm ${v.clip} and carries noise of σ ≈ ${v.noiseStd.toPrecision(3)} per coordinate, your share of the federation's noise (z = ${v.noiseMultiplier}, counted over ${v.honest} honest trainers). Your privacy loss so far: ε = ${f2(v.ownEpsilon)}; the federation's: ε = ${f2(v.federationAfter)}${v.budget !== undefined ? ` of a budget of ${f2(v.budget)}` : ''} (δ = ${v.delta}).`
       : 'This federation has not asked for a DP round yet: its rounds add no differential-privacy noise.';
     if (this.facts.textContent !== text) this.facts.textContent = text;
   }
