@@ -1,0 +1,347 @@
+/**
+ * The wasm engine (docs/protocol.md, "The wasm engine"): loads the module built from
+ * arith.as.ts and lays out its linear memory for each call. The same code runs in Node, the
+ * page and the crypto worker: the binary is a generated ES module (base64), so no bundler
+ * asset or fetch is involved; compiling it needs CSP `script-src 'wasm-unsafe-eval'`.
+ *
+ * Memory: the NTT tables of both primes sit at the bottom of the heap; above them, every call
+ * lays out its inputs, copies them in, runs a kernel and copies the outputs out. The memory grows
+ * to the largest call and stays (about 13·L bytes for a masking of L coordinates). Each
+ * accumulator gets an instance of its own (its Σy lives as long as its round).
+ */
+import { PRIMES, invMod, mulMod } from '../field.js';
+import { N, PLANS } from '../ntt.js';
+import type { Accumulator, ArithEngine, FallbackReason } from '../engine-types.js';
+
+interface Kernels {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  shoupTable(src: number, dst: number, count: number, q: number): void;
+  scaleInto(src: number, dst: number, count: number, c: number, q: number): void;
+  nttForward(a: number, w: number, wp: number, q: number): void;
+  nttInverseNoScale(a: number, w: number, wp: number, q: number): void;
+  pointwise(a: number, b: number, bp: number, out: number, count: number, q: number): void;
+  maskPrime(
+    ...args: [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]
+  ): void;
+  unmaskPrime(...args: [number, number, number, number, number, number, number, number, number, number]): void;
+  cbd(bytes: number, out: number, count: number): void;
+  evalShares(mat: number, values: number, m: number, tp: number, P: number, q: number, out: number): void;
+  accumulate(acc: number, y: number, length: number, q: number): number;
+  subtract(acc: number, y: number, length: number): void;
+  reduceAcc(acc: number, out: number, length: number, q: number): void;
+}
+
+/** A module with one v128 instruction (i8x16.splat, i8x16.popcnt): valid only where SIMD is. */
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+const align = (n: number): number => (n + 15) & ~15;
+
+/** Bump layout of one call's buffers above `base`. */
+class Layout {
+  private top: number;
+  constructor(base: number) {
+    this.top = align(base);
+  }
+  take(bytes: number): number {
+    const p = this.top;
+    this.top = align(p + bytes + 8); // 8 spare bytes: the CBD kernel reads each group as 8 bytes
+    return p;
+  }
+  get end(): number {
+    return this.top;
+  }
+}
+
+function ensure(memory: WebAssembly.Memory, end: number): void {
+  const have = memory.buffer.byteLength;
+  if (end > have) memory.grow(Math.ceil((end - have) / 65536));
+}
+
+/** ψ-powers in bit-reversed order (forward) and of ψ^{-1} (inverse), as in ntt.ts (§6). */
+function twiddles(k: 0 | 1): [Uint32Array, Uint32Array] {
+  const { q, psi } = PLANS[k];
+  const psiInv = invMod(psi, q);
+  const fw = new Uint32Array(N);
+  const inv = new Uint32Array(N);
+  const bits = Math.log2(N);
+  let p = 1;
+  let pi = 1;
+  for (let i = 0; i < N; i++) {
+    let r = 0;
+    for (let b = 0; b < bits; b++) r = (r << 1) | ((i >>> b) & 1);
+    fw[r] = p;
+    inv[r] = pi;
+    p = mulMod(p, psi, q);
+    pi = mulMod(pi, psiInv, q);
+  }
+  return [fw, inv];
+}
+
+interface PrimeTables {
+  readonly q: number;
+  readonly nInv: number;
+  readonly w: number;
+  readonly wp: number;
+  readonly wi: number;
+  readonly wip: number;
+}
+
+class WasmEngine implements ArithEngine {
+  readonly name = 'wasm' as const;
+  private readonly tables: readonly [PrimeTables, PrimeTables];
+  private readonly scratch: number;
+
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly x: Kernels,
+  ) {
+    const lay = new Layout(x.heapBase());
+    const t = ([0, 1] as const).map((k) => {
+      const [fw, inv] = twiddles(k);
+      const at = { w: lay.take(4 * N), wp: lay.take(4 * N), wi: lay.take(4 * N), wip: lay.take(4 * N) };
+      ensure(x.memory, lay.end);
+      this.u32(at.w, N).set(fw);
+      this.u32(at.wi, N).set(inv);
+      x.shoupTable(at.w, at.wp, N, PLANS[k].q);
+      x.shoupTable(at.wi, at.wip, N, PLANS[k].q);
+      return { q: PLANS[k].q, nInv: PLANS[k].nInv, ...at };
+    });
+    this.tables = [t[0] as PrimeTables, t[1] as PrimeTables];
+    this.scratch = lay.end;
+  }
+
+  private u32(ptr: number, len: number): Uint32Array {
+    return new Uint32Array(this.x.memory.buffer, ptr, len);
+  }
+
+  private layout(): Layout {
+    return new Layout(this.scratch);
+  }
+
+  nttForward(k: 0 | 1, a: Int32Array): void {
+    const T = this.tables[k];
+    const lay = this.layout();
+    const p = lay.take(4 * N);
+    ensure(this.x.memory, lay.end);
+    this.u32(p, N).set(new Uint32Array(a.buffer, a.byteOffset, N));
+    this.x.nttForward(p, T.w, T.wp, T.q);
+    new Uint32Array(a.buffer, a.byteOffset, N).set(this.u32(p, N));
+  }
+
+  nttInverse(k: 0 | 1, a: Int32Array): void {
+    const T = this.tables[k];
+    const lay = this.layout();
+    const p = lay.take(4 * N);
+    const c = lay.take(4 * N);
+    const cp = lay.take(4 * N);
+    ensure(this.x.memory, lay.end);
+    this.u32(p, N).set(new Uint32Array(a.buffer, a.byteOffset, N));
+    this.x.nttInverseNoScale(p, T.wi, T.wip, T.q);
+    this.u32(c, N).fill(T.nInv);
+    this.x.shoupTable(c, cp, N, T.q);
+    this.x.pointwise(p, c, cp, p, N, T.q);
+    new Uint32Array(a.buffer, a.byteOffset, N).set(this.u32(p, N));
+  }
+
+  pointwise(k: 0 | 1, a: Int32Array, b: Int32Array, out: Int32Array): void {
+    const q = this.tables[k].q;
+    const lay = this.layout();
+    const [pa, pb, pbp] = [lay.take(4 * N), lay.take(4 * N), lay.take(4 * N)];
+    ensure(this.x.memory, lay.end);
+    this.u32(pa, N).set(new Uint32Array(a.buffer, a.byteOffset, N));
+    this.u32(pb, N).set(new Uint32Array(b.buffer, b.byteOffset, N));
+    this.x.shoupTable(pb, pbp, N, q);
+    this.x.pointwise(pa, pb, pbp, pa, N, q);
+    new Uint32Array(out.buffer, out.byteOffset, N).set(this.u32(pa, N));
+  }
+
+  cbd(bytes: Uint8Array, count: number): Int8Array {
+    if (bytes.length < count * 6) throw new RangeError(`CBD needs ${count * 6} bytes, got ${bytes.length}`);
+    const lay = this.layout();
+    const [pin, pout] = [lay.take(6 * count), lay.take(count)];
+    ensure(this.x.memory, lay.end);
+    new Uint8Array(this.x.memory.buffer, pin, 6 * count).set(bytes.subarray(0, 6 * count));
+    this.x.cbd(pin, pout, count);
+    return new Int8Array(this.x.memory.buffer, pout, count).slice();
+  }
+
+  /** Lays out ring blocks and the scaled secret with its companions for prime k. */
+  private ringAndSecret(lay: Layout, length: number) {
+    const blocks = Math.ceil(length / N);
+    return { blocks, ring: lay.take(4 * blocks * N), s: lay.take(4 * N), sp: lay.take(4 * N), buf: lay.take(4 * N) };
+  }
+
+  private loadRingAndSecret(
+    k: 0 | 1,
+    at: ReturnType<WasmEngine['ringAndSecret']>,
+    ring: Uint32Array,
+    s: Uint32Array,
+  ): void {
+    const T = this.tables[k];
+    this.u32(at.ring, at.blocks * N).set(ring.subarray(0, at.blocks * N));
+    this.u32(at.buf, N).set(s.subarray(0, N));
+    this.x.scaleInto(at.buf, at.s, N, T.nInv, T.q);
+    this.x.shoupTable(at.s, at.sp, N, T.q);
+  }
+
+  mask(
+    ring: readonly [Uint32Array, Uint32Array],
+    s: readonly [Uint32Array, Uint32Array],
+    x: Int32Array | undefined,
+    noise: Int8Array,
+    delta: number,
+    length: number,
+  ): [Uint32Array, Uint32Array] {
+    const lay = this.layout();
+    const at = this.ringAndSecret(lay, length);
+    const px = x ? lay.take(4 * length) : 0;
+    const pe = lay.take(length);
+    const py = lay.take(4 * length);
+    ensure(this.x.memory, lay.end);
+    if (x) new Int32Array(this.x.memory.buffer, px, length).set(x.subarray(0, length));
+    new Int8Array(this.x.memory.buffer, pe, length).set(noise.subarray(0, length));
+    const out: [Uint32Array, Uint32Array] = [new Uint32Array(length), new Uint32Array(length)];
+    for (const k of [0, 1] as const) {
+      const T = this.tables[k];
+      this.loadRingAndSecret(k, at, ring[k], s[k]);
+      const dq = delta % T.q;
+      const r32 = 2 ** 32 % T.q;
+      const dqp = Math.floor((dq * 2 ** 32) / T.q);
+      this.x.maskPrime(at.ring, at.s, at.sp, px, pe, py, length, T.wi, T.wip, T.q, dq, dqp, r32, at.buf);
+      out[k].set(this.u32(py, length));
+    }
+    return out;
+  }
+
+  unmask(
+    ring: readonly [Uint32Array, Uint32Array],
+    sumS: readonly [Uint32Array, Uint32Array],
+    sumY: readonly [Uint32Array, Uint32Array],
+    length: number,
+  ): [Uint32Array, Uint32Array] {
+    const lay = this.layout();
+    const at = this.ringAndSecret(lay, length);
+    const py = lay.take(4 * length);
+    ensure(this.x.memory, lay.end);
+    const out: [Uint32Array, Uint32Array] = [new Uint32Array(length), new Uint32Array(length)];
+    for (const k of [0, 1] as const) {
+      const T = this.tables[k];
+      this.loadRingAndSecret(k, at, ring[k], sumS[k]);
+      this.u32(py, length).set(sumY[k].subarray(0, length));
+      this.x.unmaskPrime(at.ring, at.s, at.sp, py, py, length, T.wi, T.wip, T.q, at.buf);
+      out[k].set(this.u32(py, length));
+    }
+    return out;
+  }
+
+  evalShares(k: 0 | 1, mat: Float64Array, values: Uint32Array, m: number, t: number, P: number): Uint32Array {
+    const tp = (t + 3) & ~3;
+    const lay = this.layout();
+    const [pm, pv, po] = [lay.take(4 * m * tp), lay.take(4 * P * tp), lay.take(4 * m * P)];
+    ensure(this.x.memory, lay.end);
+    const M = this.u32(pm, m * tp);
+    const V = this.u32(pv, P * tp);
+    M.fill(0);
+    V.fill(0);
+    for (let j = 0; j < m; j++) for (let i = 0; i < t; i++) M[j * tp + i] = mat[j * t + i] as number;
+    for (let p = 0; p < P; p++) V.set(values.subarray(p * t, p * t + t), p * tp);
+    this.x.evalShares(pm, pv, m, tp, P, this.tables[k].q, po);
+    return this.u32(po, m * P).slice();
+  }
+
+  accumulator(length: number): Accumulator {
+    return new WasmAccumulator(new WebAssembly.Instance(this.module).exports as unknown as Kernels, length);
+  }
+}
+
+/** Σy in u64 lanes in an instance of its own: [acc q1 | acc q2 | input | output]. */
+class WasmAccumulator implements Accumulator {
+  private readonly acc: [number, number];
+  private readonly input: number;
+  constructor(
+    private readonly x: Kernels,
+    private readonly length: number,
+  ) {
+    const lay = new Layout(x.heapBase());
+    this.acc = [lay.take(8 * length), lay.take(8 * length)];
+    this.input = lay.take(4 * length);
+    ensure(x.memory, lay.end);
+  }
+  private load(y: Uint32Array): void {
+    if (y.length !== this.length) throw new RangeError(`accumulator of ${this.length}, got ${y.length} residues`);
+    new Uint32Array(this.x.memory.buffer, this.input, this.length).set(y);
+  }
+  add(k: 0 | 1, y: Uint32Array): boolean {
+    this.load(y);
+    return this.x.accumulate(this.acc[k], this.input, this.length, PRIMES[k]) === 1;
+  }
+  subtract(k: 0 | 1, y: Uint32Array): void {
+    this.load(y);
+    this.x.subtract(this.acc[k], this.input, this.length);
+  }
+  reduce(k: 0 | 1): Uint32Array {
+    this.x.reduceAcc(this.acc[k], this.input, this.length, PRIMES[k]);
+    return new Uint32Array(this.x.memory.buffer, this.input, this.length).slice();
+  }
+}
+
+export interface WasmLoadOptions {
+  /** false: treat WebAssembly SIMD as unavailable (the browser's `?simd=off`). */
+  readonly simd?: boolean;
+}
+
+function decodeBase64(b64: string): Uint8Array {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** The wasm engine, or the typed reason it cannot run here. Never throws. */
+export async function loadWasmEngine(
+  opts: WasmLoadOptions = {},
+): Promise<{ engine: ArithEngine } | { reason: FallbackReason }> {
+  if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function')
+    return { reason: { code: 'NO_WEBASSEMBLY', message: 'this runtime has no WebAssembly' } };
+  if (opts.simd === false || !WebAssembly.validate(SIMD_PROBE))
+    return {
+      reason: {
+        code: 'NO_SIMD',
+        message:
+          opts.simd === false
+            ? 'WebAssembly SIMD is disabled here (simd=off)'
+            : 'this runtime has WebAssembly without 128-bit SIMD',
+      },
+    };
+  let b64: string;
+  try {
+    b64 = (await import('./arith-binary.js')).WASM_BASE64;
+  } catch {
+    return { reason: { code: 'NOT_BUILT', message: 'the module was not built (tsx scripts/build-wasm.ts)' } };
+  }
+  try {
+    const module = await WebAssembly.compile(decodeBase64(b64) as Uint8Array<ArrayBuffer>);
+    const instance = await WebAssembly.instantiate(module);
+    return { engine: new WasmEngine(module, instance.exports as unknown as Kernels) };
+  } catch (e) {
+    return { reason: { code: 'LOAD_FAILED', message: `the module did not load: ${String(e)}` } };
+  }
+}
