@@ -14,6 +14,7 @@ import {
   type CommitteeJob,
   type CommitteeResponse,
   type Contribution,
+  type EngineStatus,
   type ContributionDigests,
   type MemberIdentity,
   type RoundConfig,
@@ -25,6 +26,9 @@ import {
   activeBackends,
   answerJob,
   buildContribution,
+  engineReady,
+  engineStatus,
+  reloadEngine,
 } from '../../secagg/index.js';
 
 export type ProgressStage = 'mask' | 'shares' | 'seal' | 'done';
@@ -96,6 +100,19 @@ export const cryptoApi = {
       value: { pong: true as const, backends: await activeBackends(), subtle: globalThis.crypto?.subtle !== undefined },
       transfer: [],
     }));
+  },
+
+  /**
+   * The arithmetic engine that masks in this worker (docs/protocol.md, "The wasm engine"), once
+   * it has loaded: `wasm`, or `ts` with the typed reason. `{ simd: false }` (the page's
+   * `?simd=off`) loads it again as if WebAssembly SIMD were missing, which shows the fallback.
+   */
+  async arithEngine(opts: { simd?: boolean } = {}): Promise<WorkerResult<EngineStatus>> {
+    return guarded(async () => {
+      if (opts.simd === false) return { value: await reloadEngine({ simd: false }), transfer: [] };
+      await engineReady();
+      return { value: engineStatus(), transfer: [] };
+    });
   },
 
   /** The trainer's one message for this round (buildContribution), masked and sealed. */
