@@ -59,7 +59,7 @@ import {
   signAnswer,
   signedSlot,
 } from './certified.js';
-import { ENGINE_FULL, ENGINE_QUICK, ENGINE_TARGETS, benchEngines } from './engines.js';
+import { ENGINE_FULL, ENGINE_QUICK, ENGINE_TARGETS, type EnginePlan, benchEngines } from './engines.js';
 import type { BenchRecord, Section, SectionContext, SectionResult, TargetCheck } from './report.js';
 
 /** The server role is measured as the server runs it: contribution digests with Node's native SHA-256. */
@@ -95,6 +95,8 @@ export interface SecaggPlan {
   /** The server's checks of one signed contribution (per L and m) and of one signed answer (per m). */
   serverVerify: { lengths: number[]; committees: number[]; reps: (L: number) => Reps };
   plaintextReps: Reps;
+  /** The wasm engine against the TypeScript reference (engines.ts); absent: not measured. */
+  engines?: EnginePlan;
 }
 
 /** The reference run (`npm run bench`): a few minutes on the 2-core reference machine. */
@@ -124,6 +126,7 @@ export const FULL_PLAN: SecaggPlan = {
     reps: (L) => (L >= 1e6 ? { warmup: 3, runs: 21 } : { warmup: 5, runs: 41 }),
   },
   plaintextReps: { warmup: 5, runs: 31 },
+  engines: ENGINE_FULL,
 };
 
 /** `--quick`: small sizes, few runs; seconds, for smoke tests. */
@@ -140,6 +143,7 @@ export const QUICK_PLAN: SecaggPlan = {
   },
   serverVerify: { lengths: [1e4, 1e5], committees: [10], reps: () => ({ warmup: 1, runs: 5 }) },
   plaintextReps: { warmup: 1, runs: 5 },
+  engines: ENGINE_QUICK,
 };
 
 /**
@@ -1052,7 +1056,7 @@ export async function runSecaggBench(plan: SecaggPlan, log: (s: string) => void 
   log('secagg: server');
   const server = await benchServer(plan, log);
   log('secagg: wasm engine vs TypeScript reference (issue 17)');
-  const engines = await benchEngines(plan === QUICK_PLAN ? ENGINE_QUICK : ENGINE_FULL, log);
+  const engines = plan.engines ? await benchEngines(plan.engines, log) : { records: [], targets: [] };
   const records = [...trainer, ...member, ...verify, ...server.records, ...engines.records];
   const targets: TargetCheck[] = [];
   for (const m of plan.trainer.committees) {

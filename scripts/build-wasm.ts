@@ -48,12 +48,29 @@ function upToDate(key: string): boolean {
   return existsSync(WASM_OUTPUT) && readFileSync(WASM_OUTPUT, 'utf8').includes(`SOURCE_KEY = '${key}'`);
 }
 
+/** The part of asc's API used here (assemblyscript/dist/asc.generated.d.ts). */
+interface Asc {
+  main(
+    argv: string[],
+    options: {
+      readFile: (name: string) => string | null;
+      writeFile: (name: string, contents: Uint8Array | string) => void;
+      listFiles: () => string[];
+      stderr: { write(s: string | Uint8Array): boolean };
+      stdout: { write(s: string | Uint8Array): boolean };
+    },
+  ): Promise<{ error: Error | null }>;
+}
+
 /** Compiles if needed; returns whether it compiled. Throws with asc's diagnostics on failure. */
 export async function buildWasm(force = false): Promise<boolean> {
   const source = readFileSync(WASM_SOURCE, 'utf8');
   const key = sourceKey(source);
   if (!force && upToDate(key)) return false;
-  const { default: asc } = await import('assemblyscript/asc');
+  // Imported by a name the type checker does not follow: asc's declarations bring AssemblyScript's
+  // global types (i32, portable Array, …) into the project's program.
+  const ascModule = 'assemblyscript/asc';
+  const { default: asc } = (await import(ascModule)) as { default: Asc };
   let binary: Uint8Array | undefined;
   const errors: string[] = [];
   const result = await asc.main(['arith.as.ts', '--outFile', 'arith.wasm', ...FLAGS], {
