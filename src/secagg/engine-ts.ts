@@ -5,6 +5,7 @@
 import { cbdFromBytes } from './cbd.js';
 import { PRIMES, mulMod } from './field.js';
 import { N, PLANS } from './ntt.js';
+import { packResiduesTs, unpackResiduesTs } from './packing-ts.js';
 import type { Accumulator, ArithEngine } from './engine-types.js';
 
 /** ŝ·N^{-1} mod q_k: the transform then skips its own final scaling. */
@@ -145,5 +146,7 @@ export const tsEngine: ArithEngine = {
     return out;
   },
 
+  pack: packResiduesTs,
+  unpack: unpackResiduesTs,
   accumulator: (length) => new FloatAccumulator(length),
 };

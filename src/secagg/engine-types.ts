@@ -64,6 +64,13 @@ export interface ArithEngine {
    * for the m × t Lagrange matrix and P polynomials' t values each.
    */
   evalShares(k: 0 | 1, mat: Float64Array, values: Uint32Array, m: number, t: number, P: number): Uint32Array;
+  /** Packs residues into 26 bits each (§4.1); a value ≥ 2^26 is a MalformedInputError. */
+  pack(v: Uint32Array): Uint8Array;
+  /**
+   * Unpacks `count` residues below q (§4.1); a wrong length, a value ≥ q or a set padding bit is a
+   * MalformedInputError (`what` names the vector in the message).
+   */
+  unpack(b: Uint8Array, count: number, q: number, what?: string): Uint32Array;
   /** A fresh Σy accumulator of `length` coordinates per prime. */
   accumulator(length: number): Accumulator;
 }

@@ -128,6 +128,44 @@ describe('the wasm engine computes the same bytes as the reference', () => {
     );
   });
 
+  it('packed residues (§4.1): the same bytes, the same values, the same refusals', () => {
+    /** The value, or the refusal's class and message. */
+    const outcome = <T>(f: () => T): T | string => {
+      try {
+        return f();
+      } catch (e) {
+        return `${(e as Error).name}: ${(e as Error).message}`;
+      }
+    };
+    const input = fc.record({
+      v: fc.uint32Array({ maxLength: 300 }).map((a) => a.map((x) => x % PRIMES[0])),
+      k: K,
+      flip: fc.option(fc.tuple(fc.nat(), fc.nat(7)), { nil: undefined }),
+      big: fc.option(fc.tuple(fc.nat(), fc.integer({ min: 2 ** 26, max: 2 ** 32 - 1 })), { nil: undefined }),
+      cut: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(input, ({ v, k, flip, big, cut }) => {
+        const packed = wasm.pack(v);
+        expect(packed).toEqual(tsEngine.pack(v));
+        expect(wasm.unpack(packed, v.length, PRIMES[0])).toEqual(v);
+        // a flipped bit (a value ≥ q, a padding bit, or just another vector), a cut byte string
+        const b = packed.slice(0, cut && packed.length ? packed.length - 1 : packed.length);
+        if (flip && b.length) b[flip[0] % b.length] = (b[flip[0] % b.length] as number) ^ (1 << flip[1]);
+        expect(outcome(() => wasm.unpack(b, v.length, PRIMES[k], 'y'))).toEqual(
+          outcome(() => tsEngine.unpack(b, v.length, PRIMES[k], 'y')),
+        );
+        if (big && v.length) {
+          const w = v.slice();
+          w[big[0] % w.length] = big[1];
+          expect(outcome(() => wasm.pack(w))).toEqual(outcome(() => tsEngine.pack(w)));
+          expect(() => wasm.pack(w)).toThrow('does not fit in 26 bits');
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('the accumulator: lazy sums, the range check with rollback, subtraction, reduction', () => {
     const input = fc.integer({ min: 1, max: 300 }).chain((L) =>
       fc.record({

@@ -362,3 +362,57 @@ export function reduceAcc(acc: usize, out: usize, length: i32, q: u32): void {
   const q64 = <u64>q;
   for (let i = 0; i < length; i++) store<u32>(out + (<usize>i << 2), <u32>(load<u64>(acc + (<usize>i << 3)) % q64));
 }
+
+// ---- packed residues (§4.1) -------------------------------------------------------------------
+
+/**
+ * Packs `groups` groups of four 26-bit values (src, u32) into 13 bytes each (dst): the group is
+ * the 104-bit little-endian integer a + b·2^26 + c·2^52 + d·2^78. Returns the OR of all values
+ * (the glue refuses one ≥ 2^26). dst needs 3 writable bytes after the last group.
+ */
+export function pack(src: usize, dst: usize, groups: i32): u32 {
+  let all: u32 = 0;
+  for (let g = 0; g < groups; g++) {
+    const s = src + (<usize>g << 4);
+    const a = load<u32>(s);
+    const b = load<u32>(s, 4);
+    const c = load<u32>(s, 8);
+    const d = load<u32>(s, 12);
+    all |= a | b | c | d;
+    const o = dst + <usize>g * 13;
+    store<u64>(o, <u64>a | (<u64>b << 26) | (<u64>c << 52));
+    store<u64>(o + 8, (<u64>c >> 12) | (<u64>(d & 0x3ffffff) << 14));
+  }
+  return all;
+}
+
+/**
+ * Unpacks `groups` groups of 13 bytes (src; 3 readable bytes after the last) into four 26-bit
+ * values each (dst). Returns the largest value (the glue refuses one ≥ q).
+ */
+export function unpack(src: usize, dst: usize, groups: i32): u32 {
+  const m26: u64 = 0x3ffffff;
+  let max = i32x4.splat(0);
+  for (let g = 0; g < groups; g++) {
+    const o = src + <usize>g * 13;
+    const lo = load<u64>(o);
+    const hi = load<u64>(o + 8) & 0xffffffffff;
+    const v = i32x4(
+      <i32>(lo & m26),
+      <i32>((lo >> 26) & m26),
+      <i32>(((lo >> 52) | (hi << 12)) & m26),
+      <i32>((hi >> 14) & m26),
+    );
+    v128.store(dst + (<usize>g << 4), v);
+    max = i32x4.max_u(max, v);
+  }
+  const m01 = max_u32(i32x4.extract_lane(max, 0), i32x4.extract_lane(max, 1));
+  const m23 = max_u32(i32x4.extract_lane(max, 2), i32x4.extract_lane(max, 3));
+  return max_u32(m01, m23);
+}
+
+// @ts-ignore: decorator
+@inline
+function max_u32(a: i32, b: i32): u32 {
+  return <u32>a > <u32>b ? <u32>a : <u32>b;
+}

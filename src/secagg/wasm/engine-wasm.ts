@@ -9,7 +9,9 @@
  * to the largest call and stays (about 13·L bytes for a masking of L coordinates). Each
  * accumulator gets an instance of its own (its Σy lives as long as its round).
  */
+import { MalformedInputError } from '../errors.js';
 import { PRIMES, invMod, mulMod } from '../field.js';
+import { RESIDUE_BITS, packedLength } from '../packing-ts.js';
 import { N, PLANS } from '../ntt.js';
 import type { Accumulator, ArithEngine, FallbackReason } from '../engine-types.js';
 
@@ -43,6 +45,8 @@ interface Kernels {
   cbd(bytes: number, out: number, count: number): void;
   evalShares(mat: number, values: number, m: number, tp: number, P: number, q: number, out: number): void;
   accumulate(acc: number, y: number, length: number, q: number): number;
+  pack(src: number, dst: number, groups: number): number;
+  unpack(src: number, dst: number, groups: number): number;
   subtract(acc: number, y: number, length: number): void;
   reduceAcc(acc: number, out: number, length: number, q: number): void;
 }
@@ -265,6 +269,41 @@ class WasmEngine implements ArithEngine {
     for (let p = 0; p < P; p++) V.set(values.subarray(p * t, p * t + t), p * tp);
     this.x.evalShares(pm, pv, m, tp, P, this.tables[k].q, po);
     return this.u32(po, m * P).slice();
+  }
+
+  pack(v: Uint32Array): Uint8Array {
+    const n = v.length;
+    const groups = Math.ceil(n / 4);
+    const lay = this.layout();
+    const [pin, pout] = [lay.take(16 * groups), lay.take(13 * groups)];
+    ensure(this.x.memory, lay.end);
+    const src = this.u32(pin, 4 * groups);
+    src.set(v);
+    src.fill(0, n);
+    const all = this.x.pack(pin, pout, groups);
+    if (all >>> RESIDUE_BITS !== 0) throw new MalformedInputError('a residue does not fit in 26 bits');
+    return new Uint8Array(this.x.memory.buffer, pout, packedLength(n)).slice();
+  }
+
+  unpack(b: Uint8Array, count: number, q: number, what = 'vector'): Uint32Array {
+    if (b.length !== packedLength(count))
+      throw new MalformedInputError(
+        `${what}: ${b.length} bytes, ${packedLength(count)} expected for ${count} packed residues`,
+      );
+    const groups = Math.ceil(count / 4);
+    const lay = this.layout();
+    const [pin, pout] = [lay.take(13 * groups), lay.take(16 * groups)];
+    ensure(this.x.memory, lay.end);
+    const bytes = new Uint8Array(this.x.memory.buffer, pin, 13 * groups + 3);
+    bytes.set(b);
+    bytes.fill(0, b.length);
+    const max = this.x.unpack(pin, pout, groups) >>> 0;
+    const out = this.u32(pout, 4 * groups);
+    // bits beyond the last value (inside the last byte) must be zero: the values after it are
+    for (let i = count; i < 4 * groups; i++)
+      if (out[i] !== 0) throw new MalformedInputError(`${what}: padding bits of the packed residues are not zero`);
+    if (count > 0 && max >= q) throw new MalformedInputError(`${what}: a residue is not reduced mod ${q}`);
+    return out.slice(0, count);
   }
 
   accumulator(length: number): Accumulator {
