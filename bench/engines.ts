@@ -1,5 +1,5 @@
 /**
- * The arithmetic engines side by side (issue 17, docs/protocol.md "The wasm engine"): the wasm
+ * The arithmetic engines side by side (issue 17, docs/protocol.md §6.1): the wasm
  * engine (the default, which every other row of the secagg section runs on) and the TypeScript
  * reference, measured in the same run, run by run in turn (`measureInterleaved`), on
  *

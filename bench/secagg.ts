@@ -10,7 +10,7 @@
  * server_accumulate, server_receive_unmask, server_unmask, server_digest, robust_decode,
  * plaintext_sum, plaintext_copy; and, comparing the arithmetic engines (engines.ts, issue 17),
  * engine_trainer_total, engine_server_unmask, engine_member. Every other row runs on the default
- * engine (wasm where WebAssembly SIMD is available, docs/protocol.md "The wasm engine").
+ * engine (wasm where WebAssembly SIMD is available, docs/protocol.md §6.1).
  */
 import { createHash } from 'node:crypto';
 import { forgetImportedKeys, sign } from '../src/cert/sign.js';

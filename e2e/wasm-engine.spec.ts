@@ -1,5 +1,5 @@
 /**
- * The masking engine in the browser (docs/protocol.md, "The wasm engine"): in Chromium the crypto
+ * The masking engine in the browser (docs/protocol.md §6.1): in Chromium the crypto
  * worker masks with the WebAssembly SIMD module, under the server's strict CSP, and the tab says
  * so; with SIMD disabled (`?simd=off`: the worker loads the engine as if WebAssembly SIMD were
  * missing) it falls back to the TypeScript reference and shows the typed reason. Either way the

@@ -1,5 +1,5 @@
 /**
- * Builds the wasm engine (docs/protocol.md, "The wasm engine"): compiles
+ * Builds the wasm engine (docs/protocol.md §6.1): compiles
  * src/secagg/wasm/arith.as.ts with AssemblyScript (asc, from npm) and writes the binary, base64,
  * into src/secagg/wasm/arith-binary.js (generated, not checked in; its types are the checked-in
  * arith-binary.d.ts). Nothing prebuilt is in the repository: `npm test` builds it first

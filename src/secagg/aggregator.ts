@@ -63,7 +63,7 @@ export interface CutOff {
 export class RoundAggregator {
   readonly cfg: RoundConfig;
   private phase: AggregatorPhase = 'collecting';
-  /** Σy per prime, reduced lazily, by the engine (docs/protocol.md §14, "The wasm engine"). */
+  /** Σy per prime, reduced lazily, by the engine (docs/protocol.md §14, §6.1). */
   private sumY: Accumulator | undefined;
   private readonly held = new Map<string, Held>();
   private readonly pending = new Set<string>();

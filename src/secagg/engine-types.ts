@@ -1,5 +1,5 @@
 /**
- * The arithmetic engine's interface (docs/protocol.md, "The wasm engine"), shared by the
+ * The arithmetic engine's interface (docs/protocol.md §6.1), shared by the
  * reference (engine-ts.ts) and the wasm engine (wasm/engine-wasm.ts). Callers validate inputs
  * first: an engine computes, it does not check shapes (except the accumulator's range check,
  * which the protocol requires, §14).

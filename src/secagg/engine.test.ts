@@ -1,5 +1,5 @@
 /**
- * The wasm engine against the TypeScript reference (docs/protocol.md, "The wasm engine"):
+ * The wasm engine against the TypeScript reference (docs/protocol.md §6.1):
  * identical bytes on random inputs for every primitive, and the typed fallback reasons.
  */
 import fc from 'fast-check';

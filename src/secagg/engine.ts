@@ -1,5 +1,5 @@
 /**
- * The arithmetic engine (docs/protocol.md §6, "The wasm engine"): the hot loops of masking,
+ * The arithmetic engine (docs/protocol.md §6.1): the hot loops of masking,
  * unmasking, noise, sharing and the server's accumulation, behind one interface with two
  * implementations that compute exactly the same bytes:
  *

@@ -84,7 +84,7 @@ export function applyMask(
   checkRing(ring, length);
   if (noise.length < length) throw new MalformedInputError('noise shorter than the vector');
   if (x && x.length !== length) throw new MalformedInputError(`update has ${x.length} coordinates, expected ${length}`);
-  // The engine computes the same bytes either way (docs/protocol.md, "The wasm engine").
+  // The engine computes the same bytes either way (docs/protocol.md §6.1).
   return engine().mask(ring.a, s, x, noise, delta, length);
 }
 

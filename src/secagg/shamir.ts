@@ -121,7 +121,7 @@ export function share(secret: Residues, randomness: Residues, s: SharingScheme):
       }
       for (let i = rho; i < t; i++) values[p * t + i] = r[p * rnd + (i - rho)] as number;
     }
-    // the shares f_p(j) = Σ_i L_i(j)·f_p(−(i+1)), by the engine (docs/protocol.md, "The wasm engine")
+    // the shares f_p(j) = Σ_i L_i(j)·f_p(−(i+1)), by the engine (docs/protocol.md §6.1)
     const ev = engine().evalShares(k, mats[k] as Float64Array, values, m, t, P);
     for (let j = 0; j < m; j++) (slices[j] as Uint32Array).set(ev.subarray(j * P, (j + 1) * P), k * P);
   }

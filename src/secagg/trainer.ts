@@ -103,7 +103,7 @@ export async function buildContribution(
   let t0 = performance.now();
   const [ring, , secret, noise] = await Promise.all([
     opts.ring ?? expandPublicRing(cfg.publicSeed, ctx, cfg.length),
-    engineReady(), // the wasm engine, where it runs (docs/protocol.md, "The wasm engine")
+    engineReady(), // the wasm engine, where it runs (docs/protocol.md §6.1)
     sampleSecret(rng),
     sampleNoise(rng, cfg.length),
   ]);

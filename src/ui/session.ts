@@ -95,7 +95,7 @@ export async function startSession(
 
   const worker = new Worker(new URL('../client/crypto/crypto.worker.ts', import.meta.url), { type: 'module' });
   const crypto = createWorkerCrypto(worker);
-  // Which engine masks in the worker (docs/protocol.md, "The wasm engine"), shown like the backend.
+  // Which engine masks in the worker (docs/protocol.md §6.1), shown like the backend.
   crypto.arithEngine(cfg.simd ? {} : { simd: false }).then(
     (st) => ((vs.masking = st), render()),
     (e: unknown) => ((vs.masking = { engine: 'ts', fallback: { code: 'LOAD_FAILED', message: String(e) } }), render()),

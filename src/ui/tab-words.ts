@@ -21,7 +21,7 @@ export function backendWords(name: string | undefined): string {
   }
 }
 
-/** The engine that masks the update (docs/protocol.md, "The wasm engine"), in plain words. */
+/** The engine that masks the update (docs/protocol.md §6.1), in plain words. */
 export function maskingWords(engine: string | undefined): string {
   switch (engine) {
     case undefined:

@@ -103,7 +103,7 @@ export const cryptoApi = {
   },
 
   /**
-   * The arithmetic engine that masks in this worker (docs/protocol.md, "The wasm engine"), once
+   * The arithmetic engine that masks in this worker (docs/protocol.md §6.1), once
    * it has loaded: `wasm`, or `ts` with the typed reason. `{ simd: false }` (the page's
    * `?simd=off`) loads it again as if WebAssembly SIMD were missing, which shows the fallback.
    */

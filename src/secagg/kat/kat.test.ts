@@ -340,7 +340,7 @@ function specDecode(z1: number, z2: number, delta: number): number {
   return Math.floor(Number(z) / delta + 0.5) + 0;
 }
 
-/** Crypto backends (docs/protocol.md §5) and arithmetic engines ("The wasm engine"): every pair. */
+/** Crypto backends (docs/protocol.md §5) and arithmetic engines (§6.1): every pair. */
 const BACKENDS = ['webcrypto', 'noble'] as const satisfies readonly Backend[];
 const ENGINES = ['wasm', 'ts'] as const satisfies readonly EngineName[];
 
@@ -369,7 +369,7 @@ describe('known-answer vectors: arithmetic (docs/protocol.md §6, §15, §17)', 
       expect(Array.from(C)).toEqual(e.product_ab);
       expect(Array.from(negacyclicSchoolbook(a, b, q))).toEqual(e.product_ab);
     });
-    // the same vectors through each arithmetic engine (docs/protocol.md, "The wasm engine")
+    // the same vectors through each arithmetic engine (docs/protocol.md §6.1)
     for (const name of ENGINES) {
       await useEngine(name);
       const E = engine();

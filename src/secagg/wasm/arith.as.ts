@@ -1,5 +1,5 @@
 /**
- * The wasm engine's kernels (docs/protocol.md §6, §9, §10, §11, §14, "The wasm engine"), in
+ * The wasm engine's kernels (docs/protocol.md §6, §9, §10, §11, §14, §6.1), in
  * AssemblyScript with 128-bit SIMD. Compiled by scripts/build-wasm.ts; the glue that owns the
  * memory layout is ./engine-wasm.ts. Every kernel computes exactly the residues of the reference
  * (src/secagg/ntt.ts, mask.ts, cbd.ts, shamir.ts, aggregator.ts): all outputs are canonical

@@ -1,5 +1,5 @@
 /**
- * The wasm engine (docs/protocol.md, "The wasm engine"): loads the module built from
+ * The wasm engine (docs/protocol.md §6.1): loads the module built from
  * arith.as.ts and lays out its linear memory for each call. The same code runs in Node, the
  * page and the crypto worker: the binary is a generated ES module (base64), so no bundler
  * asset or fetch is involved; compiling it needs CSP `script-src 'wasm-unsafe-eval'`.
