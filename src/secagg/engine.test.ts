@@ -16,7 +16,7 @@ import {
 } from './engine.js';
 import { PRIMES } from './field.js';
 import { N } from './ntt.js';
-import { loadWasmEngine } from './wasm/engine-wasm.js';
+import { loadWasmEngine } from './wasm/load.js';
 
 let wasm: ArithEngine;
 

@@ -13,7 +13,7 @@
  */
 import { SecAggError } from './errors.js';
 import { tsEngine } from './engine-ts.js';
-import { type WasmLoadOptions, loadWasmEngine } from './wasm/engine-wasm.js';
+import { type WasmLoadOptions, loadWasmEngine } from './wasm/load.js';
 import type { ArithEngine, EngineName, FallbackReason } from './engine-types.js';
 
 export type { Accumulator, ArithEngine, EngineName, FallbackCode, FallbackReason } from './engine-types.js';

@@ -1,8 +1,6 @@
 /**
- * The wasm engine (docs/protocol.md §6.1): loads the module built from
- * arith.as.ts and lays out its linear memory for each call. The same code runs in Node, the
- * page and the crypto worker: the binary is a generated ES module (base64), so no bundler
- * asset or fetch is involved; compiling it needs CSP `script-src 'wasm-unsafe-eval'`.
+ * The wasm engine (docs/protocol.md §6.1): the ArithEngine over the module built from
+ * arith.as.ts (loaded by load.ts), laying out its linear memory for each call.
  *
  * Memory: the NTT tables of both primes sit at the bottom of the heap; above them, every call
  * lays out its inputs, copies them in, runs a kernel and copies the outputs out. The memory grows
@@ -10,74 +8,12 @@
  * accumulator gets an instance of its own (its Σy lives as long as its round).
  */
 import { MalformedInputError } from '../errors.js';
-import { PRIMES, invMod, mulMod } from '../field.js';
+import { invMod, mulMod } from '../field.js';
 import { RESIDUE_BITS, packedLength } from '../packing-ts.js';
 import { N, PLANS } from '../ntt.js';
-import type { Accumulator, ArithEngine, FallbackReason } from '../engine-types.js';
-
-interface Kernels {
-  readonly memory: WebAssembly.Memory;
-  heapBase(): number;
-  shoupTable(src: number, dst: number, count: number, q: number): void;
-  scaleInto(src: number, dst: number, count: number, c: number, q: number): void;
-  nttForward(a: number, w: number, wp: number, q: number): void;
-  nttInverseNoScale(a: number, w: number, wp: number, q: number): void;
-  pointwise(a: number, b: number, bp: number, out: number, count: number, q: number): void;
-  maskPrime(
-    ...args: [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ]
-  ): void;
-  unmaskPrime(...args: [number, number, number, number, number, number, number, number, number, number]): void;
-  cbd(bytes: number, out: number, count: number): void;
-  evalShares(mat: number, values: number, m: number, tp: number, P: number, q: number, out: number): void;
-  accumulate(acc: number, y: number, length: number, q: number): number;
-  pack(src: number, dst: number, groups: number): number;
-  unpack(src: number, dst: number, groups: number): number;
-  subtract(acc: number, y: number, length: number): void;
-  reduceAcc(acc: number, out: number, length: number, q: number): void;
-}
-
-/** A module with one v128 instruction (i8x16.splat, i8x16.popcnt): valid only where SIMD is. */
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
-]);
-
-const align = (n: number): number => (n + 15) & ~15;
-
-/** Bump layout of one call's buffers above `base`. */
-class Layout {
-  private top: number;
-  constructor(base: number) {
-    this.top = align(base);
-  }
-  take(bytes: number): number {
-    const p = this.top;
-    this.top = align(p + bytes + 8); // 8 spare bytes: the CBD kernel reads each group as 8 bytes
-    return p;
-  }
-  get end(): number {
-    return this.top;
-  }
-}
-
-function ensure(memory: WebAssembly.Memory, end: number): void {
-  const have = memory.buffer.byteLength;
-  if (end > have) memory.grow(Math.ceil((end - have) / 65536));
-}
+import type { Accumulator, ArithEngine } from '../engine-types.js';
+import { WasmAccumulator } from './accumulator.js';
+import { type Kernels, Layout, ensure } from './kernels.js';
 
 /** ψ-powers in bit-reversed order (forward) and of ψ^{-1} (inverse), as in ntt.ts (§6). */
 function twiddles(k: 0 | 1): [Uint32Array, Uint32Array] {
@@ -108,7 +44,7 @@ interface PrimeTables {
   readonly wip: number;
 }
 
-class WasmEngine implements ArithEngine {
+export class WasmEngine implements ArithEngine {
   readonly name = 'wasm' as const;
   private readonly tables: readonly [PrimeTables, PrimeTables];
   private readonly scratch: number;
@@ -308,79 +244,5 @@ class WasmEngine implements ArithEngine {
 
   accumulator(length: number): Accumulator {
     return new WasmAccumulator(new WebAssembly.Instance(this.module).exports as unknown as Kernels, length);
-  }
-}
-
-/** Σy in u64 lanes in an instance of its own: [acc q1 | acc q2 | input | output]. */
-class WasmAccumulator implements Accumulator {
-  private readonly acc: [number, number];
-  private readonly input: number;
-  constructor(
-    private readonly x: Kernels,
-    private readonly length: number,
-  ) {
-    const lay = new Layout(x.heapBase());
-    this.acc = [lay.take(8 * length), lay.take(8 * length)];
-    this.input = lay.take(4 * length);
-    ensure(x.memory, lay.end);
-  }
-  private load(y: Uint32Array): void {
-    if (y.length !== this.length) throw new RangeError(`accumulator of ${this.length}, got ${y.length} residues`);
-    new Uint32Array(this.x.memory.buffer, this.input, this.length).set(y);
-  }
-  add(k: 0 | 1, y: Uint32Array): boolean {
-    this.load(y);
-    return this.x.accumulate(this.acc[k], this.input, this.length, PRIMES[k]) === 1;
-  }
-  subtract(k: 0 | 1, y: Uint32Array): void {
-    this.load(y);
-    this.x.subtract(this.acc[k], this.input, this.length);
-  }
-  reduce(k: 0 | 1): Uint32Array {
-    this.x.reduceAcc(this.acc[k], this.input, this.length, PRIMES[k]);
-    return new Uint32Array(this.x.memory.buffer, this.input, this.length).slice();
-  }
-}
-
-export interface WasmLoadOptions {
-  /** false: treat WebAssembly SIMD as unavailable (the browser's `?simd=off`). */
-  readonly simd?: boolean;
-}
-
-function decodeBase64(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-/** The wasm engine, or the typed reason it cannot run here. Never throws. */
-export async function loadWasmEngine(
-  opts: WasmLoadOptions = {},
-): Promise<{ engine: ArithEngine } | { reason: FallbackReason }> {
-  if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function')
-    return { reason: { code: 'NO_WEBASSEMBLY', message: 'this runtime has no WebAssembly' } };
-  if (opts.simd === false || !WebAssembly.validate(SIMD_PROBE))
-    return {
-      reason: {
-        code: 'NO_SIMD',
-        message:
-          opts.simd === false
-            ? 'WebAssembly SIMD is disabled here (simd=off)'
-            : 'this runtime has WebAssembly without 128-bit SIMD',
-      },
-    };
-  let b64: string;
-  try {
-    b64 = (await import('./arith-binary.js')).WASM_BASE64;
-  } catch {
-    return { reason: { code: 'NOT_BUILT', message: 'the module was not built (tsx scripts/build-wasm.ts)' } };
-  }
-  try {
-    const module = await WebAssembly.compile(decodeBase64(b64) as Uint8Array<ArrayBuffer>);
-    const instance = await WebAssembly.instantiate(module);
-    return { engine: new WasmEngine(module, instance.exports as unknown as Kernels) };
-  } catch (e) {
-    return { reason: { code: 'LOAD_FAILED', message: `the module did not load: ${String(e)}` } };
   }
 }
