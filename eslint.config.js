@@ -71,6 +71,9 @@ export default defineConfig(
       'scratch/**',
       '.vite/**',
       '**/node_modules/**',
+      // AssemblyScript (compiled by scripts/build-wasm.ts, not by tsc) and its generated output
+      '**/*.as.ts',
+      'src/secagg/wasm/arith-binary.js',
     ],
   },
   js.configs.recommended,

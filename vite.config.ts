@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
+import { buildWasm } from './scripts/build-wasm.js';
 
 // The web app: index.html (participant), dashboard.html (observers) and the browser
 // benchmark page (bench/browser/index.html). Built into dist/, served by the aggregation server.
@@ -15,6 +16,9 @@ for (const [name, file] of [
 }
 
 export default defineConfig({
+  // The wasm engine's module (src/secagg/wasm/arith-binary.js) is generated, not checked in:
+  // every build and dev server makes it first if it is missing or stale.
+  plugins: [{ name: 'speakonce-wasm-engine', buildStart: () => buildWasm().then(() => undefined) }],
   build: {
     target: 'es2022',
     // Vite 8's default minifier breaks tfjs-wasm's threaded worker (environment.md).

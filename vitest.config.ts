@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Builds the wasm engine (src/secagg/wasm/) if it is missing or stale, before any test runs.
+    globalSetup: ['scripts/build-wasm.ts'],
   },
 });

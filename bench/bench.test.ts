@@ -21,6 +21,11 @@ const TINY: SecaggPlan = {
   },
   serverVerify: { lengths: [1000], committees: [10], reps: () => ({ warmup: 0, runs: 2 }) },
   plaintextReps: { warmup: 0, runs: 2 },
+  engines: {
+    trainer: { L: 1000, m: 10, runs: 1 },
+    server: { n: 3, L: 1000, m: 10, real: 3, runs: 1 },
+    member: { n: 3, L: 1000, m: 10, runs: 1 },
+  },
 };
 
 const EXPECTED: Record<string, readonly ('L' | 'n' | 'm' | 'bytes')[]> = {
@@ -45,6 +50,9 @@ const EXPECTED: Record<string, readonly ('L' | 'n' | 'm' | 'bytes')[]> = {
   server_unmask: ['L', 'n', 'm'],
   server_digest: ['L', 'n', 'm'],
   plaintext_sum: ['L', 'n', 'bytes'],
+  engine_trainer_total: ['L', 'm'],
+  engine_server_unmask: ['L', 'n', 'm'],
+  engine_member: ['L', 'n', 'm'],
 };
 
 describe('bench: secagg section (tiny plan)', () => {
@@ -106,6 +114,15 @@ describe('bench: secagg section (tiny plan)', () => {
     const unmask = (byName.get('server_unmask') ?? [])[0] as BenchRecord;
     expect(unmask).toMatchObject({ L: 1000, n: 3, m: 10 });
     expect(unmask.median_ms).toBeCloseTo((unmask.accumulate_ms as number) + (unmask.receive_unmask_ms as number), 9);
+
+    // issue 17: each engine row once per engine, the wasm row with its same-run ratio to the reference
+    for (const name of ['engine_trainer_total', 'engine_server_unmask', 'engine_member']) {
+      const rs = byName.get(name) ?? [];
+      expect(rs.map((r) => r.engine).sort(), name).toEqual(['ts', 'wasm']);
+      const w = rs.find((r) => r.engine === 'wasm') as BenchRecord;
+      const t = rs.find((r) => r.engine === 'ts') as BenchRecord;
+      expect(w.vs_ts as number).toBeCloseTo(w.median_ms / t.median_ms, 9);
+    }
 
     expect(res.targets ?? []).toEqual([]); // no L = 10^6 or n = 1,000 in this plan
     expect(textTable(res.records).split('\n')).toHaveLength(res.records.length + 2);

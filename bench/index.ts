@@ -13,7 +13,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { activeBackends } from '../src/secagg/index.js';
+import { activeBackends, engineReady, engineStatus } from '../src/secagg/index.js';
 import { browserSection } from './browser.js';
 import { dpSection } from './dp.js';
 import {
@@ -101,8 +101,11 @@ async function main(): Promise<void> {
   const chosen = cli.sections.length ? SECTIONS.filter((s) => cli.sections.includes(s.id)) : SECTIONS;
 
   const machine = await machineInfo();
+  await engineReady();
+  const arith = engineStatus();
   log(
-    `bench${cli.quick ? ' (quick)' : ''}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, AES=${machine.backends.aes}, X25519=${machine.backends.x25519}`,
+    `bench${cli.quick ? ' (quick)' : ''}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, AES=${machine.backends.aes}, X25519=${machine.backends.x25519}, ` +
+      `arithmetic engine=${arith.engine}${arith.fallback ? ` (${arith.fallback.code}: ${arith.fallback.message})` : ''}`,
   );
   const t0 = performance.now();
   const outputs: SectionOutput[] = [];

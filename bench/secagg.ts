@@ -8,7 +8,9 @@
  * trainer_seal, trainer_sign, trainer_baseline, trainer_expand, trainer_total_ring_cached,
  * descriptor_digest, member, member_cold, member_baseline, server_verify, server_verify_answer,
  * server_accumulate, server_receive_unmask, server_unmask, server_digest, robust_decode,
- * plaintext_sum, plaintext_copy.
+ * plaintext_sum, plaintext_copy; and, comparing the arithmetic engines (engines.ts, issue 17),
+ * engine_trainer_total, engine_server_unmask, engine_member. Every other row runs on the default
+ * engine (wasm where WebAssembly SIMD is available, docs/protocol.md §6.1).
  */
 import { createHash } from 'node:crypto';
 import { forgetImportedKeys, sign } from '../src/cert/sign.js';
@@ -29,6 +31,7 @@ import {
   contributionDigest,
   buildContribution,
   createIdentity,
+  engineStatus,
   expandPublicRing,
   explicitCommittee,
   maxQuantized,
@@ -56,6 +59,7 @@ import {
   signAnswer,
   signedSlot,
 } from './certified.js';
+import { ENGINE_FULL, ENGINE_QUICK, ENGINE_TARGETS, type EnginePlan, benchEngines } from './engines.js';
 import type { BenchRecord, Section, SectionContext, SectionResult, TargetCheck } from './report.js';
 
 /** The server role is measured as the server runs it: contribution digests with Node's native SHA-256. */
@@ -91,6 +95,8 @@ export interface SecaggPlan {
   /** The server's checks of one signed contribution (per L and m) and of one signed answer (per m). */
   serverVerify: { lengths: number[]; committees: number[]; reps: (L: number) => Reps };
   plaintextReps: Reps;
+  /** The wasm engine against the TypeScript reference (engines.ts); absent: not measured. */
+  engines?: EnginePlan;
 }
 
 /** The reference run (`npm run bench`): a few minutes on the 2-core reference machine. */
@@ -120,6 +126,7 @@ export const FULL_PLAN: SecaggPlan = {
     reps: (L) => (L >= 1e6 ? { warmup: 3, runs: 21 } : { warmup: 5, runs: 41 }),
   },
   plaintextReps: { warmup: 5, runs: 31 },
+  engines: ENGINE_FULL,
 };
 
 /** `--quick`: small sizes, few runs; seconds, for smoke tests. */
@@ -136,6 +143,7 @@ export const QUICK_PLAN: SecaggPlan = {
   },
   serverVerify: { lengths: [1e4, 1e5], committees: [10], reps: () => ({ warmup: 1, runs: 5 }) },
   plaintextReps: { warmup: 1, runs: 5 },
+  engines: ENGINE_QUICK,
 };
 
 /**
@@ -1047,7 +1055,9 @@ export async function runSecaggBench(plan: SecaggPlan, log: (s: string) => void 
   const verify = await benchServerVerify(plan, log);
   log('secagg: server');
   const server = await benchServer(plan, log);
-  const records = [...trainer, ...member, ...verify, ...server.records];
+  log('secagg: wasm engine vs TypeScript reference (issue 17)');
+  const engines = plan.engines ? await benchEngines(plan.engines, log) : { records: [], targets: [] };
+  const records = [...trainer, ...member, ...verify, ...server.records, ...engines.records];
   const targets: TargetCheck[] = [];
   for (const m of plan.trainer.committees) {
     const t = records.find((r) => r.name === 'trainer_total' && r.L === TARGETS.trainerL && r.m === m);
@@ -1089,7 +1099,14 @@ export async function runSecaggBench(plan: SecaggPlan, log: (s: string) => void 
         limit_ms: TARGETS.certifiedMemberRatio * mb.median_ms,
       });
   }
-  targets.push(...server.targets);
+  targets.push(...server.targets, ...engines.targets);
+  const memberRow = records.find((x) => x.name === 'member' && x.n === nT);
+  if (memberRow)
+    targets.push({
+      label: `issue 17: certified member (warm), n = 1,000, on the ${engineStatus().engine} engine`,
+      measured_ms: memberRow.median_ms,
+      limit_ms: ENGINE_TARGETS.memberMs,
+    });
   return { records, targets, notes: notes(plan, records) };
 }
 

@@ -21,7 +21,7 @@ import {
   ThresholdError,
   WrongRoundError,
 } from './errors.js';
-import { PRIMES } from './field.js';
+import { type Accumulator, engine, engineReady } from './engine.js';
 import { type PublicRing, type Residues, expandPublicRing, removeMask } from './mask.js';
 import type { CommitteeJob, CommitteeResponse } from './member.js';
 import { type RoundConfig, validateRoundConfig } from './params.js';
@@ -63,8 +63,8 @@ export interface CutOff {
 export class RoundAggregator {
   readonly cfg: RoundConfig;
   private phase: AggregatorPhase = 'collecting';
-  /** Σy per prime, unreduced: exact in doubles while count·q < 2^53 (n_max ≤ 10^7 ≪ 2^27). */
-  private readonly sumY: [Float64Array, Float64Array];
+  /** Σy per prime, reduced lazily, by the engine (docs/protocol.md §14, §6.1). */
+  private sumY: Accumulator | undefined;
   private readonly held = new Map<string, Held>();
   private readonly pending = new Set<string>();
   private cut: CutOff | undefined;
@@ -86,8 +86,16 @@ export class RoundAggregator {
     this.cfg = cfg;
     this.hasher = hasher;
     this.retainBytes = retainBytes;
-    this.sumY = [new Float64Array(cfg.length), new Float64Array(cfg.length)];
     if (ring) this.ring = Promise.resolve(ring);
+  }
+
+  /** The Σy accumulator, made by the engine once it has loaded (the first contribution waits for it). */
+  private async accumulator(): Promise<Accumulator> {
+    if (!this.sumY) {
+      await engineReady();
+      this.sumY ??= engine().accumulator(this.cfg.length);
+    }
+    return this.sumY;
   }
 
   get state(): AggregatorPhase {
@@ -141,12 +149,13 @@ export class RoundAggregator {
     try {
       if (authenticate) await authenticate();
       const digest = await contributionDigest(c.ephemeralPublic, c.sealed, this.hasher);
+      const sumY = await this.accumulator();
       if (this.phase !== 'collecting') throw new LateError(`contribution from ${c.clientId} after the cut-off`);
-      // Plain float additions (no per-element reduction), reduced once when unmasking. The range
-      // check rides along; an unreduced residue rolls the addition back exactly (integer sums).
+      // Additions without a reduction per element, reduced once when unmasking. The range check
+      // rides along; an unreduced residue rolls the addition back exactly (integer sums).
       for (const k of [0, 1] as const) {
-        if (!accumulateReduced(this.sumY[k], c.masked[k], PRIMES[k])) {
-          if (k === 1) subtract(this.sumY[0], c.masked[0]);
+        if (!sumY.add(k, c.masked[k])) {
+          if (k === 1) sumY.subtract(0, c.masked[0]);
           throw new MalformedInputError(`masked vector of ${c.clientId} has a residue not reduced mod q${k + 1}`);
         }
       }
@@ -196,8 +205,9 @@ export class RoundAggregator {
         );
     for (const id of new Set(clientIds)) {
       const y = this.retained.get(id) as Residues;
-      subtract(this.sumY[0], y[0]);
-      subtract(this.sumY[1], y[1]);
+      const sumY = this.sumY as Accumulator; // a retained y was accumulated
+      sumY.subtract(0, y[0]);
+      sumY.subtract(1, y[1]);
       this.retained.delete(id);
       this.held.delete(id);
     }
@@ -277,7 +287,8 @@ export class RoundAggregator {
       const { secrets: sumS, faulty, used, checked } = robustReconstruct(shares, this.cfg.committee);
       const ctx = { federation: this.cfg.federation, round: this.cfg.round };
       this.ring ??= expandPublicRing(this.cfg.publicSeed, ctx, this.cfg.length);
-      const reduced: Residues = [reduceInto(this.sumY[0], PRIMES[0]), reduceInto(this.sumY[1], PRIMES[1])];
+      const sumY = await this.accumulator();
+      const reduced: Residues = [sumY.reduce(0), sumY.reduce(1)];
       const sum = removeMask(reduced, sumS, await this.ring, this.cfg.delta, this.cfg.length);
       this.phase = 'unmasked';
       return {
@@ -292,28 +303,4 @@ export class RoundAggregator {
       throw e;
     }
   }
-}
-
-function reduceInto(sum: Float64Array, q: number): Uint32Array {
-  const out = new Uint32Array(sum.length);
-  for (let i = 0; i < sum.length; i++) out[i] = (sum[i] as number) % q;
-  return out;
-}
-
-// Hot loops live in small functions of their own, which V8 optimizes well.
-
-/** acc += y, and true if every y[i] < q; on false, acc is restored. */
-function accumulateReduced(acc: Float64Array, y: Uint32Array, q: number): boolean {
-  let ok = true;
-  for (let i = 0; i < acc.length; i++) {
-    const v = y[i] as number;
-    if (v >= q) ok = false;
-    acc[i] = (acc[i] as number) + v;
-  }
-  if (!ok) subtract(acc, y);
-  return ok;
-}
-
-function subtract(acc: Float64Array, y: Uint32Array): void {
-  for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) - (y[i] as number);
 }

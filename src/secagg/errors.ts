@@ -18,7 +18,8 @@ export type SecAggErrorCode =
   | 'WRONG_ROUND'
   | 'CAPACITY_EXCEEDED'
   | 'TOO_FEW_SURVIVORS'
-  | 'NOT_SUBSET_SAFE';
+  | 'NOT_SUBSET_SAFE'
+  | 'ENGINE_UNAVAILABLE';
 
 /** Base of the core's refusals; `name` is the subclass's name. */
 export class SecAggError extends CodedError<SecAggErrorCode> {}

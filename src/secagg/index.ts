@@ -20,6 +20,20 @@ export {
 export * from './random.js';
 export { CBD_BYTES, ETA, cbdFromBytes } from './cbd.js';
 export * from './mask.js';
+export {
+  EngineUnavailableError,
+  engine,
+  engineReady,
+  engineStatus,
+  reloadEngine,
+  useEngine,
+  type Accumulator,
+  type ArithEngine,
+  type EngineName,
+  type EngineStatus,
+  type FallbackCode,
+  type FallbackReason,
+} from './engine.js';
 export * from './shamir.js';
 export * from './committee.js';
 export {

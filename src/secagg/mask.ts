@@ -8,10 +8,11 @@
  * mask is linear in ŝ, so Σ Mask(ŝ_i) = Mask(Σ ŝ_i) + (Σ e_i − e): the server removes the
  * aggregate mask with the reconstructed Σ ŝ and rounds away Σ e, since |Σ e| ≤ |S|·η < Δ/2.
  */
-import { CBD_BYTES, cbdFromBytes } from './cbd.js';
+import { CBD_BYTES } from './cbd.js';
+import { engine } from './engine.js';
 import { MalformedInputError } from './errors.js';
-import { PRIMES, centre, crt, mulMod } from './field.js';
-import { N, PLANS } from './ntt.js';
+import { PRIMES, centre, crt } from './field.js';
+import { N } from './ntt.js';
 import { type RoundContext, type SecretRandom, publicRingKey, uniformFromStream } from './random.js';
 import { u64be } from './encoding.js';
 import { KeyStream } from './primitives.js';
@@ -58,24 +59,7 @@ export async function sampleSecret(rng: SecretRandom): Promise<Residues> {
 
 /** CBD noise for `length` coordinates. */
 export async function sampleNoise(rng: SecretRandom, length: number): Promise<Int8Array> {
-  return cbdFromBytes(await rng.bytes('e', length * CBD_BYTES), length);
-}
-
-/**
- * For block j and prime k, writes INTT(â_j ⊙ ŝ) into `buf` (N values), where `sScaled` is ŝ
- * already multiplied by N^{-1} (so the transform skips its final scaling).
- */
-function ringProduct(ring: PublicRing, k: 0 | 1, j: number, sScaled: Int32Array, buf: Int32Array): void {
-  const plan = PLANS[k];
-  plan.pointwise(ring.a[k], sScaled, buf, j * N, 0);
-  plan.inverseNoScale(buf);
-}
-
-function scaledSecret(s: Uint32Array, k: 0 | 1): Int32Array {
-  const plan = PLANS[k];
-  const out = new Int32Array(N);
-  for (let i = 0; i < N; i++) out[i] = mulMod(s[i] as number, plan.nInv, plan.q);
-  return out;
+  return engine().cbd(await rng.bytes('e', length * CBD_BYTES), length);
 }
 
 function checkRing(ring: PublicRing, length: number): void {
@@ -100,34 +84,8 @@ export function applyMask(
   checkRing(ring, length);
   if (noise.length < length) throw new MalformedInputError('noise shorter than the vector');
   if (x && x.length !== length) throw new MalformedInputError(`update has ${x.length} coordinates, expected ${length}`);
-  const out: Residues = [new Uint32Array(length), new Uint32Array(length)];
-  const buf = new Int32Array(N);
-  const xs = x ?? new Int32Array(length);
-  for (const k of [0, 1] as const) {
-    const q = PRIMES[k];
-    const qInv = 1 / q;
-    const sScaled = scaledSecret(s[k], k);
-    const y = out[k];
-    for (let j = 0; j * N < length; j++) {
-      ringProduct(ring, k, j, sScaled, buf);
-      const base = j * N;
-      const end = Math.min(N, length - base);
-      for (let i = 0; i < end; i++) {
-        const c = base + i;
-        // Δ·x + e is exact in a double (|Δ·x| < 2^35). Reduce with a floating quotient
-        // (remainder in (−q, 2q)) and fold into [0, q) branch-free, then add the mask.
-        const plain = delta * (xs[c] as number) + (noise[c] as number);
-        let r = (plain - Math.floor(plain * qInv) * q) | 0;
-        r += (r >> 31) & q;
-        r -= q;
-        r += (r >> 31) & q;
-        let v = (buf[i] as number) + r - q;
-        v += (v >> 31) & q;
-        y[c] = v;
-      }
-    }
-  }
-  return out;
+  // The engine computes the same bytes either way (docs/protocol.md §6.1).
+  return engine().mask(ring.a, s, x, noise, delta, length);
 }
 
 /**
@@ -144,23 +102,7 @@ export function removeMask(
   checkRing(ring, length);
   if (sumY[0].length !== length || sumY[1].length !== length)
     throw new MalformedInputError('masked sum has the wrong length');
-  const z: Residues = [new Uint32Array(length), new Uint32Array(length)];
-  const buf = new Int32Array(N);
-  for (const k of [0, 1] as const) {
-    const q = PRIMES[k];
-    const sScaled = scaledSecret(sumS[k], k);
-    for (let j = 0; j * N < length; j++) {
-      ringProduct(ring, k, j, sScaled, buf);
-      const base = j * N;
-      const end = Math.min(N, length - base);
-      const y = sumY[k];
-      const zk = z[k];
-      for (let i = 0; i < end; i++) {
-        const d = (y[base + i] as number) - (buf[i] as number);
-        zk[base + i] = d < 0 ? d + q : d;
-      }
-    }
-  }
+  const z: Residues = engine().unmask(ring.a, sumS, sumY, length);
   const out = new Float64Array(length);
   const [z1, z2] = z;
   // `+ 0` turns the −0 that Math.round gives for small negative noise into 0.

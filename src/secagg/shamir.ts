@@ -9,6 +9,7 @@
  *
  * Sharing is linear, so a member's sum of slices is a share of the sum of the secrets.
  */
+import { engine } from './engine.js';
 import { InconsistentSharesError, MalformedInputError, ParameterError, ThresholdError } from './errors.js';
 import { PRIMES, batchInvert, mulMod, reduce, subMod } from './field.js';
 import type { Residues } from './mask.js';
@@ -108,25 +109,21 @@ export function share(secret: Residues, randomness: Residues, s: SharingScheme):
   }
   const mats = shareMatrices(s);
   const slices = Array.from({ length: m }, () => new Uint32Array(2 * P));
-  const values = new Float64Array(t);
+  // values[p·t + i] = f_p(−(i+1)): ρ secrets (zero padded), then t − ρ random residues
+  const values = new Uint32Array(P * t);
   for (const k of [0, 1] as const) {
-    const q = PRIMES[k];
-    const mat = mats[k] as Float64Array;
     const sec = secret[k];
     const r = randomness[k];
     for (let p = 0; p < P; p++) {
       for (let i = 0; i < rho; i++) {
         const idx = p * rho + i;
-        values[i] = idx < N ? (sec[idx] as number) : 0;
+        values[p * t + i] = idx < N ? (sec[idx] as number) : 0;
       }
-      for (let i = rho; i < t; i++) values[i] = r[p * rnd + (i - rho)] as number;
-      for (let j = 0; j < m; j++) {
-        let acc = 0;
-        const row = j * t;
-        for (let i = 0; i < t; i++) acc += mulMod(mat[row + i] as number, values[i] as number, q);
-        (slices[j] as Uint32Array)[k * P + p] = acc % q;
-      }
+      for (let i = rho; i < t; i++) values[p * t + i] = r[p * rnd + (i - rho)] as number;
     }
+    // the shares f_p(j) = Σ_i L_i(j)·f_p(−(i+1)), by the engine (docs/protocol.md §6.1)
+    const ev = engine().evalShares(k, mats[k] as Float64Array, values, m, t, P);
+    for (let j = 0; j < m; j++) (slices[j] as Uint32Array).set(ev.subarray(j * P, (j + 1) * P), k * P);
   }
   return slices;
 }

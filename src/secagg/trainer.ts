@@ -2,6 +2,7 @@
  * The trainer's one message (docs/protocol.md §10): mask the quantized update with a fresh
  * secret, pack-share the secret to the committee and seal each slice to its member.
  */
+import { engineReady } from './engine.js';
 import { MalformedInputError } from './errors.js';
 import { PRIMES } from './field.js';
 import { type PublicRing, type Residues, applyMask, expandPublicRing, sampleNoise, sampleSecret } from './mask.js';
@@ -100,8 +101,9 @@ export async function buildContribution(
   const progress = opts.onProgress ?? (() => undefined);
   progress('mask', 0);
   let t0 = performance.now();
-  const [ring, secret, noise] = await Promise.all([
+  const [ring, , secret, noise] = await Promise.all([
     opts.ring ?? expandPublicRing(cfg.publicSeed, ctx, cfg.length),
+    engineReady(), // the wasm engine, where it runs (docs/protocol.md §6.1)
     sampleSecret(rng),
     sampleNoise(rng, cfg.length),
   ]);

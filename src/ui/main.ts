@@ -102,6 +102,7 @@ async function run(s: ClientStore, defaults: JoinDefaults | undefined): Promise<
         data: fed.train ? data?.data : undefined,
         dataName: data?.name ?? '',
         backendOverride: params.get('backend') ?? undefined,
+        simd: params.get('simd') !== 'off',
       },
       s,
       view,

@@ -8,6 +8,7 @@ import type { EngineSnapshot } from '../client/engine.js';
 import type { PrivacyView } from '../client/privacy.js';
 import { DpCard } from './dp-card.js';
 import type { KeyProtection } from '../client/storage.js';
+import type { EngineStatus } from '../secagg/index.js';
 import { RoundCharts, type RoundPoint } from './charts.js';
 import { chartWithTable } from './chart-table.js';
 import { confirmButton } from './confirm.js';
@@ -17,12 +18,14 @@ import { type Scheme, insecureDemoNotice } from './insecure-demo.js';
 import { keyProtectionText } from './key-protection.js';
 import { type JoinLink, newLinkBox } from './new-link.js';
 import { type RoundFacts, RoundView } from './round-view.js';
-import { type HistoryRow, backendWords, withMissed } from './tab-words.js';
+import { type HistoryRow, backendWords, maskingWords, withMissed } from './tab-words.js';
 
 export interface ViewState extends Omit<RoundFacts, 'engine'> {
   engine: EngineSnapshot;
   link: LinkState;
   backend: { name: string; reason: string } | undefined;
+  /** The arithmetic engine that masks in the crypto worker, and why it is the fallback if it is. */
+  masking: EngineStatus | undefined;
   /** How the identity and signing keys are held (non-extractable WebCrypto keys, or bytes and why). */
   keys: KeyProtection | undefined;
   data: { name: string; rows: number; frauds: number } | undefined;
@@ -99,6 +102,7 @@ export class ParticipantView {
     );
     this.els.insecureDemo = h('section', { class: 'card insecure-demo', id: 'insecure-demo', role: 'alert' });
     this.els.backendReason = h('p', { class: 'muted', id: 'backend-reason' });
+    this.els.maskingReason = h('p', { class: 'muted', id: 'masking-reason' });
     this.els.keyProtection = h('p', { class: 'muted', id: 'key-protection' });
     this.els.history = h('tbody');
     const quality = h('div', { class: 'chart', id: 'chart-quality' });
@@ -129,6 +133,7 @@ export class ParticipantView {
           fact('client', 'Participant id'),
           fact('role', 'Role this round'),
           fact('backend', 'Trains on'),
+          fact('masking', 'Masks with'),
           fact('data', 'Local data'),
           fact('version', 'Global model', true),
         ),
@@ -137,6 +142,7 @@ export class ParticipantView {
           { class: 'more' },
           h('summary', {}, 'Technical details'),
           this.els.backendReason,
+          this.els.maskingReason,
           this.els.keyProtection,
         ),
         h(
@@ -219,6 +225,11 @@ export class ParticipantView {
     (this.els.backend as HTMLElement).dataset.backend = s.backend?.name ?? '';
     (this.els.backendReason as HTMLElement).textContent = s.backend
       ? `Backend ${s.backend.name}: ${s.backend.reason}`
+      : '';
+    (this.els.masking as HTMLElement).textContent = maskingWords(s.masking?.engine);
+    (this.els.masking as HTMLElement).dataset.engine = s.masking?.engine ?? '';
+    (this.els.maskingReason as HTMLElement).textContent = s.masking
+      ? `Masking engine ${s.masking.engine}${s.masking.fallback ? `: ${s.masking.fallback.code}, ${s.masking.fallback.message}` : ' (128-bit SIMD)'}`
       : '';
     (this.els.keyProtection as HTMLElement).textContent = keyProtectionText(s.keys);
     (this.els.data as HTMLElement).textContent = s.data

@@ -31,6 +31,8 @@ export interface SessionConfig {
   data: Dataset | undefined;
   dataName: string;
   backendOverride: string | undefined;
+  /** False with `?simd=off`: the worker masks as if WebAssembly SIMD were missing (the fallback). */
+  simd: boolean;
 }
 
 /** http(s)://host[:port]/… → ws(s)://host[:port]/ws */
@@ -51,6 +53,7 @@ export async function startSession(
   const vs: ViewState = {
     engine: { ...INITIAL_SNAPSHOT, connection: 'connecting' },
     backend: undefined,
+    masking: undefined,
     keys,
     data: cfg.data ? { name: cfg.dataName, rows: cfg.data.size, frauds: countFrauds(cfg.data) } : undefined,
     progress: undefined,
@@ -94,6 +97,11 @@ export async function startSession(
 
   const worker = new Worker(new URL('../client/crypto/crypto.worker.ts', import.meta.url), { type: 'module' });
   const crypto = createWorkerCrypto(worker);
+  // Which engine masks in the worker (docs/protocol.md §6.1), shown like the backend.
+  crypto.arithEngine(cfg.simd ? {} : { simd: false }).then(
+    (st) => ((vs.masking = st), render()),
+    (e: unknown) => ((vs.masking = { engine: 'ts', fallback: { code: 'LOAD_FAILED', message: String(e) } }), render()),
+  );
   crypto.onProgress((_stage, fraction) => {
     vs.progress = { phase: 'sealing', fraction };
     render();
@@ -150,6 +158,7 @@ export async function startSession(
       state: () => engine.state,
       quantized: (round) => quantizedByRound.get(round),
       backend: () => vs.backend?.name,
+      masking: () => vs.masking?.engine,
       holdTraining: (round) => {
         if (held.has(round)) return;
         let release = () => {};

@@ -21,6 +21,20 @@ export function backendWords(name: string | undefined): string {
   }
 }
 
+/** The engine that masks the update (docs/protocol.md §6.1), in plain words. */
+export function maskingWords(engine: string | undefined): string {
+  switch (engine) {
+    case undefined:
+      return 'loading…';
+    case 'wasm':
+      return 'WebAssembly SIMD';
+    case 'ts':
+      return 'plain JavaScript (slower)';
+    default:
+      return engine;
+  }
+}
+
 export interface HistoryRow {
   round: number;
   role: string;

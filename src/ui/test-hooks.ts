@@ -18,6 +18,8 @@ export interface AppTestHooks {
   /** The quantized update this tab contributed in `round` (the last 50 rounds kept). */
   quantized: (round: number) => number[] | undefined;
   backend: () => string | undefined;
+  /** The arithmetic engine that masks in the crypto worker ('wasm' or 'ts'), once known. */
+  masking: () => string | undefined;
   /** Training of `round` waits (in phase "training") until released: lets a test act while a
    * round is collecting without relying on how long training takes. */
   holdTraining: (round: number) => void;

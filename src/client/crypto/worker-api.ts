@@ -17,6 +17,7 @@ import {
   type CommitteeJob,
   type CommitteeResponse,
   type Contribution,
+  type EngineStatus,
   type ContributionDigests,
   type MemberIdentity,
   type RoundConfig,
@@ -28,6 +29,9 @@ import {
   activeBackends,
   answerJob,
   buildContribution,
+  engineReady,
+  engineStatus,
+  reloadEngine,
 } from '../../secagg/index.js';
 
 export type ProgressStage = 'mask' | 'shares' | 'seal' | 'done';
@@ -99,6 +103,19 @@ export const cryptoApi = {
       value: { pong: true as const, backends: await activeBackends(), subtle: globalThis.crypto?.subtle !== undefined },
       transfer: [],
     }));
+  },
+
+  /**
+   * The arithmetic engine that masks in this worker (docs/protocol.md §6.1), once
+   * it has loaded: `wasm`, or `ts` with the typed reason. `{ simd: false }` (the page's
+   * `?simd=off`) loads it again as if WebAssembly SIMD were missing, which shows the fallback.
+   */
+  async arithEngine(opts: { simd?: boolean } = {}): Promise<WorkerResult<EngineStatus>> {
+    return guarded(async () => {
+      if (opts.simd === false) return { value: await reloadEngine({ simd: false }), transfer: [] };
+      await engineReady();
+      return { value: engineStatus(), transfer: [] };
+    });
   },
 
   /** The trainer's one message for this round (buildContribution), masked and sealed. */

@@ -17,6 +17,7 @@ import { CodedError } from '../../base/error.js';
 import type {
   CommitteeJob,
   CommitteeResponse,
+  EngineStatus,
   MemberIdentity,
   MemberPolicy,
   RoundConfig,
@@ -66,6 +67,8 @@ export interface WorkerCrypto extends CryptoRunner {
   answer(cfg: RoundConfig, job: CommitteeJob, me: MemberIdentity, policy?: MemberPolicy): Promise<CommitteeResponse>;
   /** Round trip to the worker; reports which crypto backends it uses. */
   ping(): Promise<PingResult>;
+  /** The arithmetic engine that masks in the worker (wasm, or ts and why); `simd: false` simulates no SIMD. */
+  arithEngine(opts?: { simd?: boolean }): Promise<EngineStatus>;
   /** Progress of every contribution (stage, fraction in [0, 1], ending at 1). Returns an unsubscribe. */
   onProgress(cb: ProgressListener): () => void;
   /** Stops the worker (or releases the endpoint); pending and later calls reject with WORKER_TERMINATED. */
@@ -166,6 +169,9 @@ export function createWorkerCrypto(target: Worker | Endpoint): WorkerCrypto {
     },
     ping() {
       return call(() => remote.ping());
+    },
+    arithEngine(opts) {
+      return call(() => remote.arithEngine(opts));
     },
     onProgress(cb) {
       listeners.add(cb);

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Backend,
   type CommitteeJob,
+  type EngineName,
   N,
   PLANS,
   PRIMES,
@@ -35,6 +36,7 @@ import {
   contributionDigest,
   createIdentity,
   encodeSlice,
+  engine,
   expandPublicRing,
   fromHex,
   generator,
@@ -57,6 +59,7 @@ import {
   survivorHash,
   toHex,
   useBackend,
+  useEngine,
   verifyJoinProof,
   x25519PublicKey,
 } from '../index.js';
@@ -337,10 +340,14 @@ function specDecode(z1: number, z2: number, delta: number): number {
   return Math.floor(Number(z) / delta + 0.5) + 0;
 }
 
+/** Crypto backends (docs/protocol.md §5) and arithmetic engines (§6.1): every pair. */
+const BACKENDS = ['webcrypto', 'noble'] as const satisfies readonly Backend[];
+const ENGINES = ['wasm', 'ts'] as const satisfies readonly EngineName[];
+
 // ---- backend-independent vectors -----------------------------------------------------------------
 
 describe('known-answer vectors: arithmetic (docs/protocol.md §6, §15, §17)', () => {
-  it('ntt: ψ, the forward transform in bit-reversed order, the negacyclic product', () => {
+  it('ntt: ψ, the forward transform in bit-reversed order, the negacyclic product', async () => {
     expect(V.ntt.map((e) => e.q)).toEqual([...PRIMES]);
     V.ntt.forEach((e, k) => {
       const q = e.q;
@@ -362,6 +369,25 @@ describe('known-answer vectors: arithmetic (docs/protocol.md §6, §15, §17)', 
       expect(Array.from(C)).toEqual(e.product_ab);
       expect(Array.from(negacyclicSchoolbook(a, b, q))).toEqual(e.product_ab);
     });
+    // the same vectors through each arithmetic engine (docs/protocol.md §6.1)
+    for (const name of ENGINES) {
+      await useEngine(name);
+      const E = engine();
+      expect(E.name).toBe(name);
+      V.ntt.forEach((e, k) => {
+        const mod = (x: bigint) => Number(((x % BigInt(e.q)) + BigInt(e.q)) % BigInt(e.q));
+        const A = Int32Array.from({ length: N }, (_, i) => mod(BigInt(i * i + 3 * i + 7) * 2654435761n));
+        const B = Int32Array.from({ length: N }, (_, i) => mod(BigInt(5 * i + 11) ** 3n));
+        E.nttForward(k as 0 | 1, A);
+        expect(Array.from(A), `${name}: forward`).toEqual(e.forward_a);
+        E.nttForward(k as 0 | 1, B);
+        const C = new Int32Array(N);
+        E.pointwise(k as 0 | 1, A, B, C);
+        E.nttInverse(k as 0 | 1, C);
+        expect(Array.from(C), `${name}: product`).toEqual(e.product_ab);
+      });
+    }
+    await useEngine(undefined);
   });
 
   it('quantize: clipping, scaling and stochastic rounding from the recorded words', () => {
@@ -397,13 +423,20 @@ describe('known-answer vectors: arithmetic (docs/protocol.md §6, §15, §17)', 
 
 // ---- vectors that use AES or X25519, under each backend --------------------------------------------
 
-for (const backend of ['webcrypto', 'noble'] as const satisfies readonly Backend[]) {
-  describe(`known-answer vectors under the ${backend} backend`, () => {
-    beforeAll(() => useBackend(backend === 'noble' ? 'noble' : undefined));
-    afterAll(() => useBackend(undefined));
+for (const [backend, arith] of BACKENDS.flatMap((b) => ENGINES.map((e) => [b, e] as const))) {
+  describe(`known-answer vectors under the ${backend} backend, ${arith} engine`, () => {
+    beforeAll(async () => {
+      useBackend(backend === 'noble' ? 'noble' : undefined);
+      await useEngine(arith);
+    });
+    afterAll(async () => {
+      useBackend(undefined);
+      await useEngine(undefined);
+    });
 
-    it('runs on the intended backend', async () => {
+    it('runs on the intended backend and arithmetic engine', async () => {
       expect(await activeBackends()).toEqual({ aes: backend, x25519: backend });
+      expect(engine().name).toBe(arith);
     });
 
     it('xof: the public ring elements (§7)', async () => {
