@@ -172,7 +172,8 @@ export async function audit(src: AuditSource, authorities: readonly Uint8Array[]
 
 function recordCode(r: ChainedRecord): string {
   try {
-    return String((JSON.parse(r.body) as { code?: unknown }).code ?? r.outcome);
+    const code = (JSON.parse(r.body) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : r.outcome;
   } catch {
     return r.outcome;
   }

@@ -161,6 +161,13 @@ export async function settleRound(
     ...(o.attestations.length ? { attestations: o.attestations } : {}),
     ...(o.excluded.length ? { excluded: o.excluded.map((c) => c.id) } : {}),
   };
-  for (const id of new Set([...plan.trainers, ...plan.members])) host.send(id, result);
+  // The round's trainers also get S, to check their own contribution is in it (their receipt, §26).
+  const cut = o.evidence?.cut;
+  const forTrainers: ServerMessage =
+    ok && cut && result.t === 'result'
+      ? { ...result, survivorList: cut.survivors.map((s) => ({ id: s.clientId, digest: s.digest })) }
+      : result;
+  const trainers = new Set(plan.trainers);
+  for (const id of new Set([...plan.trainers, ...plan.members])) host.send(id, trainers.has(id) ? forTrainers : result);
   return ok;
 }

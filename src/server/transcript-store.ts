@@ -26,7 +26,7 @@ export class MaskedSink {
   private offset = 0;
   private writes: Promise<unknown> = Promise.resolve();
   private readonly hash: Hash = createHash('sha256');
-  private failed: unknown;
+  private failed: Error | undefined;
 
   constructor(
     private readonly fh: FileHandle,
@@ -43,7 +43,9 @@ export class MaskedSink {
       this.offset += b.length;
       this.writes = this.writes
         .then(() => this.fh.write(b, 0, b.length, at))
-        .catch((e: unknown) => (this.failed ??= e));
+        .catch(
+          (e: unknown) => (this.failed ??= e instanceof Error ? e : new Error('a write of the masked vectors failed')),
+        );
     }
     return ref;
   }
