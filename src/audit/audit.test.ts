@@ -15,6 +15,7 @@ import { createSigningKey, sign } from '../cert/sign.js';
 import { contributionBytes } from '../cert/statements.js';
 import { toHex } from '../secagg/index.js';
 import type { FederationEvent } from '../wire/events.js';
+import { seal, unseal } from '../server/durable.js';
 import { type TestServer, startTestServer } from '../../test/support/federation.js';
 import { type KitParticipant, dropFirst, kitParticipant } from '../../test/support/participants.js';
 import { copyDir, flipByte, readTranscript, rechain, reseal } from '../../test/support/transcripts.js';
@@ -101,6 +102,24 @@ describe('npm run audit', () => {
       expect.stringMatching(/^round 4: ok \(v3→v4, \d trainers, 3 answers, Σy recomputed\)$/),
       expect.stringMatching(/^round 5: ok \(v4→v5/),
     ]);
+  });
+});
+
+describe('restarts and crashes', () => {
+  it('a round a crash interrupted is recorded at the next start, chained and signed; the log audits clean', async () => {
+    const d = await copyDir(dir);
+    // what a crash right after round 6's start leaves: state.json says round 6 started, a temporary masked file
+    const state = unseal(JSON.parse(await readFile(join(d, 'state.json'), 'utf8')));
+    if (typeof state === 'string') throw new Error(state);
+    await writeFile(join(d, 'state.json'), JSON.stringify(seal({ ...state, lastStartedRound: 6 })));
+    await writeFile(join(d, 'transcripts', '.6.masked.tmp'), 'partial');
+    const restarted = await startTestServer({ dataDir: d, committee: { m: 4, tRec: 3, rho: 2 } });
+    await restarted.stop();
+    const r = await audit(dirSource(d), keys);
+    expect(r.summary).toEqual({ rounds_checked: 6, rounds_ok: 6, first_bad: null, reason: null });
+    expect(r.lines.at(-1)?.text).toBe('round 6: ok (failed, no transcript: INTERRUPTED)');
+    // the restarted server cleared the crashed round's partial file
+    expect(await readFile(join(d, 'transcripts', '.6.masked.tmp')).catch(() => 'gone')).toBe('gone');
   });
 });
 
