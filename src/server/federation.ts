@@ -38,6 +38,8 @@ import { type RoundOutcome, RoundRun } from './round.js';
 import { type Draw, allRoundsRun, drawRoles } from './schedule.js';
 import { type AuthorityLink, seatAuthorityCommittee } from './authority-link.js';
 import { type ServerCertificate } from '../cert/server.js';
+import { bytesEqual } from '../base/bytes.js';
+import { toHex } from '../secagg/index.js';
 import { RoundTranscript } from './transcript.js';
 import { TranscriptStore } from './transcript-store.js';
 
@@ -384,6 +386,19 @@ export class Federation {
   /** The committee drawn by the enrollment authority from its own pool (docs/protocol.md §24). */
   useAuthority(link: AuthorityLink): void {
     this.authority = link;
+  }
+
+  /**
+   * A certificate of the server's key the operator obtained from the authority
+   * (`npm run server -- --server-cert`); refused when it names another key or federation.
+   */
+  useServerCertificate(c: ServerCertificate): void {
+    if (!bytesEqual(c.body.signKey, this.ledger.serverKey.publicKey) || c.body.federation !== this.ledger.federation)
+      throw new Refusal(
+        'UNCERTIFIED',
+        `the server certificate is for another key or federation (this server's key: ${toHex(this.ledger.serverKey.publicKey)}, federation ${this.ledger.federation})`,
+      );
+    this.serverCert = c;
   }
 
   /** The server's public signing key (docs/protocol.md §26). */
