@@ -28,6 +28,7 @@ import { bytesToU32 } from '../wire/codec.js';
 import { descriptorDigestOf } from '../wire/digest.js';
 import type { RoundMsg, SecureRoundConfig } from '../wire/messages.js';
 import type { Transcript } from '../wire/transcript.js';
+import { checkExclusions } from './exclusions.js';
 import { fail } from './findings.js';
 
 export interface RoundInputs {
@@ -137,6 +138,7 @@ export async function checkRound(i: RoundInputs): Promise<RoundVerdict> {
 
   // 4. S and H_S: at the cut-off every contribution; after exclusions, those minus the convicted.
   const hS = checkSurvivors(t);
+  await checkExclusions(t, c, D, i.authorities, now);
 
   // 5. The members' signed answers: all for the same H_S, each under its certificate.
   const seen = new Set<number>();

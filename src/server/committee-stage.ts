@@ -31,6 +31,8 @@ export class CommitteeStage {
   private cut: CutOff;
   /** The cut-off's S and H_S, before any exclusion (the round's transcript records both). */
   readonly firstCut: CutOff;
+  /** Each re-issue's evidence, in order (the transcript keeps it for the audit, docs/transcript.md). */
+  readonly reissued: Retry[] = [];
 
   constructor(
     private readonly plan: RoundPlan,
@@ -164,6 +166,7 @@ export class CommitteeStage {
     const retry: Retry = { previous, excluded: convictions.map((c) => c.evidence), complaints: desk.complaints };
     const cut = agg.exclude([...out]);
     this.cut = cut;
+    this.reissued.push(retry);
     this.reissues++;
     this.excluded.push(...convictions);
     this.survivors = remaining;

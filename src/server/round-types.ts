@@ -16,6 +16,7 @@ import type { FederationEvent } from '../wire/events.js';
 import type { Conviction } from './complaints.js';
 import type { Logger } from './log.js';
 import type { CertifiedRound, SignedContribution } from './signed.js';
+import type { Retry } from './jobs.js';
 
 export type RoundPhase = 'starting' | 'collecting' | 'committee' | 'unmasking' | 'done' | 'failed';
 
@@ -54,6 +55,8 @@ export interface RoundEvidence {
   readonly answers: readonly CommitteeResponse[];
   /** Σy over the final S, reduced. */
   readonly sumY?: Residues;
+  /** Each re-issue after complaints (§25): the previous S, the evidence and the complaints. */
+  readonly reissues?: readonly Retry[];
 }
 
 /** How many leading coordinates the "what the server sees" preview shows. */

@@ -358,7 +358,10 @@ export class RoundRun {
   /** What the transcript records at the round's end (src/server/transcript.ts). */
   private evidence(): RoundEvidence {
     const c = this.committee;
-    const cut = c && this.agg ? { firstCut: c.firstCut, cut: c.currentCut, sumY: this.agg.maskedSum() } : {};
+    const cut =
+      c && this.agg
+        ? { firstCut: c.firstCut, cut: c.currentCut, sumY: this.agg.maskedSum(), reissues: c.reissued }
+        : {};
     return { signedBy: this.signedBy, answers: c && this.agg ? this.agg.answersGiven() : [], ...cut };
   }
 

@@ -153,6 +153,15 @@ export class RoundTranscript implements TranscriptWriter {
       contributions,
       ...(first ? { cutoff: { survivors: survivorsOf(first), hS: first.survivorHash } } : {}),
       excluded: o.excluded.map((x) => ({ id: x.id, how: x.how })),
+      ...(ev.reissues?.length
+        ? {
+            reissues: ev.reissues.map((x) => ({
+              previous: [...x.previous],
+              excluded: [...x.excluded],
+              complaints: [...x.complaints],
+            })),
+          }
+        : {}),
       survivors: survivorsOf(ev.cut),
       ...(ev.cut ? { hS: ev.cut.survivorHash } : {}),
       answers: ev.answers.map((a) => {

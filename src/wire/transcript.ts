@@ -13,7 +13,9 @@ import { CodedError } from '../base/error.js';
 import {
   AttestationSchema,
   CertificateSchema,
+  ExcludedSchema,
   RoundConfigSchema,
+  SignedComplaintSchema,
   SignedCommitteeSchema,
   SignedSlotSchema,
 } from './messages.js';
@@ -96,6 +98,19 @@ export const TranscriptSchema = v.strictObject({
   /** S at the cut-off and its H_S; then, after exclusions (§25), the final S and H_S. */
   cutoff: v.optional(v.strictObject({ survivors: survivorList, hS: bytes32 })),
   excluded: v.array(v.strictObject({ id, how: v.picklist(['proven', 'attested']) })),
+  /**
+   * Each re-issue of the job after complaints (§25), in order: the survivor list it replaced, the
+   * evidence against each trainer left out, and the members' signed complaints.
+   */
+  reissues: v.optional(
+    v.array(
+      v.strictObject({
+        previous: survivorList,
+        excluded: v.array(ExcludedSchema),
+        complaints: v.array(SignedComplaintSchema),
+      }),
+    ),
+  ),
   survivors: survivorList,
   hS: v.optional(bytes32),
   /** Each accepted answer to the final job: its sum (u32 LE, 2P values) and the member's signature. */
