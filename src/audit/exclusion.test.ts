@@ -15,8 +15,8 @@ import type { FederationEvent } from '../wire/events.js';
 import type { ContributionMsg, RoundMsg } from '../wire/messages.js';
 import { type TestServer, startTestServer } from '../../test/support/federation.js';
 import { type KitParticipant, kitParticipant } from '../../test/support/participants.js';
-import { copyDir, readTranscript, reseal } from '../../test/support/transcripts.js';
-import { signingKeyOf } from '../sim/harness.js';
+import { copyDir, readTranscript, reseal, signingKeyOf } from '../../test/support/transcripts.js';
+
 import { audit } from './audit.js';
 import { dirSource } from './source.js';
 

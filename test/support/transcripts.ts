@@ -76,3 +76,6 @@ export async function flipByte(path: string, offset: number): Promise<void> {
 export function sha256(b: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(b).digest());
 }
+
+/** The signing key the harness gave a participant (a dishonest trainer signs its own rewritten frames). */
+export { signingKeyOf } from '../../src/sim/harness.js';
