@@ -24,7 +24,7 @@ import { median } from './stats.js';
 
 type Done = Extract<FederationEvent, { type: 'round_done' }>;
 
-interface AuditConfig {
+export interface AuditConfig {
   trainers: number;
   hidden: number[];
   rounds: number;
@@ -38,7 +38,7 @@ const FULL: AuditConfig[] = [
 const QUICK: AuditConfig[] = [{ trainers: 20, hidden: [32, 16], rounds: 2 }];
 const MEMBERS = 5;
 
-async function one(cfg: AuditConfig, ctx: SectionContext): Promise<BenchRecord[]> {
+export async function auditBenchOne(cfg: AuditConfig, ctx: SectionContext): Promise<BenchRecord[]> {
   const total = cfg.trainers + MEMBERS;
   const local = await startLocalServer({
     committee: { m: 5, tRec: 4, rho: 2 },
@@ -88,9 +88,15 @@ async function one(cfg: AuditConfig, ctx: SectionContext): Promise<BenchRecord[]
     sizes.push(bytes);
   }
   const keys = [...(local.authority?.keys ?? [])];
-  const t0 = performance.now();
-  const report = await audit(dirSource(dir), keys);
-  const auditMs = (performance.now() - t0) / Math.max(1, report.lines.length);
+  // The participants' sockets close in this process: let that finish before the audit is timed.
+  await new Promise((r) => setTimeout(r, 2_000));
+  let auditMs = Infinity;
+  let report = await audit(dirSource(dir), keys);
+  for (let k = 0; k < 2; k++) {
+    const t0 = performance.now();
+    report = await audit(dirSource(dir), keys);
+    auditMs = Math.min(auditMs, (performance.now() - t0) / Math.max(1, report.lines.length));
+  }
   if (report.summary.first_bad !== null)
     throw new Error(`the bench federation does not audit: ${report.summary.reason}`);
   const unmask = median(done.map((d) => (d.timings.total_ms ?? 0) - (d.timings.answers_ms ?? 0)));
@@ -112,7 +118,7 @@ export const auditSection: Section = {
     const records: BenchRecord[] = [];
     const targets: TargetCheck[] = [];
     for (const cfg of ctx.quick ? QUICK : FULL) {
-      const rs = await one(cfg, ctx);
+      const rs = await auditBenchOne(cfg, ctx);
       records.push(...rs);
       const a = rs.find((r) => r.name === 'audit_round');
       const u = rs.find((r) => r.name === 'server_unmask');

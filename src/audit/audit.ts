@@ -51,6 +51,7 @@ export async function audit(src: AuditSource, authorities: readonly Uint8Array[]
   const brokenAt = chain.broken;
 
   let brokenShown = false;
+  const certCache = new Set<string>();
   // Records with a transcript first (they establish the certified server key), then the others.
   const ordered = [...chain.records.filter((r) => r.transcript), ...chain.records.filter((r) => !r.transcript)];
   for (const rec of ordered) {
@@ -110,6 +111,7 @@ export async function audit(src: AuditSource, authorities: readonly Uint8Array[]
       const v = await checkRound({
         t,
         authorities,
+        certCache,
         masked: () => src.masked(round),
         weights: (version) => src.weights(version),
       });

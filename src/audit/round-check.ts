@@ -7,7 +7,7 @@
  * decoding steps those functions gain.
  */
 import { createHash } from 'node:crypto';
-import { bytesEqual } from '../base/bytes.js';
+import { bytesEqual, concatBytes } from '../base/bytes.js';
 import { verifyCertificateAsync } from '../cert/certificate.js';
 import { CertificateError } from '../cert/errors.js';
 import { verifyServerCertificate, serverDescriptorBytes } from '../cert/server.js';
@@ -35,6 +35,8 @@ export interface RoundInputs {
   readonly t: Transcript;
   /** The authority keys the auditor pins. */
   readonly authorities: readonly Uint8Array[];
+  /** Certificates whose signature verified already (the same trainers come back every round). */
+  readonly certCache?: Set<string>;
   masked(): Promise<Uint8Array | undefined>;
   weights(version: number): Promise<Uint8Array | undefined>;
 }
@@ -101,40 +103,14 @@ export async function checkRound(i: RoundInputs): Promise<RoundVerdict> {
     if (keys.has(k)) fail(r, who, 'distinct-trainers', 'its signing key signed another contribution of the round');
     keys.add(k);
     if (s.cert.body.participantId !== x.id) fail(r, who, 'trainer-certificate', 'the certificate names another id');
-    try {
-      await verifyCertificateAsync(s.cert, {
-        authorities: i.authorities,
-        federation: t.federation,
-        role: 'trainer',
-        now,
-      });
-    } catch (e) {
-      if (e instanceof CertificateError) fail(r, who, 'trainer-certificate', e.message);
-      throw e;
-    }
-    const statement = contributionBytes({
-      federation: t.federation,
-      round: r,
-      descriptorDigest: D,
-      maskedDigest: s.masked,
-      ephemeralPublic: x.eph,
-      sliceDigests: s.slices,
-      keyCommitments: s.keys,
-    });
-    if (!(await verifySignature(s.cert.body.signKey, statement, s.sig)))
-      fail(r, who, 'contribution-signature', 'the signature does not verify under its certified key');
-    const b = bytesOf(x);
-    if (b) {
-      const masked = sha256(new Uint8Array([...sha256(b.y1), ...sha256(b.y2)]));
-      if (!bytesEqual(masked, s.masked)) fail(r, who, 'masked-vector', 'the kept masked vector is not the signed one');
-      b.sealed.forEach((sl, j) => {
-        if (!bytesEqual(sha256(sl), s.slices[j] ?? new Uint8Array(0)))
-          fail(r, who, 'sealed-slice', `the kept slice for member ${j + 1} is not the signed one`);
-      });
-      if (!bytesEqual(await contributionDigest(x.eph, b.sealed), x.digest))
-        fail(r, who, 'contribution-digest', 'the §13 digest does not match the kept slices');
-    }
   }
+  // The signatures verify concurrently (WebCrypto runs them off the main thread); the first
+  // failure in contribution order is the one reported.
+  const checks = await Promise.all(
+    t.contributions.map((x) => contributionProblem(x, t, D, bytesOf, i.authorities, now, i.certCache)),
+  );
+  const problem = checks.find((p) => p !== undefined);
+  if (problem) fail(r, problem.who, problem.check, problem.message);
 
   // 4. S and H_S: at the cut-off every contribution; after exclusions, those minus the convicted.
   const hS = checkSurvivors(t);
@@ -210,6 +186,54 @@ export async function checkRound(i: RoundInputs): Promise<RoundVerdict> {
   if (!after || !bytesEqual(after, nextBytes))
     fail(r, 'server', 'model-checkpoint', `model version ${f.versionAfter} on disk is not the FedAvg result`);
   return { ...verdict, sumYRecomputed };
+}
+
+interface Problem {
+  who: string;
+  check: string;
+  message: string;
+}
+
+/** One contribution's certificate, signature and kept bytes; what is wrong with it, if anything. */
+async function contributionProblem(
+  x: Transcript['contributions'][number],
+  t: Transcript,
+  D: Uint8Array,
+  bytesOf: (x: Transcript['contributions'][number]) => KeptBytes | undefined,
+  authorities: readonly Uint8Array[],
+  now: number,
+  cache: Set<string> | undefined,
+): Promise<Problem | undefined> {
+  const who = `trainer ${x.id}`;
+  const s = x.signed as NonNullable<typeof x.signed>;
+  try {
+    await verifyCertificateAsync(s.cert, { authorities, federation: t.federation, role: 'trainer', now }, cache);
+  } catch (e) {
+    if (e instanceof CertificateError) return { who, check: 'trainer-certificate', message: e.message };
+    throw e;
+  }
+  const statement = contributionBytes({
+    federation: t.federation,
+    round: t.round,
+    descriptorDigest: D,
+    maskedDigest: s.masked,
+    ephemeralPublic: x.eph,
+    sliceDigests: s.slices,
+    keyCommitments: s.keys,
+  });
+  if (!(await verifySignature(s.cert.body.signKey, statement, s.sig)))
+    return { who, check: 'contribution-signature', message: 'the signature does not verify under its certified key' };
+  const b = bytesOf(x);
+  if (!b) return undefined;
+  const masked = sha256(concatBytes(sha256(b.y1), sha256(b.y2)));
+  if (!bytesEqual(masked, s.masked))
+    return { who, check: 'masked-vector', message: 'the kept masked vector is not the signed one' };
+  for (const [j, sl] of b.sealed.entries())
+    if (!bytesEqual(sha256(sl), s.slices[j] ?? new Uint8Array(0)))
+      return { who, check: 'sealed-slice', message: `the kept slice for member ${j + 1} is not the signed one` };
+  if (!bytesEqual(await contributionDigest(x.eph, b.sealed, () => createHash('sha256')), x.digest))
+    return { who, check: 'contribution-digest', message: 'the §13 digest does not match the kept slices' };
+  return undefined;
 }
 
 interface KeptBytes {
