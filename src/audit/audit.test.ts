@@ -132,10 +132,22 @@ describe('tampering with the data directory is named by round, party and check',
     return bad(await audit(dirSource(d), keys));
   }
 
-  it('a byte of a kept masked vector (an outsider: the file no longer matches its transcript)', async () => {
-    const got = await auditCopy((d) => flipByte(join(d, 'transcripts', '4.masked'), 100));
-    expect(got.round).toBe(4);
-    expect(got.reason).toBe('server: masked-file: the kept masked vectors are not the ones the transcript names');
+  it('a byte of a kept masked vector (an outsider: the trainer signed another vector)', async () => {
+    const t = await readTranscript(dir, 4);
+    const first = t.contributions[0]!;
+    const got = await auditCopy((d) => flipByte(join(d, 'transcripts', '4.masked'), first.at!.offset + 100));
+    expect(got).toEqual({
+      round: 4,
+      reason: `trainer ${first.id}: masked-vector: the kept masked vector is not the signed one`,
+    });
+    const cut = await auditCopy(async (d) => {
+      const path = join(d, 'transcripts', '4.masked');
+      await writeFile(path, (await readFile(path)).subarray(1));
+    });
+    expect(cut).toEqual({
+      round: 4,
+      reason: 'server: masked-file: the kept masked vectors are not the ones the transcript names',
+    });
   });
 
   it('a byte of a masked vector, the server re-sealing its transcript and log: the trainer signed another vector', async () => {
