@@ -62,6 +62,12 @@ const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256'
 const bytesOf = (a: Uint32Array | Float32Array | Float64Array): Uint8Array =>
   new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
 
+/** The descriptor as every participant received it, less what differs per participant and the weights. */
+function descriptorOf(d: RoundMsg): Omit<RoundMsg, 't' | 'role' | 'memberIndex' | 'submitBy' | 'answerBy' | 'weights'> {
+  const { t: _t, role: _r, memberIndex: _m, submitBy: _s, answerBy: _a, weights: _w, ...rest } = d;
+  return rest;
+}
+
 export class RoundTranscript implements TranscriptWriter {
   private sink: Promise<MaskedSink | undefined>;
   private readonly at = new Map<string, MaskedRef>();
@@ -136,17 +142,7 @@ export class RoundTranscript implements TranscriptWriter {
         publicKey: this.i.serverKey.publicKey,
         descriptorSig: this.descriptorSig,
       },
-      descriptor: {
-        config: c,
-        version: d.version,
-        weightsDigest: sha256(d.weights),
-        architecture: d.architecture,
-        quant: d.quant,
-        train: d.train,
-        metrics: d.metrics,
-        ...(d.memberCerts ? { memberCerts: d.memberCerts } : {}),
-        ...(d.committeeCert ? { committeeCert: d.committeeCert } : {}),
-      },
+      descriptor: { ...descriptorOf(d), weightsDigest: sha256(d.weights) },
       descriptorDigest: this.i.descriptorDigest,
       trainers: [...this.i.trainers],
       members: [...this.i.members],

@@ -30,10 +30,7 @@ export function descriptorDigest(m: RoundMsg): Uint8Array {
 
 /** The same digest from the weights' SHA-256 instead of the weights (a transcript keeps only it). */
 export function descriptorDigestOf(
-  m: Pick<
-    RoundMsg,
-    'config' | 'version' | 'architecture' | 'quant' | 'train' | 'metrics' | 'memberCerts' | 'committeeCert'
-  >,
+  m: Omit<RoundMsg, 't' | 'role' | 'memberIndex' | 'submitBy' | 'answerBy' | 'weights'>,
   weightsDigest: Uint8Array,
 ): Uint8Array {
   const c = m.config;

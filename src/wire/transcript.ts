@@ -10,15 +10,7 @@
 import { decode, encode } from '@msgpack/msgpack';
 import * as v from 'valibot';
 import { CodedError } from '../base/error.js';
-import {
-  AttestationSchema,
-  CertificateSchema,
-  ExcludedSchema,
-  RoundConfigSchema,
-  SignedComplaintSchema,
-  SignedCommitteeSchema,
-  SignedSlotSchema,
-} from './messages.js';
+import { AttestationSchema, ExcludedSchema, RoundSchema, SignedComplaintSchema, SignedSlotSchema } from './messages.js';
 
 export const TRANSCRIPT_SCHEMA = 'speakonce/transcript';
 /** Bumped on any change of the format below; an auditor refuses versions it does not know. */
@@ -44,18 +36,15 @@ export const ServerCertificateSchema = v.strictObject({
   signature: bytes64,
 });
 
-/** The `round` message every participant received, without what differs per participant. */
+/**
+ * The `round` message every participant received, without what differs per participant (role,
+ * member index, deadlines) and with the SHA-256 of the weights in place of the weights. Derived
+ * from the message's own schema, so a field the descriptor gains is recorded (and covered by D).
+ */
 export const TranscriptDescriptorSchema = v.strictObject({
-  config: RoundConfigSchema,
-  version: uint,
+  ...v.omit(RoundSchema, ['t', 'role', 'memberIndex', 'submitBy', 'answerBy', 'weights']).entries,
   /** SHA-256 of the starting weights (float32 LE), which the descriptor digest covers. */
   weightsDigest: bytes32,
-  architecture: v.unknown(),
-  quant: v.strictObject({ clip: finite, l2Clip: v.optional(finite), weightCap: finite }),
-  train: v.strictObject({ epochs: uint, batchSize: uint, learningRate: finite }),
-  metrics: v.boolean(),
-  memberCerts: v.optional(v.array(CertificateSchema)),
-  committeeCert: v.optional(SignedCommitteeSchema),
 });
 export type TranscriptDescriptor = v.InferOutput<typeof TranscriptDescriptorSchema>;
 
