@@ -171,6 +171,8 @@ export async function checkRound(i: RoundInputs): Promise<RoundVerdict> {
   if (!bytesEqual(f64Bytes(decoded), t.decoded)) fail(r, 'server', 'unmask', 'the decoded sum is not Σy − a·Σs over Δ');
 
   // 8. FedAvg: version N = version N − 1 plus the mean of the decoded sum — the server's own function.
+  //    (A DP round, issue 16, decodes with the descriptor's `dp` parameters and the public seed:
+  //    they are passed here exactly as outcome.ts passes them to applyDecodedSum.)
   const f = t.fedavg;
   if (f.versionBefore !== t.descriptor.version || f.versionAfter !== f.versionBefore + 1)
     fail(r, 'server', 'fedavg', `versions ${f.versionBefore} → ${f.versionAfter} do not follow the descriptor's`);
