@@ -6,7 +6,8 @@
  * named by round, party and check.
  */
 import { execFile } from 'node:child_process';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,8 @@ let server: TestServer | undefined;
 let parts: KitParticipant[] = [];
 let dir = '';
 let keys: Uint8Array[] = [];
+/** For each round, whether its transcript was on disk when each trainer received the result. */
+const transcriptAtResult = new Map<number, boolean[]>();
 
 beforeAll(async () => {
   // 4,3,2 is subset-safe (2·3 > 4 + 1); 5 volunteers so that a crashed member can be replaced.
@@ -58,6 +61,12 @@ beforeAll(async () => {
     kitParticipant({ url: s.wsUrl, token: s.token, label: `M${i}`, train: false, committee: true, dropAt: memberDrop }),
   );
   parts = [...ts, ...ms];
+  for (const t of ts)
+    t.engine.on((e) => {
+      if (e.type !== 'result' || !e.ok) return;
+      const seen = existsSync(join(s.config.dataDir, 'transcripts', `${e.round}.transcript`));
+      transcriptAtResult.set(e.round, [...(transcriptAtResult.get(e.round) ?? []), seen]);
+    });
   await s.events.waitFor((e): e is Done => e.type === 'round_done' && e.round === 5, 120_000, 'round 5');
   dir = s.config.dataDir;
   keys = [...(s.authority?.keys ?? [])];
@@ -91,6 +100,21 @@ describe('npm run audit', () => {
     );
     for (const e of receipts)
       expect(e).toEqual({ type: 'receipt', round: 1, included: true, text: 'included in round 1, verified' });
+  });
+
+  it('the transcript is on disk before the result reaches a trainer; the server key is readable by its owner only', async () => {
+    expect([...transcriptAtResult.keys()].sort()).toEqual([1, 2, 3, 4, 5]);
+    for (const seen of transcriptAtResult.values()) expect(seen.every(Boolean) && seen.length > 0).toBe(true);
+    expect((await stat(join(dir, 'server-key.json'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('GET /transcripts lists every round, with masked vectors for the last 3 only', async () => {
+    const res = await fetch(`${server!.server.url}/transcripts`);
+    const index = (await res.json()) as { rounds: { round: number; masked: boolean }[]; authorityKeys: string[] };
+    expect(index.rounds).toEqual([1, 2, 3, 4, 5].map((round) => ({ round, masked: round >= 3 })));
+    expect(index.authorityKeys).toEqual([toHex(keys[0]!)]);
+    expect((await fetch(`${server!.server.url}/transcripts/1/masked`)).status).toBe(404);
+    expect((await fetch(`${server!.server.url}/transcripts/3/masked`)).status).toBe(200);
   });
 
   it('prints one line per round', async () => {
