@@ -48,6 +48,10 @@ export async function auditBenchOne(cfg: AuditConfig, ctx: SectionContext): Prom
     rounds: cfg.rounds,
     submitMs: 600_000,
     committeeMs: 120_000,
+    // Everything shares this process's event loop: masking 1,000 × 10^5 holds it for minutes,
+    // during which no ping is answered.
+    idleTimeoutMs: 3_600_000,
+    joinTimeoutMs: 600_000,
     transcriptKeep: cfg.rounds,
   });
   const done: Done[] = [];

@@ -19,7 +19,8 @@ import type { FederationEvent } from '../wire/events.js';
 import { seal, unseal } from '../server/durable.js';
 import { type TestServer, startTestServer } from '../../test/support/federation.js';
 import { type KitParticipant, dropFirst, kitParticipant } from '../../test/support/participants.js';
-import { copyDir, flipByte, readTranscript, rechain, reseal } from '../../test/support/transcripts.js';
+import { copyDir, flipByte, readTranscript, rechain, removeCopies, reseal } from '../../test/support/transcripts.js';
+
 import { type AuditReport, audit } from './audit.js';
 import { type AuditSource, dirSource, urlSource } from './source.js';
 
@@ -73,6 +74,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await removeCopies();
   for (const p of parts) p.engine.stop();
   await server?.stop();
 });

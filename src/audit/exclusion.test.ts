@@ -15,7 +15,7 @@ import type { FederationEvent } from '../wire/events.js';
 import type { ContributionMsg, RoundMsg } from '../wire/messages.js';
 import { type TestServer, startTestServer } from '../../test/support/federation.js';
 import { type KitParticipant, kitParticipant } from '../../test/support/participants.js';
-import { copyDir, readTranscript, reseal, signingKeyOf } from '../../test/support/transcripts.js';
+import { copyDir, readTranscript, removeCopies, reseal, signingKeyOf } from '../../test/support/transcripts.js';
 
 import { audit } from './audit.js';
 import { dirSource } from './source.js';
@@ -66,6 +66,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await removeCopies();
   for (const p of parts) p.engine.stop();
   await server?.stop();
 });

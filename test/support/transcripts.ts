@@ -5,7 +5,7 @@
  * the audit must then catch is what the server cannot forge: the participants' signatures, the
  * authority's certificates and the arithmetic.
  */
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -14,11 +14,22 @@ import { GENESIS, lineHash, recordSigner } from '../../src/server/chain.js';
 import { seal, unseal } from '../../src/server/durable.js';
 import { type Transcript, decodeTranscript, encodeTranscript } from '../../src/wire/transcript.js';
 
-/** A copy of a data directory to tamper with. */
+const copies: string[] = [];
+
+/** A copy of a data directory to tamper with (removed by {@link removeCopies}). */
 export async function copyDir(dir: string): Promise<string> {
   const to = await mkdtemp(join(tmpdir(), 'speakonce-tamper-'));
+  copies.push(to);
   await cp(dir, to, { recursive: true });
   return to;
+}
+
+/** Removes the copies made so far (and the authority key file a restarted copy gets beside it). */
+export async function removeCopies(): Promise<void> {
+  for (const d of copies.splice(0)) {
+    await rm(d, { recursive: true, force: true });
+    await rm(`${d}-authority.json`, { force: true });
+  }
 }
 
 export async function readTranscript(dir: string, round: number): Promise<Transcript> {
