@@ -7,7 +7,11 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
+import { CodedError } from '../base/error.js';
 import { TranscriptIndexSchema } from '../wire/transcript.js';
+
+/** The source cannot be read (the audit then checks nothing; exit status 1). */
+export class AuditSourceError extends CodedError<'UNREACHABLE'> {}
 
 export interface AuditSource {
   /** What is audited, for the messages. */
@@ -77,17 +81,28 @@ export function dirSource(dir: string): AuditSource {
 export function urlSource(url: string): AuditSource {
   const base = url.replace(/\/+$/, '');
   const get = async (path: string): Promise<Uint8Array | undefined> => {
-    const res = await fetch(`${base}${path}`);
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`);
+    } catch (e) {
+      throw new AuditSourceError('UNREACHABLE', `GET ${base}${path}: ${e instanceof Error ? e.message : String(e)}`);
+    }
     if (res.status === 404) return undefined;
-    if (!res.ok) throw new Error(`GET ${base}${path} answered HTTP ${res.status}`);
+    if (!res.ok) throw new AuditSourceError('UNREACHABLE', `GET ${base}${path} answered HTTP ${res.status}`);
     return new Uint8Array(await res.arrayBuffer());
   };
   let index: Promise<v.InferOutput<typeof TranscriptIndexSchema> | undefined> | undefined;
   const getIndex = () =>
     (index ??= get('/transcripts').then((b) => {
       if (!b) return undefined;
-      const r = v.safeParse(TranscriptIndexSchema, JSON.parse(new TextDecoder().decode(b)));
-      if (!r.success) throw new Error(`GET ${base}/transcripts: not a transcript index`);
+      let raw: unknown;
+      try {
+        raw = JSON.parse(new TextDecoder().decode(b));
+      } catch {
+        raw = undefined;
+      }
+      const r = v.safeParse(TranscriptIndexSchema, raw);
+      if (!r.success) throw new AuditSourceError('UNREACHABLE', `GET ${base}/transcripts: not a transcript index`);
       return r.output;
     }));
   return {
