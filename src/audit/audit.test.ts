@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -280,11 +280,29 @@ describe('tampering with the data directory is named by round, party and check',
     expect(duplicated.reason).toMatch(/^log line 6: log-chain: it does not follow line 5/);
   });
 
+  it('a finished round whose record names no transcript (the log re-chained by the server)', async () => {
+    const got = await auditCopy((d) =>
+      rechain(d, (rs) => rs.map((r) => (r.round === 4 ? { ...r, transcript: undefined } : r))),
+    );
+    expect(got).toEqual({ round: 4, reason: 'server: transcript: the round has no transcript' });
+  });
+
   it('a record dropped and the log re-chained by the server: the transcript of that round is unaccounted for', async () => {
     const got = await auditCopy((d) => rechain(d, (rs) => rs.filter((r) => r.round !== 2)));
     expect(got).toEqual({
       round: 2,
       reason: 'server: log-chain: a transcript exists but the chained log has no record of its round',
+    });
+  });
+
+  it('a round deleted with its transcript and the log re-chained: the model versions no longer follow', async () => {
+    const got = await auditCopy(async (d) => {
+      await rm(join(d, 'transcripts', '3.transcript'));
+      await rechain(d, (rs) => rs.filter((r) => r.round !== 3));
+    });
+    expect(got).toEqual({
+      round: 4,
+      reason: 'server: fedavg: the round starts from version 3, the previous round left version 2',
     });
   });
 

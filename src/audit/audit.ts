@@ -63,16 +63,18 @@ export async function audit(src: AuditSource, authorities: readonly Uint8Array[]
       continue;
     }
     if (!rec.transcript) {
-      // An interrupted or recovered round: a signed record, no transcript.
-      if (!federation || !(await recordSigned(rec, federation, serverKeys)))
+      // Only an interrupted or recovered round (recorded at a start, model unchanged) has none.
+      const code = recordCode(rec);
+      if ((code !== 'INTERRUPTED' && code !== 'RECOVERED') || rec.versionAfter !== rec.versionBefore)
+        fail({ round, party: 'server', check: 'transcript', message: 'the round has no transcript' });
+      else if (!federation || !(await recordSigned(rec, federation, serverKeys)))
         fail({
           round,
           party: 'server',
           check: 'record-signature',
           message: 'the record is not signed by the certified server key',
         });
-      else
-        lines.push({ round, ok: true, text: `round ${round}: ok (${rec.outcome}, no transcript: ${recordCode(rec)})` });
+      else lines.push({ round, ok: true, text: `round ${round}: ok (${rec.outcome}, no transcript: ${code})` });
       continue;
     }
     try {
@@ -159,6 +161,22 @@ export async function audit(src: AuditSource, authorities: readonly Uint8Array[]
         check: 'log-chain',
         message: 'a transcript exists but the chained log has no record of its round',
       });
+  // Model versions follow each other in log order: no version comes from outside a round (an
+  // order the chain already refused is not judged twice).
+  let version = 0;
+  for (const rec of brokenAt ? [] : chain.records) {
+    const okLine = lines.findIndex((l) => l.round === rec.round && l.ok);
+    if (rec.versionBefore !== version && okLine >= 0) {
+      lines.splice(okLine, 1);
+      bad(rec.round, {
+        round: rec.round,
+        party: 'server',
+        check: 'fedavg',
+        message: `the round starts from version ${rec.versionBefore}, the previous round left version ${version}`,
+      });
+    }
+    version = rec.versionAfter;
+  }
   lines.sort((a, b) => a.round - b.round);
   const firstBad = lines.find((l) => !l.ok);
   return {
