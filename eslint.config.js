@@ -16,7 +16,7 @@ import tseslint from 'typescript-eslint';
  *     data, training), src/dp (differential privacy: samplers, transforms, accountant)
  *   2 src/wire
  *   3 src/server, src/client, src/authority (the enrollment authority)
- *   4 src/ui, src/sim
+ *   4 src/ui, src/sim, src/audit (the transcripts' verifier, npm run audit)
  *   5 scripts/, bench/, e2e/, test/ (tools and test support)
  * Rooms on one floor do not import each other, and the browser app (src/ui) never imports the
  * server. Test files may also import the shared test support (test/).
@@ -33,6 +33,7 @@ const FLOORS = {
   'src/authority': 3,
   'src/ui': 4,
   'src/sim': 4,
+  'src/audit': 4,
   scripts: 5,
   bench: 5,
   e2e: 5,

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { activeBackends, engineReady, engineStatus } from '../src/secagg/index.js';
+import { auditSection } from './audit.js';
 import { browserSection } from './browser.js';
 import { dpSection } from './dp.js';
 import {
@@ -27,7 +28,7 @@ import {
 import { roundsSection } from './rounds.js';
 import { secaggSection } from './secagg.js';
 
-export const SECTIONS: readonly Section[] = [secaggSection, roundsSection, browserSection, dpSection];
+export const SECTIONS: readonly Section[] = [secaggSection, roundsSection, browserSection, dpSection, auditSection];
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 

@@ -11,6 +11,8 @@ import { listenAuthority } from '../src/authority/http.js';
 import { type AuthorityKeys, loadOrCreateKeys, rotateKeys, toHex } from '../src/authority/keys.js';
 import { DEFAULT_CERTIFICATE_MS, EnrollmentAuthority } from '../src/authority/service.js';
 import { createSigningKey } from '../src/cert/sign.js';
+import { fromHex } from '../src/secagg/index.js';
+import { serverCertificateToJson } from '../src/wire/authority.js';
 import { createLogger } from '../src/server/log.js';
 import { UsageError, command, flag, log, num, runMain, toggle } from './cli.js';
 
@@ -27,6 +29,10 @@ const CMD = command({
     show: toggle("print the authority's public key (what servers and clients pin) and exit"),
     rotate: toggle(
       'roll the keys: fresh ones sign from now on; the old key stays accepted for --certificate-hours, then is refused',
+    ),
+    'certify-server': flag(
+      'HEX',
+      "certify an aggregation server's signing key (it prints it at start) for --federation; prints the certificate as JSON for `npm run server -- --server-cert FILE` (docs/protocol.md §26)",
     ),
     'rotate-participant': flag(
       'FILE',
@@ -69,6 +75,15 @@ runMain(
       process.stdout.write(
         `${JSON.stringify({ rotated: 'authority', publicKey: toHex(keys.signPublic), accepted: keys.retired.map((r) => ({ publicKey: toHex(r.publicKey), acceptUntil: new Date(r.acceptUntil).toISOString() })) })}\n`,
       );
+      return;
+    }
+    if (f['certify-server']) {
+      const key = f['certify-server'].trim().toLowerCase();
+      if (!/^[0-9a-f]{64}$/.test(key)) throw new UsageError(`--certify-server takes 64 hex digits, got '${key}'`);
+      if (!f.federation) throw new UsageError('--federation is required with --certify-server');
+      if (!existsSync(keyFile)) throw new UsageError(`no key file ${keyFile}`);
+      const auth = new EnrollmentAuthority(loadOrCreateKeys(keyFile), { federation: f.federation, open: true });
+      process.stdout.write(`${JSON.stringify(serverCertificateToJson(auth.certifyServer(fromHex(key))))}\n`);
       return;
     }
     const pins = (k: AuthorityKeys) => [k.signPublic, ...k.retired.map((r) => r.publicKey)].map((x) => toHex(x));

@@ -53,6 +53,10 @@ export const FLAGS = {
   port: flag('N', 'port of the app, the participants and the observers'),
   host: flag('H', 'interface to bind (0.0.0.0 to let other machines join)'),
   'data-dir': flag('DIR', 'where model versions and the round log are kept'),
+  'transcript-keep': flag(
+    'K',
+    'rounds whose masked vectors the transcripts keep in full, for `npm run audit` to recompute Σy (default 3; older rounds keep their signed digests; docs/transcript.md)',
+  ),
   token: flag('T', 'join token participants must present'),
   open: toggle('accept joins without a token (demos)'),
   'allow-origin': flag(

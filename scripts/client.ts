@@ -190,6 +190,8 @@ runMain(CMD.help, async () => {
             ? `  round ${e.round}: model v${e.version} (${e.survivors} trainers, ${e.answered} members)`
             : `  round ${e.round} FAILED (${e.code}): ${e.reason}`,
         );
+      case 'receipt':
+        return log(`  ${e.included ? e.text : `receipt: ${e.text}`}`);
       case 'error':
         return log(`  error ${e.code}: ${e.message}`);
       default:

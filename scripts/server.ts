@@ -12,6 +12,24 @@ import { UsageError, command, flag, intList, num, parseCommittee, parseOrigins, 
 import { DP_FLAGS, dpBanner, dpSettings } from './dp-flags.js';
 import { joinToken } from './join-token.js';
 import { listenOrExplain } from './port.js';
+import { readFileSync } from 'node:fs';
+import * as v from 'valibot';
+import type { ServerCertificate } from '../src/cert/server.js';
+import { toHex } from '../src/secagg/index.js';
+import { ServerCertificateJsonSchema } from '../src/wire/authority.js';
+
+/** The server certificate file of `--server-cert` (docs/protocol.md §26). */
+function readServerCertificate(file: string): ServerCertificate {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--server-cert ${file} cannot be read: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const r = v.safeParse(ServerCertificateJsonSchema, raw);
+  if (!r.success) throw new UsageError(`--server-cert ${file} is not a server certificate: ${r.issues[0].message}`);
+  return r.output;
+}
 
 const CMD = command({
   usage: 'npm run server -- [options]',
@@ -19,6 +37,7 @@ const CMD = command({
     port: 'default 8080; 0 = any free port',
     host: 'default 127.0.0.1',
     'data-dir': 'default data/federation; a restarted server resumes from the last finished version there',
+    'transcript-keep': true,
     recover: toggle(
       'rebuild state.json from the newest loadable checkpoint and rounds.jsonl when the start-up check refused the data directory (nothing is deleted: what cannot be used is set aside)',
     ),
@@ -31,6 +50,10 @@ const CMD = command({
     'authority-key': flag(
       'HEX[,HEX…]',
       "the enrollment authority's Ed25519 key(s) (`npm run authority -- show`): joins must carry its certificates and every contribution and answer is signed; without it the federation is uncertified and honest clients refuse its rounds",
+    ),
+    'server-cert': flag(
+      'FILE',
+      "the authority's certificate of this server's signing key (`npm run authority -- --federation ID --certify-server KEY > FILE`; the key is printed at start): every round's transcript carries it, so `npm run audit` can verify the rounds (docs/transcript.md)",
     ),
     'authority-url': flag(
       'URL',
@@ -70,6 +93,7 @@ runMain(CMD.help, async () => {
     host: f.host,
     dataDir: f['data-dir'],
     recover: f.recover,
+    transcriptKeep: opt(f['transcript-keep'], (s) => num('transcript-keep', s, 0, { int: true, min: 0 })),
     token: f.token,
     open: f.open,
     allowedOrigins: parseOrigins(f['allow-origin']),
@@ -111,6 +135,7 @@ runMain(CMD.help, async () => {
   const fed = new Federation(config, log);
   await fed.init();
   if (f['authority-url']) fed.useAuthority(httpAuthorityLink(f['authority-url'], fed.federationId));
+  if (f['server-cert']) fed.useServerCertificate(readServerCertificate(f['server-cert']));
   const server = await listenOrExplain(config.host, config.port, 'npm run server', () =>
     listen(fed, config.host, config.port, log),
   );
@@ -132,6 +157,8 @@ runMain(CMD.help, async () => {
       `  browser pages:   ${server.allowedOrigins.join(', ')} may connect (--allow-origin for more)`,
       `  data:            ${config.dataDir}`,
       dpBanner(fed.status().privacy).trimEnd(),
+      `  server key:      ${toHex(fed.serverPublicKey)}${f['server-cert'] ? ' (certified)' : ` — not certified: its rounds do not audit until \`npm run authority -- --federation ${fed.federationId} --certify-server ${toHex(fed.serverPublicKey)} > cert.json\` and --server-cert cert.json`}`,
+      `  transcripts:     ${server.url}/transcripts (npm run audit -- --url ${server.url})`,
       '',
     ]
       .filter((l) => l !== '')

@@ -8,6 +8,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type Certificate, type CertRole, authorityId, issueCertificate } from '../cert/certificate.js';
 import type { SignedCommittee } from '../cert/committee.js';
+import { SERVER_CERTIFICATE_MS, type ServerCertificate, issueServerCertificate } from '../cert/server.js';
 import { verifySignature } from '../cert/sign.js';
 import { CommitteeDraw, type DrawOptions, type Scheme } from './draw.js';
 import { enrollBytes } from '../cert/statements.js';
@@ -78,6 +79,23 @@ export class EnrollmentAuthority {
     return this.draw.committee(scheme, this.now(), fresh);
   }
 
+  /**
+   * Certifies the aggregation server's signing key for this federation (docs/protocol.md §26).
+   * Only the operator's own wiring calls this (in process, `npm start`; or `npm run authority --
+   * --certify-server`): it is on no HTTP route, so no participant can have a key certified as
+   * the server's.
+   */
+  certifyServer(signKey: Uint8Array): ServerCertificate {
+    const now = this.now();
+    return issueServerCertificate(this.keys.signSecret, {
+      federation: this.opts.federation,
+      signKey,
+      notBefore: now - 60_000,
+      notAfter: now + SERVER_CERTIFICATE_MS,
+      authority: authorityId(this.keys.signPublic),
+    });
+  }
+
   async enroll(req: EnrollRequest): Promise<Certificate> {
     if (req.federation !== this.opts.federation)
       throw new AuthorityError(
@@ -113,6 +131,10 @@ export class EnrollmentAuthority {
 /** The authority as the aggregation server beside it asks it for committees (src/server/authority-link.ts). */
 export function inProcessAuthority(auth: EnrollmentAuthority): {
   committee(scheme: Scheme, fresh: boolean): Promise<SignedCommittee>;
+  certifyServer(signKey: Uint8Array): Promise<ServerCertificate>;
 } {
-  return { committee: (scheme, fresh) => Promise.resolve().then(() => auth.committee(scheme, fresh)) };
+  return {
+    committee: (scheme, fresh) => Promise.resolve().then(() => auth.committee(scheme, fresh)),
+    certifyServer: (signKey) => Promise.resolve().then(() => auth.certifyServer(signKey)),
+  };
 }

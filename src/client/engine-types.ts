@@ -121,6 +121,8 @@ export type EngineEvent =
       answered: number;
     }
   | { type: 'error'; code: string; message: string; round?: number }
+  /** A trainer's receipt (receipt.ts): its contribution is in the S the members signed, or why not. */
+  | { type: 'receipt'; round: number; included: boolean; text: string }
   | { type: 'dropped'; round: number; point: DropPoint };
 
 /** The state of an engine that has not connected yet. */

@@ -20,6 +20,7 @@ import {
   quantize,
   maxQuantized,
   DEFAULT_MIN_SURVIVORS,
+  contributionDigest,
   isSubsetSafe,
 } from '../secagg/index.js';
 import { bytesToF32, encodeMessage, u32ToBytes } from '../wire/codec.js';
@@ -34,6 +35,7 @@ import type { CryptoRunner } from './crypto/types.js';
 import { committeeJobOf } from './job.js';
 import { SpokenRounds } from './spoken.js';
 import { type DpAcceptance, MemoryPrivacyLedger, type PrivacyLedger, acceptDpRound, privacyView } from './privacy.js';
+import { checkReceipt } from './receipt.js';
 import { Transport } from './transport.js';
 import {
   type DropPoint,
@@ -439,6 +441,7 @@ export class ParticipantEngine {
         'not connected when the contribution was ready; it was not sent',
       );
     this.update({ phase: 'sent' });
+    this.sentDigest = { round: m.config.round, digest: contributionDigest(c.ephemeralPublic, c.sealed) };
     this.emit({ type: 'sent', round: m.config.round, bytes, timings });
     this.maybeDrop(m.config.round, 'after-send');
   }
@@ -532,6 +535,7 @@ export class ParticipantEngine {
         this.emit({ type: 'error', code: 'SPLIT_VIEW', message: why, round: r.round });
       }
     }
+    await this.receipt(r);
     if (r.round === this.snap.round)
       this.update({ phase: r.ok ? 'done' : 'failed', version: r.version, ...(r.ok ? {} : { lastError: r.reason }) });
     else this.update({ version: Math.max(this.snap.version, r.version) });
@@ -545,6 +549,19 @@ export class ParticipantEngine {
       ...(r.code ? { code: r.code } : {}),
       ...(r.reason ? { reason: r.reason } : {}),
     });
+  }
+
+  /** The contribution digest (§13) this trainer sent, for its receipt. */
+  private sentDigest: { round: number; digest: Promise<Uint8Array> } | undefined;
+
+  /** A certified trainer's receipt: is its contribution in the S the members signed (receipt.ts)? */
+  private async receipt(r: ResultMsg): Promise<void> {
+    const sent = this.sentDigest;
+    const federation = this.current?.config.federation;
+    if (!this.certified || !sent || sent.round !== r.round || !federation || !this.snap.clientId) return;
+    this.sentDigest = undefined;
+    const got = checkReceipt(federation, r, { clientId: this.snap.clientId, digest: await sent.digest });
+    this.emit({ type: 'receipt', round: r.round, ...got });
   }
 
   private onError(e: ErrorMsg): void {

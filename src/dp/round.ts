@@ -11,7 +11,7 @@
  *   the noise cannot make the decoded sum wrong, at worst (probability ≤ p) a trainer refuses to
  *   send (DP_FIELD_BUDGET) in that round.
  * - K = minSurvivors − colluders honest survivors alone carry the target noise (calibrate.ts);
- *   members refuse a survivor set below minSurvivors (the descriptor's, docs/protocol.md §26).
+ *   members refuse a survivor set below minSurvivors (the descriptor's, docs/protocol.md §27).
  * - The charge of a decoded round uses |S| − colluders honest survivors, never more.
  */
 import type { DdgRound } from './accountant.js';

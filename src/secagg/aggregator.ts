@@ -281,15 +281,17 @@ export class RoundAggregator {
       throw new ThresholdError(this.answers.size, need);
     }
     try {
-      const shares = [...this.answers.values()]
-        .sort((a, b) => a.memberIndex - b.memberIndex)
-        .map((r) => ({ index: r.memberIndex, values: r.sum }));
-      const { secrets: sumS, faulty, used, checked } = robustReconstruct(shares, this.cfg.committee);
-      const ctx = { federation: this.cfg.federation, round: this.cfg.round };
-      this.ring ??= expandPublicRing(this.cfg.publicSeed, ctx, this.cfg.length);
-      const sumY = await this.accumulator();
-      const reduced: Residues = [sumY.reduce(0), sumY.reduce(1)];
-      const sum = removeMask(reduced, sumS, await this.ring, this.cfg.delta, this.cfg.length);
+      this.ring ??= expandPublicRing(
+        this.cfg.publicSeed,
+        { federation: this.cfg.federation, round: this.cfg.round },
+        this.cfg.length,
+      );
+      const { sum, faulty, used, checked } = unmaskAnswers(
+        this.cfg,
+        this.maskedSum(),
+        [...this.answers.values()],
+        await this.ring,
+      );
       this.phase = 'unmasked';
       return {
         sum,
@@ -303,4 +305,36 @@ export class RoundAggregator {
       throw e;
     }
   }
+
+  /** Σy over the current survivor set, reduced mod q1 and q2 (what unmasking starts from; §14 step 2). */
+  maskedSum(): Residues {
+    const acc = this.sumY; // created with the first contribution
+    if (!acc) return [new Uint32Array(this.cfg.length), new Uint32Array(this.cfg.length)];
+    return [acc.reduce(0), acc.reduce(1)];
+  }
+
+  /** The answers recorded for the current job, by member index (for the round's transcript). */
+  answersGiven(): CommitteeResponse[] {
+    return [...this.answers.values()].sort((a, b) => a.memberIndex - b.memberIndex);
+  }
+}
+
+/**
+ * Unmasking itself (docs/protocol.md §14), a pure function of public data: Σŝ reconstructed
+ * robustly from the answers (§14.1), then the aggregate mask removed from the reduced Σy. The
+ * server's aggregator and the auditor (src/audit/) call this one function, so an audit
+ * recomputes exactly what the server decoded.
+ */
+export function unmaskAnswers(
+  cfg: RoundConfig,
+  sumY: Residues,
+  answers: readonly CommitteeResponse[],
+  ring: PublicRing,
+): { sum: Float64Array; faulty: readonly number[]; used: readonly number[]; checked: boolean } {
+  const shares = [...answers]
+    .sort((a, b) => a.memberIndex - b.memberIndex)
+    .map((r) => ({ index: r.memberIndex, values: r.sum }));
+  const { secrets: sumS, faulty, used, checked } = robustReconstruct(shares, cfg.committee);
+  const sum = removeMask(sumY, sumS, ring, cfg.delta, cfg.length);
+  return { sum, faulty, used, checked };
 }

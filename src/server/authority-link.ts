@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import type { SignedCommittee } from '../cert/committee.js';
+import type { ServerCertificate } from '../cert/server.js';
 import { bytesEqual } from '../base/bytes.js';
 import type { CommitteeSettings, SharingScheme } from '../secagg/index.js';
 import { SHORT_ID } from '../wire/events.js';
@@ -16,6 +17,8 @@ import { Refusal } from './refusal.js';
 export interface AuthorityLink {
   /** The committee for this scheme; `fresh` asks for a new draw (the authority rate-limits it). */
   committee(scheme: SharingScheme, fresh: boolean): Promise<SignedCommittee>;
+  /** The authority's certificate of the server's signing key (docs/protocol.md §26), where it gives one. */
+  certifyServer?(signKey: Uint8Array): Promise<ServerCertificate>;
 }
 
 export function httpAuthorityLink(url: string, federation: string): AuthorityLink {

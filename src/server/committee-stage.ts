@@ -29,6 +29,10 @@ export class CommitteeStage {
   /** The current survivor set S (ids), and the cut-off it came from (for a re-issue's `previous`). */
   survivors: string[];
   private cut: CutOff;
+  /** The cut-off's S and H_S, before any exclusion (the round's transcript records both). */
+  readonly firstCut: CutOff;
+  /** Each re-issue's evidence, in order (the transcript keeps it for the audit, docs/transcript.md). */
+  readonly reissued: Retry[] = [];
 
   constructor(
     private readonly plan: RoundPlan,
@@ -42,6 +46,7 @@ export class CommitteeStage {
   ) {
     this.survivors = [...survivors];
     this.cut = cut;
+    this.firstCut = cut;
     const certified = plan.certified;
     if (certified) {
       const eph = new Map(cut.jobs[0]?.slots.map((s) => [s.clientId, s.ephemeralPublic] as const));
@@ -66,6 +71,11 @@ export class CommitteeStage {
       this.jobs.set(id, msg);
       this.sent(this.host.send(id, msg));
     });
+  }
+
+  /** The current survivor set's cut (after any re-issue). */
+  get currentCut(): CutOff {
+    return this.cut;
   }
 
   /** The current job of a member that has not responded to it yet. */
@@ -156,6 +166,7 @@ export class CommitteeStage {
     const retry: Retry = { previous, excluded: convictions.map((c) => c.evidence), complaints: desk.complaints };
     const cut = agg.exclude([...out]);
     this.cut = cut;
+    this.reissued.push(retry);
     this.reissues++;
     this.excluded.push(...convictions);
     this.survivors = remaining;

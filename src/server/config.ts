@@ -42,6 +42,11 @@ export const ServerConfigSchema = v.strictObject({
    * (`--recover`), when the start-up check refused the data directory (src/server/recover.ts).
    */
   recover: v.boolean(),
+  /**
+   * Rounds whose masked vectors the transcripts keep in full (`--transcript-keep`, default 3;
+   * older rounds keep their signed digests): docs/transcript.md.
+   */
+  transcriptKeep: nonNegInt,
   /** Join token; ignored when `open`. */
   token: v.optional(v.string()),
   open: v.boolean(),
@@ -154,6 +159,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   port: 8080,
   dataDir: 'data/federation',
   recover: false,
+  transcriptKeep: 3,
   open: false,
   allowedOrigins: [],
   rounds: 0,

@@ -26,6 +26,8 @@ export type DataDirErrorCode =
   /** The data directory cannot be written. */
   | 'DATA_DIR_UNWRITABLE'
   /** --recover found no loadable version. */
-  | 'NOTHING_TO_RECOVER';
+  | 'NOTHING_TO_RECOVER'
+  /** server-key.json cannot be read, or its keys do not match (docs/protocol.md §26). */
+  | 'SERVER_KEY_UNREADABLE';
 
 export class DataDirError extends CodedError<DataDirErrorCode> {}

@@ -38,6 +38,11 @@ import { type Connection, Registry, type RoundMessage, type Session } from './re
 import { type RoundOutcome, RoundRun } from './round.js';
 import { type Draw, allRoundsRun, drawRoles } from './schedule.js';
 import { type AuthorityLink, seatAuthorityCommittee } from './authority-link.js';
+import { type ServerCertificate } from '../cert/server.js';
+import { bytesEqual } from '../base/bytes.js';
+import { toHex } from '../secagg/index.js';
+import { RoundTranscript } from './transcript.js';
+import { TranscriptStore } from './transcript-store.js';
 
 /** How soon a round start is tried again while the authority's committee is not ready. */
 const COMMITTEE_RETRY_MS = 500;
@@ -91,6 +96,10 @@ export class Federation {
   /** A DP federation's parameters and accountant (privacy.ts); undefined without DP. */
   private readonly privacy: PrivacyBudget | undefined;
   private budgetSpent = false;
+  /** The rounds' transcripts (docs/transcript.md) and the server's certificate (docs/protocol.md §26). */
+  readonly transcripts: TranscriptStore;
+  private serverCert: ServerCertificate | undefined;
+  private transcript: RoundTranscript | undefined;
   private readonly retry: StartRetry;
   private lastWaiting = '';
 
@@ -119,6 +128,7 @@ export class Federation {
     this.maxMessageBytes = config.maxMessageBytes ?? maxContributionBytes(length, m);
     this.ledger = new Ledger(config, log);
     this.offenders = new OffenderBook(config.dataDir, log);
+    this.transcripts = new TranscriptStore(config.dataDir, config.transcriptKeep);
     this.retry = new StartRetry(log, (e) => this.emit(e));
     this.registry = new Registry(config, this.maxMessageBytes, log, {
       welcome: () => ({ federation: this.ledger.federation, version: this.ledger.version }),
@@ -139,6 +149,7 @@ export class Federation {
   async init(): Promise<void> {
     await this.ledger.open();
     this.privacy?.restore(this.ledger.loggedRounds);
+    await this.transcripts.init();
     const r = this.ledger.interrupted;
     if (r) {
       const { round, versionBefore: version, code = 'INTERRUPTED', reason = '' } = r;
@@ -299,6 +310,18 @@ export class Federation {
           ),
         }
       : undefined;
+    const digest = certifiedRound?.descriptorDigest ?? descriptorDigest(descriptor.message('trainer', undefined, 0, 0));
+    const transcript = new RoundTranscript({
+      store: this.transcripts,
+      log: this.log,
+      descriptor: descriptor.message('trainer', undefined, 0, 0),
+      descriptorDigest: digest,
+      serverKey: this.ledger.serverKey,
+      serverCertificate: await this.serverCertificate(),
+      trainers: trainers.map((p) => p.id),
+      members: members.map((p) => p.id),
+    });
+    this.transcript = transcript;
     const run = new RoundRun(
       {
         config,
@@ -317,6 +340,7 @@ export class Federation {
         isConnected: (id) => this.registry.isConnected(id),
         emit: (e) => this.emit(e),
         log: this.log,
+        contributed: (id, msg) => transcript.contributed(id, msg),
       },
     );
     this.current = run;
@@ -358,6 +382,7 @@ export class Federation {
       send: this.registry.send.bind(this.registry),
       privacy: this.privacy,
       onDecodedForTest: this.onDecodedForTest,
+      transcript: this.transcript,
     };
     // Convictions are on disk before the result tells anyone (§25).
     for (const c of outcome.excluded) await this.offenders.record(c.id, run.round, c.how);
@@ -385,6 +410,42 @@ export class Federation {
   /** The committee drawn by the enrollment authority from its own pool (docs/protocol.md §24). */
   useAuthority(link: AuthorityLink): void {
     this.authority = link;
+  }
+
+  /**
+   * A certificate of the server's key the operator obtained from the authority
+   * (`npm run server -- --server-cert`); refused when it names another key or federation.
+   */
+  useServerCertificate(c: ServerCertificate): void {
+    if (!bytesEqual(c.body.signKey, this.ledger.serverKey.publicKey) || c.body.federation !== this.ledger.federation)
+      throw new Refusal(
+        'UNCERTIFIED',
+        `the server certificate is for another key or federation (this server's key: ${toHex(this.ledger.serverKey.publicKey)}, federation ${this.ledger.federation})`,
+      );
+    this.serverCert = c;
+  }
+
+  /** The server's public signing key (docs/protocol.md §26). */
+  get serverPublicKey(): Uint8Array {
+    return this.ledger.serverKey.publicKey;
+  }
+
+  /**
+   * The authority's certificate of the server's key (docs/protocol.md §26), asked for once and
+   * again a day before it runs out; undefined where the authority link cannot certify servers
+   * (the round's transcript then says so, and an audit fails it).
+   */
+  private async serverCertificate(): Promise<ServerCertificate | undefined> {
+    const c = this.serverCert;
+    if (c && c.body.notAfter - Date.now() > 24 * 3600_000) return c;
+    const link = this.authority;
+    if (!link?.certifyServer) return c;
+    try {
+      this.serverCert = await link.certifyServer(this.ledger.serverKey.publicKey);
+    } catch (e) {
+      this.log.warn('server_certificate_refused', { error: e instanceof Error ? e.message : String(e) });
+    }
+    return this.serverCert;
   }
 
   private async authorityDraw(scheme: CommitteeSettings): Promise<Draw | string> {

@@ -19,6 +19,7 @@ import type { Logger } from './log.js';
 import { ConnectionGate, heartbeat, joinDeadline } from './limits.js';
 import { ReplayBuffer } from './replay.js';
 import { Subscribers } from './subscribers.js';
+import { transcriptRoute } from './transcript-http.js';
 
 export interface HttpOptions {
   /** Extra request handler (static app); return true when it handled the request. */
@@ -97,6 +98,8 @@ export async function listen(
         res.end(body);
         return;
       }
+      // The rounds' transcripts and model versions, for anyone to audit (transcript-http.ts).
+      if (await transcriptRoute(fed, req, res, url.pathname)) return;
       if (ROUTES.has(url.pathname) && req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('allow', 'GET, HEAD');
         return json(res, 405, { error: 'method not allowed', path: url.pathname });

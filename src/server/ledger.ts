@@ -11,11 +11,16 @@ import { RECOVER_HINT, checkDataDir } from './datadir.js';
 import { DataDirError } from './datadir-error.js';
 import { recover } from './recover.js';
 import { type FederationState, type RoundRecord, Store } from './store.js';
+import type { RawSigningKeyPair } from '../cert/sign.js';
+import { recordSigner } from './chain.js';
+import { loadOrCreateServerKey } from './server-key.js';
 
 export class Ledger {
   private readonly store: Store;
   private state!: FederationState;
   private current!: GlobalModel;
+  /** The server's signing key (server-key.ts, docs/protocol.md §26). */
+  serverKey!: RawSigningKeyPair;
 
   constructor(
     private readonly config: ServerConfig,
@@ -31,6 +36,8 @@ export class Ledger {
    */
   async open(): Promise<void> {
     await this.store.init();
+    this.serverKey = await loadOrCreateServerKey(this.config.dataDir);
+    this.store.signer = recordSigner(this.serverKey.secretKey);
     if (this.config.recover) await recover(this.store, this.log);
     const log = await this.store.readLog();
     this.loggedRounds = log.records;
@@ -100,7 +107,7 @@ export class Ledger {
       startedAt: now,
       endedAt: now,
     };
-    await this.store.appendRound(record);
+    await this.store.appendRound(record, this.state.federation);
     this.interrupted = record;
     this.interruptedParticipants = new Set(await this.store.readRoles(round));
   }
@@ -169,6 +176,11 @@ export class Ledger {
   }
 
   appendRound(record: RoundRecord): Promise<void> {
-    return this.store.appendRound(record);
+    return this.store.appendRound(record, this.state.federation);
+  }
+
+  /** The data directory (transcripts live beside the log, transcript-store.ts). */
+  get dataDir(): string {
+    return this.config.dataDir;
   }
 }

@@ -17,6 +17,7 @@ import type { Logger } from './log.js';
 import { applyDecodedSum } from './model.js';
 import type { PrivacyBudget } from './privacy.js';
 import { PREVIEW_LENGTH, type RoundOutcome, type RoundPlan } from './round.js';
+import type { TranscriptWriter } from './transcript.js';
 
 export interface OutcomeHost {
   readonly config: ServerConfig;
@@ -28,9 +29,13 @@ export interface OutcomeHost {
   readonly privacy: PrivacyBudget | undefined;
   /** Test mode only: the decoded sum, before the `round_done` event. */
   readonly onDecodedForTest: ((round: RoundId, sum: Float64Array) => void) | undefined;
+  /** The round's transcript (transcript.ts), written before the log record and the result. */
+  readonly transcript?: TranscriptWriter | undefined;
 }
 
-type Applied = { versionAfter: number; aggregatePreview: number[] } | { code: string; reason: string };
+type Applied =
+  | { versionAfter: number; aggregatePreview: number[]; weightSum: number; weights: Float32Array }
+  | { code: string; reason: string };
 
 /** The new model version from a decoded sum, saved; or why it could not be applied. */
 async function apply(host: OutcomeHost, plan: RoundPlan, sum: Float64Array, survivors: number): Promise<Applied> {
@@ -43,7 +48,7 @@ async function apply(host: OutcomeHost, plan: RoundPlan, sum: Float64Array, surv
     const { weights, mean, weightSum } = applyDecodedSum(ledger.model.weights, sum, q, dp);
     const aggregatePreview = Array.from(mean.subarray(0, PREVIEW_LENGTH));
     const versionAfter = await ledger.commitVersion({ ...ledger.model, weights }, { round, survivors, weightSum });
-    return { versionAfter, aggregatePreview };
+    return { versionAfter, aggregatePreview, weightSum, weights };
   } catch (e) {
     const code = e instanceof SecAggError ? e.code : 'APPLY_FAILED';
     return { code, reason: `the aggregate could not be applied: ${e instanceof Error ? e.message : String(e)}` };
@@ -87,6 +92,22 @@ export async function settleRound(
   const code = 'code' in applied ? applied.code : undefined;
   const reason = 'reason' in applied ? applied.reason : undefined;
   const metrics = o.ok && ok ? secureMetrics(host, plan, o.sum, versionBefore) : undefined;
+  const endedAt = new Date().toISOString();
+  // The transcript is on disk before the record that chains its digest (docs/transcript.md).
+  const fedavg = o.ok && 'versionAfter' in applied ? { sum: o.sum, versionBefore, ...applied } : undefined;
+  const transcript = await host.transcript
+    ?.settle(o, {
+      ok,
+      ...(code ? { code } : {}),
+      ...(reason ? { reason } : {}),
+      startedAt,
+      endedAt,
+      ...(fedavg ? { fedavg: { ...fedavg, weightsAfter: fedavg.weights } } : {}),
+    })
+    .catch((e: unknown) => {
+      host.log.error('transcript_failed', { round, error: String(e) });
+      return undefined;
+    });
   // A record that cannot be written (a full disk) does not keep the outcome from the observers and
   // the participants; the next start finds the round unrecorded and records it as interrupted.
   const record = host.ledger.appendRound({
@@ -107,7 +128,8 @@ export async function settleRound(
     ...(metrics ? { metrics: { ...metrics } } : {}),
     ...(privacy ? { dp: privacy.record } : {}),
     startedAt,
-    endedAt: new Date().toISOString(),
+    endedAt,
+    ...(transcript ? { transcript } : {}),
   });
   await record.catch((e: unknown) => host.log.error('round_record_failed', { round, error: String(e) }));
   if (o.ok && 'versionAfter' in applied) {
@@ -150,6 +172,13 @@ export async function settleRound(
     ...(o.attestations.length ? { attestations: o.attestations } : {}),
     ...(o.excluded.length ? { excluded: o.excluded.map((c) => c.id) } : {}),
   };
-  for (const id of new Set([...plan.trainers, ...plan.members])) host.send(id, result);
+  // The round's trainers also get S, to check their own contribution is in it (their receipt, §26).
+  const cut = o.evidence?.cut;
+  const forTrainers: ServerMessage =
+    ok && cut && result.t === 'result'
+      ? { ...result, survivorList: cut.survivors.map((s) => ({ id: s.clientId, digest: s.digest })) }
+      : result;
+  const trainers = new Set(plan.trainers);
+  for (const id of new Set([...plan.trainers, ...plan.members])) host.send(id, trainers.has(id) ? forTrainers : result);
   return ok;
 }

@@ -104,24 +104,27 @@ export async function recover(store: Store, log: Logger): Promise<Recovery | und
   };
   const now = new Date().toISOString();
   const reason = `${STATE_FILE} rebuilt by --recover from models/v${version} and ${LOG_FILE}`;
-  await store.appendRound({
-    round,
-    outcome: 'failed',
-    code: 'RECOVERED',
-    reason,
-    versionBefore: version,
-    versionAfter: version,
-    trainers: [],
-    survivors: [],
-    members: [],
-    membersAnswered: [],
-    tRec: 0,
-    timings: {},
-    bytesIn: 0,
-    bytesOut: 0,
-    startedAt: now,
-    endedAt: now,
-  });
+  await store.appendRound(
+    {
+      round,
+      outcome: 'failed',
+      code: 'RECOVERED',
+      reason,
+      versionBefore: version,
+      versionAfter: version,
+      trainers: [],
+      survivors: [],
+      members: [],
+      membersAnswered: [],
+      tRec: 0,
+      timings: {},
+      bytesIn: 0,
+      bytesOut: 0,
+      startedAt: now,
+      endedAt: now,
+    },
+    federation,
+  );
   await store.writeState(state);
   const result = { version, lastStartedRound: round, setAsideVersions, setAsideLines: aside.length, setAsideFile };
   log.warn('recovered', { dataDir: store.dir, federation, ...result });

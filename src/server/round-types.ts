@@ -2,12 +2,22 @@
  * The types of one server round (src/server/round.ts): its plan, the host it talks through and
  * its outcome.
  */
-import type { Attestation, Role, RoundMsg, ServerMessage, WireCertificate, WireRoundConfig } from '../wire/messages.js';
+import type { CommitteeResponse, CutOff, Residues } from '../secagg/index.js';
+import type {
+  Attestation,
+  ContributionMsg,
+  Role,
+  RoundMsg,
+  ServerMessage,
+  WireCertificate,
+  WireRoundConfig,
+} from '../wire/messages.js';
 import type { DpDescriptor } from '../wire/dp.js';
 import type { FederationEvent } from '../wire/events.js';
 import type { Conviction } from './complaints.js';
 import type { Logger } from './log.js';
-import type { CertifiedRound } from './signed.js';
+import type { CertifiedRound, SignedContribution } from './signed.js';
+import type { Retry } from './jobs.js';
 
 export type RoundPhase = 'starting' | 'collecting' | 'committee' | 'unmasking' | 'done' | 'failed';
 
@@ -34,6 +44,22 @@ export interface RoundHost {
   isConnected(clientId: string): boolean;
   emit(e: FederationEvent): void;
   log: Logger;
+  /** An accepted contribution, as received (the round's transcript keeps its bytes; transcript.ts). */
+  contributed?(clientId: string, msg: ContributionMsg): void;
+}
+
+/** What the round's transcript records of a secure round at its end (src/server/transcript.ts). */
+export interface RoundEvidence {
+  readonly signedBy: ReadonlyMap<string, SignedContribution>;
+  /** S and H_S at the cut-off, and after exclusions (§25); absent before a cut-off. */
+  readonly firstCut?: CutOff;
+  readonly cut?: CutOff;
+  /** The accepted answers to the final job, by member index. */
+  readonly answers: readonly CommitteeResponse[];
+  /** Σy over the final S, reduced. */
+  readonly sumY?: Residues;
+  /** Each re-issue after complaints (§25): the previous S, the evidence and the complaints. */
+  readonly reissues?: readonly Retry[];
 }
 
 /** How many leading coordinates the "what the server sees" preview shows. */
@@ -54,6 +80,7 @@ export type RoundOutcome =
       bytesIn: number;
       bytesOut: number;
       maskedPreview: number[];
+      evidence?: RoundEvidence;
     }
   | {
       ok: false;
@@ -66,4 +93,5 @@ export type RoundOutcome =
       timings: Record<string, number>;
       bytesIn: number;
       bytesOut: number;
+      evidence?: RoundEvidence;
     };

@@ -33,7 +33,14 @@ import { Refusal } from './refusal.js';
 import { type SignedContribution, checkContribution } from './signed.js';
 
 import { CommitteeStage } from './committee-stage.js';
-import { PREVIEW_LENGTH, type RoundHost, type RoundOutcome, type RoundPhase, type RoundPlan } from './round-types.js';
+import {
+  PREVIEW_LENGTH,
+  type RoundEvidence,
+  type RoundHost,
+  type RoundOutcome,
+  type RoundPhase,
+  type RoundPlan,
+} from './round-types.js';
 
 export * from './round-types.js';
 export { MAX_REISSUES } from './committee-stage.js';
@@ -166,6 +173,7 @@ export class RoundRun {
       throw e;
     }
     if (signed) this.signedBy.set(clientId, signed);
+    this.host.contributed?.(clientId, msg);
     this.bytesIn += size;
     if (this.maskedPreview.length === 0)
       this.maskedPreview = Array.from(c.masked[0].subarray(0, PREVIEW_LENGTH), (v) => v / Q1);
@@ -347,6 +355,16 @@ export class RoundRun {
     }
   }
 
+  /** What the transcript records at the round's end (src/server/transcript.ts). */
+  private evidence(): RoundEvidence {
+    const c = this.committee;
+    const cut =
+      c && this.agg
+        ? { firstCut: c.firstCut, cut: c.currentCut, sumY: this.agg.maskedSum(), reissues: c.reissued }
+        : {};
+    return { signedBy: this.signedBy, answers: c && this.agg ? this.agg.answersGiven() : [], ...cut };
+  }
+
   private membersAnswered(): number[] {
     return this.committee?.membersAnswered() ?? [];
   }
@@ -366,6 +384,7 @@ export class RoundRun {
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
       maskedPreview: this.maskedPreview,
+      evidence: this.evidence(),
     });
   }
 
@@ -386,6 +405,7 @@ export class RoundRun {
       timings: this.timings,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
+      evidence: this.evidence(),
     });
   }
 }

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { type Checkpoint } from '../ml/checkpoint.js';
 import { loadCheckpoint, saveCheckpoint } from '../ml/checkpoint-node.js';
 import { DataDirError } from './datadir-error.js';
+import { type RecordSigner, lineHash, tailOf } from './chain.js';
 import { appendDurable, replaceDurable, seal, syncDir, unseal, unsealedLegacy, writeDurable } from './durable.js';
 
 export interface FederationState {
@@ -52,6 +53,11 @@ export interface RoundRecord {
   dp?: { l2: number; sigma2: number; honest: number; dim: number; epsilon: number; delta: number };
   startedAt: string;
   endedAt: string;
+  /** SHA-256 (hex) of the round's transcript file (docs/transcript.md), when one was written. */
+  transcript?: string;
+  /** The hash chain (chain.ts): the previous line's hash and the server's signature. */
+  prev?: string;
+  sig?: string;
 }
 
 /** What state.json holds: nothing, something unusable (and why), or a state whose checksum matches. */
@@ -116,6 +122,11 @@ export function parseLogLine(text: string): RoundRecord | string {
 }
 
 export class Store {
+  /** The hash of the log's last line, once known (chain.ts); forgotten when an append fails. */
+  private tail: string | undefined;
+  /** Signs each appended record with the server's key (ledger.ts sets it once the key is loaded). */
+  signer: RecordSigner | undefined;
+
   constructor(readonly dir: string) {}
 
   get statePath(): string {
@@ -258,8 +269,19 @@ export class Store {
     await syncDir(this.dir);
   }
 
-  appendRound(r: RoundRecord): Promise<void> {
-    return appendDurable(this.logPath, `${JSON.stringify(seal(r))}\n`);
+  /**
+   * Appends one record, chained to the previous line (`prev`) and, with a signer and the
+   * federation, signed by the server (chain.ts).
+   */
+  async appendRound(r: RoundRecord, federation?: string): Promise<void> {
+    const { prev: _p, sig: _s, ...rest } = r;
+    const prev = this.tail ?? tailOf((await this.readLog()).lines);
+    const body = { ...rest, prev };
+    const sig = this.signer && federation ? this.signer(federation, r.round, prev, JSON.stringify(body)) : undefined;
+    const line = JSON.stringify(seal(sig ? { ...body, sig } : body));
+    this.tail = undefined;
+    await appendDurable(this.logPath, `${line}\n`);
+    this.tail = lineHash(line);
   }
 
   async readLog(): Promise<LogRead> {

@@ -98,7 +98,14 @@ describe.skipIf(TMPFS_SKIP_REASON !== undefined)('a full disk during a round (tm
   it('disk full at the state write of a finished round: APPLY_FAILED, the served model and state.json stay on v0; the next round makes v1', async () => {
     const fs = mountTmpfs('8m');
     mounts.push(fs);
-    server = await startTestServer({ ...SETTINGS, dataDir: fs.dir, firstRoundParticipants: 6, rounds: 2 });
+    // transcriptKeep 0: the round's kept masked vectors would take the room measured below for the checkpoint
+    server = await startTestServer({
+      ...SETTINGS,
+      dataDir: fs.dir,
+      firstRoundParticipants: 6,
+      rounds: 2,
+      transcriptKeep: 0,
+    });
     const s = server;
     const modelUrl = `http://127.0.0.1:${s.server.port}/model/model.json`;
     const served0 = (await fetchStatus(modelUrl)).body;

@@ -170,7 +170,7 @@ export async function startSession(
   }
 
   // Per-round facts collected from events, written to the history when the result arrives.
-  const pending = new Map<number, { role: string; loss?: number; bytes?: number; aucPr?: number }>();
+  const pending = new Map<number, { role: string; loss?: number; bytes?: number; aucPr?: number; receipt?: string }>();
   const point = (round: number) => {
     let p = vs.points.find((x) => x.round === round);
     if (!p) vs.points.push((p = { round }));
@@ -228,9 +228,9 @@ export async function startSession(
         vs.nextAt = nextRoundAt(roundStarts);
         const p = pending.get(e.round);
         if (!p) break; // a round this participant was not part of
-        const note = e.ok
-          ? `${e.survivors} trainer(s), ${e.answered} committee answer(s)`
-          : `${e.code}: ${e.reason ?? ''}`;
+        const note =
+          (e.ok ? `${e.survivors} trainer(s), ${e.answered} committee answer(s)` : `${e.code}: ${e.reason ?? ''}`) +
+          (p.receipt ? ` · ${p.receipt}` : '');
         // The row is shown once it is stored, so a row on screen survives a reload.
         const row = { round: e.round, role: p.role, ok: e.ok, version: e.version, note };
         const show = () => (vs.history.push(row), render());
@@ -253,6 +253,14 @@ export async function startSession(
           link({ type: 'enroll-refused', message: e.code === 'OFFENDER' ? `offender: ${e.message}` : e.message });
         vs.errors.push({ at: new Date().toLocaleTimeString(), code: e.code, message: e.message });
         break;
+      case 'receipt': {
+        // Whether this trainer's contribution is in the survivor set the members signed (receipt.ts).
+        const p = pending.get(e.round);
+        if (p) p.receipt = e.text;
+        if (!e.included && e.text.includes('not verified'))
+          vs.errors.push({ at: new Date().toLocaleTimeString(), code: 'RECEIPT', message: e.text });
+        break;
+      }
       case 'dropped':
         break;
     }

@@ -10,6 +10,7 @@
 import * as v from 'valibot';
 import type { Certificate } from '../cert/certificate.js';
 import type { SignedCommittee } from '../cert/committee.js';
+import type { ServerCertificate } from '../cert/server.js';
 import { fromHex, toHex as hex } from '../secagg/index.js';
 
 const hexBytes = (n: number) =>
@@ -130,3 +131,32 @@ export const EnrollResponseSchema = v.strictObject({ certificate: CertificateJso
 export const AuthorityErrorSchema = v.strictObject({
   error: v.strictObject({ code: v.string(), message: v.string() }),
 });
+
+/**
+ * The server's certificate as a file (docs/protocol.md §26): what `npm run authority --
+ * --certify-server` writes and `npm run server -- --server-cert` reads.
+ */
+export const ServerCertificateJsonSchema = v.strictObject({
+  body: v.strictObject({
+    federation: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+    signKey: hexBytes(32),
+    notBefore: uint,
+    notAfter: uint,
+    authority: hexBytes(32),
+  }),
+  signature: hexBytes(64),
+});
+
+export function serverCertificateToJson(c: ServerCertificate): v.InferInput<typeof ServerCertificateJsonSchema> {
+  const b = c.body;
+  return {
+    body: {
+      federation: b.federation,
+      signKey: hex(b.signKey),
+      notBefore: b.notBefore,
+      notAfter: b.notAfter,
+      authority: hex(b.authority),
+    },
+    signature: hex(c.signature),
+  };
+}

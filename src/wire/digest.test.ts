@@ -157,7 +157,7 @@ const changes: [string, RoundMsg][] = [
   ['dp.accounting.rounds', withDp({}, { rounds: 3 })],
 ];
 
-/** The DP part of a descriptor (docs/dp.md §12, docs/protocol.md §26). */
+/** The DP part of a descriptor (docs/dp.md §12, docs/protocol.md §27). */
 function withDp(p: Partial<DpDescriptor['params']>, a: Partial<DpDescriptor['accounting']> = {}): RoundMsg {
   return {
     ...base,
@@ -200,7 +200,7 @@ describe('descriptorDigest', () => {
     }
   });
 
-  it('a DP descriptor: the wire accepts it, and its digest is a known answer (docs/protocol.md §26)', () => {
+  it('a DP descriptor: the wire accepts it, and its digest is a known answer (docs/protocol.md §27)', () => {
     expect(() => v.parse(RoundSchema, withDp({}))).not.toThrow();
     expect(digestOf(withDp({}))).toBe(DP_DIGEST);
     // A descriptor without DP keeps the digest it had before DP existed.

@@ -26,6 +26,14 @@ function f64(x: number): Uint8Array {
 const enc = new TextEncoder();
 
 export function descriptorDigest(m: RoundMsg): Uint8Array {
+  return descriptorDigestOf(m, sha256(m.weights));
+}
+
+/** The same digest from the weights' SHA-256 instead of the weights (a transcript keeps only it). */
+export function descriptorDigestOf(
+  m: Omit<RoundMsg, 't' | 'role' | 'memberIndex' | 'submitBy' | 'answerBy' | 'weights'>,
+  weightsDigest: Uint8Array,
+): Uint8Array {
   const c = m.config;
   const config: CanonValue[] =
     c.mode === 'secure'
@@ -46,7 +54,7 @@ export function descriptorDigest(m: RoundMsg): Uint8Array {
   return canonicalDigest(DESCRIPTOR_LABEL, [
     config,
     m.version,
-    sha256(m.weights),
+    weightsDigest,
     sha256(enc.encode(JSON.stringify(m.architecture) ?? 'null')),
     [f64(q.clip), q.l2Clip === undefined ? new Uint8Array(0) : f64(q.l2Clip), f64(q.weightCap)],
     [m.train.epochs, m.train.batchSize, f64(m.train.learningRate)],

@@ -1,5 +1,5 @@
 /**
- * The DP part of a round descriptor (docs/dp.md §12, docs/protocol.md §26): the round's public
+ * The DP part of a round descriptor (docs/dp.md §12, docs/protocol.md §27): the round's public
  * DP parameters (src/dp/round.ts DpRoundParams, which every trainer checks itself) and the
  * federation's accounting as the server states it (shown to people; a trainer's own accountant
  * decides whether it takes part).

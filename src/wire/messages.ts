@@ -322,6 +322,12 @@ export const ResultSchema = v.strictObject({
   attestations: v.optional(v.pipe(v.array(AttestationSchema), v.maxLength(4096))),
   /** Trainers left out of the sum after verifiable complaints (docs/protocol.md §25). */
   excluded: v.optional(v.pipe(v.array(clientId), v.maxLength(4096))),
+  /**
+   * The final survivor list S (ids and digests) whose H_S the members signed, sent to the
+   * round's trainers so each can check its own contribution is in the sum (its receipt,
+   * docs/protocol.md §26).
+   */
+  survivorList: v.optional(v.pipe(survivorList, v.maxLength(100_000))),
 });
 
 export const ErrorSchema = v.strictObject({
