@@ -8,7 +8,8 @@
  * participant and every attacker of the soak connects from 127.0.0.1; the caps themselves are
  * tested in src/sim/limits.test.ts and src/server/subscribers.test.ts). It writes JSON lines on
  * stdout: `{type:'ready', port, token, pid, authority}`, then every 2 s `{type:'counts', …}` —
- * how often each limit acted (log events by name) and the rounds done and failed. Closing stdin
+ * how often each limit acted (log events by name) and the rounds done and failed, and every 500 ms
+ * `{type:'mem', …}` (process.memoryUsage: rss, heapUsed, heapTotal, external, arrayBuffers). Closing stdin
  * stops it.
  */
 import { rm } from 'node:fs/promises';
@@ -66,6 +67,20 @@ const authority = s.authority && {
 const line = (o: object): boolean => process.stdout.write(`${JSON.stringify(o)}\n`);
 line({ type: 'ready', port: s.server.port, token: s.token, pid: process.pid, authority });
 setInterval(() => line({ type: 'counts', done, failed, ...counts }), 2_000).unref();
+// Where the memory is, every 500 ms: V8's heap (used and reserved), memory outside it (external,
+// of which arrayBuffers: Buffers, socket chunks), to tell retained objects from a heap or an
+// allocator that has not given pages back to the system.
+setInterval(() => {
+  const m = process.memoryUsage();
+  line({
+    type: 'mem',
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+  });
+}, 500).unref();
 // With --expose-gc (SPEAKONCE_SOAK_GC=1 in bench/soak.ts): the live heap after a full collection,
 // every 10 s, to tell retained memory from garbage not yet collected.
 const gc = (globalThis as { gc?: () => void }).gc;

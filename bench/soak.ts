@@ -10,7 +10,9 @@
  *   2. 200 observers of /events that never read (the replay then holds the whole soak);
  *   3. a flood of 20,000 one-byte frames (reconnecting whenever the error budget closes it);
  *   4. 2,000 WebSocket connections that never join (closed by the join deadline).
- * For each: baseline RSS (before), peak RSS, RSS after the quiet, /healthz p50/p99/max.
+ * `--only observers,flood,idle` runs those phases alone (after the round soak).
+ * For each: baseline RSS (before), peak RSS, RSS after the quiet, /healthz p50/p99/max, and the
+ * server's own process.memoryUsage() at those moments (heap used and reserved, external, arrayBuffers).
  * Targets (issue 14): growth ≤ 100 MiB, back to baseline within 30 s, /healthz p99 ≤ 100 ms.
  * With SPEAKONCE_SOAK_GC=1 the server runs with --expose-gc and prints its live heap after a full
  * collection every 10 s (stderr), to tell retained memory from garbage not yet collected.
@@ -35,9 +37,23 @@ const quick = args.includes('--quick');
 const minutesArg = args.indexOf('--minutes');
 const MINUTES = minutesArg >= 0 ? Number(args[minutesArg + 1]) : quick ? 1 : 10;
 const PHASE_S = quick ? 15 : 30;
+const onlyArg = args.indexOf('--only');
+/** `--only observers,flood,idle`: those abuse phases alone (after the round soak, which builds the history). */
+const ONLY = onlyArg >= 0 ? new Set((args[onlyArg + 1] ?? '').split(',')) : undefined;
+const runs = (p: string): boolean => ONLY === undefined || ONLY.has(p);
 const RECOVER_S = 30;
 const say = (s: string): boolean => process.stderr.write(`${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The server's process.memoryUsage(), as soak-server.ts reports it every 500 ms. */
+interface Mem {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+const NO_MEM: Mem = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
 
 interface Counts {
   done: number;
@@ -51,6 +67,7 @@ async function startServer(): Promise<{
   token: string;
   pid: number;
   counts: () => Counts;
+  mem: () => Mem;
 }> {
   const gcFlag = process.env.SPEAKONCE_SOAK_GC ? ['--expose-gc'] : [];
   const child = spawn(process.execPath, [...gcFlag, '--import', 'tsx', path.join(HERE, 'soak-server.ts')], {
@@ -58,6 +75,7 @@ async function startServer(): Promise<{
   });
   child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   let latest: Counts = { done: 0, failed: 0 };
+  let mem = NO_MEM;
   const ready = await new Promise<{
     port: number;
     token: string;
@@ -68,6 +86,7 @@ async function startServer(): Promise<{
       const m = JSON.parse(l) as { type: string } & Record<string, unknown>;
       if (m.type === 'ready') resolve(m as never);
       else if (m.type === 'counts') latest = m as unknown as Counts;
+      else if (m.type === 'mem') mem = m as unknown as Mem;
       else if (m.type === 'heap') say(`   heap after gc: ${JSON.stringify(m)}`);
     });
     child.once('exit', (code) => reject(new Error(`soak server exited with ${code}`)));
@@ -78,7 +97,7 @@ async function startServer(): Promise<{
       url: ready.authority.url,
       keys: ready.authority.keys.map((k) => new Uint8Array(Buffer.from(k, 'hex'))),
     });
-  return { child, ...ready, counts: () => latest };
+  return { child, ...ready, counts: () => latest, mem: () => mem };
 }
 
 const rssOf = (pid: number): number => {
@@ -127,6 +146,10 @@ interface PhaseResult {
   after: number;
   /** Seconds after the abuse ended until RSS was within 10 MiB of the baseline (undefined: not within RECOVER_S). */
   backAfterS: number | undefined;
+  /** The server's own memory figures before, at the RSS peak and 30 s after. */
+  memBefore: Mem;
+  memPeak: Mem;
+  memAfter: Mem;
   p50: number;
   p99: number;
   max: number;
@@ -136,7 +159,7 @@ interface PhaseResult {
 
 async function phase(
   name: string,
-  srv: { pid: number; counts: () => Counts },
+  srv: { pid: number; counts: () => Counts; mem: () => Mem },
   probe: ReturnType<typeof healthProbe>,
   abuse: () => Promise<{ end(): void | Promise<void>; note(): string }>,
 ): Promise<PhaseResult> {
@@ -147,10 +170,15 @@ async function phase(
     await sleep(500);
   }
   const baseline = quantile(before, 0.5);
+  const memBefore = srv.mem();
   probe.take();
   const rounds0 = srv.counts().done;
   let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssOf(srv.pid))), 100);
+  let memPeak = memBefore;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssOf(srv.pid));
+    if (srv.mem().rss > memPeak.rss) memPeak = srv.mem();
+  }, 100);
   const a = await abuse();
   await sleep(PHASE_S * 1000);
   await a.end();
@@ -169,6 +197,9 @@ async function phase(
     peak,
     after: rssOf(srv.pid),
     backAfterS,
+    memBefore,
+    memPeak,
+    memAfter: srv.mem(),
     p50: quantile(lat, 0.5),
     p99: quantile(lat, 0.99),
     max: Math.max(...lat),
@@ -264,47 +295,51 @@ async function main(): Promise<void> {
   say(`   ${JSON.stringify(soak)}`);
 
   const results: PhaseResult[] = [];
-  results.push(
-    await phase('200 observers that never read', srv, probe, async () => {
-      const c0 = srv.counts();
-      const socks = silentObservers(srv.port, 200);
-      return {
-        end: () => socks.forEach((s) => s.destroy()),
-        note: () => `${(srv.counts().observer_dropped ?? 0) - (c0.observer_dropped ?? 0)} of 200 dropped by the server`,
-      };
-    }),
-  );
-  results.push(
-    await phase('20,000 one-byte frames', srv, probe, async () => {
-      const c0 = srv.counts();
-      const f = flood(url, 20_000);
-      let done: Awaited<typeof f> | undefined;
-      void f.then((r) => (done = r));
-      return {
-        end: async () => void (await f),
-        note: () =>
-          `${done?.connections ?? '?'} connections, ${(srv.counts().error_budget_spent ?? 0) - (c0.error_budget_spent ?? 0)} closed by the error budget, ` +
-          `${(srv.counts().refusals_summary ?? 0) - (c0.refusals_summary ?? 0)} summary lines`,
-      };
-    }),
-  );
-  results.push(
-    await phase('2,000 connections that never join', srv, probe, async () => {
-      const c0 = srv.counts();
-      const socks: WebSocket[] = [];
-      for (let i = 0; i < 2000; i++) {
-        const ws = new WebSocket(url);
-        ws.on('error', () => undefined);
-        socks.push(ws);
-        if (i % 100 === 99) await sleep(20);
-      }
-      return {
-        end: () => socks.forEach((w) => w.terminate()),
-        note: () =>
-          `${(srv.counts().join_timeout ?? 0) - (c0.join_timeout ?? 0)} of 2,000 closed by the join deadline (10 s)`,
-      };
-    }),
-  );
+  if (runs('observers'))
+    results.push(
+      await phase('200 observers that never read', srv, probe, async () => {
+        const c0 = srv.counts();
+        const socks = silentObservers(srv.port, 200);
+        return {
+          end: () => socks.forEach((s) => s.destroy()),
+          note: () =>
+            `${(srv.counts().observer_dropped ?? 0) - (c0.observer_dropped ?? 0)} of 200 dropped by the server`,
+        };
+      }),
+    );
+  if (runs('flood'))
+    results.push(
+      await phase('20,000 one-byte frames', srv, probe, async () => {
+        const c0 = srv.counts();
+        const f = flood(url, 20_000);
+        let done: Awaited<typeof f> | undefined;
+        void f.then((r) => (done = r));
+        return {
+          end: async () => void (await f),
+          note: () =>
+            `${done?.connections ?? '?'} connections, ${(srv.counts().error_budget_spent ?? 0) - (c0.error_budget_spent ?? 0)} closed by the error budget, ` +
+            `${(srv.counts().refusals_summary ?? 0) - (c0.refusals_summary ?? 0)} summary lines`,
+        };
+      }),
+    );
+  if (runs('idle'))
+    results.push(
+      await phase('2,000 connections that never join', srv, probe, async () => {
+        const c0 = srv.counts();
+        const socks: WebSocket[] = [];
+        for (let i = 0; i < 2000; i++) {
+          const ws = new WebSocket(url);
+          ws.on('error', () => undefined);
+          socks.push(ws);
+          if (i % 100 === 99) await sleep(20);
+        }
+        return {
+          end: () => socks.forEach((w) => w.terminate()),
+          note: () =>
+            `${(srv.counts().join_timeout ?? 0) - (c0.join_timeout ?? 0)} of 2,000 closed by the join deadline (10 s)`,
+        };
+      }),
+    );
 
   probe.stop();
   for (const p of parts) p.engine.stop();
@@ -324,6 +359,23 @@ async function main(): Promise<void> {
     ...results.map(
       (r) =>
         `| ${r.name} | ${mib(r.baseline)} MiB | ${mib(r.peak)} MiB (+${mib(r.peak - r.baseline)}) | ${mib(r.after)} MiB | ${r.backAfterS === undefined ? `not within ${RECOVER_S} s` : `${r.backAfterS.toFixed(1)} s`} | ${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)} ms | ${r.rounds} | ${r.note} |`,
+    ),
+    '',
+    "Where the server's memory was (process.memoryUsage, reported by the server every 500 ms): V8's heap used / reserved (heapTotal), memory outside the heap (external, of which arrayBuffers: Buffers and socket chunks).",
+    '',
+    '| abuse | when | RSS | heapUsed | heapTotal | external | arrayBuffers |',
+    '|---|---|--:|--:|--:|--:|--:|',
+    ...results.flatMap((r) =>
+      (
+        [
+          ['before', r.memBefore],
+          ['at the RSS peak', r.memPeak],
+          ['30 s after', r.memAfter],
+        ] as const
+      ).map(
+        ([when, m]) =>
+          `| ${r.name} | ${when} | ${mib(m.rss)} | ${mib(m.heapUsed)} | ${mib(m.heapTotal)} | ${mib(m.external)} | ${mib(m.arrayBuffers)} |`,
+      ),
     ),
     '',
     `Over the whole run: ${final.done} rounds done, ${final.failed} failed; /healthz answers ${[...probe.statuses].map(([s, n]) => `${s}×${n}`).join(', ')}.`,

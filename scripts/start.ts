@@ -17,6 +17,7 @@ import { EnrollmentAuthority, inProcessAuthority } from '../src/authority/servic
 import { resolveConfig } from '../src/server/config.js';
 import { Federation } from '../src/server/federation.js';
 import { listen } from '../src/server/http.js';
+import { lockDataDir } from '../src/server/lock.js';
 import { createLogger } from '../src/server/log.js';
 import { staticApp } from '../src/server/static.js';
 import { HeadlessPool } from '../src/sim/headless.js';
@@ -116,6 +117,8 @@ runMain(CMD.help, async () => {
       return { round: Number(mm[1]), count: Number(mm[2]) };
     });
   const dataDir = f['data-dir'] ?? (demo ? demoDataDir('data/demo', !!f.resume) : 'data/federation');
+  // One server per data directory (lock.ts), taken before anything in it is read or written.
+  lockDataDir(dataDir, createLogger('warn'));
   const token = f.open ? undefined : joinToken(dataDir, { given: f.token, rotate: !!f['new-token'] }).token;
   const port = num('port', f.port, 8080, { int: true, min: 0, max: 65535 });
   const host = f.host ?? '127.0.0.1';

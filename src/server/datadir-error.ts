@@ -26,6 +26,8 @@ export type DataDirErrorCode =
   /** The data directory cannot be written. */
   | 'DATA_DIR_UNWRITABLE'
   /** --recover found no loadable version. */
-  | 'NOTHING_TO_RECOVER';
+  | 'NOTHING_TO_RECOVER'
+  /** Another live server holds the data directory's lock (lock.ts). */
+  | 'DATA_DIR_LOCKED';
 
 export class DataDirError extends CodedError<DataDirErrorCode> {}
