@@ -14,6 +14,7 @@
  */
 import { rm } from 'node:fs/promises';
 import process from 'node:process';
+import { createInterface } from 'node:readline';
 import type { Logger } from '../src/server/log.js';
 import { startLocalServer } from '../src/sim/harness.js';
 
@@ -81,10 +82,26 @@ setInterval(() => {
     arrayBuffers: m.arrayBuffers,
   });
 }, 500).unref();
-// With --expose-gc (SPEAKONCE_SOAK_GC=1 in bench/soak.ts): the live heap after a full collection,
-// every 10 s, to tell retained memory from garbage not yet collected.
+// The soak always runs this process with --expose-gc (which changes nothing by itself): after each
+// abuse phase it asks, with a 'gc' line on stdin, for a full collection and the memory after it,
+// to tell memory still held from garbage V8 has not collected yet (`{type:'memgc', …}`). With
+// SPEAKONCE_SOAK_GC=1, also every 10 s: the live heap after a full collection.
 const gc = (globalThis as { gc?: () => void }).gc;
-if (gc)
+createInterface({ input: process.stdin }).on('line', (l) => {
+  if (l.trim() !== 'gc' || !gc) return;
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  line({
+    type: 'memgc',
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+  });
+});
+if (gc && process.env.SPEAKONCE_SOAK_GC)
   setInterval(() => {
     gc();
     line({ type: 'heap', done, heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss });
@@ -95,6 +112,5 @@ const stop = async (): Promise<void> => {
   await rm(s.config.dataDir, { recursive: true, force: true });
   process.exit(0);
 };
-process.stdin.resume();
 process.stdin.on('end', () => void stop());
 process.on('SIGTERM', () => void stop());

@@ -14,8 +14,10 @@
  * For each: baseline RSS (before), peak RSS, RSS after the quiet, /healthz p50/p99/max, and the
  * server's own process.memoryUsage() at those moments (heap used and reserved, external, arrayBuffers).
  * Targets (issue 14): growth ≤ 100 MiB, back to baseline within 30 s, /healthz p99 ≤ 100 ms.
- * With SPEAKONCE_SOAK_GC=1 the server runs with --expose-gc and prints its live heap after a full
- * collection every 10 s (stderr), to tell retained memory from garbage not yet collected.
+ * After each phase's quiet the server is asked for a full collection (it runs with --expose-gc,
+ * bench only) and its memory after it is reported too: what it still holds, against garbage V8
+ * had not collected yet. With SPEAKONCE_SOAK_GC=1 it also prints its live heap after a full
+ * collection every 10 s (stderr).
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -68,14 +70,16 @@ async function startServer(): Promise<{
   pid: number;
   counts: () => Counts;
   mem: () => Mem;
+  /** A full collection in the server, and its memory after it. */
+  collect: () => Promise<Mem>;
 }> {
-  const gcFlag = process.env.SPEAKONCE_SOAK_GC ? ['--expose-gc'] : [];
-  const child = spawn(process.execPath, [...gcFlag, '--import', 'tsx', path.join(HERE, 'soak-server.ts')], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(HERE, 'soak-server.ts')], {
     stdio: 'pipe',
   });
   child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   let latest: Counts = { done: 0, failed: 0 };
   let mem = NO_MEM;
+  let collected: ((m: Mem) => void) | undefined;
   const ready = await new Promise<{
     port: number;
     token: string;
@@ -87,6 +91,7 @@ async function startServer(): Promise<{
       if (m.type === 'ready') resolve(m as never);
       else if (m.type === 'counts') latest = m as unknown as Counts;
       else if (m.type === 'mem') mem = m as unknown as Mem;
+      else if (m.type === 'memgc') collected?.(m as unknown as Mem);
       else if (m.type === 'heap') say(`   heap after gc: ${JSON.stringify(m)}`);
     });
     child.once('exit', (code) => reject(new Error(`soak server exited with ${code}`)));
@@ -97,7 +102,12 @@ async function startServer(): Promise<{
       url: ready.authority.url,
       keys: ready.authority.keys.map((k) => new Uint8Array(Buffer.from(k, 'hex'))),
     });
-  return { child, ...ready, counts: () => latest, mem: () => mem };
+  const collect = () =>
+    new Promise<Mem>((resolve) => {
+      collected = resolve;
+      child.stdin.write('gc\n');
+    });
+  return { child, ...ready, counts: () => latest, mem: () => mem, collect };
 }
 
 const rssOf = (pid: number): number => {
@@ -150,6 +160,8 @@ interface PhaseResult {
   memBefore: Mem;
   memPeak: Mem;
   memAfter: Mem;
+  /** After a full collection, once the 30 s were measured. */
+  memCollected: Mem;
   p50: number;
   p99: number;
   max: number;
@@ -159,7 +171,7 @@ interface PhaseResult {
 
 async function phase(
   name: string,
-  srv: { pid: number; counts: () => Counts; mem: () => Mem },
+  srv: { pid: number; counts: () => Counts; mem: () => Mem; collect: () => Promise<Mem> },
   probe: ReturnType<typeof healthProbe>,
   abuse: () => Promise<{ end(): void | Promise<void>; note(): string }>,
 ): Promise<PhaseResult> {
@@ -200,6 +212,7 @@ async function phase(
     memBefore,
     memPeak,
     memAfter: srv.mem(),
+    memCollected: await srv.collect(),
     p50: quantile(lat, 0.5),
     p99: quantile(lat, 0.99),
     max: Math.max(...lat),
@@ -361,7 +374,7 @@ async function main(): Promise<void> {
         `| ${r.name} | ${mib(r.baseline)} MiB | ${mib(r.peak)} MiB (+${mib(r.peak - r.baseline)}) | ${mib(r.after)} MiB | ${r.backAfterS === undefined ? `not within ${RECOVER_S} s` : `${r.backAfterS.toFixed(1)} s`} | ${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)} ms | ${r.rounds} | ${r.note} |`,
     ),
     '',
-    "Where the server's memory was (process.memoryUsage, reported by the server every 500 ms): V8's heap used / reserved (heapTotal), memory outside the heap (external, of which arrayBuffers: Buffers and socket chunks).",
+    "Where the server's memory was (process.memoryUsage, reported by the server every 500 ms; MiB): V8's heap used / reserved (heapTotal), memory outside the heap (external, of which arrayBuffers: Buffers and socket chunks). The last row of each phase is after a full collection forced once the 30 s were measured (bench only, --expose-gc): what the server still holds, against garbage V8 had not collected yet.",
     '',
     '| abuse | when | RSS | heapUsed | heapTotal | external | arrayBuffers |',
     '|---|---|--:|--:|--:|--:|--:|',
@@ -371,6 +384,7 @@ async function main(): Promise<void> {
           ['before', r.memBefore],
           ['at the RSS peak', r.memPeak],
           ['30 s after', r.memAfter],
+          ['then after a full GC', r.memCollected],
         ] as const
       ).map(
         ([when, m]) =>

@@ -111,6 +111,8 @@ export type EngineEvent =
       reason?: string;
       survivors: number;
       answered: number;
+      /** From the server: in how many ms it opens the next round; absent when none follows. */
+      nextRoundInMs?: number;
     }
   | { type: 'error'; code: string; message: string; round?: number }
   | { type: 'dropped'; round: number; point: DropPoint };

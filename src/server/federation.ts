@@ -79,6 +79,8 @@ export class Federation {
   // ---- the loop's state
   private stopped = false;
   private startTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When startTimer fires (ms since the epoch), for /status. */
+  private nextStartAt: number | undefined;
   /** True from the decision to start a round until it is `current` (the start awaits I/O). */
   private starting = false;
   /** The running round, until its outcome is settled. */
@@ -201,6 +203,7 @@ export class Federation {
       participants: this.registry.counts(),
       insecurePlaintext: this.config.insecurePlaintext,
       insecureDemo: this.insecureDemo,
+      ...(this.nextStartAt !== undefined && !this.stopped ? { nextRoundAt: this.nextStartAt } : {}),
     };
   }
 
@@ -222,8 +225,10 @@ export class Federation {
 
   private scheduleStart(delay: number): void {
     if (this.stopped || this.current || this.starting || this.startTimer) return;
+    this.nextStartAt = Date.now() + delay;
     this.startTimer = setTimeout(() => {
       this.startTimer = undefined;
+      this.nextStartAt = undefined;
       void this.maybeStartRound().then(
         () => this.retry.succeeded(),
         (e: unknown) => this.scheduleStart(this.retry.failed(e)),
@@ -346,6 +351,9 @@ export class Federation {
       emit: (e: FederationEvent) => this.emit(e),
       send: this.registry.send.bind(this.registry),
       onDecodedForTest: this.onDecodedForTest,
+      // finishRound schedules the next start after the pause, unless this was the last round
+      nextRoundInMs: () =>
+        this.stopped || allRoundsRun(this.config, this.roundsRun) ? undefined : this.config.pauseMs,
     };
     // Convictions are on disk before the result tells anyone (§25).
     for (const c of outcome.excluded) await this.offenders.record(c.id, run.round, c.how);
@@ -377,6 +385,7 @@ export class Federation {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.startTimer);
+    this.nextStartAt = undefined;
     const run = this.current;
     if (run) {
       run.fail('ABORTED', 'the server is stopping');

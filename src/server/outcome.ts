@@ -25,6 +25,8 @@ export interface OutcomeHost {
   send(id: string, msg: ServerMessage): number;
   /** Test mode only: the decoded sum, before the `round_done` event. */
   readonly onDecodedForTest: ((round: RoundId, sum: Float64Array) => void) | undefined;
+  /** In how many ms the next round opens after this one (the schedule's pause), undefined when none follows. */
+  nextRoundInMs(): number | undefined;
 }
 
 type Applied = { versionAfter: number; aggregatePreview: number[] } | { code: string; reason: string };
@@ -77,6 +79,8 @@ export async function settleRound(
   const versionAfter = 'versionAfter' in applied ? applied.versionAfter : versionBefore;
   const code = 'code' in applied ? applied.code : undefined;
   const reason = 'reason' in applied ? applied.reason : undefined;
+  const next = host.nextRoundInMs();
+  const nextRound = next === undefined ? {} : { nextRoundInMs: next };
   const metrics = o.ok && ok ? secureMetrics(host, round, o.sum, versionBefore) : undefined;
   // A record that cannot be written (a full disk) does not keep the outcome from the observers and
   // the participants; the next start finds the round unrecorded and records it as interrupted.
@@ -120,12 +124,22 @@ export async function settleRound(
       sumDigest: digest,
       ...(metrics ? { metrics } : {}),
       preview: { masked: o.maskedPreview, aggregate: applied.aggregatePreview },
+      ...nextRound,
     });
   } else {
     host.log.warn('round_failed', { round, version: versionBefore, code, reason });
     const { timings, bytesIn, bytesOut } = o;
     const failed = { code: code ?? 'UNKNOWN', reason: reason ?? '' };
-    host.emit({ type: 'round_failed', round, version: versionBefore, ...failed, timings, bytesIn, bytesOut });
+    host.emit({
+      type: 'round_failed',
+      round,
+      version: versionBefore,
+      ...failed,
+      timings,
+      bytesIn,
+      bytesOut,
+      ...nextRound,
+    });
   }
   const result: ServerMessage = {
     t: 'result',
@@ -138,6 +152,7 @@ export async function settleRound(
     ...(reason ? { reason } : {}),
     ...(o.attestations.length ? { attestations: o.attestations } : {}),
     ...(o.excluded.length ? { excluded: o.excluded.map((c) => c.id) } : {}),
+    ...nextRound,
   };
   for (const id of new Set([...plan.trainers, ...plan.members])) host.send(id, result);
   return ok;

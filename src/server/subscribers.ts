@@ -7,14 +7,15 @@
  *     is disconnected (`observer_dropped`); it may reconnect and replay;
  *   - the replay (replay.ts) is streamed in batches of 64 KB, each written only when the socket
  *     has drained the previous ones (the event loop served between batches), within
- *     `observerReplayMs`; it is never built in memory: each event is serialized once, into a
- *     Buffer that all observers' sockets share (no copy per observer);
+ *     `observerReplayMs`; it is never built in memory per observer: its runs of events are
+ *     Buffers made once and shared by all observers' sockets (replay-frames.ts);
  *   - observers are capped in all (`maxObservers`) and per address (`maxObserversPerAddress`): the
  *     next one is answered 503 with `{"code":"TOO_MANY_OBSERVERS"}` and Retry-After.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FederationEvent } from '../wire/events.js';
 import type { Logger } from './log.js';
+import { frameOf, replayBatches } from './replay-frames.js';
 
 export interface ObserverLimits {
   maxObservers: number;
@@ -30,19 +31,6 @@ interface Observer {
   live: boolean;
   pending: Buffer[];
   pendingBytes: number;
-}
-
-/**
- * Each event is serialized once, into one Buffer that every observer's socket shares (events are
- * never mutated): an observer that does not read holds references to these, not copies. Strings
- * written to a socket stay in V8's heap until sent, one copy per observer: 200 observers that do
- * not read once held ~40 MiB of heap so (bench/RESULTS.md, "Soak and abuse").
- */
-const frames = new WeakMap<FederationEvent, Buffer>();
-function frameOf(e: FederationEvent): Buffer {
-  let f = frames.get(e);
-  if (f === undefined) frames.set(e, (f = Buffer.from(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`)));
-  return f;
 }
 
 /** Replay frames are written in batches of about this many bytes, the event loop served between batches. */
@@ -122,7 +110,7 @@ export class Subscribers {
     let batch: Buffer[] = [];
     let batchBytes = 0;
     const send = async (): Promise<boolean> => {
-      // the shared frames, not a copy: one writev for the batch
+      // the shared runs (replay-frames.ts), not copies: one writev for the batch
       o.res.cork();
       let ok = true;
       for (const f of batch) ok = o.res.write(f);
@@ -137,8 +125,7 @@ export class Subscribers {
       if (this.observers.has(o)) this.drop(o, `its replay was not read within ${this.limits.observerReplayMs} ms`);
       return false;
     };
-    for (const e of this.history()) {
-      const f = frameOf(e);
+    for (const f of replayBatches(this.history())) {
       batch.push(f);
       batchBytes += f.length;
       if (batchBytes >= REPLAY_CHUNK && !(await send())) return;

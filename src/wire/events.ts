@@ -80,6 +80,8 @@ export type FederationEvent =
       /** What the server sees: one masked contribution (fractions of q1, looks like noise) next
        * to the unmasked aggregate's mean update (structure), over the first coordinates. */
       preview: { masked: number[]; aggregate: number[] };
+      /** In how many ms the server opens the next round (absent when none follows). */
+      nextRoundInMs?: number;
       /** Set when replayed to a late observer from beyond the replay window (src/server/replay.ts):
        * survivors are then short ids and the preview is empty. */
       summary?: true;
@@ -93,6 +95,8 @@ export type FederationEvent =
       timings: Record<string, number>;
       bytesIn: number;
       bytesOut: number;
+      /** In how many ms the server opens the next round (absent when none follows). */
+      nextRoundInMs?: number;
       summary?: true;
     }
   | { type: 'refused'; clientId?: string; code: string; message: string; ref?: string }
@@ -113,4 +117,6 @@ export interface FederationStatus {
    * subset-safe, or is sized per round (so a round's committee may not be).
    */
   insecureDemo: boolean;
+  /** When the server opens the next round (ms since the epoch, the server's clock), while one is scheduled. */
+  nextRoundAt?: number;
 }

@@ -319,6 +319,9 @@ export const ResultSchema = v.strictObject({
   attestations: v.optional(v.pipe(v.array(AttestationSchema), v.maxLength(4096))),
   /** Trainers left out of the sum after verifiable complaints (docs/protocol.md §25). */
   excluded: v.optional(v.pipe(v.array(clientId), v.maxLength(4096))),
+  /** In how many ms the server opens the next round (when enough participants are connected);
+   * absent when no round follows (the last of `--rounds`). Relative, so clocks need not agree. */
+  nextRoundInMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(86_400_000))),
 });
 
 export const ErrorSchema = v.strictObject({
