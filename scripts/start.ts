@@ -43,6 +43,10 @@ import { roundLogRoute } from './round-log.js';
 import { paceDelayMs, pacedCrypto, pacedTrainer } from './pace.js';
 import { lanOrigin, listenOrExplain } from './port.js';
 
+/** The demo's local training per round (see the comment at its use). */
+const DEMO_EPOCHS = 1;
+const DEMO_LR = 0.004;
+
 const CMD = command({
   usage: 'npm start -- [options]        (npm run demo -- [options]: the same with --demo)',
   flags: {
@@ -86,6 +90,8 @@ const CMD = command({
       'headless trainers send, and committee members answer, one after another over about S seconds, so each phase stays on screen; default 0, --demo 2',
     ),
     rounds: 'default: run until stopped',
+    epochs: 'local epochs per round; default 2, --demo 1',
+    lr: 'local learning rate (Adam); default 0.01, --demo 0.004',
     'first-round': 'default 0',
     'test-mode': toggle('expose test hooks to clients (Playwright suites only)'),
   },
@@ -138,9 +144,11 @@ runMain(CMD.help, async () => {
     rounds: num('rounds', f.rounds, 0, { int: true, min: 0 }),
     submitMs: 45_000,
     committeeMs: 20_000,
-    epochs: 2,
+    // The demo takes smaller steps per round, so the model's progress is spread over the rounds
+    // the audience watches instead of done by round 3 (bench/RESULTS.md, "The demo's learning curve").
+    epochs: num('epochs', f.epochs, demo ? DEMO_EPOCHS : 2, { int: true, min: 1 }),
     batchSize: 128,
-    learningRate: 0.01,
+    learningRate: num('lr', f.lr, demo ? DEMO_LR : 0.01, { min: 1e-9 }),
     testMode: !!f['test-mode'],
     logLevel: 'warn',
   });
