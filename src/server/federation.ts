@@ -225,7 +225,8 @@ export class Federation {
 
   private scheduleStart(delay: number): void {
     if (this.stopped || this.current || this.starting || this.startTimer) return;
-    this.nextStartAt = Date.now() + delay;
+    // (no next round once the configured rounds have run: an attempt then only returns)
+    this.nextStartAt = allRoundsRun(this.config, this.roundsRun) ? undefined : Date.now() + delay;
     this.startTimer = setTimeout(() => {
       this.startTimer = undefined;
       this.nextStartAt = undefined;
