@@ -110,11 +110,11 @@ export async function listen(
     });
   });
 
-  // A request's headers within 10 s and the whole request within 30 s (Node's defaults: 60 s and
+  // A request's headers within 10 s and the whole request within 30 s by default (Node's: 60 s and
   // 5 min); idle keep-alive connections close after Node's 5 s. Responses (the observer stream,
   // the model) are not bounded by these.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.headersTimeout = fed.config.headersTimeoutMs;
+  server.requestTimeout = fed.config.requestTimeoutMs;
   // Filled in once the port is known (port 0 picks one).
   const allowed = new Set<string>();
   const gate = new ConnectionGate(fed.config);
