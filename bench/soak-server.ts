@@ -8,11 +8,13 @@
  * participant and every attacker of the soak connects from 127.0.0.1; the caps themselves are
  * tested in src/sim/limits.test.ts and src/server/subscribers.test.ts). It writes JSON lines on
  * stdout: `{type:'ready', port, token, pid, authority}`, then every 2 s `{type:'counts', …}` —
- * how often each limit acted (log events by name) and the rounds done and failed. Closing stdin
+ * how often each limit acted (log events by name) and the rounds done and failed, and every 500 ms
+ * `{type:'mem', …}` (process.memoryUsage: rss, heapUsed, heapTotal, external, arrayBuffers). Closing stdin
  * stops it.
  */
 import { rm } from 'node:fs/promises';
 import process from 'node:process';
+import { createInterface } from 'node:readline';
 import type { Logger } from '../src/server/log.js';
 import { startLocalServer } from '../src/sim/harness.js';
 
@@ -66,10 +68,40 @@ const authority = s.authority && {
 const line = (o: object): boolean => process.stdout.write(`${JSON.stringify(o)}\n`);
 line({ type: 'ready', port: s.server.port, token: s.token, pid: process.pid, authority });
 setInterval(() => line({ type: 'counts', done, failed, ...counts }), 2_000).unref();
-// With --expose-gc (SPEAKONCE_SOAK_GC=1 in bench/soak.ts): the live heap after a full collection,
-// every 10 s, to tell retained memory from garbage not yet collected.
+// Where the memory is, every 500 ms: V8's heap (used and reserved), memory outside it (external,
+// of which arrayBuffers: Buffers, socket chunks), to tell retained objects from a heap or an
+// allocator that has not given pages back to the system.
+setInterval(() => {
+  const m = process.memoryUsage();
+  line({
+    type: 'mem',
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+  });
+}, 500).unref();
+// The soak always runs this process with --expose-gc (which changes nothing by itself): after each
+// abuse phase it asks, with a 'gc' line on stdin, for a full collection and the memory after it,
+// to tell memory still held from garbage V8 has not collected yet (`{type:'memgc', …}`). With
+// SPEAKONCE_SOAK_GC=1, also every 10 s: the live heap after a full collection.
 const gc = (globalThis as { gc?: () => void }).gc;
-if (gc)
+createInterface({ input: process.stdin }).on('line', (l) => {
+  if (l.trim() !== 'gc' || !gc) return;
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  line({
+    type: 'memgc',
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+  });
+});
+if (gc && process.env.SPEAKONCE_SOAK_GC)
   setInterval(() => {
     gc();
     line({ type: 'heap', done, heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss });
@@ -80,6 +112,5 @@ const stop = async (): Promise<void> => {
   await rm(s.config.dataDir, { recursive: true, force: true });
   process.exit(0);
 };
-process.stdin.resume();
 process.stdin.on('end', () => void stop());
 process.on('SIGTERM', () => void stop());

@@ -10,10 +10,14 @@
  *   2. 200 observers of /events that never read (the replay then holds the whole soak);
  *   3. a flood of 20,000 one-byte frames (reconnecting whenever the error budget closes it);
  *   4. 2,000 WebSocket connections that never join (closed by the join deadline).
- * For each: baseline RSS (before), peak RSS, RSS after the quiet, /healthz p50/p99/max.
+ * `--only observers,flood,idle` runs those phases alone (after the round soak).
+ * For each: baseline RSS (before), peak RSS, RSS after the quiet, /healthz p50/p99/max, and the
+ * server's own process.memoryUsage() at those moments (heap used and reserved, external, arrayBuffers).
  * Targets (issue 14): growth ≤ 100 MiB, back to baseline within 30 s, /healthz p99 ≤ 100 ms.
- * With SPEAKONCE_SOAK_GC=1 the server runs with --expose-gc and prints its live heap after a full
- * collection every 10 s (stderr), to tell retained memory from garbage not yet collected.
+ * After each phase's quiet the server is asked for a full collection (it runs with --expose-gc,
+ * bench only) and its memory after it is reported too: what it still holds, against garbage V8
+ * had not collected yet. With SPEAKONCE_SOAK_GC=1 it also prints its live heap after a full
+ * collection every 10 s (stderr).
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +30,7 @@ import WebSocket from 'ws';
 import { createIdentity } from '../src/secagg/index.js';
 import { registerAuthority, startParticipant } from '../src/sim/harness.js';
 import { SyntheticTrainer } from './rounds.js';
+import { type Mem, NO_MEM, type PhaseResult, soakReport } from './soak-report.js';
 import { quantile } from './stats.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -35,6 +40,10 @@ const quick = args.includes('--quick');
 const minutesArg = args.indexOf('--minutes');
 const MINUTES = minutesArg >= 0 ? Number(args[minutesArg + 1]) : quick ? 1 : 10;
 const PHASE_S = quick ? 15 : 30;
+const onlyArg = args.indexOf('--only');
+/** `--only observers,flood,idle`: those abuse phases alone (after the round soak, which builds the history). */
+const ONLY = onlyArg >= 0 ? new Set((args[onlyArg + 1] ?? '').split(',')) : undefined;
+const runs = (p: string): boolean => ONLY === undefined || ONLY.has(p);
 const RECOVER_S = 30;
 const say = (s: string): boolean => process.stderr.write(`${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,13 +60,17 @@ async function startServer(): Promise<{
   token: string;
   pid: number;
   counts: () => Counts;
+  mem: () => Mem;
+  /** A full collection in the server, and its memory after it. */
+  collect: () => Promise<Mem>;
 }> {
-  const gcFlag = process.env.SPEAKONCE_SOAK_GC ? ['--expose-gc'] : [];
-  const child = spawn(process.execPath, [...gcFlag, '--import', 'tsx', path.join(HERE, 'soak-server.ts')], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(HERE, 'soak-server.ts')], {
     stdio: 'pipe',
   });
   child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   let latest: Counts = { done: 0, failed: 0 };
+  let mem = NO_MEM;
+  let collected: ((m: Mem) => void) | undefined;
   const ready = await new Promise<{
     port: number;
     token: string;
@@ -68,6 +81,8 @@ async function startServer(): Promise<{
       const m = JSON.parse(l) as { type: string } & Record<string, unknown>;
       if (m.type === 'ready') resolve(m as never);
       else if (m.type === 'counts') latest = m as unknown as Counts;
+      else if (m.type === 'mem') mem = m as unknown as Mem;
+      else if (m.type === 'memgc') collected?.(m as unknown as Mem);
       else if (m.type === 'heap') say(`   heap after gc: ${JSON.stringify(m)}`);
     });
     child.once('exit', (code) => reject(new Error(`soak server exited with ${code}`)));
@@ -78,7 +93,12 @@ async function startServer(): Promise<{
       url: ready.authority.url,
       keys: ready.authority.keys.map((k) => new Uint8Array(Buffer.from(k, 'hex'))),
     });
-  return { child, ...ready, counts: () => latest };
+  const collect = () =>
+    new Promise<Mem>((resolve) => {
+      collected = resolve;
+      child.stdin.write('gc\n');
+    });
+  return { child, ...ready, counts: () => latest, mem: () => mem, collect };
 }
 
 const rssOf = (pid: number): number => {
@@ -120,23 +140,9 @@ function healthProbe(port: number): { take(): number[]; stop(): void; statuses: 
   };
 }
 
-interface PhaseResult {
-  name: string;
-  baseline: number;
-  peak: number;
-  after: number;
-  /** Seconds after the abuse ended until RSS was within 10 MiB of the baseline (undefined: not within RECOVER_S). */
-  backAfterS: number | undefined;
-  p50: number;
-  p99: number;
-  max: number;
-  rounds: number;
-  note: string;
-}
-
 async function phase(
   name: string,
-  srv: { pid: number; counts: () => Counts },
+  srv: { pid: number; counts: () => Counts; mem: () => Mem; collect: () => Promise<Mem> },
   probe: ReturnType<typeof healthProbe>,
   abuse: () => Promise<{ end(): void | Promise<void>; note(): string }>,
 ): Promise<PhaseResult> {
@@ -147,10 +153,15 @@ async function phase(
     await sleep(500);
   }
   const baseline = quantile(before, 0.5);
+  const memBefore = srv.mem();
   probe.take();
   const rounds0 = srv.counts().done;
   let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssOf(srv.pid))), 100);
+  let memPeak = memBefore;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssOf(srv.pid));
+    if (srv.mem().rss > memPeak.rss) memPeak = srv.mem();
+  }, 100);
   const a = await abuse();
   await sleep(PHASE_S * 1000);
   await a.end();
@@ -169,6 +180,10 @@ async function phase(
     peak,
     after: rssOf(srv.pid),
     backAfterS,
+    memBefore,
+    memPeak,
+    memAfter: srv.mem(),
+    memCollected: await srv.collect(),
     p50: quantile(lat, 0.5),
     p99: quantile(lat, 0.99),
     max: Math.max(...lat),
@@ -264,47 +279,51 @@ async function main(): Promise<void> {
   say(`   ${JSON.stringify(soak)}`);
 
   const results: PhaseResult[] = [];
-  results.push(
-    await phase('200 observers that never read', srv, probe, async () => {
-      const c0 = srv.counts();
-      const socks = silentObservers(srv.port, 200);
-      return {
-        end: () => socks.forEach((s) => s.destroy()),
-        note: () => `${(srv.counts().observer_dropped ?? 0) - (c0.observer_dropped ?? 0)} of 200 dropped by the server`,
-      };
-    }),
-  );
-  results.push(
-    await phase('20,000 one-byte frames', srv, probe, async () => {
-      const c0 = srv.counts();
-      const f = flood(url, 20_000);
-      let done: Awaited<typeof f> | undefined;
-      void f.then((r) => (done = r));
-      return {
-        end: async () => void (await f),
-        note: () =>
-          `${done?.connections ?? '?'} connections, ${(srv.counts().error_budget_spent ?? 0) - (c0.error_budget_spent ?? 0)} closed by the error budget, ` +
-          `${(srv.counts().refusals_summary ?? 0) - (c0.refusals_summary ?? 0)} summary lines`,
-      };
-    }),
-  );
-  results.push(
-    await phase('2,000 connections that never join', srv, probe, async () => {
-      const c0 = srv.counts();
-      const socks: WebSocket[] = [];
-      for (let i = 0; i < 2000; i++) {
-        const ws = new WebSocket(url);
-        ws.on('error', () => undefined);
-        socks.push(ws);
-        if (i % 100 === 99) await sleep(20);
-      }
-      return {
-        end: () => socks.forEach((w) => w.terminate()),
-        note: () =>
-          `${(srv.counts().join_timeout ?? 0) - (c0.join_timeout ?? 0)} of 2,000 closed by the join deadline (10 s)`,
-      };
-    }),
-  );
+  if (runs('observers'))
+    results.push(
+      await phase('200 observers that never read', srv, probe, async () => {
+        const c0 = srv.counts();
+        const socks = silentObservers(srv.port, 200);
+        return {
+          end: () => socks.forEach((s) => s.destroy()),
+          note: () =>
+            `${(srv.counts().observer_dropped ?? 0) - (c0.observer_dropped ?? 0)} of 200 dropped by the server`,
+        };
+      }),
+    );
+  if (runs('flood'))
+    results.push(
+      await phase('20,000 one-byte frames', srv, probe, async () => {
+        const c0 = srv.counts();
+        const f = flood(url, 20_000);
+        let done: Awaited<typeof f> | undefined;
+        void f.then((r) => (done = r));
+        return {
+          end: async () => void (await f),
+          note: () =>
+            `${done?.connections ?? '?'} connections, ${(srv.counts().error_budget_spent ?? 0) - (c0.error_budget_spent ?? 0)} closed by the error budget, ` +
+            `${(srv.counts().refusals_summary ?? 0) - (c0.refusals_summary ?? 0)} summary lines`,
+        };
+      }),
+    );
+  if (runs('idle'))
+    results.push(
+      await phase('2,000 connections that never join', srv, probe, async () => {
+        const c0 = srv.counts();
+        const socks: WebSocket[] = [];
+        for (let i = 0; i < 2000; i++) {
+          const ws = new WebSocket(url);
+          ws.on('error', () => undefined);
+          socks.push(ws);
+          if (i % 100 === 99) await sleep(20);
+        }
+        return {
+          end: () => socks.forEach((w) => w.terminate()),
+          note: () =>
+            `${(srv.counts().join_timeout ?? 0) - (c0.join_timeout ?? 0)} of 2,000 closed by the join deadline (10 s)`,
+        };
+      }),
+    );
 
   probe.stop();
   for (const p of parts) p.engine.stop();
@@ -312,23 +331,14 @@ async function main(): Promise<void> {
   srv.child.stdin.end();
   await new Promise((r) => srv.child.once('exit', r));
 
-  const mib = (b: number) => (b / MiB).toFixed(1);
-  const ms = (x: number) => x.toFixed(1);
-  const md = [
-    `Measured by \`npm run soak${quick ? ' -- --quick' : ''}\` (bench/soak.ts) on ${new Date().toISOString().slice(0, 10)}: the server in a process of its own (bench/soak-server.ts, product defaults but a 3,3,2 committee, no pause between rounds, per-address caps raised because every client is on 127.0.0.1), RSS from /proc/<pid>/status, /healthz polled every 50 ms on one keep-alive connection. Targets (issue 14): RSS growth ≤ 100 MiB under each abuse and back to baseline within 30 s, /healthz p99 ≤ 100 ms.`,
-    '',
-    `**Round soak**: ${soak.rounds} rounds in ${soak.minutes} min (3 trainers, 3 members), ${soak.failed} failed; RSS ${mib(soak.rssStart)} → ${mib(soak.rssEnd)} MiB, slope ${mib(soak.slopePer100)} MiB per 100 rounds (least squares after the first 20 % of rounds); /healthz p50 ${ms(soak.p50)} ms, p99 ${ms(soak.p99)} ms, max ${ms(soak.max)} ms.`,
-    '',
-    '| abuse (rounds go on) | RSS before | peak (growth) | 30 s after | back within 10 MiB | /healthz p50 / p99 / max | rounds | what the limits did |',
-    '|---|--:|--:|--:|--:|--:|--:|---|',
-    ...results.map(
-      (r) =>
-        `| ${r.name} | ${mib(r.baseline)} MiB | ${mib(r.peak)} MiB (+${mib(r.peak - r.baseline)}) | ${mib(r.after)} MiB | ${r.backAfterS === undefined ? `not within ${RECOVER_S} s` : `${r.backAfterS.toFixed(1)} s`} | ${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)} ms | ${r.rounds} | ${r.note} |`,
-    ),
-    '',
-    `Over the whole run: ${final.done} rounds done, ${final.failed} failed; /healthz answers ${[...probe.statuses].map(([s, n]) => `${s}×${n}`).join(', ')}.`,
-    '',
-  ].join('\n');
+  const md = soakReport({
+    command: `npm run soak${quick ? ' -- --quick' : ''}`,
+    soak,
+    results,
+    recoverS: RECOVER_S,
+    final,
+    statuses: probe.statuses,
+  });
   process.stdout.write(`${md}\n`);
   if (!args.includes('--no-write')) {
     writeFileSync(path.join(HERE, 'soak-results.md'), md);

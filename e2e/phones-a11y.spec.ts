@@ -81,6 +81,23 @@ test('join page, tab and dashboard: no sideways scrolling at 360, 390 and 414 px
   await expect(dash.locator('details.as-table')).toHaveCount(4);
   await expect(dash.locator('#now-title')).toHaveAttribute('aria-live', 'polite');
   await expect(dash.locator('#story')).toHaveAttribute('tabindex', '0');
+  // Every chart's legend is a group of toggle buttons beside the chart (not inside its image
+  // region): each reachable by Tab, Enter hides its line and says so, Enter again shows it.
+  await expect(dash.locator('.u-legend')).toHaveCount(0);
+  await expect(dash.locator('[role="img"] button')).toHaveCount(0);
+  await expect(dash.locator('.series-toggles')).toHaveCount(4);
+  await expect(tab.page.locator('.series-toggles button')).toHaveCount(3);
+  const auc = dash.locator('#chart-quality + .series-toggles button', { hasText: 'AUC-PR' });
+  await expect(auc).toHaveAttribute('aria-pressed', 'true');
+  await dash.locator('#chart-quality + .series-toggles button').first().focus();
+  await expect(auc).toBeFocused();
+  await auc.press('Enter');
+  await expect(auc).toHaveAttribute('aria-pressed', 'false');
+  await dash.keyboard.press('Tab'); // on to the next toggle
+  await expect(dash.locator('#chart-quality + .series-toggles button').nth(1)).toBeFocused();
+  await auc.focus();
+  await auc.press('Enter');
+  await expect(auc).toHaveAttribute('aria-pressed', 'true');
   await dash.locator('details.as-table summary').first().click();
   await expect(dash.locator('table.chart-table').first().locator('tbody tr').first()).toContainText(/^v\d+/);
 

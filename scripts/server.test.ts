@@ -3,7 +3,7 @@
  * started with --insecure-demo, which it then announces. Runs the real script.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,8 +27,9 @@ const argsIn = (dataDir: string, ...extra: string[]) => [
 const args = (...extra: string[]) => argsIn(mkdtempSync(join(tmpdir(), 'speakonce-server-')), ...extra);
 
 /** Starts the script and resolves with its stdout once it printed its status line. */
-function started(extra: string[], dataDir?: string): Promise<string> {
+function started(extra: string[], dataDir?: string, whileRunning?: () => void): Promise<string> {
   const child = spawn(TSX, dataDir ? argsIn(dataDir, ...extra) : args(...extra), { cwd: ROOT });
+  const exited = new Promise((r) => child.once('exit', r));
   return new Promise<string>((resolve, reject) => {
     let text = '';
     const timer = setTimeout(() => reject(new Error(`no start line in 60 s:\n${text}`)), 60_000);
@@ -36,11 +37,19 @@ function started(extra: string[], dataDir?: string): Promise<string> {
       text += d.toString();
       if (text.includes('status:')) {
         clearTimeout(timer);
-        resolve(text);
+        try {
+          whileRunning?.();
+          resolve(text);
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
       }
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${text}`)));
-  }).finally(() => child.kill('SIGTERM'));
+  }).finally(async () => {
+    child.kill('SIGTERM');
+    await exited;
+  });
 }
 
 describe('npm run server', () => {
@@ -70,6 +79,26 @@ describe('npm run server', () => {
       expect(r.stderr).toContain('start the server once with --recover');
       const out = await started(['--recover'], dataDir);
       expect(out).toContain(`federation ${l.federation}, model version 1`);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a second server on the same data directory (DATA_DIR_LOCKED naming the first one); the lock goes with the first', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'speakonce-server-'));
+    try {
+      await started([], dataDir, () => {
+        const owner = JSON.parse(readFileSync(join(dataDir, 'server.lock'), 'utf8')) as { pid: number };
+        const r = spawnSync(TSX, argsIn(dataDir), { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain(`error: ${dataDir} is in use by another server: pid ${owner.pid} on `);
+        expect(r.stderr).toContain(
+          `Stop that server first (kill ${owner.pid}), or point --data-dir at another directory`,
+        );
+      });
+      expect(existsSync(join(dataDir, 'server.lock'))).toBe(false); // removed when the first stopped
+      const again = await started([], dataDir);
+      expect(again).toContain('model version 0');
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -7,6 +7,7 @@ import { resolveConfig } from '../src/server/config.js';
 import { httpAuthorityLink } from '../src/server/authority-link.js';
 import { Federation } from '../src/server/federation.js';
 import { listen } from '../src/server/http.js';
+import { lockDataDir } from '../src/server/lock.js';
 import { createLogger } from '../src/server/log.js';
 import { UsageError, command, flag, intList, num, parseCommittee, parseOrigins, runMain, toggle } from './cli.js';
 import { DP_FLAGS, dpBanner, dpSettings } from './dp-flags.js';
@@ -123,9 +124,11 @@ runMain(CMD.help, async () => {
       }),
     ),
   };
+  // One server per data directory (lock.ts), taken before anything in it is read or written.
+  const probe = resolveConfig({ ...overrides, token: overrides.token ?? 'probe' }, f.config);
+  lockDataDir(probe.dataDir, createLogger(probe.logLevel));
   if (!overrides.open && !overrides.token) {
     // The token survives restarts: kept in the data directory the flags and the file name.
-    const probe = resolveConfig({ ...overrides, token: 'probe' }, f.config);
     if (!probe.open) overrides.token = joinToken(probe.dataDir, { rotate: !!f['new-token'] }).token;
   }
   const config = resolveConfig(overrides, f.config);

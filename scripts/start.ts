@@ -17,6 +17,7 @@ import { EnrollmentAuthority, inProcessAuthority } from '../src/authority/servic
 import { resolveConfig } from '../src/server/config.js';
 import { Federation } from '../src/server/federation.js';
 import { listen } from '../src/server/http.js';
+import { lockDataDir } from '../src/server/lock.js';
 import { createLogger } from '../src/server/log.js';
 import { staticApp } from '../src/server/static.js';
 import { HeadlessPool } from '../src/sim/headless.js';
@@ -42,6 +43,10 @@ import { roundLogRoute } from './round-log.js';
 import { DP_FLAGS, dpBanner, dpSettings } from './dp-flags.js';
 import { paceDelayMs, pacedCrypto, pacedTrainer } from './pace.js';
 import { lanOrigin, listenOrExplain } from './port.js';
+
+/** The demo's local training per round (see the comment at its use). */
+const DEMO_EPOCHS = 1;
+const DEMO_LR = 0.004;
 
 const CMD = command({
   usage: 'npm start -- [options]        (npm run demo -- [options]: the same with --demo)',
@@ -87,6 +92,8 @@ const CMD = command({
       'headless trainers send, and committee members answer, one after another over about S seconds, so each phase stays on screen; default 0, --demo 2',
     ),
     rounds: 'default: run until stopped',
+    epochs: 'local epochs per round; default 2, --demo 1',
+    lr: 'local learning rate (Adam); default 0.01, --demo 0.004',
     'first-round': 'default 0',
     'test-mode': toggle('expose test hooks to clients (Playwright suites only)'),
     ...DP_FLAGS,
@@ -119,6 +126,8 @@ runMain(CMD.help, async () => {
       return { round: Number(mm[1]), count: Number(mm[2]) };
     });
   const dataDir = f['data-dir'] ?? (demo ? demoDataDir('data/demo', !!f.resume) : 'data/federation');
+  // One server per data directory (lock.ts), taken before anything in it is read or written.
+  lockDataDir(dataDir, createLogger('warn'));
   const token = f.open ? undefined : joinToken(dataDir, { given: f.token, rotate: !!f['new-token'] }).token;
   const port = num('port', f.port, 8080, { int: true, min: 0, max: 65535 });
   const host = f.host ?? '127.0.0.1';
@@ -139,9 +148,11 @@ runMain(CMD.help, async () => {
     rounds: num('rounds', f.rounds, 0, { int: true, min: 0 }),
     submitMs: 45_000,
     committeeMs: 20_000,
-    epochs: 2,
+    // The demo takes smaller steps per round, so the model's progress is spread over the rounds
+    // the audience watches instead of done by round 3 (bench/RESULTS.md, "The demo's learning curve").
+    epochs: num('epochs', f.epochs, demo ? DEMO_EPOCHS : 2, { int: true, min: 1 }),
     batchSize: 128,
-    learningRate: 0.01,
+    learningRate: num('lr', f.lr, demo ? DEMO_LR : 0.01, { min: 1e-9 }),
     testMode: !!f['test-mode'],
     logLevel: 'warn',
     ...dpSettings(f),

@@ -24,7 +24,13 @@ export type AuthorityErrorCode =
   | 'BAD_ENROLLMENT'
   | 'MALFORMED'
   | 'RATE_LIMITED'
-  | 'TOO_FEW_VOLUNTEERS';
+  | 'TOO_FEW_VOLUNTEERS'
+  /** A request body over the limit (limits.ts). */
+  | 'TOO_LARGE'
+  /** A request body not received in time (limits.ts). */
+  | 'TIMEOUT'
+  /** Too many refused requests from one address within the window (limits.ts). */
+  | 'ERROR_BUDGET';
 
 export class AuthorityError extends CodedError<AuthorityErrorCode> {}
 

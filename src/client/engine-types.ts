@@ -119,6 +119,8 @@ export type EngineEvent =
       reason?: string;
       survivors: number;
       answered: number;
+      /** From the server: in how many ms it opens the next round; absent when none follows. */
+      nextRoundInMs?: number;
     }
   | { type: 'error'; code: string; message: string; round?: number }
   /** A trainer's receipt (receipt.ts): its contribution is in the S the members signed, or why not. */

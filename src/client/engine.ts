@@ -548,6 +548,7 @@ export class ParticipantEngine {
       answered: r.answered,
       ...(r.code ? { code: r.code } : {}),
       ...(r.reason ? { reason: r.reason } : {}),
+      ...(r.nextRoundInMs !== undefined ? { nextRoundInMs: r.nextRoundInMs } : {}),
     });
   }
 

@@ -134,6 +134,9 @@ export const ServerConfigSchema = v.strictObject({
   joinTimeoutMs: posInt,
   /** A connection that sends nothing and answers no ping for this long is closed (IDLE). */
   idleTimeoutMs: posInt,
+  /** An HTTP request's headers, and the whole request, must arrive within these (Node answers 408 and closes). */
+  headersTimeoutMs: posInt,
+  requestTimeoutMs: posInt,
   /** WebSocket connections at once, in all and per address (limits.ts); the next upgrade is answered 503. */
   maxConnections: posInt,
   maxConnectionsPerAddress: posInt,
@@ -192,6 +195,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   preJoinMaxBytes: 8 * 1024,
   joinTimeoutMs: 10_000,
   idleTimeoutMs: 60_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
   maxConnections: 4096,
   maxConnectionsPerAddress: 256,
   errorBudget: 50,

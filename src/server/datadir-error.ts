@@ -28,6 +28,8 @@ export type DataDirErrorCode =
   /** --recover found no loadable version. */
   | 'NOTHING_TO_RECOVER'
   /** server-key.json cannot be read, or its keys do not match (docs/protocol.md §26). */
-  | 'SERVER_KEY_UNREADABLE';
+  | 'SERVER_KEY_UNREADABLE'
+  /** Another live server holds the data directory's lock (lock.ts). */
+  | 'DATA_DIR_LOCKED';
 
 export class DataDirError extends CodedError<DataDirErrorCode> {}

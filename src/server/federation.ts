@@ -85,6 +85,8 @@ export class Federation {
   // ---- the loop's state
   private stopped = false;
   private startTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When startTimer fires (ms since the epoch), for /status. */
+  private nextStartAt: number | undefined;
   /** True from the decision to start a round until it is `current` (the start awaits I/O). */
   private starting = false;
   /** The running round, until its outcome is settled. */
@@ -219,6 +221,7 @@ export class Federation {
       insecurePlaintext: this.config.insecurePlaintext,
       insecureDemo: this.insecureDemo,
       ...(this.privacy ? { privacy: this.privacy.status() } : {}),
+      ...(this.nextStartAt !== undefined && !this.stopped ? { nextRoundAt: this.nextStartAt } : {}),
     };
   }
 
@@ -240,8 +243,11 @@ export class Federation {
 
   private scheduleStart(delay: number): void {
     if (this.stopped || this.current || this.starting || this.startTimer) return;
+    // (no next round once the configured rounds have run: an attempt then only returns)
+    this.nextStartAt = allRoundsRun(this.config, this.roundsRun) ? undefined : Date.now() + delay;
     this.startTimer = setTimeout(() => {
       this.startTimer = undefined;
+      this.nextStartAt = undefined;
       void this.maybeStartRound().then(
         () => this.retry.succeeded(),
         (e: unknown) => this.scheduleStart(this.retry.failed(e)),
@@ -383,6 +389,9 @@ export class Federation {
       privacy: this.privacy,
       onDecodedForTest: this.onDecodedForTest,
       transcript: this.transcript,
+      // finishRound schedules the next start after the pause, unless this was the last round
+      nextRoundInMs: () =>
+        this.stopped || allRoundsRun(this.config, this.roundsRun) ? undefined : this.config.pauseMs,
     };
     // Convictions are on disk before the result tells anyone (§25).
     for (const c of outcome.excluded) await this.offenders.record(c.id, run.round, c.how);
@@ -462,6 +471,7 @@ export class Federation {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.startTimer);
+    this.nextStartAt = undefined;
     const run = this.current;
     if (run) {
       run.fail('ABORTED', 'the server is stopping');

@@ -73,7 +73,8 @@ export async function listen(
     observers.broadcast(e);
   });
 
-  const server = createServer((req, res) => {
+  // Node checks the header and request deadlines below every 2 s (its default: 30 s).
+  const server = createServer({ connectionsCheckingInterval: 2_000 }, (req, res) => {
     // First, so that every response below (routes, static files, 404, 500) carries them.
     for (const [name, value] of Object.entries(securityHeaders(req.headers.host))) res.setHeader(name, value);
     void (async () => {
@@ -112,6 +113,11 @@ export async function listen(
     });
   });
 
+  // A request's headers within 10 s and the whole request within 30 s by default (Node's: 60 s and
+  // 5 min); idle keep-alive connections close after Node's 5 s. Responses (the observer stream,
+  // the model) are not bounded by these.
+  server.headersTimeout = fed.config.headersTimeoutMs;
+  server.requestTimeout = fed.config.requestTimeoutMs;
   // Filled in once the port is known (port 0 picks one).
   const allowed = new Set<string>();
   const gate = new ConnectionGate(fed.config);

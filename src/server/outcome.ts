@@ -31,6 +31,8 @@ export interface OutcomeHost {
   readonly onDecodedForTest: ((round: RoundId, sum: Float64Array) => void) | undefined;
   /** The round's transcript (transcript.ts), written before the log record and the result. */
   readonly transcript?: TranscriptWriter | undefined;
+  /** In how many ms the next round opens after this one (the schedule's pause), undefined when none follows. */
+  nextRoundInMs(): number | undefined;
 }
 
 type Applied =
@@ -91,6 +93,8 @@ export async function settleRound(
   const versionAfter = 'versionAfter' in applied ? applied.versionAfter : versionBefore;
   const code = 'code' in applied ? applied.code : undefined;
   const reason = 'reason' in applied ? applied.reason : undefined;
+  const next = host.nextRoundInMs();
+  const nextRound = next === undefined ? {} : { nextRoundInMs: next };
   const metrics = o.ok && ok ? secureMetrics(host, plan, o.sum, versionBefore) : undefined;
   const endedAt = new Date().toISOString();
   // The transcript is on disk before the record that chains its digest (docs/transcript.md).
@@ -153,12 +157,22 @@ export async function settleRound(
       ...(metrics ? { metrics } : {}),
       ...(privacy ? { privacy: privacy.event } : {}),
       preview: { masked: o.maskedPreview, aggregate: applied.aggregatePreview },
+      ...nextRound,
     });
   } else {
     host.log.warn('round_failed', { round, version: versionBefore, code, reason });
     const { timings, bytesIn, bytesOut } = o;
     const failed = { code: code ?? 'UNKNOWN', reason: reason ?? '' };
-    host.emit({ type: 'round_failed', round, version: versionBefore, ...failed, timings, bytesIn, bytesOut });
+    host.emit({
+      type: 'round_failed',
+      round,
+      version: versionBefore,
+      ...failed,
+      timings,
+      bytesIn,
+      bytesOut,
+      ...nextRound,
+    });
   }
   const result: ServerMessage = {
     t: 'result',
@@ -171,6 +185,7 @@ export async function settleRound(
     ...(reason ? { reason } : {}),
     ...(o.attestations.length ? { attestations: o.attestations } : {}),
     ...(o.excluded.length ? { excluded: o.excluded.map((c) => c.id) } : {}),
+    ...nextRound,
   };
   // The round's trainers also get S, to check their own contribution is in it (their receipt, §26).
   const cut = o.evidence?.cut;

@@ -44,8 +44,12 @@ function compactMilestone(e: Milestone): Milestone {
   }
 }
 
-/** Original event (to tell whether it is still in the window) and its compact form. */
-type Kept = { original: Milestone; compact: Milestone };
+/**
+ * A milestone's compact form and its position in the stream (to tell whether it is still in the
+ * window). The original event is not kept: a round_done carries full ids and previews, and 2,000
+ * rounds of originals were most of what the replay held.
+ */
+type Kept = { seq: number; compact: Milestone };
 
 export class ReplayBuffer {
   private readonly window: number;
@@ -54,6 +58,9 @@ export class ReplayBuffer {
   /** Per round, in round order: its milestones (the answer slot keeps only the latest). */
   private readonly rounds = new Map<number, { started?: Kept; cutoff?: Kept; answer?: Kept; outcome?: Kept }>();
   private participants: FederationEvent | undefined;
+  /** Events added so far; the window holds those with seq > added − window. */
+  private added = 0;
+  private participantsSeq = 0;
 
   constructor(opts: ReplayOptions = {}) {
     this.window = opts.window ?? 200;
@@ -65,7 +72,11 @@ export class ReplayBuffer {
   }
 
   add(e: FederationEvent): void {
-    if (e.type === 'participants') this.participants = e;
+    const seq = ++this.added;
+    if (e.type === 'participants') {
+      this.participants = e;
+      this.participantsSeq = seq;
+    }
     if (
       e.type === 'round_started' ||
       e.type === 'cutoff' ||
@@ -73,19 +84,19 @@ export class ReplayBuffer {
       e.type === 'round_done' ||
       e.type === 'round_failed'
     )
-      this.keep(e);
+      this.keep(e, seq);
     this.recent.push(e);
     if (this.recent.length > this.window) this.recent.shift();
   }
 
-  private keep(e: Milestone): void {
+  private keep(e: Milestone, seq: number): void {
     let r = this.rounds.get(e.round);
     if (!r) {
       if (this.maxRounds === 0) return;
       this.rounds.set(e.round, (r = {}));
       if (this.rounds.size > this.maxRounds) this.rounds.delete(this.rounds.keys().next().value as number);
     }
-    const kept = { original: e, compact: compactMilestone(e) };
+    const kept = { seq, compact: compactMilestone(e) };
     if (e.type === 'round_started') r.started = kept;
     else if (e.type === 'cutoff') r.cutoff = kept;
     else if (e.type === 'answer') r.answer = kept;
@@ -99,12 +110,11 @@ export class ReplayBuffer {
 
   /** Everything a newly connected observer is sent, in order. */
   replay(): FederationEvent[] {
-    const inWindow = new Set<FederationEvent>(this.recent);
+    const firstInWindow = this.added - this.recent.length + 1;
     const out: FederationEvent[] = [];
-    if (this.participants && !inWindow.has(this.participants)) out.push(this.participants);
+    if (this.participants && this.participantsSeq < firstInWindow) out.push(this.participants);
     for (const r of this.rounds.values()) {
-      for (const k of [r.started, r.cutoff, r.answer, r.outcome])
-        if (k && !inWindow.has(k.original)) out.push(k.compact);
+      for (const k of [r.started, r.cutoff, r.answer, r.outcome]) if (k && k.seq < firstInWindow) out.push(k.compact);
     }
     out.push(...this.recent);
     return out;

@@ -5,15 +5,17 @@
  *   - each observer has a bounded buffer (`observerBufferBytes`): the bytes the socket has not
  *     taken yet, plus the live events queued while its replay is sent. One that falls behind it
  *     is disconnected (`observer_dropped`); it may reconnect and replay;
- *   - the replay (replay.ts) is streamed in chunks of 64 KB, each written only when the socket
- *     has drained the previous ones (the event loop served between chunks), within
- *     `observerReplayMs`; it is never built as one string, and each event is serialized once;
+ *   - the replay (replay.ts) is streamed in batches of 64 KB, each written only when the socket
+ *     has drained the previous ones (the event loop served between batches), within
+ *     `observerReplayMs`; it is never built in memory per observer: its runs of events are
+ *     Buffers made once and shared by all observers' sockets (replay-frames.ts);
  *   - observers are capped in all (`maxObservers`) and per address (`maxObserversPerAddress`): the
  *     next one is answered 503 with `{"code":"TOO_MANY_OBSERVERS"}` and Retry-After.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FederationEvent } from '../wire/events.js';
 import type { Logger } from './log.js';
+import { frameOf, replayBatches } from './replay-frames.js';
 
 export interface ObserverLimits {
   maxObservers: number;
@@ -27,19 +29,11 @@ interface Observer {
   readonly address: string;
   /** False while the replay is being sent: live events wait in `pending`. */
   live: boolean;
-  pending: string[];
+  pending: Buffer[];
   pendingBytes: number;
 }
 
-/** Each event is serialized once, however many observers replay it (events are never mutated). */
-const frames = new WeakMap<FederationEvent, string>();
-function frameOf(e: FederationEvent): string {
-  let f = frames.get(e);
-  if (f === undefined) frames.set(e, (f = `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
-  return f;
-}
-
-/** Replay frames are written in chunks of about this many characters, the event loop served between chunks. */
+/** Replay frames are written in batches of about this many bytes, the event loop served between batches. */
 const REPLAY_CHUNK = 64 * 1024;
 
 export class Subscribers {
@@ -113,10 +107,16 @@ export class Subscribers {
 
   private async replay(o: Observer): Promise<void> {
     const deadline = Date.now() + this.limits.observerReplayMs;
-    let chunk = '';
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
     const send = async (): Promise<boolean> => {
-      const ok = o.res.write(chunk);
-      chunk = '';
+      // the shared runs (replay-frames.ts), not copies: one writev for the batch
+      o.res.cork();
+      let ok = true;
+      for (const f of batch) ok = o.res.write(f);
+      o.res.uncork();
+      batch = [];
+      batchBytes = 0;
       // many observers connecting at once share the event loop with everything else
       await new Promise((r) => setImmediate(r));
       if (!this.observers.has(o)) return false;
@@ -125,11 +125,12 @@ export class Subscribers {
       if (this.observers.has(o)) this.drop(o, `its replay was not read within ${this.limits.observerReplayMs} ms`);
       return false;
     };
-    for (const e of this.history()) {
-      chunk += frameOf(e);
-      if (chunk.length >= REPLAY_CHUNK && !(await send())) return;
+    for (const f of replayBatches(this.history())) {
+      batch.push(f);
+      batchBytes += f.length;
+      if (batchBytes >= REPLAY_CHUNK && !(await send())) return;
     }
-    if (chunk && !(await send())) return;
+    if (batch.length && !(await send())) return;
     const pending = o.pending;
     o.pending = [];
     o.pendingBytes = 0;

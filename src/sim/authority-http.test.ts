@@ -37,10 +37,17 @@ let logged: Logged[];
 beforeAll(async () => {
   logged = [];
   auth = new EnrollmentAuthority(keys, { federation: FEDERATION, token: TOKEN });
-  server = await listenAuthority(auth, '127.0.0.1', 0, {
-    info: (event, fields) => logged.push({ level: 'info', event, ...(fields ? { fields } : {}) }),
-    warn: (event, fields) => logged.push({ level: 'warn', event, ...(fields ? { fields } : {}) }),
-  });
+  server = await listenAuthority(
+    auth,
+    '127.0.0.1',
+    0,
+    {
+      info: (event, fields) => logged.push({ level: 'info', event, ...(fields ? { fields } : {}) }),
+      warn: (event, fields) => logged.push({ level: 'warn', event, ...(fields ? { fields } : {}) }),
+    },
+    // these tests make many refused requests on purpose; the budgets are tested in authority-limits.test.ts
+    { errorsPerWindow: 1e9 },
+  );
 });
 afterAll(() => server.close());
 beforeEach(() => {
@@ -102,14 +109,14 @@ describe('the authority over HTTP', () => {
     ]);
   });
 
-  it('accepts a body of exactly MAX_REQUEST_BYTES, refuses one byte more (MALFORMED, 400)', async () => {
+  it('accepts a body of exactly MAX_REQUEST_BYTES, refuses one byte more (TOO_LARGE, 413)', async () => {
     const json = JSON.stringify(await validJson());
     const exact = json.padEnd(MAX_REQUEST_BYTES, ' ');
     expect(Buffer.byteLength(exact)).toBe(MAX_REQUEST_BYTES);
     expect((await post(exact)).status).toBe(200);
     for (const size of [MAX_REQUEST_BYTES + 1, 10 * MAX_REQUEST_BYTES, 4 << 20]) {
       const { status, json: body } = await post(json.padEnd(size, ' '));
-      expect([status, body]).toEqual([400, err('MALFORMED', `request body exceeds ${MAX_REQUEST_BYTES} bytes`)]);
+      expect([status, body]).toEqual([413, err('TOO_LARGE', `request body exceeds ${MAX_REQUEST_BYTES} bytes`)]);
       // The refusal leaves the client's connections usable: its next request is answered at once.
       expect((await post(json)).status).toBe(200);
     }
@@ -177,7 +184,9 @@ describe('the authority over HTTP', () => {
     const res = await post(change(await validJson()));
     expect([res.status, res.json]).toEqual([status, err(code, message)]);
     expect(auth.issued.size).toBe(0);
-    expect(logged).toEqual([{ level: 'warn', event: 'enroll_refused', fields: { code, message } }]);
+    expect(logged).toEqual([
+      { level: 'warn', event: 'enroll_refused', fields: { code, message, address: '127.0.0.1' } },
+    ]);
   });
 
   it("refuses a proof of possession of another sealing key or for another authority's key (BAD_ENROLLMENT, 400)", async () => {

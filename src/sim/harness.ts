@@ -141,7 +141,10 @@ export async function startLocalServer(
     : undefined;
   if (auth) fed.useAuthority(inProcessAuthority(auth));
   const server = await listen(fed, config.host, config.port, log, {
-    ...(auth ? { fallback: authorityHandler(auth, log, '/authority') } : {}),
+    // every participant enrolls from 127.0.0.1: the per-address budgets are raised like the caps
+    ...(auth
+      ? { fallback: authorityHandler(auth, log, '/authority', { requestsPerWindow: 1e9, errorsPerWindow: 1e9 }) }
+      : {}),
   });
   const wsUrl = `ws://127.0.0.1:${server.port}/ws`;
   const authority = keys

@@ -7,6 +7,7 @@
  */
 import { encode } from '@msgpack/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { decodeServerMessage } from '../wire/codec.js';
 import type { ServerMessage } from '../wire/messages.js';
@@ -54,6 +55,19 @@ describe('limits before authentication', () => {
     const c = await raw(server);
     expect(await c.inbox.next(10_000, 'the timeout')).toMatchObject({ t: 'error', code: 'JOIN_TIMEOUT' });
     expect(await c.closedP).toMatchObject({ code: 4002, reason: 'JOIN_TIMEOUT' });
+  });
+
+  it('HTTP headers not received within headersTimeoutMs: Node answers 408 and closes the connection', async () => {
+    server = await startTestServer({ headersTimeoutMs: 500, requestTimeoutMs: 1_000 });
+    const s = connect(server.server.port, '127.0.0.1');
+    const text = new Promise<string>((resolve) => {
+      let got = '';
+      s.on('data', (d: Buffer) => (got += d.toString()));
+      s.once('close', () => resolve(got));
+    });
+    s.on('error', () => undefined);
+    s.write('GET /status HTTP/1.1\r\nHost: a\r\n'); // never finished
+    expect(await text).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   it('a connection that answers no ping is closed IDLE (4003); one whose client answers pings stays', async () => {

@@ -11,6 +11,7 @@ export function chartWithTable(
   label: string,
 ): { el: HTMLElement; update: (head: string[], rows: Cell[][]) => void } {
   chart.setAttribute('role', 'img');
+  chart.dataset.label = label; // the legend beside it (chart-legend.ts) is named after it
   chart.setAttribute('aria-label', `${label} (chart; the table below has the same numbers)`);
   const body = h('tbody');
   const headRow = h('tr');

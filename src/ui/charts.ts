@@ -1,6 +1,7 @@
-/** Per-round charts with uPlot (local loss and AUC-PR; bytes sent). */
+/** Per-round charts with uPlot (local loss and AUC-PR; bytes sent), each with its legend of toggles beside it. */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { addSeriesToggles } from './chart-legend.js';
 
 export interface RoundPoint {
   round: number;
@@ -22,7 +23,7 @@ export class RoundCharts {
     const roundAxis: uPlot.Axis = { label: 'round', incrs: [1, 2, 5, 10, 20, 50, 100] };
     this.quality = new uPlot(
       {
-        legend: { live: false },
+        legend: { show: false }, // ours, outside the chart: chart-legend.ts
         width,
         height: 200,
         scales: { x: { time: false }, loss: { auto: true }, auc: { range: [0, 1] } },
@@ -42,7 +43,7 @@ export class RoundCharts {
     );
     this.bytes = new uPlot(
       {
-        legend: { live: false },
+        legend: { show: false }, // ours, outside the chart: chart-legend.ts
         width,
         height: 200,
         scales: { x: { time: false } },
@@ -52,6 +53,8 @@ export class RoundCharts {
       [[], []],
       bytesEl,
     );
+    addSeriesToggles(this.quality, qualityEl);
+    addSeriesToggles(this.bytes, bytesEl);
   }
 
   update(points: readonly RoundPoint[]): void {

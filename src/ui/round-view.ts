@@ -28,7 +28,7 @@ export interface RoundFacts {
   sent: { round: number; bytes: number; member: boolean } | undefined;
   /** The last result this tab saw: how many trainers the sum covered. */
   result: { round: number; ok: boolean; survivors: number } | undefined;
-  /** When the next round is expected (ms since the epoch), if known. */
+  /** When the server opens the next round (ms since the epoch, this tab's clock), from its last result. */
   nextAt: number | undefined;
 }
 
@@ -144,7 +144,9 @@ export class RoundView {
     const next = () => {
       if (f.nextAt === undefined) return 'The next round starts when the server opens it.';
       const s = Math.ceil((f.nextAt - now) / 1000);
-      return s > 0 ? `Next round in about ${s} s.` : 'Next round any moment now.';
+      return s > 0
+        ? `The server opens the next round in ${s} s.`
+        : 'The server is opening the next round (once enough participants are connected).';
     };
     switch (e.phase) {
       case 'idle':

@@ -15,7 +15,6 @@ import type { Dataset } from '../ml/dataset.js';
 import { splitDataset } from '../ml/split.js';
 import { type LinkEvent, initialLink, reduceLink } from './connection.js';
 import type { ParticipantView, ViewState } from './participant-view.js';
-import { nextRoundAt } from './tab-words.js';
 import { browserPrivacyPolicy } from './dp-card.js';
 import { type AppTestHooks, testHooks } from './test-hooks.js';
 
@@ -79,7 +78,6 @@ export async function startSession(
   const ticker = setInterval(() => {
     if (vs.link.retryAt !== undefined || vs.nextAt !== undefined) render();
   }, 1000);
-  const roundStarts: number[] = [];
   /** A failed IndexedDB write is shown in the error panel, never swallowed. */
   const storageFailed = (what: string) => (err: unknown) => {
     vs.errors.push({
@@ -188,8 +186,6 @@ export async function startSession(
         break;
       case 'round': {
         vs.committee = e.committee;
-        roundStarts.push(Date.now());
-        if (roundStarts.length > 8) roundStarts.shift();
         vs.nextAt = undefined;
         pending.set(e.round, { role: e.role === 'member' ? `member #${e.memberIndex}` : e.role });
         store
@@ -225,7 +221,8 @@ export async function startSession(
       }
       case 'result': {
         vs.result = { round: e.round, ok: e.ok, survivors: e.survivors };
-        vs.nextAt = nextRoundAt(roundStarts);
+        // the server's schedule: it opens the next round this many ms after the result
+        vs.nextAt = e.nextRoundInMs === undefined ? undefined : Date.now() + e.nextRoundInMs;
         const p = pending.get(e.round);
         if (!p) break; // a round this participant was not part of
         const note =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backendWords, nextRoundAt, withMissed } from './tab-words.js';
+import { backendWords, withMissed } from './tab-words.js';
 
 const row = (round: number) => ({ round, role: 'trainer', ok: true, version: round, note: '' });
 
@@ -12,9 +12,5 @@ describe('tab words', () => {
     const shown = withMissed([row(5), row(2), row(3)], 9);
     expect(shown.map((r) => (r.kind === 'missed' ? `${r.from}-${r.to}` : r.round))).toEqual([2, 3, '4-4', 5, '6-8']);
     expect(withMissed([row(1)], 2)).toHaveLength(1);
-  });
-  it('expects the next round one typical gap after the last start', () => {
-    expect(nextRoundAt([0])).toBeUndefined();
-    expect(nextRoundAt([0, 4000, 7900, 12000])).toBe(16000);
   });
 });

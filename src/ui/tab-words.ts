@@ -1,6 +1,6 @@
 /**
  * The tab's facts in plain words, pure (no DOM): the tfjs backend, the rounds the tab missed
- * (gaps in its history), and when the next round is due from the rounds seen so far.
+ * (gaps in its history). When the next round opens comes from the server (its `result`).
  */
 
 /** The backend as a person would say it; the technical reason goes under "details". */
@@ -62,13 +62,4 @@ export function withMissed(history: readonly HistoryRow[], current: number | und
   if (prev !== undefined && current !== undefined && current > prev + 1)
     out.push({ kind: 'missed', from: prev + 1, to: current - 1 });
   return out;
-}
-
-/** When the next round is expected (ms since the epoch) from the start times of the rounds seen. */
-export function nextRoundAt(starts: readonly number[]): number | undefined {
-  if (starts.length < 2) return undefined;
-  const gaps = starts.slice(1).map((t, i) => t - (starts[i] as number));
-  const recent = gaps.slice(-5).sort((a, b) => a - b);
-  const median = recent[Math.floor(recent.length / 2)] as number;
-  return (starts[starts.length - 1] as number) + median;
 }

@@ -82,6 +82,8 @@ export type FederationEvent =
       /** What the server sees: one masked contribution (fractions of q1, looks like noise) next
        * to the unmasked aggregate's mean update (structure), over the first coordinates. */
       preview: { masked: number[]; aggregate: number[] };
+      /** In how many ms the server opens the next round (absent when none follows). */
+      nextRoundInMs?: number;
       /** Set when replayed to a late observer from beyond the replay window (src/server/replay.ts):
        * survivors are then short ids and the preview is empty. */
       summary?: true;
@@ -95,6 +97,8 @@ export type FederationEvent =
       timings: Record<string, number>;
       bytesIn: number;
       bytesOut: number;
+      /** In how many ms the server opens the next round (absent when none follows). */
+      nextRoundInMs?: number;
       summary?: true;
     }
   | { type: 'refused'; clientId?: string; code: string; message: string; ref?: string }
@@ -161,4 +165,6 @@ export interface FederationStatus {
   insecureDemo: boolean;
   /** The privacy accounting of a DP federation (absent without DP). */
   privacy?: PrivacyStatus;
+  /** When the server opens the next round (ms since the epoch, the server's clock), while one is scheduled. */
+  nextRoundAt?: number;
 }

@@ -328,6 +328,9 @@ export const ResultSchema = v.strictObject({
    * docs/protocol.md §26).
    */
   survivorList: v.optional(v.pipe(survivorList, v.maxLength(100_000))),
+  /** In how many ms the server opens the next round (when enough participants are connected);
+   * absent when no round follows (the last of `--rounds`). Relative, so clocks need not agree. */
+  nextRoundInMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(86_400_000))),
 });
 
 export const ErrorSchema = v.strictObject({

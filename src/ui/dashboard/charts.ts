@@ -1,10 +1,12 @@
 /**
  * Charts over rounds (uPlot): the shared model's quality from the secure metrics (by the model
  * version they describe), round time, data per trainer, and trainers in the sum. Failed rounds
- * are marked with red dashed lines on the per-round charts.
+ * are marked with red dashed lines on the per-round charts. Each chart's legend is a group of
+ * toggle buttons beside it (chart-legend.ts).
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { addSeriesToggles } from '../chart-legend.js';
 import type { ChartSeries } from './state.js';
 
 const C = { accent: '#3559e0', ok: '#1f9d63', warn: '#c98a00', bad: '#d23b3b', muted: '#66728a' };
@@ -54,10 +56,12 @@ export class DashCharts {
   constructor(els: { quality: HTMLElement; time: HTMLElement; bytes: HTMLElement; survivors: HTMLElement }) {
     const mk = (el: HTMLElement, opts: Omit<uPlot.Options, 'width' | 'height'>, n: number) => {
       const plot = new uPlot(
-        { legend: { live: false }, ...opts, width: Math.max(200, el.clientWidth || 480), height: HEIGHT },
+        // the legend is ours, beside the chart (chart-legend.ts)
+        { legend: { show: false }, ...opts, width: Math.max(200, el.clientWidth || 480), height: HEIGHT },
         Array.from({ length: n }, () => []) as unknown as uPlot.AlignedData,
         el,
       );
+      addSeriesToggles(plot, el);
       this.plots.push({ plot, el });
       return plot;
     };

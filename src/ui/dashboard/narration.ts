@@ -153,6 +153,13 @@ export function secondsLeft(deadline: number, now: number): number {
   return Math.max(0, Math.ceil((deadline - now) / 1000));
 }
 
+/** The next round as the server's schedule announced it. */
+function nextRound(at: number | undefined, now: number): string {
+  if (at === undefined) return 'The next round starts shortly.';
+  const s = secondsLeft(at, now);
+  return s > 0 ? `The server opens the next round in ${s} s.` : 'The server is opening the next round.';
+}
+
 /** "What is happening now": a headline and a paragraph for the explanation panel. */
 export function describeNow(
   s: DashState,
@@ -193,7 +200,7 @@ export function describeNow(
       phase: 'model',
       tone: 'ok',
       title: `Model v${c.outcome.version} is ready`,
-      text: `Round ${c.round} is complete. Only the combined update of ${plural(c.survivors?.length ?? c.received, 'trainer')} was ever visible to the server. The next round starts shortly.`,
+      text: `Round ${c.round} is complete. Only the combined update of ${plural(c.survivors?.length ?? c.received, 'trainer')} was ever visible to the server. ${nextRound(c.nextAt, now)}`,
     };
   }
   if (c.outcome && !c.outcome.ok) {
@@ -201,7 +208,7 @@ export function describeNow(
       phase: c.outcome.failedAt,
       tone: 'bad',
       title: `Round ${c.round} failed — ${failureTitle(c.outcome.code).toLowerCase()}`,
-      text: `${explainFailure(c.outcome.code)} A new round starts shortly.`,
+      text: `${explainFailure(c.outcome.code)} ${nextRound(c.nextAt, now)}`,
     };
   }
   if (c.phase === 'contributions') {

@@ -245,4 +245,17 @@ describe('narration', () => {
     expect(describeNow(s, 0).title).toBe('Waiting for participants');
     expect(s.story[0]?.text).toContain('1 committee volunteer(s) connected');
   });
+
+  it("counts down to the next round as the server's schedule announced it, not a guess", () => {
+    const ev = okRound(1, 0);
+    const done = ev[ev.length - 1] as Extract<FederationEvent, { type: 'round_done' }>;
+    const t0 = Date.now();
+    const s = run([...ev.slice(0, -1), { ...done, nextRoundInMs: 3_000 }] as DashAction[]);
+    expect(s.current?.nextAt).toBeGreaterThanOrEqual(t0 + 3_000);
+    const at = s.current?.nextAt ?? 0;
+    expect(describeNow(s, at - 2_500).text).toContain('The server opens the next round in 3 s.');
+    expect(describeNow(s, at).text).toContain('The server is opening the next round.');
+    // without the server's figure (an older server) no countdown is made up
+    expect(describeNow(run(ev as DashAction[]), at).text).toContain('The next round starts shortly.');
+  });
 });

@@ -27,6 +27,10 @@ export const short = (id: string): string => id.slice(0, SHORT_ID);
 
 export const STORY_MAX = 14;
 
+/** The server's "next round in N ms", as a time on this page's clock. */
+const nextAt = (inMs: number | undefined): { nextAt?: number } =>
+  inMs === undefined ? {} : { nextAt: Date.now() + inMs };
+
 export function initialState(): DashState {
   return {
     connection: 'connecting',
@@ -229,6 +233,7 @@ function apply(s: DashState, e: DashAction): DashState {
               answered: Math.max(cur.answered, e.membersAnswered.length),
               survivors: cur.survivors ?? e.survivors.map(short),
               outcome: { ok: true, version: e.version },
+              ...nextAt(e.nextRoundInMs),
             }
           : s.current,
       };
@@ -259,7 +264,12 @@ function apply(s: DashState, e: DashAction): DashState {
         ...s,
         rounds: upsertRound(s.rounds, rec),
         current: cur
-          ? { ...cur, phase: failedAt, outcome: { ok: false, code: e.code, reason: e.reason, failedAt } }
+          ? {
+              ...cur,
+              phase: failedAt,
+              outcome: { ok: false, code: e.code, reason: e.reason, failedAt },
+              ...nextAt(e.nextRoundInMs),
+            }
           : s.current,
       };
     }

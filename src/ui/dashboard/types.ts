@@ -31,6 +31,8 @@ export interface CurrentRound extends Omit<Extract<FederationEvent, { type: 'rou
   dropped: string[] | undefined;
   answered: number;
   outcome: { ok: true; version: number } | { ok: false; code: string; reason: string; failedAt: Phase } | undefined;
+  /** When the server's schedule opens the next round (this page's clock), from the outcome's event. */
+  nextAt?: number;
 }
 
 /** One finished round, for the history table and the charts. */
