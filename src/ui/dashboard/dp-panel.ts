@@ -13,30 +13,32 @@ import type { DashState } from './types.js';
 const HEIGHT = 190;
 
 export class DpPanel {
-  readonly el: HTMLElement;
-  private readonly headline: HTMLElement;
+  /** Empty and hidden until the federation turns out to run DP: a dashboard without DP is unchanged. */
+  readonly el: HTMLElement = h('section', { class: 'card', id: 'dp-panel', hidden: true });
+  private readonly headline = h('p', { id: 'dp-headline', 'aria-live': 'polite' });
   private readonly epsChart = h('div', { class: 'chart', id: 'chart-epsilon' });
   private readonly tradeChart = h('div', { class: 'chart', id: 'chart-tradeoff' });
-  private readonly epsTable = chartWithTable(this.epsChart, 'Privacy spent (ε) after each round');
-  private readonly tradeTable = chartWithTable(this.tradeChart, 'Model quality (AUC-PR) against privacy spent (ε)');
+  private tables: { eps: ReturnType<typeof chartWithTable>; trade: ReturnType<typeof chartWithTable> } | undefined;
   private eps: uPlot | undefined;
   private trade: uPlot | undefined;
   private drawn: unknown;
 
-  constructor() {
-    this.headline = h('p', { id: 'dp-headline', 'aria-live': 'polite' });
-    this.el = h(
-      'section',
-      { class: 'card', id: 'dp-panel', hidden: true },
+  /** Builds the panel's content the first time it is shown. */
+  private build(): NonNullable<DpPanel['tables']> {
+    if (this.tables) return this.tables;
+    const eps = chartWithTable(this.epsChart, 'Privacy spent (ε) after each round');
+    const trade = chartWithTable(this.tradeChart, 'Model quality (AUC-PR) against privacy spent (ε)');
+    this.el.append(
       h('h2', {}, 'Privacy budget'),
       this.headline,
       h(
         'div',
         { class: 'grid2' },
-        h('div', {}, h('h3', {}, 'ε after each round'), this.epsTable.el),
-        h('div', {}, h('h3', {}, 'AUC-PR against ε'), this.tradeTable.el),
+        h('div', {}, h('h3', {}, 'ε after each round'), eps.el),
+        h('div', {}, h('h3', {}, 'AUC-PR against ε'), trade.el),
       ),
     );
+    return (this.tables = { eps, trade });
   }
 
   private plots(): void {
@@ -47,7 +49,7 @@ export class DpPanel {
       {
         width: w(this.epsChart),
         height: HEIGHT,
-        legend: { live: false },
+        legend: { show: false }, // one line each: the axes say what it is
         scales: { x: { time: false } },
         axes: [axis('round'), axis('ε')],
         series: [{ label: 'round' }, { label: 'ε', stroke: '#7a3fd1', width: 2, points: { show: true } }],
@@ -59,7 +61,7 @@ export class DpPanel {
       {
         width: w(this.tradeChart),
         height: HEIGHT,
-        legend: { live: false },
+        legend: { show: false }, // one line each: the axes say what it is
         scales: { x: { time: false }, y: { range: [0, 1] } },
         axes: [axis('ε'), axis('AUC-PR')],
         series: [{ label: 'ε' }, { label: 'AUC-PR', stroke: '#1f9d63', width: 2, points: { show: true } }],
@@ -74,6 +76,7 @@ export class DpPanel {
     const on = s.privacy !== undefined || series.rounds.length > 0;
     this.el.hidden = !on;
     if (!on) return;
+    const tables = this.build();
     const text = dpHeadline(s);
     if (this.headline.textContent !== text) this.headline.textContent = text;
     this.headline.className = s.privacy?.spent ? 'bad' : '';
@@ -82,11 +85,11 @@ export class DpPanel {
     this.plots();
     this.eps?.setData([series.rounds, series.epsilon]);
     this.trade?.setData([series.tradeoff.map((t) => t.epsilon), series.tradeoff.map((t) => t.aucPr)]);
-    this.epsTable.update(
+    tables.eps.update(
       ['round', 'ε after it'],
       series.rounds.map((r, i) => [r, (series.epsilon[i] as number).toFixed(3)]),
     );
-    this.tradeTable.update(
+    tables.trade.update(
       ['model', 'ε', 'AUC-PR'],
       series.tradeoff.map((t) => [`v${t.version}`, t.epsilon.toFixed(3), t.aucPr.toFixed(3)]),
     );
