@@ -15,6 +15,7 @@ import type { FederationEvent } from '../src/wire/events';
 import { vectorLayout } from '../src/wire/layout';
 import { mlpArchitecture, parameterCount } from '../src/ml/model';
 import { DEFAULT_SCALING, numInputs } from '../src/ml/scaling';
+import { seriousViolations } from './axe';
 import { TestFederation } from './federation';
 import { aucPrOf, weightBytes } from './model-eval';
 import {
@@ -385,7 +386,7 @@ test('differential privacy: 4 trainer tabs + 3 committee tabs, 2 exact DP rounds
     extra: ['--dp-noise-multiplier', '0.8', '--dp-clip', '0.5', '--dp-epsilon', '1000'],
   });
   // The dashboard watches from the start (the server exits after its last round).
-  const dash = await browser.newPage();
+  const dash = await (await browser.newContext()).newPage(); // axe needs a page of its own context
   await dash.goto(`${fed.url}/dashboard.html`);
   const members = await openTabs(browser, fed, 'committee', 3, 'member');
   const trainers = await openTabs(browser, fed, 'trainer', 4, 'trainer');
@@ -411,6 +412,9 @@ test('differential privacy: 4 trainer tabs + 3 committee tabs, 2 exact DP rounds
   await expect(dash.locator('#dp-panel')).toBeVisible();
   await expect(dash.locator('#dp-headline')).toContainText(/ε = \d+\.\d\d of a budget of 1000\.00/);
   await expect(dash.locator('#history thead th').last()).toHaveText('Privacy spent');
+  // The DP card and the privacy panel keep the pages accessible.
+  expect(await seriousViolations(dash), 'dashboard').toEqual([]);
+  expect(await seriousViolations((trainers[0] as Tab).page), 'trainer tab').toEqual([]);
   await expect(dash.locator('#history tr[data-round="2"] td').last()).toHaveText(/^ε \d+\.\d\d$/);
-  await dash.close();
+  await dash.context().close();
 });

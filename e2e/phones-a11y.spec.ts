@@ -4,9 +4,9 @@
  * and axe-core finds no serious or critical violation on each of them once a few rounds have
  * run (the pages in their populated state).
  */
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import type { FederationEvent } from '../src/wire/events';
+import { seriousViolations } from './axe';
 import { TestFederation } from './federation';
 import { openTab } from './tabs';
 
@@ -25,13 +25,6 @@ async function overflow(page: Page): Promise<{ scroll: number; inner: number; cu
     }
     return { scroll: document.documentElement.scrollWidth, inner, culprits };
   });
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const res = await new AxeBuilder({ page }).analyze();
-  return res.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.length} node(s), e.g. ${v.nodes[0]?.target.join(' ')} — ${v.help}`);
 }
 
 let fed: TestFederation;
