@@ -10,7 +10,7 @@ import { type GlobalModel, initialModel, modelFromCheckpoint, toCheckpoint } fro
 import { RECOVER_HINT, checkDataDir } from './datadir.js';
 import { DataDirError } from './datadir-error.js';
 import { recover } from './recover.js';
-import { type FederationState, type RoundRecord, Store } from './store.js';
+import { type FederationState, type RoundRecord, Store, emptyRoundRecord } from './store.js';
 import type { RawSigningKeyPair } from '../cert/sign.js';
 import { recordSigner } from './chain.js';
 import { loadOrCreateServerKey } from './server-key.js';
@@ -86,27 +86,9 @@ export class Ledger {
     const last = records.reduce((m, r) => Math.max(m, r.round), 0);
     const round = this.state.lastStartedRound;
     if (round <= last) return;
-    const now = new Date().toISOString();
     const reason = 'the server stopped during this round without a clean shutdown; the model was not changed';
     this.log.warn('round_interrupted', { round, version: this.state.version, reason });
-    const record: RoundRecord = {
-      round,
-      outcome: 'failed',
-      code: 'INTERRUPTED',
-      reason,
-      versionBefore: this.state.version,
-      versionAfter: this.state.version,
-      trainers: [],
-      survivors: [],
-      members: [],
-      membersAnswered: [],
-      tRec: 0,
-      timings: {},
-      bytesIn: 0,
-      bytesOut: 0,
-      startedAt: now,
-      endedAt: now,
-    };
+    const record = emptyRoundRecord(round, 'INTERRUPTED', reason, this.state.version);
     await this.store.appendRound(record, this.state.federation);
     this.interrupted = record;
     this.interruptedParticipants = new Set(await this.store.readRoles(round));

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { DataDirError } from './datadir-error.js';
 import { replaceDurable, writeDurable } from './durable.js';
 import type { Logger } from './log.js';
-import { type FederationState, LOG_FILE, STATE_FILE, type Store } from './store.js';
+import { type FederationState, LOG_FILE, STATE_FILE, type Store, emptyRoundRecord } from './store.js';
 
 const stamp = (): string => new Date().toISOString().replace(/[:.]/g, '-');
 
@@ -102,29 +102,8 @@ export async function recover(store: Store, log: Logger): Promise<Recovery | und
     lastStartedRound: round,
     createdAt: loose.createdAt ?? new Date().toISOString(),
   };
-  const now = new Date().toISOString();
   const reason = `${STATE_FILE} rebuilt by --recover from models/v${version} and ${LOG_FILE}`;
-  await store.appendRound(
-    {
-      round,
-      outcome: 'failed',
-      code: 'RECOVERED',
-      reason,
-      versionBefore: version,
-      versionAfter: version,
-      trainers: [],
-      survivors: [],
-      members: [],
-      membersAnswered: [],
-      tRec: 0,
-      timings: {},
-      bytesIn: 0,
-      bytesOut: 0,
-      startedAt: now,
-      endedAt: now,
-    },
-    federation,
-  );
+  await store.appendRound(emptyRoundRecord(round, 'RECOVERED', reason, version), federation);
   await store.writeState(state);
   const result = { version, lastStartedRound: round, setAsideVersions, setAsideLines: aside.length, setAsideFile };
   log.warn('recovered', { dataDir: store.dir, federation, ...result });

@@ -60,6 +60,29 @@ export interface RoundRecord {
   sig?: string;
 }
 
+/** The record of a round that ran nothing (interrupted by a crash, or the round id a recovery takes). */
+export function emptyRoundRecord(round: number, code: string, reason: string, version: number): RoundRecord {
+  const now = new Date().toISOString();
+  return {
+    round,
+    outcome: 'failed',
+    code,
+    reason,
+    versionBefore: version,
+    versionAfter: version,
+    trainers: [],
+    survivors: [],
+    members: [],
+    membersAnswered: [],
+    tRec: 0,
+    timings: {},
+    bytesIn: 0,
+    bytesOut: 0,
+    startedAt: now,
+    endedAt: now,
+  };
+}
+
 /** What state.json holds: nothing, something unusable (and why), or a state whose checksum matches. */
 /** `legacy`: written by an earlier version, without a checksum (accepted; sealed at the next write). */
 export type StateRead =
