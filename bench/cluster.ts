@@ -84,7 +84,7 @@ try {
     await w.stop();
     const c1 = cpuMs();
     t = performance.now();
-    const agg = await roundAggregate(kv, 1, L);
+    const agg = await roundAggregate(nc, kv, 1, L);
     const collectMs = performance.now() - t;
     const collectCpu = cpuMs() - c1;
     if (agg?.covers.length !== n) throw new Error(`the aggregate covers ${agg?.covers.length}, not ${n}`);

@@ -72,11 +72,16 @@ function contributions(n: number, prefix: string) {
 
 /** Polls the round's aggregate until it covers n contributions; a JetStream request that times
  * out (a leader election after a node died) is retried, as the coordinator does. */
-async function waitCovered(kv: Parameters<typeof roundAggregate>[0], n: number, timeoutMs = 40_000) {
+async function waitCovered(
+  nc: NatsConnection,
+  kv: Parameters<typeof roundAggregate>[1],
+  n: number,
+  timeoutMs = 40_000,
+) {
   let agg: Awaited<ReturnType<typeof roundAggregate>>;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    agg = await roundAggregate(kv, 1, L).catch((e: unknown) => {
+    agg = await roundAggregate(nc, kv, 1, L).catch((e: unknown) => {
       if (Date.now() > deadline) throw e;
       return undefined;
     });
@@ -137,11 +142,11 @@ describe.skipIf(!HAVE_NATS)('the aggregation data plane over JetStream', () => {
     while (doomed.committed + steady.committed < 40) await new Promise((r) => setTimeout(r, 20));
     await doomedConn.close();
 
-    let agg = await roundAggregate(kv, round, L);
+    let agg = await roundAggregate(nc, kv, round, L);
     const deadline = Date.now() + 40_000;
     while ((agg?.covers.length ?? 0) < n && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
-      agg = await roundAggregate(kv, round, L);
+      agg = await roundAggregate(nc, kv, round, L);
     }
     await doomed.stop();
     await steady.stop();
@@ -192,7 +197,7 @@ describe.skipIf(!HAVE_NATS)('a 3-node NATS cluster with R3 storage', () => {
           }
         }
       }
-      const agg = await waitCovered(kv, 120, 60_000);
+      const agg = await waitCovered(nc, kv, 120, 90_000);
       await worker.stop();
       expect(agg?.covers.map((c) => c.id).sort()).toEqual(items.map((i) => i.id).sort());
       expect(Array.from(agg!.y[0])).toEqual(Array.from(expected[0]!));
@@ -200,5 +205,5 @@ describe.skipIf(!HAVE_NATS)('a 3-node NATS cluster with R3 storage', () => {
     } finally {
       await cluster.stop();
     }
-  }, 120_000);
+  }, 150_000);
 });
