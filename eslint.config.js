@@ -16,10 +16,13 @@ import tseslint from 'typescript-eslint';
  *     data, training), src/dp (differential privacy: samplers, transforms, accountant)
  *   2 src/wire
  *   3 src/server, src/client, src/authority (the enrollment authority)
- *   4 src/ui, src/sim, src/audit (the transcripts' verifier, npm run audit)
- *   5 scripts/, bench/, e2e/, test/ (tools and test support)
+ *   4 src/sim, src/audit (the transcripts' verifier, npm run audit)
+ *   5 src/ui (the web app and the dashboard, which runs the audit's verifier in the browser)
+ *   6 scripts/, bench/, e2e/, test/ (tools and test support)
  * Rooms on one floor do not import each other, and the browser app (src/ui) never imports the
- * server. Test files may also import the shared test support (test/).
+ * server, the authority, the in-process federations (src/sim) or the audit's data-directory
+ * source (src/audit/source.ts, Node's file system). Test files may also import the shared test
+ * support (test/).
  */
 const FLOORS = {
   'src/base': 0,
@@ -31,17 +34,19 @@ const FLOORS = {
   'src/server': 3,
   'src/client': 3,
   'src/authority': 3,
-  'src/ui': 4,
   'src/sim': 4,
   'src/audit': 4,
-  scripts: 5,
-  bench: 5,
-  e2e: 5,
-  test: 5,
+  'src/ui': 5,
+  scripts: 6,
+  bench: 6,
+  e2e: 6,
+  test: 6,
 };
-const TOP = 5;
+const TOP = 6;
 /** Imports that the floor order allows but the design does not. */
-const ALSO_FORBIDDEN = { 'src/ui': ['src/server', 'src/authority'] };
+const ALSO_FORBIDDEN = { 'src/ui': ['src/server', 'src/authority', 'src/sim', 'src/audit/source.ts'] };
+/** The same, for product code only: the audit's verifier, bundled into the dashboard, uses no server code (its tests run servers). */
+const ALSO_FORBIDDEN_IN_CODE = { 'src/audit': ['src/server', 'src/authority'] };
 
 /** One zone per (room, forbidden room): nothing from its own floor or above, except itself. */
 function floorZones({ forTests }) {
@@ -51,11 +56,11 @@ function floorZones({ forTests }) {
       Object.entries(FLOORS)
         .filter(([other, f]) => other !== room && f >= floor && !(forTests && other === 'test'))
         .map(([other]) => other)
-        .concat(ALSO_FORBIDDEN[room] ?? [])
+        .concat(ALSO_FORBIDDEN[room] ?? [], forTests ? [] : (ALSO_FORBIDDEN_IN_CODE[room] ?? []))
         .map((other) => ({
           target: `./${room}`,
           from: `./${other}`,
-          message: `${room} (floor ${floor}) must not import ${other} (floor ${FLOORS[other]}); see the floors in eslint.config.js.`,
+          message: `${room} (floor ${floor}) must not import ${other} (${other in FLOORS ? `floor ${FLOORS[other]}` : 'Node only'}); see the floors in eslint.config.js.`,
         })),
     );
 }
@@ -128,6 +133,25 @@ export default defineConfig(
             {
               regex: '^(?!\\.{1,2}/|@noble/)',
               message: 'src/secagg, src/cert and src/dp import only @noble/* and src/base.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The audit's verifier runs in the browser too (the dashboard's worker): only its
+    // data-directory source (source.ts) may use Node built-ins.
+    files: ['src/audit/**/*.ts'],
+    ignores: ['**/*.test.ts', 'src/audit/source.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^node:',
+              message: "src/audit's verifier runs in the browser too: Node built-ins only in src/audit/source.ts.",
             },
           ],
         },

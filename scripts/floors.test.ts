@@ -41,7 +41,7 @@ export const all = [createHash, encode, MlError, CodedError, sha256];
         'src/ui/floor-check.ts',
         `import { listen } from '../server/http.js';\nexport const x = listen;\n`,
       ),
-    ).toEqual([expect.stringMatching(/src\/ui \(floor 4\) must not import src\/server/)]);
+    ).toEqual([expect.stringMatching(/src\/ui \(floor 5\) must not import src\/server/)]);
     expect(
       await problems(
         'src/client/floor-check.ts',
@@ -50,6 +50,33 @@ export const all = [createHash, encode, MlError, CodedError, sha256];
     ).toEqual([
       expect.stringMatching(/src\/client \(floor 3\) must not import src\/server/),
       expect.stringMatching(/src\/client \(floor 3\) must not import scripts/),
+    ]);
+  });
+
+  it("the dashboard runs the audit's verifier, never its Node source; the verifier uses no Node built-in", async () => {
+    expect(
+      await problems(
+        'src/ui/dashboard/floor-check.ts',
+        `import { audit } from '../../audit/audit.js';\nimport { urlSource } from '../../audit/http-source.js';\nexport const x = [audit, urlSource];\n`,
+      ),
+    ).toEqual([]);
+    expect(
+      await problems(
+        'src/ui/dashboard/floor-check.ts',
+        `import { dirSource } from '../../audit/source.js';\nimport { observe } from '../../sim/observe.js';\nexport const x = [dirSource, observe];\n`,
+      ),
+    ).toEqual([
+      expect.stringMatching(/src\/ui \(floor 5\) must not import src\/audit\/source\.ts \(Node only\)/),
+      expect.stringMatching(/src\/ui \(floor 5\) must not import src\/sim/),
+    ]);
+    expect(
+      await problems(
+        'src/audit/floor-check.ts',
+        `import { createHash } from 'node:crypto';\nimport { GENESIS } from '../server/chain.js';\nexport const x = [createHash, GENESIS];\n`,
+      ),
+    ).toEqual([
+      expect.stringMatching(/^no-restricted-imports: 'node:crypto' import is restricted/),
+      expect.stringMatching(/src\/audit \(floor 4\) must not import src\/server/),
     ]);
   });
 

@@ -4,9 +4,9 @@
  * each round's transcript (round-check.ts) — and reports one line per round and a summary. Any
  * mismatch names the round, the party and the check.
  */
-import { createHash } from 'node:crypto';
 import { bytesEqual } from '../base/bytes.js';
 import { isCodedError } from '../base/error.js';
+import { sha256Async, toHex } from '../secagg/index.js';
 import { decodeTranscript } from '../wire/transcript.js';
 import { type ChainedRecord, readChain, recordSigned } from './chain.js';
 import { AuditFailure, type Finding, describe } from './findings.js';
@@ -32,7 +32,7 @@ export interface AuditReport {
   readonly summary: AuditSummary;
 }
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const hex = toHex;
 
 export async function audit(src: AuditSource, authorities: readonly Uint8Array[]): Promise<AuditReport> {
   const lines: RoundLine[] = [];
@@ -81,7 +81,7 @@ export async function audit(src: AuditSource, authorities: readonly Uint8Array[]
       const bytes = await src.transcript(round);
       if (!bytes)
         throw new AuditFailure({ round, party: 'server', check: 'transcript', message: 'its transcript is missing' });
-      if (createHash('sha256').update(bytes).digest('hex') !== rec.transcript)
+      if (toHex(await sha256Async(bytes)) !== rec.transcript)
         throw new AuditFailure({
           round,
           party: 'server',

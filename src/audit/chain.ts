@@ -8,8 +8,7 @@
 import { verifySignature } from '../cert/sign.js';
 import { roundRecordBytes } from '../cert/server.js';
 import { fromHex } from '../secagg/index.js';
-import { GENESIS, lineHash } from '../server/chain.js';
-import { unseal } from '../server/durable.js';
+import { GENESIS, lineHash, unseal } from '../wire/log-line.js';
 import type { Finding } from './findings.js';
 
 export interface ChainedRecord {

@@ -6,7 +6,6 @@
  * (src/server/model.ts applyDecodedSum) — so a round the server ran honestly verifies whatever
  * decoding steps those functions gain.
  */
-import { createHash } from 'node:crypto';
 import { bytesEqual, concatBytes } from '../base/bytes.js';
 import { verifyCertificateAsync } from '../cert/certificate.js';
 import { CertificateError } from '../cert/errors.js';
@@ -19,13 +18,15 @@ import {
   type Residues,
   contributionDigest,
   expandPublicRing,
+  sha256Async,
   survivorHash,
+  toHex,
   unmaskAnswers,
   unpackResidues,
 } from '../secagg/index.js';
-import { applyDecodedSum } from '../server/model.js';
 import { bytesToU32 } from '../wire/codec.js';
 import { descriptorDigestOf } from '../wire/digest.js';
+import { applyDecodedSum } from '../wire/fedavg.js';
 import type { RoundMsg, SecureRoundConfig } from '../wire/messages.js';
 import type { Transcript } from '../wire/transcript.js';
 import { checkExclusions } from './exclusions.js';
@@ -50,7 +51,7 @@ export interface RoundVerdict {
   readonly answers: number;
 }
 
-const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
+const sha256 = sha256Async;
 const f64Bytes = (a: Float64Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 export async function checkRound(i: RoundInputs): Promise<RoundVerdict> {
@@ -99,7 +100,7 @@ export async function checkRound(i: RoundInputs): Promise<RoundVerdict> {
     if (!s) fail(r, who, 'contribution-signature', 'the contribution carries no signed statement');
     if (ids.has(x.id)) fail(r, who, 'distinct-trainers', 'the trainer contributes twice');
     ids.add(x.id);
-    const k = Buffer.from(s.cert.body.signKey).toString('hex');
+    const k = toHex(s.cert.body.signKey);
     if (keys.has(k)) fail(r, who, 'distinct-trainers', 'its signing key signed another contribution of the round');
     keys.add(k);
     if (s.cert.body.participantId !== x.id) fail(r, who, 'trainer-certificate', 'the certificate names another id');
@@ -125,14 +126,14 @@ export async function checkRound(i: RoundInputs): Promise<RoundVerdict> {
     seen.add(a.memberIndex);
     if (!hS || !bytesEqual(a.hS, hS)) fail(r, who, 'answer-hs', 'the member answered for another survivor set');
     const att = t.attestations.find((x) => x.memberIndex === a.memberIndex);
-    if (!a.sig || !att || !bytesEqual(att.sig, a.sig) || !bytesEqual(att.answer, sha256(a.sum)))
+    if (!a.sig || !att || !bytesEqual(att.sig, a.sig) || !bytesEqual(att.answer, await sha256(a.sum)))
       fail(r, who, 'answer-attestation', 'the answer is not the one the attestation returned to participants');
     const statement = answerBytes({
       federation: t.federation,
       round: r,
       memberIndex: a.memberIndex,
       survivorHash: a.hS,
-      answerDigest: sha256(a.sum),
+      answerDigest: await sha256(a.sum),
     });
     if (!(await verifySignature(mc.body.signKey, statement, a.sig)))
       fail(r, who, 'answer-signature', "the answer's signature does not verify under its certificate");
@@ -178,12 +179,12 @@ export async function checkRound(i: RoundInputs): Promise<RoundVerdict> {
     fail(r, 'server', 'fedavg', `versions ${f.versionBefore} → ${f.versionAfter} do not follow the descriptor's`);
   const before = await i.weights(f.versionBefore);
   if (!before) fail(r, 'server', 'model-checkpoint', `model version ${f.versionBefore} is missing`);
-  if (!bytesEqual(sha256(before), t.descriptor.weightsDigest))
+  if (!bytesEqual(await sha256(before), t.descriptor.weightsDigest))
     fail(r, 'server', 'model-checkpoint', `model version ${f.versionBefore} is not the one the round started from`);
   const dp = t.descriptor.dp ? { params: t.descriptor.dp.params, seed: c.publicSeed } : undefined;
   const next = applyDecodedSum(new Float32Array(before.slice().buffer), decoded, { bits: f.bits, clip: f.clip }, dp);
   const nextBytes = new Uint8Array(next.weights.buffer);
-  if (next.weightSum !== f.weightSum || !bytesEqual(sha256(nextBytes), f.weightsAfter))
+  if (next.weightSum !== f.weightSum || !bytesEqual(await sha256(nextBytes), f.weightsAfter))
     fail(r, 'server', 'fedavg', `version ${f.versionAfter} is not version ${f.versionBefore} plus the FedAvg step`);
   const after = await i.weights(f.versionAfter);
   if (!after || !bytesEqual(after, nextBytes))
@@ -228,13 +229,14 @@ async function contributionProblem(
     return { who, check: 'contribution-signature', message: 'the signature does not verify under its certified key' };
   const b = bytesOf(x);
   if (!b) return undefined;
-  const masked = sha256(concatBytes(sha256(b.y1), sha256(b.y2)));
+  const [d1, d2] = await Promise.all([sha256(b.y1), sha256(b.y2)]);
+  const masked = await sha256(concatBytes(d1, d2));
   if (!bytesEqual(masked, s.masked))
     return { who, check: 'masked-vector', message: 'the kept masked vector is not the signed one' };
   for (const [j, sl] of b.sealed.entries())
-    if (!bytesEqual(sha256(sl), s.slices[j] ?? new Uint8Array(0)))
+    if (!bytesEqual(await sha256(sl), s.slices[j] ?? new Uint8Array(0)))
       return { who, check: 'sealed-slice', message: `the kept slice for member ${j + 1} is not the signed one` };
-  if (!bytesEqual(await contributionDigest(x.eph, b.sealed, () => createHash('sha256')), x.digest))
+  if (!bytesEqual(await contributionDigest(x.eph, b.sealed), x.digest))
     return { who, check: 'contribution-digest', message: 'the §13 digest does not match the kept slices' };
   return undefined;
 }

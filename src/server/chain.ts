@@ -5,18 +5,13 @@
  * record's JSON without `sig` and `sum`) (docs/protocol.md §26). Deleting, reordering, editing or
  * duplicating a line breaks the chain at that line, which `npm run audit` names.
  */
-import { createHash } from 'node:crypto';
 import { sign } from '../cert/sign.js';
 import { roundRecordBytes } from '../cert/server.js';
 import { fromHex, toHex } from '../secagg/index.js';
+import { GENESIS, lineHash } from '../wire/log-line.js';
 
-/** The `prev` of a log's first chained line. */
-export const GENESIS = '0'.repeat(64);
-
-/** The hash of one line of the log (its text, without the newline), as hex. */
-export function lineHash(line: string): string {
-  return createHash('sha256').update(line, 'utf8').digest('hex');
-}
+/** The line hash and GENESIS are pure, shared with the audit (src/wire/log-line.ts). */
+export { GENESIS, lineHash } from '../wire/log-line.js';
 
 /** Signs a record body (its JSON with `prev`, without `sig` and `sum`) with the server's key. */
 export type RecordSigner = (federation: string, round: number, prev: string, body: string) => string;

@@ -11,9 +11,13 @@
  *                    SHA-256 of the record's JSON without it); records of earlier versions
  *                    have no `sum` at all and are accepted as they are (unsealedLegacy)
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { checksum } from '../wire/log-line.js';
+
+/** The record's checksum and its check are pure, shared with the audit (src/wire/log-line.ts). */
+export { checksum, unseal } from '../wire/log-line.js';
 
 export async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');
@@ -59,11 +63,6 @@ export async function appendDurable(path: string, line: string): Promise<void> {
   }
 }
 
-/** The checksum of a record: the first 16 hex digits of the SHA-256 of its JSON. */
-export function checksum(record: object): string {
-  return createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 16);
-}
-
 /** The record with its checksum as its last field. */
 export function seal<T extends object>(record: T): T & { sum: string } {
   return { ...record, sum: checksum(record) };
@@ -78,16 +77,4 @@ export function unsealedLegacy(value: unknown): Record<string, unknown> | undefi
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !('sum' in value)
     ? (value as Record<string, unknown>)
     : undefined;
-}
-
-/**
- * The record without its checksum, when the checksum matches; a string saying what is wrong
- * otherwise (no checksum, or one that does not match the content).
- */
-export function unseal(value: unknown): Record<string, unknown> | string {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
-  const { sum, ...rest } = value as Record<string, unknown>;
-  if (typeof sum !== 'string') return 'it has no checksum ("sum")';
-  if (sum !== checksum(rest)) return 'its checksum does not match its content (edited or torn)';
-  return rest;
 }
