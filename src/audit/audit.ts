@@ -18,6 +18,8 @@ export interface RoundLine {
   readonly ok: boolean;
   readonly text: string;
   readonly finding?: Finding;
+  /** For a round that verified: what could not be checked, in words (no transcript, vectors no longer kept). */
+  readonly notChecked?: string;
 }
 
 export interface AuditSummary {
@@ -74,7 +76,13 @@ export async function audit(src: AuditSource, authorities: readonly Uint8Array[]
           check: 'record-signature',
           message: 'the record is not signed by the certified server key',
         });
-      else lines.push({ round, ok: true, text: `round ${round}: ok (${rec.outcome}, no transcript: ${code})` });
+      else
+        lines.push({
+          round,
+          ok: true,
+          text: `round ${round}: ok (${rec.outcome}, no transcript: ${code})`,
+          notChecked: `no transcript (${code}): only its signed record`,
+        });
       continue;
     }
     try {
@@ -145,6 +153,10 @@ export async function audit(src: AuditSource, authorities: readonly Uint8Array[]
         round,
         ok: true,
         text: `round ${round}: ok (${how}, ${v.survivors} trainers, ${v.answers} answers${y})`,
+        notChecked:
+          t.outcome === 'ok' && !v.sumYRecomputed
+            ? 'Σy not recomputed: the masked vectors are no longer kept, only their signed digests'
+            : undefined,
       });
     } catch (e) {
       if (e instanceof AuditFailure) fail(e.finding);

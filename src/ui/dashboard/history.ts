@@ -2,10 +2,13 @@
 import { clear, fmtBytes, h } from '../dom.js';
 import { explainFailure, failureTitle, pct } from './narration.js';
 import type { RoundRecord } from './state.js';
+import type { Verification } from './verify.js';
+import { failureWords, verdictOf, verifyCell } from './verify-view.js';
 
 const dash = '—';
 
-export function renderHistory(root: HTMLElement, rounds: readonly RoundRecord[]): void {
+/** `verification`: each round as this browser checked it from its published transcript (verify.ts). */
+export function renderHistory(root: HTMLElement, rounds: readonly RoundRecord[], verification?: Verification): void {
   clear(root);
   if (!rounds.length) {
     root.append(h('p', { class: 'muted' }, 'No round has finished yet.'));
@@ -19,7 +22,11 @@ export function renderHistory(root: HTMLElement, rounds: readonly RoundRecord[])
     body.append(
       h(
         'tr',
-        { class: r.ok ? 'ok' : 'failed', 'data-round': r.round, 'data-outcome': r.ok ? 'ok' : 'failed' },
+        {
+          class: `${r.ok ? 'ok' : 'failed'}${verification && verdictOf(verification, r.round) === 'failed' ? ' verify-failed' : ''}`,
+          'data-round': r.round,
+          'data-outcome': r.ok ? 'ok' : 'failed',
+        },
         h('td', {}, h('b', {}, String(r.round))),
         h(
           'td',
@@ -28,6 +35,7 @@ export function renderHistory(root: HTMLElement, rounds: readonly RoundRecord[])
             ? h('span', { class: 'pill ok' }, `✓ model v${r.versionAfter}`)
             : h('span', { class: 'pill bad' }, `✕ ${failureTitle(r.code ?? '')}`),
         ),
+        verification ? verifyCell(verification, r.round) : null,
         h(
           'td',
           {},
@@ -61,7 +69,7 @@ export function renderHistory(root: HTMLElement, rounds: readonly RoundRecord[])
           h('td', {}),
           h(
             'td',
-            { colspan: dp ? 7 : 6 },
+            { colspan: (dp ? 7 : 6) + (verification ? 1 : 0) },
             h('span', { class: 'why' }, explainFailure(r.code ?? '')),
             ' ',
             h('span', { class: 'code', title: r.reason ?? '' }, `${r.code ?? ''}${r.reason ? `: ${r.reason}` : ''}`),
@@ -69,11 +77,21 @@ export function renderHistory(root: HTMLElement, rounds: readonly RoundRecord[])
         ),
       );
     }
+    const checked = verification?.byRound.get(r.round);
+    if (verification && checked && verdictOf(verification, r.round) === 'failed') {
+      body.append(
+        h(
+          'tr',
+          { class: 'failed reason verify-failed', 'data-verify-reason-for': r.round },
+          h('td', { colspan: dp ? 9 : 8 }, h('span', { class: 'why' }, failureWords(checked))),
+        ),
+      );
+    }
   }
   root.append(
     h(
       'div',
-      { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Rounds, one row each' },
+      { class: 'table-scroll history-scroll', tabindex: 0, role: 'region', 'aria-label': 'Rounds, one row each' },
       h(
         'table',
         { class: 'history', id: 'history' },
@@ -85,6 +103,7 @@ export function renderHistory(root: HTMLElement, rounds: readonly RoundRecord[])
             {},
             h('th', {}, 'Round'),
             h('th', {}, 'Outcome'),
+            verification ? h('th', {}, 'Checked here') : null,
             h('th', {}, 'Trainers in the sum'),
             h('th', {}, 'Committee answers'),
             h('th', {}, 'Time'),

@@ -27,6 +27,8 @@ import {
 } from './state.js';
 import { connectStream } from './stream.js';
 import { renderTimeline } from './timeline.js';
+import { Verifier, authorityPinOf } from './verify.js';
+import { verifyStatus } from './verify-view.js';
 
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
 
@@ -38,6 +40,12 @@ let charts: DashCharts | undefined;
 const dpPanel = new DpPanel();
 let drawnPreview: DashState['preview'];
 let drawnRounds: DashState['rounds'] | undefined;
+// Every round checked here from its published transcript, again after each round (verify.ts).
+const verifier = new Verifier(location.origin, authorityPinOf(location.hash), () => {
+  if (!frame) frame = requestAnimationFrame(render);
+});
+let drawnVerification: Verifier['result'] | undefined;
+let drawnHistory: [DashState['rounds']?] = [];
 let frame = 0;
 
 function kpi(id: string, label: string, sub = ''): HTMLElement {
@@ -180,7 +188,13 @@ function layout(root: HTMLElement): void {
       'div',
       { class: 'row-bottom' },
       h('section', { class: 'card' }, h('h2', {}, 'Who is connected'), h('div', { id: 'people' })),
-      h('section', { class: 'card' }, h('h2', {}, 'Rounds'), h('div', { id: 'rounds' })),
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', {}, 'Rounds'),
+        h('p', { class: 'muted verify-status', id: 'verify-status', role: 'status' }, ''),
+        h('div', { id: 'rounds' }),
+      ),
     ),
   );
 }
@@ -245,7 +259,12 @@ function render(): void {
     const series = chartSeries(s.rounds);
     charts?.update(series);
     updateTables(tables, series);
-    renderHistory($('rounds'), s.rounds);
+  }
+  if (s.rounds !== drawnHistory[0] || verifier.result !== drawnVerification) {
+    drawnHistory = [s.rounds];
+    drawnVerification = verifier.result;
+    renderHistory($('rounds'), s.rounds, verifier.result);
+    $('verify-status').textContent = verifyStatus(verifier.result);
   }
   dpPanel.update(s);
   renderParticipants($('people'), s.participants, s.counts, s.current);
@@ -280,6 +299,7 @@ function refreshBaseline(): void {
 
 function dispatch(a: DashAction): void {
   if (a.type === 'round_done' || (a.type === 'connection' && a.state === 'live')) refreshBaseline();
+  if (a.type === 'round_done' || a.type === 'round_failed' || a.type === 'log') verifier.request();
   state = reduce(state, a);
   if (!frame) frame = requestAnimationFrame(render);
 }
@@ -290,6 +310,7 @@ function main(): void {
   charts = new DashCharts(chartEls);
   render();
   connectStream(dispatch);
+  verifier.request(0);
   // Countdowns: local time only, no requests.
   setInterval(() => {
     if (state.current && !state.current.outcome) renderNow(Date.now());
