@@ -82,6 +82,10 @@ test('the dashboard verifies every round in the browser and shows a tampered one
   const served = await page.request.get(`${fed.url}${href}`);
   expect(Buffer.from(await served.body())).toEqual(readFileSync(join(dataDir, 'transcripts', `${newest}.transcript`)));
   expect(await seriousViolations(page)).toEqual([]);
+  testInfo.annotations.push({
+    type: 'status',
+    description: (await page.locator('#verify-status').textContent()) ?? '',
+  });
   await testInfo.attach('verified', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
 
   // Tampered: one bit of the newest round's first kept masked vector flipped on disk, and the

@@ -109,5 +109,5 @@ export function verifyStatus(v: Verification): string {
     first !== null && first !== undefined
       ? ` First failure: ${first === 0 ? 'the round log' : `round ${first}`}: ${v.summary?.reason ?? ''}.`
       : '';
-  return `Checked in this browser from the published transcripts: ${ok} verified, ${partial} partly, ${failed} failed (${anchor}).${firstWords}${v.busy ? ' Checking again…' : ''}`;
+  return `Checked in this browser from the published transcripts: ${ok} verified, ${partial} partly, ${failed} failed (${anchor}).${firstWords}${v.ms !== undefined ? ` Took ${(v.ms / 1000).toFixed(1)} s.` : ''}${v.busy ? ' Checking again…' : ''}`;
 }

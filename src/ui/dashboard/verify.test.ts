@@ -73,6 +73,8 @@ describe("each round's verdict and the words", () => {
     expect(s).toContain(`authority key ${KEY.slice(0, 12)}… pinned from this dashboard’s link`);
     expect(s).toContain('First failure: round 3: member 2: answer-signature: the signature does not verify.');
     expect(verifyStatus(done([ok(1)], false))).toContain('as the server names it, not pinned');
+    expect(verifyStatus({ ...done([ok(1)]), ms: 1234 })).toMatch(/0 failed \(.*\)\. Took 1\.2 s\.$/);
+    expect(verifyStatus({ ...done([ok(1)]), busy: true })).toMatch(/Checking again…$/);
     expect(verifyStatus({ state: 'error', busy: false, byRound: new Map(), message: 'GET … answered HTTP 500' })).toBe(
       'Could not check the published transcripts: GET … answered HTTP 500.',
     );

@@ -39,6 +39,8 @@ export interface Verification {
   readonly pinned?: boolean;
   readonly keys?: readonly string[];
   readonly message?: string;
+  /** How long the last check took, ms. */
+  readonly ms?: number;
 }
 
 const HEX_KEY = /^[0-9a-f]{64}$/;
@@ -75,10 +77,14 @@ export class Verifier {
     private readonly onChange: () => void,
   ) {}
 
-  /** Checks again shortly (several requests in a burst make one check). */
+  /**
+   * Checks again shortly: several requests in a burst make one check, and a federation whose
+   * check takes long (each check covers every round) is checked at most every twice that time,
+   * so the worker never takes more than about a third of a core.
+   */
   request(delayMs = 500): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.start(), delayMs);
+    this.timer = setTimeout(() => this.start(), Math.max(delayMs, 2 * (this.result.ms ?? 0)));
   }
 
   private set(v: Verification): void {
@@ -123,6 +129,7 @@ export class Verifier {
         summary: r.summary,
         pinned: r.pinned,
         keys: r.keys,
+        ms: r.ms,
       });
     if (this.again) {
       this.again = false;
