@@ -75,7 +75,8 @@ export function verifyCell(v: Verification, round: number): HTMLTableCellElement
   );
   const cell = h('td', { class: 'verify', 'data-verify': verdict, 'data-verify-for': round });
   if (verdict === 'pending' || !l) {
-    cell.append(h('span', { class: 'muted' }, v.state === 'error' ? 'not checked' : 'checking…'));
+    const text = v.state === 'error' ? 'not checked' : v.state === 'done' && !v.busy ? 'not yet checked' : 'checking…';
+    cell.append(h('span', { class: 'muted' }, text));
     return cell;
   }
   if (verdict === 'verified')
